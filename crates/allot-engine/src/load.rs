@@ -1,0 +1,624 @@
+//! Loading fact files (CSV or Parquet) into DataFrames with typed, exact columns.
+//!
+//! Money becomes `Int64` nano-dollars and dates `Date`; every cell that cannot be read exactly is
+//! an error naming the file, line (or Parquet row), column and value. Nothing is guessed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use allot_core::date::{parse_date, to_epoch_days};
+use allot_core::facts::{ACTIVITY_REQUIRED, COST_OPTIONAL, COST_REQUIRED};
+use allot_core::money::{parse_usd, AmountError, NANO_SCALE};
+use allot_core::{InputError, Nanos};
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use crate::error::EngineError;
+
+/// Facts loaded from one or more files.
+#[derive(Debug, Clone)]
+pub struct FactFrame {
+    /// The facts: `date` (Date), `email` (String) and the requested columns; cost files give
+    /// `cost_nanos` (Int64 nano-dollars) for `cost_usd`.
+    pub df: DataFrame,
+    /// Exact sum of `cost_nanos` over the loaded rows, computed outside polars for tie-out checks.
+    pub total: Nanos,
+}
+
+/// How a column is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Date,
+    Money,
+    Int,
+}
+
+/// The name a money column gets once it holds nano-dollars.
+pub fn money_column(name: &str) -> String {
+    match name.strip_suffix("_usd") {
+        Some(stem) => format!("{stem}_nanos"),
+        None => format!("{name}_nanos"),
+    }
+}
+
+fn kind_of(name: &str) -> Kind {
+    match name {
+        "date" => Kind::Date,
+        "cost_usd" | "list_cost_usd" => Kind::Money,
+        "tokens" | "sessions" | "commits" | "pull_requests" | "lines_added" | "lines_removed" => {
+            Kind::Int
+        }
+        _ => Kind::Text,
+    }
+}
+
+/// Loads cost facts, keeping `date`, `email`, `cost_usd` (as `cost_nanos`) and the `extra`
+/// columns, restricted to `range` (inclusive) when given. Several files are stacked.
+pub fn load_costs(
+    paths: &[PathBuf],
+    extra: &[&str],
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<FactFrame, EngineError> {
+    let mut wanted = vec!["date", "email", "cost_usd"];
+    for c in extra {
+        if !wanted.contains(c) {
+            wanted.push(c);
+        }
+    }
+    load(paths, &COST_REQUIRED, &wanted, range)
+}
+
+/// Loads activity facts (every column of the activity schema), restricted to `range` when given.
+pub fn load_activity(
+    paths: &[PathBuf],
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<FactFrame, EngineError> {
+    load(paths, &ACTIVITY_REQUIRED, &ACTIVITY_REQUIRED, range)
+}
+
+fn load(
+    paths: &[PathBuf],
+    required: &[&str],
+    wanted: &[&str],
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<FactFrame, EngineError> {
+    let mut frames = Vec::with_capacity(paths.len());
+    let mut total = Nanos::ZERO;
+    for path in paths {
+        let (df, sum) = load_one(path, required, wanted, range)?;
+        total += sum;
+        frames.push(df);
+    }
+    let df = match frames.len() {
+        0 => empty_frame(wanted)?,
+        1 => frames.pop().expect("one frame"),
+        _ => {
+            let mut it = frames.into_iter();
+            let mut acc = it.next().expect("frames");
+            for f in it {
+                acc.vstack_mut_owned(f)?;
+            }
+            acc.rechunk_mut();
+            acc
+        }
+    };
+    Ok(FactFrame { df, total })
+}
+
+fn empty_frame(wanted: &[&str]) -> PolarsResult<DataFrame> {
+    let cols: Vec<Column> = wanted
+        .iter()
+        .map(|name| {
+            let (out, dtype) = match kind_of(name) {
+                Kind::Text => ((*name).to_string(), DataType::String),
+                Kind::Date => ((*name).to_string(), DataType::Date),
+                Kind::Money => (money_column(name), DataType::Int64),
+                Kind::Int => ((*name).to_string(), DataType::Int64),
+            };
+            Column::new_empty(out.as_str().into(), &dtype)
+        })
+        .collect();
+    DataFrame::new(0, cols)
+}
+
+#[derive(Clone, Copy)]
+enum Source {
+    Csv,
+    Parquet,
+}
+
+fn source_of(path: &Path) -> Result<Source, InputError> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" => Ok(Source::Csv),
+        "parquet" | "pq" => Ok(Source::Parquet),
+        _ => Err(InputError::BadFile {
+            path: path.to_path_buf(),
+            problem: "is neither .csv nor .parquet".into(),
+        }),
+    }
+}
+
+fn load_one(
+    path: &Path,
+    required: &[&str],
+    wanted: &[&str],
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<(DataFrame, Nanos), EngineError> {
+    let source = source_of(path)?;
+    if let Err(source) = std::fs::metadata(path) {
+        return Err(InputError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into());
+    }
+    let raw = match source {
+        Source::Csv => read_csv_raw(path, required, wanted)?,
+        Source::Parquet => read_parquet_raw(path, required, wanted)?,
+    };
+    convert(&raw, path, source, wanted, range)
+}
+
+fn check_columns(path: &Path, found: &[String], required: &[&str]) -> Result<(), InputError> {
+    for col in required {
+        if !found.iter().any(|f| f == col) {
+            return Err(InputError::MissingColumn {
+                path: path.to_path_buf(),
+                column: (*col).to_string(),
+                found: found.to_vec(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn read_csv_raw(path: &Path, required: &[&str], wanted: &[&str]) -> Result<DataFrame, EngineError> {
+    let headers: Vec<String> = {
+        let file = std::fs::File::open(path).map_err(|source| InputError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(file);
+        match r.records().next() {
+            Some(Ok(rec)) => rec
+                .iter()
+                .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+                .collect(),
+            Some(Err(e)) => {
+                return Err(InputError::BadFile {
+                    path: path.to_path_buf(),
+                    problem: format!("not a readable CSV file: {e}"),
+                }
+                .into())
+            }
+            None => {
+                return Err(InputError::BadFile {
+                    path: path.to_path_buf(),
+                    problem: "is empty: expected a header line".into(),
+                }
+                .into())
+            }
+        }
+    };
+    check_columns(path, &headers, required)?;
+    let wanted_present: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|w| headers.iter().any(|h| h == w))
+        .collect();
+    let schema: Schema = headers
+        .iter()
+        .map(|h| Field::new(h.as_str().into(), DataType::String))
+        .collect();
+    let columns: Arc<[PlSmallStr]> = wanted_present
+        .iter()
+        .map(|w| PlSmallStr::from(*w))
+        .collect();
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_schema(Some(Arc::new(schema)))
+        .with_columns(Some(columns))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))?
+        .finish()
+        .map_err(|e| InputError::BadFile {
+            path: path.to_path_buf(),
+            problem: format!("not a readable CSV file: {e}"),
+        })?;
+    Ok(df)
+}
+
+fn read_parquet_raw(
+    path: &Path,
+    required: &[&str],
+    wanted: &[&str],
+) -> Result<DataFrame, EngineError> {
+    let open = || {
+        std::fs::File::open(path).map_err(|source| InputError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let not_parquet = |e: PolarsError| InputError::BadFile {
+        path: path.to_path_buf(),
+        problem: format!("not a readable Parquet file: {e}"),
+    };
+    let mut reader = ParquetReader::new(open()?);
+    let schema = reader.schema().map_err(not_parquet)?;
+    let names: Vec<String> = schema.iter_names().map(ToString::to_string).collect();
+    check_columns(path, &names, required)?;
+    let present: Vec<String> = wanted
+        .iter()
+        .filter(|w| names.iter().any(|n| n == *w))
+        .map(|w| (*w).to_string())
+        .collect();
+    let df = ParquetReader::new(open()?)
+        .with_columns(Some(present))
+        .finish()
+        .map_err(not_parquet)?;
+    Ok(df)
+}
+
+/// Where a row sits in its file, for messages.
+fn line_of(path: &Path, source: Source, row: usize) -> u64 {
+    match source {
+        Source::Parquet => row as u64 + 1,
+        Source::Csv => {
+            // Quoted fields may span lines, so ask a real CSV reader where the record starts.
+            let fallback = row as u64 + 2;
+            let Ok(bytes) = std::fs::read(path) else {
+                return fallback;
+            };
+            let lines = allot_mapping::table::LineIndex::new(&bytes);
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .from_reader(bytes.as_slice());
+            r.records()
+                .nth(row)
+                .and_then(Result::ok)
+                .and_then(|rec| rec.position().map(|p| lines.line_of(&bytes, p.byte())))
+                .unwrap_or(fallback)
+        }
+    }
+}
+
+fn bad_value(
+    path: &Path,
+    source: Source,
+    row: usize,
+    column: &str,
+    value: &str,
+    problem: &str,
+) -> EngineError {
+    let line = line_of(path, source, row);
+    match source {
+        Source::Csv => InputError::BadValue {
+            path: path.to_path_buf(),
+            line,
+            column: column.to_string(),
+            value: value.to_string(),
+            problem: problem.to_string(),
+        },
+        Source::Parquet => InputError::BadFile {
+            path: path.to_path_buf(),
+            problem: format!("row {line}, column `{column}`: `{value}` {problem}"),
+        },
+    }
+    .into()
+}
+
+fn wrong_type(path: &Path, column: &str, dtype: &DataType, expected: &str) -> EngineError {
+    InputError::BadFile {
+        path: path.to_path_buf(),
+        problem: format!("column `{column}` has type {dtype}; expected {expected}"),
+    }
+    .into()
+}
+
+fn convert(
+    raw: &DataFrame,
+    path: &Path,
+    source: Source,
+    wanted: &[&str],
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<(DataFrame, Nanos), EngineError> {
+    let height = raw.height();
+    let date_col = raw.column("date")?;
+    let days = date_days(date_col, path, source)?;
+    let keep: Option<Vec<bool>> = range.map(|(from, to)| {
+        let (lo, hi) = (to_epoch_days(from), to_epoch_days(to));
+        days.iter().map(|d| *d >= lo && *d <= hi).collect()
+    });
+    let mut out: Vec<Column> = Vec::with_capacity(wanted.len());
+    let mut total = Nanos::ZERO;
+    for name in wanted {
+        let Ok(col) = raw.column(name) else {
+            // An optional column the file does not have: all empty.
+            let c = match kind_of(name) {
+                Kind::Money => {
+                    Column::full_null(money_column(name).as_str().into(), height, &DataType::Int64)
+                }
+                Kind::Int => Column::full_null((*name).into(), height, &DataType::Int64),
+                _ => Column::full_null((*name).into(), height, &DataType::String),
+            };
+            out.push(c);
+            continue;
+        };
+        let converted = match kind_of(name) {
+            Kind::Date => Int32Chunked::from_vec((*name).into(), days.clone())
+                .into_date()
+                .into_column(),
+            Kind::Money => {
+                let required = *name == "cost_usd";
+                let nanos = money_nanos(col, path, source, required)?;
+                if required {
+                    total += sum_kept(&nanos, keep.as_ref());
+                }
+                nanos
+                    .with_name(money_column(name).as_str().into())
+                    .into_column()
+            }
+            Kind::Int => int_column(col, path, source)?.into_column(),
+            Kind::Text => text_column(col, path, source, *name == "email")?,
+        };
+        out.push(converted);
+    }
+    let mut df = DataFrame::new(height, out)?;
+    if let Some(mask) = keep {
+        let mask: BooleanChunked = mask.into_iter().collect();
+        df = df.filter(&mask)?;
+    }
+    Ok((df, total))
+}
+
+fn sum_kept(nanos: &Int64Chunked, keep: Option<&Vec<bool>>) -> Nanos {
+    let mut s: i128 = 0;
+    match keep {
+        Some(mask) => {
+            for (v, k) in nanos.into_no_null_iter().zip(mask.iter()) {
+                if *k {
+                    s += i128::from(v);
+                }
+            }
+        }
+        None => {
+            for v in nanos.into_no_null_iter() {
+                s += i128::from(v);
+            }
+        }
+    }
+    Nanos(s)
+}
+
+fn date_days(col: &Column, path: &Path, source: Source) -> Result<Vec<i32>, EngineError> {
+    match col.dtype() {
+        DataType::Date => {
+            let ca = col.date()?.physical();
+            ca.iter()
+                .enumerate()
+                .map(|(i, v)| v.ok_or_else(|| bad_value(path, source, i, "date", "", "is empty")))
+                .collect()
+        }
+        DataType::String => {
+            let ca = col.str()?;
+            let mut out = Vec::with_capacity(ca.len());
+            let mut last: Option<(&str, i32)> = None;
+            for (i, v) in ca.iter().enumerate() {
+                let Some(s) = v else {
+                    return Err(bad_value(path, source, i, "date", "", "is empty"));
+                };
+                if let Some((prev, d)) = last {
+                    if prev == s {
+                        out.push(d);
+                        continue;
+                    }
+                }
+                let d = parse_date(s.trim()).map(to_epoch_days).ok_or_else(|| {
+                    bad_value(
+                        path,
+                        source,
+                        i,
+                        "date",
+                        s,
+                        "is not a date (expected YYYY-MM-DD)",
+                    )
+                })?;
+                last = Some((s, d));
+                out.push(d);
+            }
+            Ok(out)
+        }
+        other => Err(wrong_type(path, "date", other, "a date or YYYY-MM-DD text")),
+    }
+}
+
+fn money_nanos(
+    col: &Column,
+    path: &Path,
+    source: Source,
+    required: bool,
+) -> Result<Int64Chunked, EngineError> {
+    let name = col.name().as_str();
+    let empty = |i: usize| bad_value(path, source, i, name, "", "is empty");
+    match col.dtype() {
+        DataType::String => {
+            let ca = col.str()?;
+            let mut out: Vec<Option<i64>> = Vec::with_capacity(ca.len());
+            for (i, v) in ca.iter().enumerate() {
+                match v {
+                    None if required => return Err(empty(i)),
+                    None => out.push(None),
+                    Some(s) => match parse_usd(s) {
+                        Ok(n) => out.push(Some(n)),
+                        Err(AmountError::Empty) if !required => out.push(None),
+                        Err(e) => {
+                            let problem = format!("{e} (expected dollars, e.g. 12.345)");
+                            return Err(bad_value(path, source, i, name, s, &problem));
+                        }
+                    },
+                }
+            }
+            Ok(Int64Chunked::from_iter_options(
+                name.into(),
+                out.into_iter(),
+            ))
+        }
+        DataType::Decimal(_, scale) => {
+            let scale = *scale as u32;
+            let ca = col.decimal()?.physical();
+            let mut out: Vec<Option<i64>> = Vec::with_capacity(ca.len());
+            for (i, v) in ca.iter().enumerate() {
+                let Some(v) = v else {
+                    if required {
+                        return Err(empty(i));
+                    }
+                    out.push(None);
+                    continue;
+                };
+                let nanos = if scale <= NANO_SCALE {
+                    v.checked_mul(10i128.pow(NANO_SCALE - scale))
+                } else {
+                    let div = 10i128.pow(scale - NANO_SCALE);
+                    (v % div == 0).then(|| v / div)
+                };
+                let text = rust_decimal::Decimal::try_from_i128_with_scale(v, scale)
+                    .map_or_else(|_| v.to_string(), |d| d.to_string());
+                let nanos = nanos.and_then(|n| i64::try_from(n).ok()).ok_or_else(|| {
+                    bad_value(
+                        path,
+                        source,
+                        i,
+                        name,
+                        &text,
+                        "has more than 9 decimals or is too large",
+                    )
+                })?;
+                out.push(Some(nanos));
+            }
+            Ok(Int64Chunked::from_iter_options(
+                name.into(),
+                out.into_iter(),
+            ))
+        }
+        DataType::Int64 | DataType::Int32 => {
+            let ca = col.cast(&DataType::Int64)?;
+            let ca = ca.i64()?;
+            if required {
+                if let Some(i) = ca.iter().position(|v| v.is_none()) {
+                    return Err(empty(i));
+                }
+            }
+            Ok(ca.apply_values(|v| v * allot_core::money::NANOS_PER_USD))
+        }
+        other => Err(wrong_type(
+            path,
+            name,
+            other,
+            "a decimal or decimal text (never floating point for money)",
+        )),
+    }
+}
+
+fn int_column(col: &Column, path: &Path, source: Source) -> Result<Int64Chunked, EngineError> {
+    let name = col.name().as_str();
+    match col.dtype() {
+        DataType::String => {
+            let ca = col.str()?;
+            let mut out: Vec<Option<i64>> = Vec::with_capacity(ca.len());
+            for (i, v) in ca.iter().enumerate() {
+                match v {
+                    None => out.push(None),
+                    Some(s) => {
+                        let n = s.trim().parse::<i64>().map_err(|_| {
+                            bad_value(path, source, i, name, s, "is not a whole number")
+                        })?;
+                        out.push(Some(n));
+                    }
+                }
+            }
+            Ok(Int64Chunked::from_iter_options(
+                name.into(),
+                out.into_iter(),
+            ))
+        }
+        dt if dt.is_integer() => Ok(col.cast(&DataType::Int64)?.i64()?.clone()),
+        other => Err(wrong_type(path, name, other, "whole numbers")),
+    }
+}
+
+fn text_column(
+    col: &Column,
+    path: &Path,
+    source: Source,
+    required: bool,
+) -> Result<Column, EngineError> {
+    let col = col.cast(&DataType::String)?;
+    if required {
+        let ca = col.str()?;
+        if let Some(i) = ca
+            .iter()
+            .position(|v| v.is_none_or(|s| s.trim().is_empty()))
+        {
+            return Err(bad_value(
+                path,
+                source,
+                i,
+                col.name().as_str(),
+                "",
+                "is empty",
+            ));
+        }
+    }
+    Ok(col)
+}
+
+/// Writes cost facts as Parquet with `cost_usd` as an exact `Decimal(38, 9)` and `date` as a
+/// date, the typed twin of the CSV export (used by the benchmark and the store).
+pub fn write_costs_parquet(facts: &DataFrame, path: &Path) -> Result<(), EngineError> {
+    let mut df = facts.clone();
+    for money in ["cost_nanos", "list_cost_nanos"] {
+        if let Ok(col) = df.column(money) {
+            let usd = money.replace("_nanos", "_usd");
+            let dec = col
+                .i64()?
+                .cast(&DataType::Int128)?
+                .i128()?
+                .clone()
+                .into_decimal(38, NANO_SCALE as usize)?
+                .into_series()
+                .with_name(usd.as_str().into());
+            df.replace(money, dec.into())?;
+            df.rename(money, usd.as_str().into())?;
+        }
+    }
+    let file = std::fs::File::create(path).map_err(|source| InputError::Unwritable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    ParquetWriter::new(file).finish(&mut df)?;
+    Ok(())
+}
+
+/// Converts cost-fact files to one Parquet file with every column of the schema, atomically.
+pub fn costs_to_parquet(sources: &[PathBuf], target: &Path) -> Result<(), EngineError> {
+    let extra: Vec<&str> = COST_REQUIRED
+        .iter()
+        .chain(COST_OPTIONAL.iter())
+        .copied()
+        .filter(|c| !["date", "email", "cost_usd"].contains(c))
+        .collect();
+    let facts = load_costs(sources, &extra, None)?;
+    let tmp = target.with_extension("parquet.tmp");
+    write_costs_parquet(&facts.df, &tmp)?;
+    std::fs::rename(&tmp, target).map_err(|source| InputError::Unwritable {
+        path: target.to_path_buf(),
+        source,
+    })?;
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! The format-independent shape of a report: metadata, typed columns, rows and a total line.
+
+use allot_core::money::format_cents;
+use allot_core::Status;
+
+/// What a column holds, which decides alignment and formatting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Free text, left-aligned.
+    Text,
+    /// A whole number.
+    Int,
+    /// Dollars, exact to the cent.
+    Money,
+    /// A percentage with two decimals.
+    Pct,
+}
+
+/// A column: its name (a contract for scripts) and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// The header written in CSV and JSON.
+    pub name: String,
+    /// What the cells hold.
+    pub kind: Kind,
+    /// Whether the terminal table shows it (CSV and JSON always do).
+    pub in_table: bool,
+}
+
+impl Column {
+    /// A column named `name` holding `kind`.
+    pub fn new(name: &str, kind: Kind) -> Column {
+        Column {
+            name: name.to_string(),
+            kind,
+            in_table: true,
+        }
+    }
+
+    /// The same column, left out of the terminal table (detail for files only).
+    #[must_use]
+    pub fn csv_only(mut self) -> Column {
+        self.in_table = false;
+        self
+    }
+}
+
+/// One cell's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A whole number.
+    Int(i64),
+    /// Whole cents.
+    Cents(i64),
+    /// Hundredths of a percent (`1234` is 12.34%).
+    Pct(i64),
+    /// No value.
+    Empty,
+}
+
+impl Cell {
+    /// The cell as plain text, the way CSV writes it.
+    pub fn to_plain(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Cents(c) | Cell::Pct(c) => format_cents(*c),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+/// A finished report, ready for any writer.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Title shown above the terminal table.
+    pub title: String,
+    /// Whether the figures are final; every output says it.
+    pub status: Status,
+    /// Key facts about the run (month, as-of date, level...), in order.
+    pub meta: Vec<(String, String)>,
+    /// The columns.
+    pub columns: Vec<Column>,
+    /// The rows, each with one cell per column.
+    pub rows: Vec<Vec<Cell>>,
+    /// The total line, if the report has one (shown in the table and JSON, not in CSV rows).
+    pub total: Option<Vec<Cell>>,
+    /// Notes for the reader (unmapped people, coverage...), shown under the table.
+    pub notes: Vec<String>,
+}

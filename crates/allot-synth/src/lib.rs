@@ -1,0 +1,10 @@
+//! Deterministic synthetic organisations and their Claude usage, for the demo, the tests, the
+//! fake API and the benchmarks. The same seed, person and day always give the same facts, on
+//! every machine and in every run, so demo output can be checked in and compared.
+
+pub mod org;
+pub mod rng;
+pub mod usage;
+
+pub use org::{demo_org, scale_org, Org, Person};
+pub use usage::{activity_for, costs_for, write_activity_csv, write_costs_csv, Intensity};

@@ -1,0 +1,56 @@
+//! `allot demo`: the embedded demo organisation, about three months of its usage, and the
+//! chargeback of the latest settled month, with no key and no network.
+
+use allot_core::settle::{latest_settled_month, month_status};
+use allot_report::{Format, OutputSet};
+use allot_synth::{demo_org, write_activity_csv, write_costs_csv, Intensity};
+use anyhow::Context;
+
+use crate::cli::DemoArgs;
+use crate::output;
+
+/// The demo organisation's mapping, committed under `mappings/` and embedded in the binary.
+pub const DEMO_MAPPING: &str = include_str!("../../../../mappings/demo-org.csv");
+
+pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
+    let as_of = args.as_of.unwrap_or_else(super::today);
+    let month = latest_settled_month(as_of);
+    let from = month.prev().first_day();
+    let to = as_of.pred_opt().context("as-of date out of range")?;
+    let org = demo_org();
+    let input = args.out.join("input");
+    let mut set = OutputSet::new(&input);
+    set.write("org-mapping.csv", |w| w.write_all(DEMO_MAPPING.as_bytes()))?;
+    let mut summary = (0, allot_core::Nanos::ZERO);
+    set.write("cost_facts.csv", |w| {
+        summary = write_costs_csv(&org, from, to, Intensity::Realistic, w)?;
+        Ok(())
+    })?;
+    set.write("activity_facts.csv", |w| {
+        write_activity_csv(&org, from, to, w).map(|_| ())
+    })?;
+    set.commit()
+        .with_context(|| format!("writing demo data to `{}`", input.display()))?;
+    output::say(
+        quiet,
+        &format!(
+            "demo: {} people, {} cost facts from {from} to {to} (${}); charging back {month} ({}) as of {as_of}",
+            org.people.len(),
+            summary.0,
+            allot_core::money::format_cents(summary.1.round_cents()),
+            month_status(month, as_of),
+        ),
+    );
+    let mapping = input.join("org-mapping.csv");
+    let cost = vec![input.join("cost_facts.csv")];
+    let by_cc = super::chargeback::build(&mapping, &cost, month, None, as_of)?;
+    let by_division = super::chargeback::build(&mapping, &cost, month, Some("division"), as_of)?;
+    let formats = [Format::Table, Format::Csv, Format::Json];
+    super::chargeback::emit(
+        &[(by_cc, "chargeback"), (by_division, "chargeback-division")],
+        &formats,
+        &args.out,
+        quiet,
+    )?;
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! One module per subcommand: each wires the library crates together and holds no logic of its own.
+
+mod bench;
+mod chargeback;
+mod demo;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// Exit code: the command ran and found nothing wrong.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: bad input, bad usage, or an internal error.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Runs the chosen command.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let quiet = cli.global.quiet;
+    match cli.command {
+        Command::Chargeback(args) => chargeback::run(&args, quiet),
+        Command::Demo(args) => demo::run(&args, quiet),
+        Command::Bench(args) => bench::run(&args, quiet),
+    }
+    .map(|()| ExitCode::from(EXIT_OK))
+}
+
+/// The exit code for a failed command.
+pub fn exit_code_for(_err: &anyhow::Error) -> u8 {
+    EXIT_ERROR
+}
+
+/// Today's date in UTC.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}

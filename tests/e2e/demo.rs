@@ -1,0 +1,68 @@
+//! The demo: the README's first command, on the embedded organisation.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::support::{allot, money, read_csv};
+
+#[test]
+fn demo_charges_back_the_latest_settled_month_and_ties_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let run = allot(
+        dir.path(),
+        &[
+            "demo",
+            "--as-of",
+            "2026-11-23",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("Chargeback 2026-09 by cost_center [SETTLED]"),
+        "{}",
+        run.stdout
+    );
+    let rows = read_csv(&out.join("chargeback.csv"));
+    // 12 cost centers plus UNMAPPED (contractors and leavers' late days).
+    assert_eq!(rows.len(), 13, "{rows:?}");
+    assert_eq!(rows.last().unwrap()["cost_center"], "UNMAPPED");
+    let cc_total: Decimal = rows.iter().map(|r| money(&r["amount_usd"])).sum();
+    let div_rows = read_csv(&out.join("chargeback-division.csv"));
+    let div_total: Decimal = div_rows.iter().map(|r| money(&r["amount_usd"])).sum();
+    assert_eq!(
+        cc_total, div_total,
+        "every level ties out to the same total"
+    );
+
+    // The total equals the exact sum of September's facts, rounded once.
+    let facts = read_csv(&out.join("input/cost_facts.csv"));
+    let exact: Decimal = facts
+        .iter()
+        .filter(|f| f["date"].starts_with("2026-09"))
+        .map(|f| money(&f["cost_usd"]))
+        .sum();
+    assert_eq!(
+        cc_total,
+        exact.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    );
+    assert!(cc_total > money("1000"), "a realistic month: {cc_total}");
+
+    // Movers split by day: someone is in two cost centers in September.
+    let mapping = read_csv(&out.join("input/org-mapping.csv"));
+    let mut rows_per_person: HashMap<&str, usize> = HashMap::new();
+    for m in &mapping {
+        *rows_per_person.entry(m["email"].as_str()).or_default() += 1;
+    }
+    assert!(rows_per_person.values().any(|n| *n == 2));
+    assert!(
+        facts
+            .iter()
+            .any(|f| f["email"].chars().next().unwrap().is_uppercase()),
+        "mixed-case emails appear"
+    );
+}
