@@ -103,7 +103,7 @@ def main():
     if not a.no_peers:
         py = peer_python()
         for name, code in (("python polars", PEER_POLARS), ("duckdb", PEER_DUCKDB)):
-            script = os.path.join(tmp, name.replace(" ", "_") + ".py")
+            script = os.path.join(tmp, "peer_" + name.replace(" ", "_") + ".py")
             open(script, "w").write(code)
             for fmt in ("csv", "parquet"):
                 cost = os.path.join(d, f"cost.{fmt}")

@@ -19,9 +19,15 @@ pub fn round_to_cents<K: Ord>(parts: &[(K, Nanos)]) -> Vec<i64> {
 ///
 /// `unit` must be positive. Shared by money (nano-dollars to cents) and percentages.
 pub fn largest_remainder<K: Ord>(parts: &[(K, i128)], unit: i128) -> Vec<i64> {
-    assert!(unit > 0, "largest_remainder needs a positive unit");
     let total: i128 = parts.iter().map(|(_, v)| *v).sum();
-    let target = div_round_half_away(total, unit);
+    largest_remainder_to(parts, unit, div_round_half_away(total, unit))
+}
+
+/// Like [`largest_remainder`], but the integers sum to `target`, which must lie within one
+/// unit of the exact total (as a parent's already-rounded amount does); each part then still
+/// stays within one unit of its exact value.
+pub fn largest_remainder_to<K: Ord>(parts: &[(K, i128)], unit: i128, target: i128) -> Vec<i64> {
+    assert!(unit > 0, "largest_remainder needs a positive unit");
     let mut floors = Vec::with_capacity(parts.len());
     let mut floor_sum: i128 = 0;
     for (_, v) in parts {
@@ -29,8 +35,7 @@ pub fn largest_remainder<K: Ord>(parts: &[(K, i128)], unit: i128) -> Vec<i64> {
         floor_sum += f;
         floors.push(f);
     }
-    let extra = target - floor_sum;
-    debug_assert!(extra >= 0 && extra <= parts.len() as i128);
+    let extra = (target - floor_sum).clamp(0, parts.len() as i128);
     let mut order: Vec<usize> = (0..parts.len()).collect();
     // Largest remainder first; equal remainders go to the smaller key, then the earlier index
     // (only reached when keys repeat, which callers avoid).
@@ -45,6 +50,56 @@ pub fn largest_remainder<K: Ord>(parts: &[(K, i128)], unit: i128) -> Vec<i64> {
         floors[i] += 1;
     }
     floors.into_iter().map(|f| f as i64).collect()
+}
+
+/// Rounds a hierarchy of exact amounts to cents top-down, so every level adds up to the level
+/// above it and to the total.
+///
+/// Each item is a path from the top level down (e.g. `[division, department, cost_center]`)
+/// and its exact amount; all paths have the same depth. Returns, for every level `0..depth`, the
+/// cents of each node (keyed by its path prefix). The top level is rounded with the
+/// largest-remainder rule to the rounded total; the children of each node are then rounded to
+/// exactly their parent's cents.
+pub fn round_tree(
+    items: &[(Vec<String>, Nanos)],
+) -> Vec<std::collections::BTreeMap<Vec<String>, i64>> {
+    use std::collections::BTreeMap;
+    let depth = items.first().map_or(0, |(p, _)| p.len());
+    let mut levels: Vec<BTreeMap<Vec<String>, i64>> = Vec::with_capacity(depth);
+    let unit = i128::from(NANOS_PER_CENT);
+    for level in 0..depth {
+        // Exact amount of every node at this level.
+        let mut exact: BTreeMap<Vec<String>, i128> = BTreeMap::new();
+        for (path, amount) in items {
+            *exact.entry(path[..=level].to_vec()).or_default() += amount.0;
+        }
+        // Group the nodes by parent and round each group to the parent's cents.
+        let mut groups: BTreeMap<Vec<String>, Vec<(Vec<String>, i128)>> = BTreeMap::new();
+        for (node, amount) in exact {
+            groups
+                .entry(node[..level].to_vec())
+                .or_default()
+                .push((node, amount));
+        }
+        let mut rounded = BTreeMap::new();
+        for (parent, children) in groups {
+            let total: i128 = children.iter().map(|(_, a)| *a).sum();
+            let target = if level == 0 {
+                div_round_half_away(total, unit)
+            } else {
+                i128::from(levels[level - 1][&parent])
+            };
+            let keyed: Vec<(&Vec<String>, i128)> = children.iter().map(|(k, a)| (k, *a)).collect();
+            for ((node, _), cents) in children
+                .iter()
+                .zip(largest_remainder_to(&keyed, unit, target))
+            {
+                rounded.insert(node.clone(), cents);
+            }
+        }
+        levels.push(rounded);
+    }
+    levels
 }
 
 /// Splits `pool` (whole cents) across parts in proportion to non-negative `weights`, exactly.
@@ -132,7 +187,51 @@ mod tests {
         assert_eq!(split_proportional(5, &[("a", 0i128), ("b", 0)]), None);
     }
 
+    #[test]
+    fn tree_levels_tie_out_where_flat_rounding_would_not() {
+        let p = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+        // Three cost centers of 0.6 cent: flat rounding gives A and B a cent each (2 cents for
+        // Eng) and C none, while Eng (1.2 cents) and Ops (0.6 cent) round to 1 cent each.
+        let items = vec![
+            (p("Eng", "A"), n(6_000_000)),
+            (p("Eng", "B"), n(6_000_000)),
+            (p("Ops", "C"), n(6_000_000)),
+        ];
+        let levels = round_tree(&items);
+        assert_eq!(levels[0][&vec!["Eng".to_string()]], 1);
+        assert_eq!(levels[0][&vec!["Ops".to_string()]], 1);
+        assert_eq!(levels[1][&p("Eng", "A")] + levels[1][&p("Eng", "B")], 1);
+        assert_eq!(levels[1][&p("Ops", "C")], 1);
+    }
+
     proptest! {
+        #[test]
+        fn every_level_of_a_tree_ties_out_to_its_parent_and_the_total(
+            leaves in proptest::collection::vec((0u8..3, 0u8..4, -1_000_000_000i128..50_000_000_000), 1..40)
+        ) {
+            let items: Vec<(Vec<String>, Nanos)> = leaves
+                .iter()
+                .enumerate()
+                .map(|(i, (a, b, v))| (vec![format!("d{a}"), format!("d{a}-{b}"), format!("cc{i}")], Nanos(*v)))
+                .collect();
+            let levels = round_tree(&items);
+            let total: Nanos = items.iter().map(|(_, v)| *v).sum();
+            for level in &levels {
+                prop_assert_eq!(level.values().sum::<i64>(), total.round_cents());
+            }
+            for depth in 1..levels.len() {
+                for (node, cents) in &levels[depth - 1] {
+                    let children: i64 = levels[depth].iter().filter(|(k, _)| k.starts_with(node)).map(|(_, c)| *c).sum();
+                    prop_assert_eq!(children, *cents);
+                }
+                // Each node stays within a cent of its exact value.
+                for (node, cents) in &levels[depth] {
+                    let exact: i128 = items.iter().filter(|(p, _)| p.starts_with(node)).map(|(_, v)| v.0).sum();
+                    prop_assert!((i128::from(*cents) * i128::from(NANOS_PER_CENT) - exact).abs() < i128::from(NANOS_PER_CENT));
+                }
+            }
+        }
+
         #[test]
         fn largest_remainder_sums_exactly_and_stays_within_a_cent(
             amounts in proptest::collection::vec(-10_000_000_000_000i128..10_000_000_000_000, 0..60)

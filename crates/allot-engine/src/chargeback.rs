@@ -10,7 +10,7 @@ use polars::prelude::*;
 
 use crate::error::EngineError;
 use crate::load::FactFrame;
-use crate::mapping_frame::{assign, mapping_frame, with_person_day, DAY, EMAIL_NORM, ROW_ID};
+use crate::mapping_frame::{assign, mapping_frame, People, DAY, PERSON, ROW_ID};
 
 /// The level a chargeback is rolled up to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,10 +59,12 @@ pub fn chargeback(
             Vec::new(),
         ),
     };
-    let mapping_df = mapping_frame(mapping, &[(KEY, key_values)])?;
+    let mut people = People::from_mapping(mapping);
+    let mapping_df = mapping_frame(mapping, &mut people, &[(KEY, key_values)])?;
 
     // Sum per raw spelling first (cheap, shrinks millions of rows to person-days), then per
     // normalised person-day so two spellings of one email are one person.
+    let started = std::time::Instant::now();
     let per_day = facts
         .df
         .clone()
@@ -70,12 +72,17 @@ pub fn chargeback(
         .group_by([col("email"), col("date")])
         .agg([col("cost_nanos").sum()])
         .collect()?;
-    let per_day = with_person_day(&per_day)?
+    tracing::debug!(rows = per_day.height(), elapsed = ?started.elapsed(), "summed per person-day");
+    let per_day = people
+        .number(&per_day)?
         .lazy()
-        .group_by([col(EMAIL_NORM), col(DAY)])
+        .with_column(col("date").cast(DataType::Int32).alias(DAY))
+        .group_by([col(PERSON), col(DAY)])
         .agg([col("cost_nanos").sum()]);
 
-    let assigned = assign(per_day, &mapping_df)
+    let per_day = per_day.collect()?;
+    tracing::debug!(rows = per_day.height(), elapsed = ?started.elapsed(), "numbered people");
+    let assigned = assign(per_day.lazy(), &mapping_df)
         .join(
             mapping_df.clone().lazy().select([col(ROW_ID), col(KEY)]),
             [col(ROW_ID)],
@@ -85,26 +92,28 @@ pub fn chargeback(
         .with_column(col(KEY).fill_null(lit(UNMAPPED)))
         .collect()?;
 
+    tracing::debug!(elapsed = ?started.elapsed(), "assigned to mapping rows");
     let lines_df = assigned
         .clone()
         .lazy()
         .group_by([col(KEY)])
         .agg([
             col("cost_nanos").sum().alias("amount"),
-            col(EMAIL_NORM).n_unique().alias("users"),
+            col(PERSON).n_unique().alias("users"),
         ])
         .collect()?;
     let unmapped_df = assigned
         .clone()
         .lazy()
         .filter(col(ROW_ID).is_null())
-        .group_by([col(EMAIL_NORM)])
+        .group_by([col(PERSON)])
         .agg([
             col("cost_nanos").sum().alias("amount"),
             col(DAY).n_unique().alias("days"),
         ])
         .collect()?;
-    let users = assigned.column(EMAIL_NORM)?.n_unique()? as u64;
+    let users = assigned.column(PERSON)?.n_unique()? as u64;
+    tracing::debug!(elapsed = ?started.elapsed(), "grouped lines");
 
     // Attributes per cost center (constant by construction of `cost_center_attributes`).
     let mut cc_attrs: HashMap<&str, Vec<String>> = HashMap::new();
@@ -153,13 +162,13 @@ pub fn chargeback(
         });
     }
 
-    let emails = unmapped_df.column(EMAIL_NORM)?.str()?;
+    let ids = unmapped_df.column(PERSON)?.u32()?;
     let amounts = unmapped_df.column("amount")?.i64()?;
     let days = unmapped_df.column("days")?.cast(&DataType::UInt32)?;
     let days = days.u32()?;
     let mut unmapped: Vec<UnmappedPerson> = (0..unmapped_df.height())
         .map(|i| UnmappedPerson {
-            email: emails.get(i).unwrap_or_default().to_string(),
+            email: people.email(ids.get(i).unwrap_or(0)).to_string(),
             amount: Nanos(i128::from(amounts.get(i).unwrap_or(0))),
             days: days.get(i).unwrap_or(0),
         })

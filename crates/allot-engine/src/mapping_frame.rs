@@ -1,4 +1,7 @@
 //! The org mapping as a DataFrame, and the join that gives every (person, day) its assignment.
+//!
+//! People are numbered once (normalised email to a `u32` id) so the joins and counts run on
+//! integers, not strings.
 
 use std::collections::HashMap;
 
@@ -9,28 +12,86 @@ use polars::prelude::*;
 
 use crate::error::EngineError;
 
-/// Column holding the normalised email in joined frames.
-pub const EMAIL_NORM: &str = "email_norm";
+/// Column holding the person id in joined frames.
+pub const PERSON: &str = "person";
 /// Column holding the day as days since 1970-01-01 (Int32) in joined frames.
 pub const DAY: &str = "day";
 /// Column holding the index of the mapping row a (person, day) falls under; null when unmapped.
 pub const ROW_ID: &str = "row_id";
 
-/// The mapping rows as `row_id, email_norm, from_day, to_day` plus one column per `(name, values)`.
+/// Normalised emails numbered from 0, starting with everyone in the mapping.
+#[derive(Debug, Default)]
+pub struct People {
+    ids: HashMap<String, u32>,
+    emails: Vec<String>,
+}
+
+impl People {
+    /// Numbers everyone in `mapping`.
+    pub fn from_mapping(mapping: &OrgMapping) -> People {
+        let mut p = People::default();
+        for r in &mapping.rows {
+            p.id(&r.email);
+        }
+        p
+    }
+
+    /// The id of an already-normalised email, numbering it if new.
+    pub fn id(&mut self, email: &str) -> u32 {
+        if let Some(id) = self.ids.get(email) {
+            return *id;
+        }
+        let id = self.emails.len() as u32;
+        self.ids.insert(email.to_string(), id);
+        self.emails.push(email.to_string());
+        id
+    }
+
+    /// The normalised email of an id.
+    pub fn email(&self, id: u32) -> &str {
+        &self.emails[id as usize]
+    }
+
+    /// Replaces the `email` column of `df` by a `person` id column (emails matched after
+    /// trimming and lower-casing), keeping every other column.
+    pub fn number(&mut self, df: &DataFrame) -> Result<DataFrame, EngineError> {
+        let emails = df.column("email")?.str()?;
+        let mut cache: HashMap<&str, u32> = HashMap::new();
+        let mut ids = Vec::with_capacity(emails.len());
+        for e in emails.iter() {
+            let e = e.unwrap_or("");
+            let id = match cache.get(e) {
+                Some(id) => *id,
+                None => {
+                    let id = self.id(&normalize_email(e));
+                    cache.insert(e, id);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        let mut out = df.drop("email")?;
+        out.with_column(Column::new(PERSON.into(), ids))?;
+        Ok(out)
+    }
+}
+
+/// The mapping rows as `row_id, person, from_day, to_day` plus one column per `(name, values)`.
 pub fn mapping_frame(
     mapping: &OrgMapping,
+    people: &mut People,
     keys: &[(&str, Vec<String>)],
 ) -> PolarsResult<DataFrame> {
     let n = mapping.rows.len();
     let mut cols = vec![
         Column::new(ROW_ID.into(), (0..n as u32).collect::<Vec<u32>>()),
         Column::new(
-            EMAIL_NORM.into(),
+            PERSON.into(),
             mapping
                 .rows
                 .iter()
-                .map(|r| r.email.as_str())
-                .collect::<Vec<&str>>(),
+                .map(|r| people.id(&r.email))
+                .collect::<Vec<u32>>(),
         ),
         Column::new(
             "from_day".into(),
@@ -55,40 +116,22 @@ pub fn mapping_frame(
     DataFrame::new(n, cols)
 }
 
-/// Adds `email_norm` (trimmed, lower-cased) and `day` (Int32) to a frame with `email` and `date`.
-pub fn with_person_day(df: &DataFrame) -> Result<DataFrame, EngineError> {
-    let emails = df.column("email")?.str()?;
-    let mut cache: HashMap<&str, String> = HashMap::new();
-    let norm: StringChunked = emails
-        .iter()
-        .map(|e| e.map(|e| cache.entry(e).or_insert_with(|| normalize_email(e)).clone()))
-        .collect();
-    let mut out = df.clone();
-    out.with_column(norm.with_name(EMAIL_NORM.into()).into_column())?;
-    let day = df
-        .column("date")?
-        .cast(&DataType::Int32)?
-        .with_name(DAY.into());
-    out.with_column(day)?;
-    Ok(out)
-}
-
-/// Gives each `(email_norm, day)` row of `facts` the `row_id` of the mapping row valid that day
-/// (null when none is), by an equi-join on the person and a filter on the effective range.
+/// Gives each `(person, day)` row of `facts` (unique on those two) the `row_id` of the mapping
+/// row valid that day, null when none is: an equi-join on the person, a filter on the
+/// effective range, and a left join back so uncovered days are kept.
 pub fn assign(facts: LazyFrame, mapping: &DataFrame) -> LazyFrame {
     let candidates = facts
         .clone()
-        .select([col(EMAIL_NORM), col(DAY)])
-        .unique(None, UniqueKeepStrategy::First)
+        .select([col(PERSON), col(DAY)])
         .join(
             mapping.clone().lazy().select([
                 col(ROW_ID),
-                col(EMAIL_NORM),
+                col(PERSON),
                 col("from_day"),
                 col("to_day"),
             ]),
-            [col(EMAIL_NORM)],
-            [col(EMAIL_NORM)],
+            [col(PERSON)],
+            [col(PERSON)],
             JoinArgs::new(JoinType::Inner),
         )
         .filter(
@@ -96,11 +139,11 @@ pub fn assign(facts: LazyFrame, mapping: &DataFrame) -> LazyFrame {
                 .gt_eq(col("from_day"))
                 .and(col(DAY).lt_eq(col("to_day"))),
         )
-        .select([col(EMAIL_NORM), col(DAY), col(ROW_ID)]);
+        .select([col(PERSON), col(DAY), col(ROW_ID)]);
     facts.join(
         candidates,
-        [col(EMAIL_NORM), col(DAY)],
-        [col(EMAIL_NORM), col(DAY)],
+        [col(PERSON), col(DAY)],
+        [col(PERSON), col(DAY)],
         JoinArgs::new(JoinType::Left),
     )
 }
