@@ -34,7 +34,11 @@ fn assert_failed_cleanly(dir: &Path, run: &Run, needles: &[&str]) {
     for n in needles {
         assert!(run.stderr.contains(n), "expected `{n}` in:\n{}", run.stderr);
     }
-    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(
+        run.stderr.lines().any(|l| l.starts_with("error: ")),
+        "{}",
+        run.stderr
+    );
     let out = dir.join("out");
     let leftovers: Vec<_> = std::fs::read_dir(&out)
         .map(std::iter::Iterator::collect)

@@ -4,4 +4,5 @@
 mod bad_input;
 mod chargeback;
 mod demo;
+mod mapping;
 mod support;

@@ -48,6 +48,32 @@ pub enum InputError {
         /// What is wrong, e.g. "is not a date (expected YYYY-MM-DD)".
         problem: String,
     },
+    /// A spreadsheet cell that cannot be read as what its column holds.
+    #[error("`{}`, sheet \"{sheet}\", row {row}, column {letter} (`{column}`): `{value}` {problem}", path.display())]
+    BadCell {
+        /// The workbook.
+        path: PathBuf,
+        /// The sheet's name.
+        sheet: String,
+        /// 1-based row number.
+        row: u64,
+        /// Column letter, e.g. `C`.
+        letter: String,
+        /// The column's header.
+        column: String,
+        /// The cell as shown.
+        value: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A mapping with problems that make a chargeback wrong (overlaps, bad rows...), all listed.
+    #[error("`{}` is not a valid mapping:\n  {}", path.display(), problems.join("\n  "))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// One line per problem, each naming its row(s).
+        problems: Vec<String>,
+    },
     /// A row that is wrong as a whole (e.g. an end date before its start date).
     #[error("`{}`, line {line}: {problem}", path.display())]
     BadRow {

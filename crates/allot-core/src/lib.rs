@@ -8,6 +8,7 @@ pub mod facts;
 pub mod money;
 pub mod results;
 pub mod settle;
+pub mod shared;
 
 pub use date::Month;
 pub use error::InputError;

@@ -1,5 +1,7 @@
 //! Plain results the engine computes and the report writers present: exact, unrounded.
 
+use chrono::NaiveDate;
+
 use crate::money::Nanos;
 
 /// One line of a chargeback: a cost center (or level value) and its exact cost.
@@ -20,10 +22,27 @@ pub struct ChargebackLine {
 pub struct UnmappedPerson {
     /// Normalised email.
     pub email: String,
-    /// Their unmapped cost.
+    /// Their cost on days no mapping row covered.
     pub amount: Nanos,
-    /// Days with unmapped cost.
+    /// Days in the period with uncovered cost.
     pub days: u32,
+    /// Their most recent cost center before the uncovered days, if they ever had one.
+    pub last_cost_center: Option<String>,
+    /// The first day they were uncovered after their last row ended (None: never mapped).
+    pub unmapped_since: Option<NaiveDate>,
+    /// Where the cost went: `UNMAPPED` or the cost center the policy chose.
+    pub charged_to: String,
+}
+
+/// One person's cost on one chargeback line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonCost {
+    /// Normalised email.
+    pub email: String,
+    /// The line (cost center or level value).
+    pub key: String,
+    /// Their exact cost on that line.
+    pub amount: Nanos,
 }
 
 /// The chargeback of one period, exact, before rounding.
@@ -41,4 +60,54 @@ pub struct Chargeback {
     pub users: u64,
     /// People with unmapped cost, most expensive first.
     pub unmapped: Vec<UnmappedPerson>,
+    /// Each person's cost per line.
+    pub people: Vec<PersonCost>,
+    /// Cost-center amounts with their hierarchy path, top level first and the cost center
+    /// last, when the mapping has a hierarchy and the level is part of it; used to round every
+    /// level consistently.
+    pub tree: Vec<(Vec<String>, Nanos)>,
+    /// Depth of the requested level in `tree` paths (0 = top level).
+    pub tree_depth: usize,
+    /// Cost that reached a real cost center (not `UNMAPPED`).
+    pub mapped: Nanos,
+}
+
+/// One person's cost of one component on one line (summed over the period's days).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageRow {
+    /// Normalised email.
+    pub email: String,
+    /// The line (cost center or level value) the cost is charged to.
+    pub key: String,
+    /// Anthropic product.
+    pub product: String,
+    /// Model id.
+    pub model: String,
+    /// `0-200k` or `200k-1M` (empty when not given).
+    pub context_window: String,
+    /// Token type (empty for non-token costs).
+    pub token_type: String,
+    /// Tokens.
+    pub tokens: i64,
+    /// Exact cost.
+    pub cost: Nanos,
+}
+
+/// One person's activity on one line (summed over the period's days).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ActivityRow {
+    /// Normalised email.
+    pub email: String,
+    /// The line the activity is counted on.
+    pub key: String,
+    /// Claude Code sessions.
+    pub sessions: i64,
+    /// Commits.
+    pub commits: i64,
+    /// Pull requests.
+    pub pull_requests: i64,
+    /// Lines added.
+    pub lines_added: i64,
+    /// Lines removed.
+    pub lines_removed: i64,
 }

@@ -1,70 +1,43 @@
 //! The monthly chargeback: every cost of the month goes to the cost center (or hierarchy level)
-//! the person belonged to on that day; costs nobody's mapping covers go to `UNMAPPED`.
+//! the person belonged to on that day; costs nobody's mapping covers go to `UNMAPPED`, or where
+//! the unmapped policy says.
 
 use std::collections::HashMap;
 
-use allot_core::results::{Chargeback, ChargebackLine, UnmappedPerson};
+use allot_core::results::{Chargeback, ChargebackLine, PersonCost, UnmappedPerson};
 use allot_core::{Nanos, UNMAPPED};
 use allot_mapping::OrgMapping;
 use polars::prelude::*;
 
 use crate::error::EngineError;
 use crate::load::FactFrame;
-use crate::mapping_frame::{assign, mapping_frame, People, DAY, PERSON, ROW_ID};
+use crate::mapping_frame::{assign, mapping_frame, Keyer, People, DAY, PERSON, ROW_ID};
 
-/// The level a chargeback is rolled up to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Level {
-    /// One line per cost center (the default).
-    CostCenter,
-    /// One line per value of a mapping attribute column (index into `OrgMapping::attributes`).
-    Attribute(usize),
-}
-
-/// The grouping-key column inside the chargeback query.
-const KEY: &str = "__key";
-
-/// Key value for mapped rows whose level attribute is blank.
-pub const BLANK: &str = "(blank)";
+pub use crate::mapping_frame::{Level, UnmappedPolicy};
+pub use crate::mapping_frame::{BLANK, CC, KEY};
 
 /// Builds the chargeback of the facts (already restricted to the period) against `mapping`.
 pub fn chargeback(
     facts: &FactFrame,
     mapping: &OrgMapping,
     level: &Level,
+    policy: &UnmappedPolicy,
 ) -> Result<Chargeback, EngineError> {
-    let (level_name, key_values, attr_idx) = match level {
-        Level::CostCenter => (
-            "cost_center".to_string(),
-            mapping
-                .rows
-                .iter()
-                .map(|r| r.cost_center.clone())
-                .collect::<Vec<_>>(),
-            mapping.cost_center_attributes(),
-        ),
-        Level::Attribute(i) => (
-            mapping.attributes[*i].clone(),
-            mapping
-                .rows
-                .iter()
-                .map(|r| {
-                    if r.attributes[*i].is_empty() {
-                        BLANK.to_string()
-                    } else {
-                        r.attributes[*i].clone()
-                    }
-                })
-                .collect(),
-            Vec::new(),
-        ),
-    };
+    let started = std::time::Instant::now();
+    if let UnmappedPolicy::To(cc) = policy {
+        if !mapping.rows.iter().any(|r| &r.cost_center == cc) {
+            return Err(allot_core::InputError::BadFile {
+                path: "--unmapped-to".into(),
+                problem: format!("cost center `{cc}` is not in the mapping"),
+            }
+            .into());
+        }
+    }
     let mut people = People::from_mapping(mapping);
-    let mapping_df = mapping_frame(mapping, &mut people, &[(KEY, key_values)])?;
+    let mapping_df = mapping_frame(mapping, &mut people, &[])?;
 
     // Sum per raw spelling first (cheap, shrinks millions of rows to person-days), then per
-    // normalised person-day so two spellings of one email are one person.
-    let started = std::time::Instant::now();
+    // person so two spellings of one email are one person.
     let per_day = facts
         .df
         .clone()
@@ -79,20 +52,17 @@ pub fn chargeback(
         .with_column(col("date").cast(DataType::Int32).alias(DAY))
         .group_by([col(PERSON), col(DAY)])
         .agg([col("cost_nanos").sum()]);
-
-    let per_day = per_day.collect()?;
-    tracing::debug!(rows = per_day.height(), elapsed = ?started.elapsed(), "numbered people");
-    let assigned = assign(per_day.lazy(), &mapping_df)
-        .join(
-            mapping_df.clone().lazy().select([col(ROW_ID), col(KEY)]),
-            [col(ROW_ID)],
-            [col(ROW_ID)],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_column(col(KEY).fill_null(lit(UNMAPPED)))
+    let mut assigned = assign(per_day, &mapping_df)
+        .select([col(PERSON), col(DAY), col("cost_nanos"), col(ROW_ID)])
         .collect()?;
+    tracing::debug!(rows = assigned.height(), elapsed = ?started.elapsed(), "assigned to mapping rows");
 
-    tracing::debug!(elapsed = ?started.elapsed(), "assigned to mapping rows");
+    // The keys each (person, day) is charged to, under the unmapped policy.
+    let keyer = Keyer::new(mapping, &mut people, level, policy);
+    let (keys, ccs) = keyer.keys(&assigned)?;
+    assigned.with_column(Column::new(KEY.into(), keys))?;
+    assigned.with_column(Column::new(CC.into(), ccs))?;
+
     let lines_df = assigned
         .clone()
         .lazy()
@@ -102,6 +72,18 @@ pub fn chargeback(
             col(PERSON).n_unique().alias("users"),
         ])
         .collect()?;
+    let people_df = assigned
+        .clone()
+        .lazy()
+        .group_by([col(KEY), col(PERSON)])
+        .agg([col("cost_nanos").sum().alias("amount")])
+        .collect()?;
+    let cc_df = assigned
+        .clone()
+        .lazy()
+        .group_by([col(CC)])
+        .agg([col("cost_nanos").sum().alias("amount")])
+        .collect()?;
     let unmapped_df = assigned
         .clone()
         .lazy()
@@ -110,12 +92,17 @@ pub fn chargeback(
         .agg([
             col("cost_nanos").sum().alias("amount"),
             col(DAY).n_unique().alias("days"),
+            col(DAY).min().alias("first_day"),
+            col(CC).first().alias("charged_to"),
         ])
         .collect()?;
     let users = assigned.column(PERSON)?.n_unique()? as u64;
     tracing::debug!(elapsed = ?started.elapsed(), "grouped lines");
 
-    // Attributes per cost center (constant by construction of `cost_center_attributes`).
+    let attr_idx = match level {
+        Level::CostCenter => mapping.cost_center_attributes(),
+        Level::Attribute(_) => Vec::new(),
+    };
     let mut cc_attrs: HashMap<&str, Vec<String>> = HashMap::new();
     for row in &mapping.rows {
         cc_attrs.entry(row.cost_center.as_str()).or_insert_with(|| {
@@ -126,13 +113,13 @@ pub fn chargeback(
         });
     }
 
-    let keys = lines_df.column(KEY)?.str()?;
+    let key_ca = lines_df.column(KEY)?.str()?;
     let amounts = lines_df.column("amount")?.i64()?;
     let user_counts = lines_df.column("users")?.cast(&DataType::UInt64)?;
     let user_counts = user_counts.u64()?;
     let mut lines = Vec::with_capacity(lines_df.height());
     for i in 0..lines_df.height() {
-        let key = keys.get(i).unwrap_or(UNMAPPED).to_string();
+        let key = key_ca.get(i).unwrap_or(UNMAPPED).to_string();
         let attributes = match level {
             Level::CostCenter => cc_attrs
                 .get(key.as_str())
@@ -161,22 +148,95 @@ pub fn chargeback(
             expected: facts.total.to_string(),
         });
     }
+    let mapped: Nanos = lines
+        .iter()
+        .filter(|l| l.key != UNMAPPED)
+        .map(|l| l.amount)
+        .sum();
 
-    let ids = unmapped_df.column(PERSON)?.u32()?;
-    let amounts = unmapped_df.column("amount")?.i64()?;
+    let pk = people_df.column(KEY)?.str()?;
+    let pp = people_df.column(PERSON)?.u32()?;
+    let pa = people_df.column("amount")?.i64()?;
+    let mut person_costs: Vec<PersonCost> = (0..people_df.height())
+        .map(|i| PersonCost {
+            email: people.email(pp.get(i).unwrap_or(0)).to_string(),
+            key: pk.get(i).unwrap_or(UNMAPPED).to_string(),
+            amount: Nanos(i128::from(pa.get(i).unwrap_or(0))),
+        })
+        .collect();
+    person_costs.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.email.cmp(&b.email)));
+
+    // The hierarchy tree, when the level is the cost center or one of its levels.
+    let tree_depth = match level {
+        Level::CostCenter => Some(mapping.hierarchy.len()),
+        Level::Attribute(i) => mapping
+            .hierarchy
+            .iter()
+            .position(|h| h == i)
+            .map(|p| mapping.hierarchy.len() - 1 - p),
+    };
+    let mut tree = Vec::new();
+    if let (Some(depth), false) = (tree_depth, mapping.hierarchy.is_empty()) {
+        let mut first_row: HashMap<&str, usize> = HashMap::new();
+        for (i, r) in mapping.rows.iter().enumerate() {
+            first_row.entry(r.cost_center.as_str()).or_insert(i);
+        }
+        let ck = cc_df.column(CC)?.str()?;
+        let ca = cc_df.column("amount")?.i64()?;
+        for i in 0..cc_df.height() {
+            let cc = ck.get(i).unwrap_or(UNMAPPED);
+            let mut path: Vec<String> = match first_row.get(cc) {
+                Some(&r) => mapping
+                    .hierarchy
+                    .iter()
+                    .rev()
+                    .map(|&h| {
+                        let v = &mapping.rows[r].attributes[h];
+                        if v.is_empty() {
+                            BLANK.to_string()
+                        } else {
+                            v.clone()
+                        }
+                    })
+                    .collect(),
+                None => vec![UNMAPPED.to_string(); mapping.hierarchy.len()],
+            };
+            path.push(cc.to_string());
+            tree.push((path, Nanos(i128::from(ca.get(i).unwrap_or(0)))));
+        }
+        tree.sort();
+        let _ = depth;
+    }
+
+    let up = unmapped_df.column(PERSON)?.u32()?;
+    let ua = unmapped_df.column("amount")?.i64()?;
     let days = unmapped_df.column("days")?.cast(&DataType::UInt32)?;
     let days = days.u32()?;
+    let first = unmapped_df.column("first_day")?.i32()?;
+    let charged = unmapped_df.column("charged_to")?.str()?;
     let mut unmapped: Vec<UnmappedPerson> = (0..unmapped_df.height())
-        .map(|i| UnmappedPerson {
-            email: people.email(ids.get(i).unwrap_or(0)).to_string(),
-            amount: Nanos(i128::from(amounts.get(i).unwrap_or(0))),
-            days: days.get(i).unwrap_or(0),
+        .map(|i| {
+            let person = up.get(i).unwrap_or(0);
+            let last = keyer.last_row_before(person, first.get(i).unwrap_or(0));
+            UnmappedPerson {
+                email: people.email(person).to_string(),
+                amount: Nanos(i128::from(ua.get(i).unwrap_or(0))),
+                days: days.get(i).unwrap_or(0),
+                last_cost_center: last.map(|r| mapping.rows[r].cost_center.clone()),
+                unmapped_since: last
+                    .and_then(|r| mapping.rows[r].effective_to)
+                    .and_then(|t| t.succ_opt()),
+                charged_to: charged.get(i).unwrap_or(UNMAPPED).to_string(),
+            }
         })
         .collect();
     unmapped.sort_by(|a, b| b.amount.cmp(&a.amount).then_with(|| a.email.cmp(&b.email)));
 
     Ok(Chargeback {
-        level_name,
+        level_name: match level {
+            Level::CostCenter => "cost_center".to_string(),
+            Level::Attribute(i) => mapping.attributes[*i].clone(),
+        },
         attribute_names: attr_idx
             .iter()
             .map(|&i| mapping.attributes[i].clone())
@@ -185,5 +245,9 @@ pub fn chargeback(
         total,
         users,
         unmapped,
+        people: person_costs,
+        tree,
+        tree_depth: tree_depth.unwrap_or(0),
+        mapped,
     })
 }

@@ -6,7 +6,8 @@ pub mod chargeback;
 pub mod error;
 pub mod load;
 pub mod mapping_frame;
+pub mod usage;
 
-pub use chargeback::{chargeback, Level};
+pub use chargeback::{chargeback, Level, UnmappedPolicy};
 pub use error::EngineError;
 pub use load::{load_activity, load_costs, write_costs_parquet, FactFrame};

@@ -5,8 +5,9 @@
 
 use std::collections::HashMap;
 
-use allot_core::date::to_epoch_days;
+use allot_core::date::{from_epoch_days, to_epoch_days};
 use allot_core::facts::normalize_email;
+use allot_core::UNMAPPED;
 use allot_mapping::OrgMapping;
 use polars::prelude::*;
 
@@ -123,6 +124,7 @@ pub fn assign(facts: LazyFrame, mapping: &DataFrame) -> LazyFrame {
     let candidates = facts
         .clone()
         .select([col(PERSON), col(DAY)])
+        .unique(None, UniqueKeepStrategy::Any)
         .join(
             mapping.clone().lazy().select([
                 col(ROW_ID),
@@ -146,4 +148,124 @@ pub fn assign(facts: LazyFrame, mapping: &DataFrame) -> LazyFrame {
         [col(PERSON), col(DAY)],
         JoinArgs::new(JoinType::Left),
     )
+}
+
+/// The level a chargeback is rolled up to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Level {
+    /// One line per cost center (the default).
+    CostCenter,
+    /// One line per value of a mapping attribute column (index into `OrgMapping::attributes`).
+    Attribute(usize),
+}
+
+/// What happens to cost on days no mapping row covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum UnmappedPolicy {
+    /// It goes to the `UNMAPPED` cost center (the default).
+    #[default]
+    Bucket,
+    /// A leaver's later cost goes to their last cost center; the never-mapped stay `UNMAPPED`.
+    LastKnown,
+    /// All of it goes to the named cost center.
+    To(String),
+}
+
+/// Key value for mapped rows whose level attribute is blank.
+pub const BLANK: &str = "(blank)";
+/// Column holding the level key (cost center or level value) a row is charged to.
+pub const KEY: &str = "__key";
+/// Column holding the cost center a row is charged to.
+pub const CC: &str = "__cc";
+
+/// Decides the line (and cost center) each (person, day) is charged to: the mapping row valid
+/// that day, or what the unmapped policy says when there is none.
+pub struct Keyer<'a> {
+    mapping: &'a OrgMapping,
+    level: &'a Level,
+    policy: &'a UnmappedPolicy,
+    rows_of: HashMap<u32, Vec<usize>>,
+}
+
+impl<'a> Keyer<'a> {
+    /// A keyer for `mapping` at `level` under `policy`.
+    pub fn new(
+        mapping: &'a OrgMapping,
+        people: &mut People,
+        level: &'a Level,
+        policy: &'a UnmappedPolicy,
+    ) -> Keyer<'a> {
+        let mut rows_of: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, r) in mapping.rows.iter().enumerate() {
+            rows_of.entry(people.id(&r.email)).or_default().push(i);
+        }
+        Keyer {
+            mapping,
+            level,
+            policy,
+            rows_of,
+        }
+    }
+
+    /// The person's most recent mapping row that ended before `day`.
+    pub fn last_row_before(&self, person: u32, day: i32) -> Option<usize> {
+        let d = from_epoch_days(day);
+        self.rows_of
+            .get(&person)?
+            .iter()
+            .copied()
+            .filter(|&i| self.mapping.rows[i].effective_to.is_some_and(|t| t < d))
+            .max_by_key(|&i| self.mapping.rows[i].effective_to)
+    }
+
+    /// The value of the level for a mapping row.
+    pub fn level_of(&self, row: usize) -> String {
+        match self.level {
+            Level::CostCenter => self.mapping.rows[row].cost_center.clone(),
+            Level::Attribute(i) => {
+                let v = &self.mapping.rows[row].attributes[*i];
+                if v.is_empty() {
+                    BLANK.to_string()
+                } else {
+                    v.clone()
+                }
+            }
+        }
+    }
+
+    /// Level keys and cost centers for every row of a frame with `person`, `day`, `row_id`.
+    pub fn keys(&self, assigned: &DataFrame) -> Result<(Vec<String>, Vec<String>), EngineError> {
+        let person = assigned.column(PERSON)?.u32()?;
+        let day = assigned.column(DAY)?.i32()?;
+        let row_id = assigned.column(ROW_ID)?.u32()?;
+        let fixed = match self.policy {
+            UnmappedPolicy::To(cc) => self.mapping.rows.iter().position(|r| &r.cost_center == cc),
+            _ => None,
+        };
+        let mut keys = Vec::with_capacity(assigned.height());
+        let mut ccs = Vec::with_capacity(assigned.height());
+        for i in 0..assigned.height() {
+            let row = row_id
+                .get(i)
+                .map(|r| r as usize)
+                .or_else(|| match self.policy {
+                    UnmappedPolicy::Bucket => None,
+                    UnmappedPolicy::LastKnown => {
+                        self.last_row_before(person.get(i).unwrap_or(0), day.get(i).unwrap_or(0))
+                    }
+                    UnmappedPolicy::To(_) => fixed,
+                });
+            match row {
+                Some(r) => {
+                    keys.push(self.level_of(r));
+                    ccs.push(self.mapping.rows[r].cost_center.clone());
+                }
+                None => {
+                    keys.push(UNMAPPED.to_string());
+                    ccs.push(UNMAPPED.to_string());
+                }
+            }
+        }
+        Ok((keys, ccs))
+    }
 }

@@ -1,8 +1,10 @@
 //! Reading the spreadsheets people keep by hand: the org chart / cost-center mapping that says
-//! which cost center each person belongs to, and when.
+//! which cost center each person belongs to, and when, from CSV, XLSX, XLS or ODS.
 
+pub mod columns;
 pub mod org;
 pub mod table;
 
-pub use org::{Assignment, OrgMapping};
+pub use columns::ColumnConfig;
+pub use org::{Assignment, Finding, OrgMapping, ReadOptions, Severity};
 pub use table::Table;

@@ -1,7 +1,8 @@
 //! The org mapping: who belongs to which cost center, from when to when, with the attributes
-//! (department, division, manager...) reports can roll up by.
+//! (department, division, manager...) reports can roll up by, and the checks that keep a
+//! chargeback honest: no person in two places on one day, one hierarchy per cost center.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use allot_core::date::parse_date;
@@ -9,12 +10,13 @@ use allot_core::facts::normalize_email;
 use allot_core::InputError;
 use chrono::NaiveDate;
 
+use crate::columns::{resolve, ColumnConfig};
 use crate::table::Table;
 
 /// One row of the mapping: a person's cost center over an inclusive date range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
-    /// Line in the mapping file, for messages.
+    /// Line (CSV) or row (workbook) of the row, for messages.
     pub line: u64,
     /// The person, trimmed and lower-cased.
     pub email: String,
@@ -34,130 +36,311 @@ impl Assignment {
         self.effective_from.is_none_or(|f| f <= day) && self.effective_to.is_none_or(|t| day <= t)
     }
 
+    fn start(&self) -> NaiveDate {
+        self.effective_from.unwrap_or(NaiveDate::MIN)
+    }
+
+    fn end(&self) -> NaiveDate {
+        self.effective_to.unwrap_or(NaiveDate::MAX)
+    }
+
     fn overlaps(&self, other: &Assignment) -> bool {
-        let start = |a: &Assignment| a.effective_from.unwrap_or(NaiveDate::MIN);
-        let end = |a: &Assignment| a.effective_to.unwrap_or(NaiveDate::MAX);
-        start(self) <= end(other) && start(other) <= end(self)
+        self.start() <= other.end() && other.start() <= self.end()
+    }
+
+    fn range(&self) -> String {
+        let d = |x: Option<NaiveDate>, open: &str| {
+            x.map_or_else(|| open.to_string(), |d| d.to_string())
+        };
+        format!(
+            "{}..{}",
+            d(self.effective_from, "start"),
+            d(self.effective_to, "open")
+        )
     }
 }
 
-/// The whole mapping file, validated: every person has at most one row valid on any day.
+/// How serious a mapping finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The chargeback would be wrong: refused.
+    Error,
+    /// Worth a look, not wrong (e.g. a gap between two rows of one person).
+    Warning,
+}
+
+/// One problem found in a mapping, with the row(s) it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Error or warning.
+    pub severity: Severity,
+    /// What and where, e.g. `line 4 overlaps line 2 for ann@x.com: ...`.
+    pub message: String,
+}
+
+/// The whole mapping file, validated: every person has at most one row valid on any day and
+/// every cost center sits in one place of the hierarchy.
 #[derive(Debug, Clone)]
 pub struct OrgMapping {
     /// Names of the attribute columns (every column but email, cost center and dates).
     pub attributes: Vec<String>,
+    /// Attribute indices of the hierarchy levels above the cost center, lowest first.
+    pub hierarchy: Vec<usize>,
     /// The rows, in file order.
     pub rows: Vec<Assignment>,
+    /// Which columns were recognised as what, for the person running allot.
+    pub recognised: String,
+    /// Warnings found while reading (errors refuse the mapping).
+    pub warnings: Vec<Finding>,
 }
 
-const EMAIL: &str = "email";
-const COST_CENTER: &str = "cost_center";
-const FROM: &str = "effective_from";
-const TO: &str = "effective_to";
+/// How to read a mapping file.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Sheet to read in a workbook (overrides the column config's).
+    pub sheet: Option<String>,
+    /// Column-mapping TOML; default `<mapping>.toml` when it exists.
+    pub columns: Option<std::path::PathBuf>,
+}
 
 impl OrgMapping {
-    /// Reads and validates a CSV mapping file.
+    /// Reads and validates a mapping (CSV with its default column names, no config).
     pub fn read(path: &Path) -> Result<OrgMapping, InputError> {
-        let table = Table::read_csv(path)?;
-        OrgMapping::from_table(&table)
+        OrgMapping::read_with(path, &ReadOptions::default())
     }
 
-    /// Builds and validates a mapping from a table with `email`, `cost_center` and optional
-    /// `effective_from` / `effective_to` columns; every other column is an attribute.
-    pub fn from_table(table: &Table) -> Result<OrgMapping, InputError> {
-        let email = table.require(EMAIL)?;
-        let cc = table.require(COST_CENTER)?;
-        let from = table.column(FROM);
-        let to = table.column(TO);
-        let special = [Some(email), Some(cc), from, to];
-        let attr_cols: Vec<usize> = (0..table.headers.len())
-            .filter(|i| !special.contains(&Some(*i)))
+    /// Reads and validates a mapping (CSV, XLSX, XLS, ODS), refusing it when any check fails.
+    pub fn read_with(path: &Path, options: &ReadOptions) -> Result<OrgMapping, InputError> {
+        let (mapping, findings) = OrgMapping::check_file(path, options)?;
+        let errors: Vec<String> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.message.clone())
             .collect();
+        if errors.is_empty() {
+            Ok(mapping)
+        } else {
+            Err(InputError::Invalid {
+                path: path.to_path_buf(),
+                problems: errors,
+            })
+        }
+    }
+
+    /// Reads a mapping and runs every check, returning what it could read and all findings.
+    pub fn check_file(
+        path: &Path,
+        options: &ReadOptions,
+    ) -> Result<(OrgMapping, Vec<Finding>), InputError> {
+        let config_path = options
+            .columns
+            .clone()
+            .or_else(|| ColumnConfig::beside(path));
+        let config = match &config_path {
+            Some(p) => ColumnConfig::read(p)?,
+            None => ColumnConfig::default(),
+        };
+        let sheet = options.sheet.clone().or_else(|| config.sheet.clone());
+        let table = Table::read(path, sheet.as_deref())?;
+        OrgMapping::from_table(&table, &config)
+    }
+
+    /// Builds a mapping from a table and runs every check on it.
+    pub fn from_table(
+        table: &Table,
+        config: &ColumnConfig,
+    ) -> Result<(OrgMapping, Vec<Finding>), InputError> {
+        let cols = resolve(table, config)?;
+        let special = [
+            Some(cols.email),
+            Some(cols.cost_center),
+            cols.effective_from,
+            cols.effective_to,
+        ];
+        let attr_cols: Vec<usize> = (0..table.headers.len())
+            .filter(|i| !special.contains(&Some(*i)) && !table.headers[*i].is_empty())
+            .collect();
+        let mut findings = Vec::new();
+        let mut error = |message: String| {
+            findings.push(Finding {
+                severity: Severity::Error,
+                message,
+            });
+        };
         let mut rows = Vec::with_capacity(table.rows.len());
         for row in &table.rows {
-            let raw_email = &row.cells[email];
-            if raw_email.is_empty() {
-                return Err(table.bad_value(row, email, "is empty: every row needs an email"));
-            }
-            if !looks_like_email(raw_email) {
-                return Err(table.bad_value(row, email, "is not an email address"));
-            }
-            if row.cells[cc].is_empty() {
-                return Err(table.bad_value(row, cc, "is empty: every row needs a cost center"));
-            }
-            let date = |col: Option<usize>| -> Result<Option<NaiveDate>, InputError> {
-                match col {
-                    Some(c) if !row.cells[c].is_empty() => {
-                        parse_date(&row.cells[c]).map(Some).ok_or_else(|| {
-                            table.bad_value(row, c, "is not a date (expected YYYY-MM-DD)")
-                        })
-                    }
-                    _ => Ok(None),
-                }
+            let cell = |c: usize| row.cells[c].as_str();
+            let problem = |c: usize, what: &str| {
+                let e = table.bad_value(row, c, what).to_string();
+                // Drop the leading file name: the report names the file once.
+                let prefix = format!("`{}`, ", table.path.display());
+                e.strip_prefix(&prefix).map_or(e.clone(), str::to_string)
             };
-            let effective_from = date(from)?;
-            let effective_to = date(to)?;
+            let mut ok = true;
+            let raw_email = cell(cols.email);
+            if raw_email.is_empty() {
+                error(format!("{}: the email is empty", table.locate(row.line)));
+                ok = false;
+            } else if !looks_like_email(raw_email) {
+                error(problem(cols.email, "is not an email address"));
+                ok = false;
+            }
+            if cell(cols.cost_center).is_empty() {
+                error(format!(
+                    "{}: the cost center is empty",
+                    table.locate(row.line)
+                ));
+                ok = false;
+            }
+            let mut date = |col: Option<usize>| -> Option<NaiveDate> {
+                let c = col?;
+                if cell(c).is_empty() {
+                    return None;
+                }
+                let d = parse_mapping_date(cell(c));
+                if d.is_none() {
+                    error(problem(
+                        c,
+                        "is not a date (expected YYYY-MM-DD or a spreadsheet date)",
+                    ));
+                    ok = false;
+                }
+                d
+            };
+            let effective_from = date(cols.effective_from);
+            let effective_to = date(cols.effective_to);
             if let (Some(f), Some(t)) = (effective_from, effective_to) {
                 if t < f {
-                    return Err(InputError::BadRow {
-                        path: table.path.clone(),
-                        line: row.line,
-                        problem: format!(
-                            "effective_to {t} is before effective_from {f} for {raw_email}"
-                        ),
-                    });
+                    error(format!(
+                        "{}: effective_to {t} is before effective_from {f} for {raw_email}",
+                        table.locate(row.line)
+                    ));
+                    ok = false;
                 }
             }
-            rows.push(Assignment {
-                line: row.line,
-                email: normalize_email(raw_email),
-                cost_center: row.cells[cc].clone(),
-                effective_from,
-                effective_to,
-                attributes: attr_cols.iter().map(|&c| row.cells[c].clone()).collect(),
-            });
+            if ok {
+                rows.push(Assignment {
+                    line: row.line,
+                    email: normalize_email(raw_email),
+                    cost_center: cell(cols.cost_center).to_string(),
+                    effective_from,
+                    effective_to,
+                    attributes: attr_cols.iter().map(|&c| row.cells[c].clone()).collect(),
+                });
+            }
         }
-        let mapping = OrgMapping {
+        let hierarchy: Vec<usize> = cols
+            .hierarchy
+            .iter()
+            .filter_map(|h| attr_cols.iter().position(|a| a == h))
+            .collect();
+        let mut mapping = OrgMapping {
             attributes: attr_cols
                 .iter()
                 .map(|&c| table.headers[c].clone())
                 .collect(),
+            hierarchy,
             rows,
+            recognised: cols.summary,
+            warnings: Vec::new(),
         };
-        mapping.check_overlaps(&table.path)?;
-        Ok(mapping)
+        findings.extend(mapping.check_people(table));
+        findings.extend(mapping.check_hierarchy(table));
+        mapping.warnings = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .cloned()
+            .collect();
+        Ok((mapping, findings))
     }
 
-    /// Refuses a person with two rows valid on the same day: a cost must go to exactly one place.
-    fn check_overlaps(&self, path: &Path) -> Result<(), InputError> {
-        let mut by_person: HashMap<&str, Vec<&Assignment>> = HashMap::new();
+    /// Duplicates and overlaps (errors) and gaps (warnings) between one person's rows.
+    fn check_people(&self, table: &Table) -> Vec<Finding> {
+        let mut by_person: BTreeMap<&str, Vec<&Assignment>> = BTreeMap::new();
         for row in &self.rows {
             by_person.entry(&row.email).or_default().push(row);
         }
-        let mut first_problem: Option<(u64, String)> = None;
-        for rows in by_person.values() {
+        let mut out = Vec::new();
+        for (email, rows) in &by_person {
             for (i, a) in rows.iter().enumerate() {
                 for b in &rows[i + 1..] {
-                    if a.overlaps(b) && first_problem.as_ref().is_none_or(|(l, _)| b.line < *l) {
-                        first_problem = Some((
-                            b.line,
-                            format!(
-                                "{} is mapped twice on the same days: this row overlaps line {} ({} and {})",
-                                a.email, a.line, a.cost_center, b.cost_center
+                    if a.cost_center == b.cost_center
+                        && a.effective_from == b.effective_from
+                        && a.effective_to == b.effective_to
+                        && a.attributes == b.attributes
+                    {
+                        out.push(Finding {
+                            severity: Severity::Error,
+                            message: format!(
+                                "{} duplicates {} ({email})",
+                                table.locate(b.line),
+                                table.locate(a.line)
                             ),
-                        ));
+                        });
+                    } else if a.overlaps(b) {
+                        out.push(Finding {
+                            severity: Severity::Error,
+                            message: format!(
+                                "{} overlaps {} for {email}: {} {} and {} {}",
+                                table.locate(b.line),
+                                table.locate(a.line),
+                                a.cost_center,
+                                a.range(),
+                                b.cost_center,
+                                b.range()
+                            ),
+                        });
+                    }
+                }
+            }
+            let mut sorted = rows.clone();
+            sorted.sort_by_key(|r| r.start());
+            for pair in sorted.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                if let (Some(end), Some(start)) = (a.effective_to, b.effective_from) {
+                    if start > end + chrono::Days::new(1) {
+                        out.push(Finding {
+                            severity: Severity::Warning,
+                            message: format!(
+                                "{email} has no cost center from {} to {} (between {} and {}): their cost those days goes to UNMAPPED",
+                                end + chrono::Days::new(1),
+                                start - chrono::Days::new(1),
+                                table.locate(a.line),
+                                table.locate(b.line)
+                            ),
+                        });
                     }
                 }
             }
         }
-        match first_problem {
-            Some((line, problem)) => Err(InputError::BadRow {
-                path: path.to_path_buf(),
-                line,
-                problem,
-            }),
-            None => Ok(()),
+        out
+    }
+
+    /// A cost center must sit under one value of each hierarchy level.
+    fn check_hierarchy(&self, table: &Table) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for &level in &self.hierarchy {
+            let mut first: HashMap<&str, &Assignment> = HashMap::new();
+            for row in &self.rows {
+                let seen = *first.entry(row.cost_center.as_str()).or_insert(row);
+                if seen.attributes[level] != row.attributes[level] {
+                    out.push(Finding {
+                        severity: Severity::Error,
+                        message: format!(
+                            "cost center {} is under {} \"{}\" on {} but \"{}\" on {} ({}): a cost center has one place in the hierarchy",
+                            row.cost_center,
+                            self.attributes[level],
+                            seen.attributes[level],
+                            table.locate(seen.line),
+                            row.attributes[level],
+                            table.locate(row.line),
+                            row.email
+                        ),
+                    });
+                }
+            }
         }
+        out
     }
 
     /// The index of attribute `name` (case-insensitive).
@@ -184,11 +367,35 @@ impl OrgMapping {
     }
 }
 
+/// Parses a mapping date: ISO `YYYY-MM-DD` (optionally with a midnight time), or a spreadsheet
+/// serial number (days since 1899-12-30, as Excel stores dates).
+pub fn parse_mapping_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    if let Some(d) = parse_date(s) {
+        return Some(d);
+    }
+    if s.len() > 10 && s.is_char_boundary(10) {
+        let (date, time) = s.split_at(10);
+        let time = time.trim_start_matches(['T', ' ']);
+        if matches!(time, "00:00:00" | "00:00" | "00:00:00Z" | "00:00:00.000") {
+            return parse_date(date);
+        }
+    }
+    let serial: i64 = s.strip_suffix(".0").unwrap_or(s).parse().ok()?;
+    // Serial 61 is 1900-03-01; earlier serials carry Excel's 1900 leap-year bug: refuse them.
+    if !(61..=2_958_465).contains(&serial) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(serial as u64))
+}
+
 fn looks_like_email(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
-                && !domain.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
                 && !domain.contains('@')
                 && !s.contains(char::is_whitespace)
         }
@@ -202,7 +409,7 @@ mod tests {
     use std::io::Write;
 
     fn mapping(text: &str) -> Result<OrgMapping, InputError> {
-        let mut f = tempfile::NamedTempFile::new().unwrap();
+        let mut f = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
         f.write_all(text.as_bytes()).unwrap();
         OrgMapping::read(f.path())
     }
@@ -216,6 +423,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.attributes, vec!["department", "manager"]);
+        assert_eq!(m.hierarchy, vec![0]);
         assert_eq!(m.rows[0].email, "ann@x.com");
         assert_eq!(m.rows[0].cost_center, "00123");
         let d = |s| parse_date(s).unwrap();
@@ -226,11 +434,35 @@ mod tests {
     }
 
     #[test]
+    fn recognises_common_header_spellings() {
+        let m = mapping(
+            "Work Email,Cost Centre,Start Date,End Date,Division\na@x.com,C1,2026-01-01,,Eng\n",
+        )
+        .unwrap();
+        assert_eq!(m.rows[0].effective_from, parse_date("2026-01-01"));
+        assert_eq!(
+            m.recognised,
+            "email = \"Work Email\", cost_center = \"Cost Centre\", effective_from = \"Start Date\", effective_to = \"End Date\", hierarchy = cost_center < \"Division\""
+        );
+    }
+
+    #[test]
     fn per_person_attributes_are_not_cost_center_attributes() {
         let m =
             mapping("email,cost_center,department,manager\na@x.com,C1,Eng,bo\nb@x.com,C1,Eng,cy\n")
                 .unwrap();
         assert_eq!(m.cost_center_attributes(), vec![0]);
+    }
+
+    #[test]
+    fn spreadsheet_dates_are_understood() {
+        assert_eq!(parse_mapping_date("46280"), parse_date("2026-09-15"));
+        assert_eq!(
+            parse_mapping_date("2026-09-15 00:00:00"),
+            parse_date("2026-09-15")
+        );
+        assert_eq!(parse_mapping_date("15/09/2026"), None);
+        assert_eq!(parse_mapping_date("12"), None);
     }
 
     #[test]
@@ -258,24 +490,43 @@ mod tests {
             err.contains("`not-an-email` is not an email address"),
             "{err}"
         );
-        let err = mapping("mail,cost_center\n").unwrap_err().to_string();
+        let err = mapping("mail_box,cost_center\n").unwrap_err().to_string();
         assert!(
-            err.contains("no `email` column (columns found: mail, cost_center)"),
+            err.contains("no `email` column (columns found: mail_box, cost_center)"),
             "{err}"
         );
     }
 
     #[test]
-    fn refuses_overlapping_rows_for_one_person() {
-        let err = mapping(
-            "email,cost_center,effective_from,effective_to\n\
-             a@x.com,C1,2026-09-01,2026-09-20\n\
-             b@x.com,C1,,\n\
-             A@x.com,C2,2026-09-15,\n",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("line 4: a@x.com is mapped twice"), "{err}");
-        assert!(err.contains("overlaps line 2"), "{err}");
+    fn refuses_overlaps_duplicates_and_split_hierarchies_and_warns_of_gaps() {
+        let text = "email,cost_center,department,effective_from,effective_to\n\
+             a@x.com,C1,Eng,2026-09-01,2026-09-20\n\
+             b@x.com,C1,Eng,,\n\
+             A@x.com,C2,Ops,2026-09-15,\n\
+             b@x.com,C1,Eng,,\n\
+             c@x.com,C1,Sales,,2026-08-31\n\
+             c@x.com,C2,Ops,2026-09-10,\n";
+        let err = mapping(text).unwrap_err().to_string();
+        assert!(err.contains("line 4 overlaps line 2 for a@x.com: C1 2026-09-01..2026-09-20 and C2 2026-09-15..open"), "{err}");
+        assert!(err.contains("line 5 duplicates line 3 (b@x.com)"), "{err}");
+        assert!(
+            err.contains(
+                "cost center C1 is under department \"Eng\" on line 2 but \"Sales\" on line 6"
+            ),
+            "{err}"
+        );
+        let mut f = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        let (_, findings) = OrgMapping::check_file(f.path(), &ReadOptions::default()).unwrap();
+        let gap = findings
+            .iter()
+            .find(|f| f.severity == Severity::Warning)
+            .unwrap();
+        assert!(
+            gap.message
+                .contains("c@x.com has no cost center from 2026-09-01 to 2026-09-09"),
+            "{}",
+            gap.message
+        );
     }
 }

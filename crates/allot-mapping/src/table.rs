@@ -19,6 +19,8 @@ pub struct Row {
 pub struct Table {
     /// The file the table came from.
     pub path: PathBuf,
+    /// The sheet, for workbooks; `None` for CSV.
+    pub sheet: Option<String>,
     /// Header cells, trimmed.
     pub headers: Vec<String>,
     /// Data rows, blank ones left out.
@@ -81,6 +83,96 @@ impl Table {
         }
         Ok(Table {
             path: path.to_path_buf(),
+            sheet: None,
+            headers,
+            rows,
+        })
+    }
+
+    /// Reads a mapping-like table from CSV, XLSX, XLS, XLSB or ODS, picking `sheet` (default: the first).
+    pub fn read(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "csv" | "txt" => {
+                if let Some(s) = sheet {
+                    return Err(InputError::BadFile {
+                        path: path.to_path_buf(),
+                        problem: format!("is a CSV file: it has no sheet `{s}`"),
+                    });
+                }
+                Table::read_csv(path)
+            }
+            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Table::read_sheet(path, sheet),
+            _ => Err(InputError::BadFile {
+                path: path.to_path_buf(),
+                problem: "is not a CSV, XLSX, XLS, XLSB or ODS file".into(),
+            }),
+        }
+    }
+
+    /// Reads one sheet of a workbook; cells become the text a person sees in them.
+    pub fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
+        use calamine::{open_workbook_auto, Reader};
+        if let Err(source) = std::fs::metadata(path) {
+            return Err(InputError::Unreadable {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+        let bad = |problem: String| InputError::BadFile {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let mut wb =
+            open_workbook_auto(path).map_err(|e| bad(format!("not a readable workbook: {e}")))?;
+        let names = wb.sheet_names();
+        let name = match sheet {
+            Some(s) => names
+                .iter()
+                .find(|n| n.eq_ignore_ascii_case(s))
+                .cloned()
+                .ok_or_else(|| bad(format!("has no sheet `{s}` (sheets: {})", names.join(", "))))?,
+            None => names
+                .first()
+                .cloned()
+                .ok_or_else(|| bad("has no sheets".into()))?,
+        };
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| bad(format!("sheet `{name}` cannot be read: {e}")))?;
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        let mut rows_iter = range
+            .rows()
+            .enumerate()
+            .filter(|(_, r)| r.iter().any(|c| !cell_text(c).is_empty()));
+        let Some((hi, header)) = rows_iter.next() else {
+            return Err(bad(format!(
+                "sheet `{name}` is empty: expected a header row"
+            )));
+        };
+        // Columns before the sheet's first used column still count for letters in messages.
+        // Columns left of the sheet's first used column are kept empty, so letters stay true.
+        let pad = col0 as usize;
+        let text_row = |r: &[calamine::Data]| -> Vec<String> {
+            std::iter::repeat_n(String::new(), pad)
+                .chain(r.iter().map(|c| cell_text(c).trim().to_string()))
+                .collect()
+        };
+        let headers = text_row(header);
+        let _ = hi;
+        let mut rows = Vec::new();
+        for (i, r) in rows_iter {
+            rows.push(Row {
+                line: u64::from(row0) + i as u64 + 1,
+                cells: text_row(r),
+            });
+        }
+        Ok(Table {
+            path: path.to_path_buf(),
+            sheet: Some(name),
             headers,
             rows,
         })
@@ -102,16 +194,74 @@ impl Table {
         })
     }
 
-    /// An error about one cell.
+    /// An error about one cell: by line for CSV, by sheet, row and column letter for workbooks.
     pub fn bad_value(&self, row: &Row, col: usize, problem: impl Into<String>) -> InputError {
-        InputError::BadValue {
-            path: self.path.clone(),
-            line: row.line,
-            column: self.headers[col].clone(),
-            value: row.cells[col].clone(),
-            problem: problem.into(),
+        match &self.sheet {
+            None => InputError::BadValue {
+                path: self.path.clone(),
+                line: row.line,
+                column: self.headers[col].clone(),
+                value: row.cells[col].clone(),
+                problem: problem.into(),
+            },
+            Some(sheet) => InputError::BadCell {
+                path: self.path.clone(),
+                sheet: sheet.clone(),
+                row: row.line,
+                letter: column_letter(col),
+                column: self.headers[col].clone(),
+                value: row.cells[col].clone(),
+                problem: problem.into(),
+            },
         }
     }
+
+    /// Where a row is, for messages: `line 12` or `sheet "Org", row 12`.
+    pub fn locate(&self, row: u64) -> String {
+        match &self.sheet {
+            None => format!("line {row}"),
+            Some(s) => format!("sheet \"{s}\", row {row}"),
+        }
+    }
+}
+
+/// The text a person sees in a spreadsheet cell: whole numbers without `.0`, dates as
+/// YYYY-MM-DD, text as written (so `00123` stays `00123`).
+fn cell_text(c: &calamine::Data) -> String {
+    use calamine::Data;
+    match c {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                format!("{f}")
+            }
+        }
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(d) if d.time() == chrono::NaiveTime::MIN => d.date().to_string(),
+            Some(d) => d.to_string(),
+            None => dt.as_f64().to_string(),
+        },
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Spreadsheet column letters for a 0-based index: 0 is A, 26 is AA.
+pub fn column_letter(mut i: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).expect("ascii")
 }
 
 /// Finds the 1-based line of a byte offset (the csv crate's own line count skips blank lines).

@@ -5,6 +5,7 @@ pub mod atomic;
 pub mod csv_out;
 pub mod json_out;
 pub mod model;
+pub mod reviews;
 pub mod table_out;
 pub mod views;
 

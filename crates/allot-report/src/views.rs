@@ -1,9 +1,10 @@
 //! Turning exact engine results into reports: cents by largest remainder, shares that add up
 //! to 100.00, the status on every row.
 
-use allot_core::alloc::{round_to_cents, split_proportional};
+use allot_core::alloc::{round_to_cents, round_tree, split_proportional};
 use allot_core::money::{div_round_half_away, format_cents};
 use allot_core::results::Chargeback;
+use allot_core::shared::Allocation;
 use allot_core::{Month, Nanos, Status, UNMAPPED};
 use chrono::NaiveDate;
 
@@ -28,13 +29,56 @@ pub fn shares(parts: &[(String, Nanos)]) -> Vec<Option<i64>> {
         .collect()
 }
 
+/// Cents of every chargeback line: top-down through the hierarchy when the chargeback carries
+/// one (so each level adds up to the level above), else largest remainder across the lines.
+pub fn line_cents(cb: &Chargeback) -> Vec<i64> {
+    if !cb.tree.is_empty() {
+        let levels = round_tree(&cb.tree);
+        let level = &levels[cb.tree_depth];
+        let mut by_key: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+        for (path, cents) in level {
+            *by_key.entry(path[cb.tree_depth].as_str()).or_default() += cents;
+        }
+        return cb
+            .lines
+            .iter()
+            .map(|l| by_key.get(l.key.as_str()).copied().unwrap_or(0))
+            .collect();
+    }
+    let parts: Vec<(String, Nanos)> = cb.lines.iter().map(|l| (l.key.clone(), l.amount)).collect();
+    round_to_cents(&parts)
+}
+
+/// The people counted on each line for a per-user split: each person once, on the line where
+/// they spent most (ties to the first line by name).
+pub fn users_by_main_line(cb: &Chargeback) -> std::collections::BTreeMap<String, u64> {
+    let mut best: std::collections::BTreeMap<&str, (&str, Nanos)> =
+        std::collections::BTreeMap::new();
+    for p in &cb.people {
+        let e = best
+            .entry(p.email.as_str())
+            .or_insert((p.key.as_str(), p.amount));
+        if p.amount > e.1 || (p.amount == e.1 && p.key.as_str() < e.0) {
+            *e = (p.key.as_str(), p.amount);
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for (key, _) in best.values() {
+        *out.entry((*key).to_string()).or_insert(0) += 1;
+    }
+    out
+}
+
 /// The chargeback as a report: one row per line with `month`, the level column, the
-/// cost-center attributes, `users`, `amount_usd`, `share_pct`, `exact_usd` and `status`.
+/// cost-center attributes, `users`, `attributed_usd`, `shared_usd`, `amount_usd`,
+/// `share_pct`, `exact_usd` and `status`. Shared pools are added to the lines they were
+/// allocated to; the grand total is the attributed total plus every pool, to the cent.
 pub fn chargeback_report(
     cb: &Chargeback,
     month: Month,
     as_of: NaiveDate,
     status: Status,
+    allocations: &[Allocation],
 ) -> Report {
     let mut columns = vec![
         Column::new("month", Kind::Text),
@@ -43,65 +87,110 @@ pub fn chargeback_report(
     for a in &cb.attribute_names {
         columns.push(Column::new(a, Kind::Text));
     }
+    let has_shared = !allocations.is_empty();
+    columns.push(Column::new("users", Kind::Int));
+    if has_shared {
+        columns.push(Column::new("attributed_usd", Kind::Money));
+        columns.push(Column::new("shared_usd", Kind::Money));
+    }
     columns.extend([
-        Column::new("users", Kind::Int),
         Column::new("amount_usd", Kind::Money),
         Column::new("share_pct", Kind::Pct),
         Column::new("exact_usd", Kind::Money).csv_only(),
         Column::new("status", Kind::Text),
     ]);
-    let parts: Vec<(String, Nanos)> = cb.lines.iter().map(|l| (l.key.clone(), l.amount)).collect();
-    let cents = round_to_cents(&parts);
-    let pcts = shares(&parts);
-    let month_s = month.to_string();
-    let rows = cb
-        .lines
+    // Lines that only receive shared cost still get a row.
+    let mut lines = cb.lines.clone();
+    for a in allocations {
+        if !lines.iter().any(|l| l.key == a.key) {
+            lines.push(allot_core::results::ChargebackLine {
+                key: a.key.clone(),
+                attributes: vec![String::new(); cb.attribute_names.len()],
+                users: 0,
+                amount: Nanos::ZERO,
+            });
+        }
+    }
+    let mut cents = line_cents(cb);
+    cents.resize(lines.len(), 0);
+    let shared: Vec<i64> = lines
         .iter()
-        .zip(cents.iter().zip(&pcts))
-        .map(|(line, (c, p))| {
+        .map(|l| {
+            allocations
+                .iter()
+                .filter(|a| a.key == l.key)
+                .map(|a| a.cents)
+                .sum()
+        })
+        .collect();
+    let totals: Vec<i64> = cents.iter().zip(&shared).map(|(c, s)| c + s).collect();
+    let share_parts: Vec<(String, Nanos)> = lines
+        .iter()
+        .zip(&shared)
+        .map(|(l, s)| (l.key.clone(), l.amount + Nanos::from_cents(*s)))
+        .collect();
+    let pcts = shares(&share_parts);
+    let month_s = month.to_string();
+    let mut order: Vec<usize> = (0..lines.len()).collect();
+    order.sort_by(|&a, &b| {
+        (lines[a].key == UNMAPPED)
+            .cmp(&(lines[b].key == UNMAPPED))
+            .then_with(|| lines[a].key.cmp(&lines[b].key))
+    });
+    let rows = order
+        .iter()
+        .map(|&i| {
+            let line = &lines[i];
             let mut row = vec![Cell::Text(month_s.clone()), Cell::Text(line.key.clone())];
             row.extend(line.attributes.iter().map(|a| Cell::Text(a.clone())));
+            row.push(Cell::Int(line.users as i64));
+            if has_shared {
+                row.push(Cell::Cents(cents[i]));
+                row.push(Cell::Cents(shared[i]));
+            }
             row.extend([
-                Cell::Int(line.users as i64),
-                Cell::Cents(*c),
-                p.map_or(Cell::Empty, Cell::Pct),
-                Cell::Text(line.amount.to_string()),
+                Cell::Cents(totals[i]),
+                pcts[i].map_or(Cell::Empty, Cell::Pct),
+                Cell::Text((line.amount + Nanos::from_cents(shared[i])).to_string()),
                 Cell::Text(status.to_string()),
             ]);
             row
         })
         .collect();
-    let total_cents = cb.total.round_cents();
+    let attributed_cents = cb.total.round_cents();
+    let shared_cents: i64 = allocations.iter().map(|a| a.cents).sum();
+    let grand = attributed_cents + shared_cents;
+    let grand_exact = cb.total + Nanos::from_cents(shared_cents);
     let mut total = vec![Cell::Text("TOTAL".into()), Cell::Empty];
     total.extend(cb.attribute_names.iter().map(|_| Cell::Empty));
+    total.push(Cell::Int(cb.users as i64));
+    if has_shared {
+        total.push(Cell::Cents(attributed_cents));
+        total.push(Cell::Cents(shared_cents));
+    }
     total.extend([
-        Cell::Int(cb.users as i64),
-        Cell::Cents(total_cents),
-        if cb.total.0 == 0 {
+        Cell::Cents(grand),
+        if grand_exact.0 == 0 {
             Cell::Empty
         } else {
             Cell::Pct(10_000)
         },
-        Cell::Text(cb.total.to_string()),
+        Cell::Text(grand_exact.to_string()),
         Cell::Text(status.to_string()),
     ]);
-    let mapped: i128 = cb
-        .lines
-        .iter()
-        .filter(|l| l.key != UNMAPPED)
-        .map(|l| l.amount.0)
-        .sum();
-    let coverage = if cb.total.0 == 0 {
-        "n/a".to_string()
-    } else {
-        format_cents(div_round_half_away(mapped * 10_000, cb.total.0) as i64) + "%"
-    };
+    let coverage = coverage_pct(cb);
     let mut notes = Vec::new();
     if status == Status::Provisional {
         notes.push(format!(
             "PROVISIONAL: {month} ends less than 30 days before {as_of}; Anthropic may still revise these costs."
         ));
     }
+    notes.push(format!(
+        "Allocation coverage: {} of attributed cost reached a real cost center.",
+        coverage
+            .as_deref()
+            .map_or("n/a".to_string(), |c| format!("{c}%"))
+    ));
     if !cb.unmapped.is_empty() {
         let amount: Nanos = cb.unmapped.iter().map(|u| u.amount).sum();
         let shown: Vec<String> = cb
@@ -118,30 +207,135 @@ pub fn chargeback_report(
             })
             .collect();
         notes.push(format!(
-            "{UNMAPPED}: {} people, ${} with no mapping row on the day: {}{}",
+            "{} people had ${} of cost with no mapping row on the day: {}{}",
             cb.unmapped.len(),
             format_cents(amount.round_cents()),
             shown.join(", "),
             if cb.unmapped.len() > 10 { ", ..." } else { "" }
         ));
     }
+    for a in allocations {
+        notes.push(format!(
+            "Shared: {} ${} to {} ({})",
+            a.pool,
+            format_cents(a.cents),
+            a.key,
+            a.method
+        ));
+    }
+    let mut meta = vec![
+        ("month".into(), month_s),
+        ("as_of".into(), as_of.to_string()),
+        ("level".into(), cb.level_name.clone()),
+        ("coverage_pct".into(), coverage.unwrap_or_default()),
+        ("attributed_usd".into(), format_cents(attributed_cents)),
+        ("shared_usd".into(), format_cents(shared_cents)),
+        ("total_usd".into(), format_cents(grand)),
+    ];
+    if !has_shared {
+        meta.retain(|(k, _)| k != "attributed_usd" && k != "shared_usd");
+    }
     Report {
         title: format!("Chargeback {month} by {}", cb.level_name),
         status,
-        meta: vec![
-            ("month".into(), month_s),
-            ("as_of".into(), as_of.to_string()),
-            ("level".into(), cb.level_name.clone()),
-            (
-                "coverage_pct".into(),
-                coverage.trim_end_matches('%').to_string(),
-            ),
-            ("total_usd".into(), format_cents(total_cents)),
-        ],
+        meta,
         columns,
         rows,
         total: Some(total),
         notes,
+    }
+}
+
+/// The share of attributed cost that reached a real cost center, as `97.61`; None for no cost.
+pub fn coverage_pct(cb: &Chargeback) -> Option<String> {
+    (cb.total.0 != 0)
+        .then(|| format_cents(div_round_half_away(cb.mapped.0 * 10_000, cb.total.0) as i64))
+}
+
+/// The people whose cost no mapping row covered: `email`, `amount_usd`, `unmapped_days`,
+/// `last_cost_center`, `unmapped_since`, `charged_to`, `status`.
+pub fn unmapped_report(cb: &Chargeback, month: Month, status: Status) -> Report {
+    let columns = vec![
+        Column::new("month", Kind::Text),
+        Column::new("email", Kind::Text),
+        Column::new("amount_usd", Kind::Money),
+        Column::new("unmapped_days", Kind::Int),
+        Column::new("last_cost_center", Kind::Text),
+        Column::new("unmapped_since", Kind::Text),
+        Column::new("charged_to", Kind::Text),
+        Column::new("status", Kind::Text),
+    ];
+    let parts: Vec<(String, Nanos)> = cb
+        .unmapped
+        .iter()
+        .map(|u| (u.email.clone(), u.amount))
+        .collect();
+    let cents = round_to_cents(&parts);
+    let rows = cb
+        .unmapped
+        .iter()
+        .zip(cents)
+        .map(|(u, c)| {
+            vec![
+                Cell::Text(month.to_string()),
+                Cell::Text(u.email.clone()),
+                Cell::Cents(c),
+                Cell::Int(i64::from(u.days)),
+                u.last_cost_center.clone().map_or(Cell::Empty, Cell::Text),
+                u.unmapped_since
+                    .map_or(Cell::Empty, |d| Cell::Text(d.to_string())),
+                Cell::Text(u.charged_to.clone()),
+                Cell::Text(status.to_string()),
+            ]
+        })
+        .collect();
+    Report {
+        title: format!("Unmapped people {month}"),
+        status,
+        meta: vec![("month".into(), month.to_string())],
+        columns,
+        rows,
+        total: None,
+        notes: Vec::new(),
+    }
+}
+
+/// Every allocated piece of shared cost: `month`, the level column, `pool`, `method`, `amount_usd`.
+pub fn allocations_report(
+    level_name: &str,
+    allocations: &[Allocation],
+    month: Month,
+    status: Status,
+) -> Report {
+    let columns = vec![
+        Column::new("month", Kind::Text),
+        Column::new(level_name, Kind::Text),
+        Column::new("pool", Kind::Text),
+        Column::new("method", Kind::Text),
+        Column::new("amount_usd", Kind::Money),
+        Column::new("status", Kind::Text),
+    ];
+    let rows = allocations
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::Text(month.to_string()),
+                Cell::Text(a.key.clone()),
+                Cell::Text(a.pool.clone()),
+                Cell::Text(a.method.clone()),
+                Cell::Cents(a.cents),
+                Cell::Text(status.to_string()),
+            ]
+        })
+        .collect();
+    Report {
+        title: format!("Shared cost allocations {month}"),
+        status,
+        meta: vec![("month".into(), month.to_string())],
+        columns,
+        rows,
+        total: None,
+        notes: Vec::new(),
     }
 }
 

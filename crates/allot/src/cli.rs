@@ -33,8 +33,55 @@ pub enum Command {
     Chargeback(ChargebackArgs),
     /// Run the chargeback on the embedded demo organisation: no key, no network.
     Demo(DemoArgs),
+    /// Claude Code cost per commit, pull request, session and 1,000 lines, per team or person.
+    Efficiency(EfficiencyArgs),
+    /// The top spenders of a month, with their mix, long-context share and change.
+    Top(TopArgs),
+    /// Tokens and cost in the 0-200K and 200K-1M context windows; people above a threshold.
+    Context(ContextArgs),
+    /// Spend by model per team and person; people mostly on the largest model.
+    Models(ReviewArgs),
+    /// Work with org mapping files.
+    #[command(subcommand)]
+    Mapping(MappingCommand),
     /// Generate a large synthetic month and time `allot chargeback` on it (CSV and Parquet), beside python polars and DuckDB.
     Bench(BenchArgs),
+}
+
+/// `allot mapping ...`
+#[derive(Debug, Subcommand)]
+pub enum MappingCommand {
+    /// Check a mapping: duplicates, overlapping rows, gaps, bad emails and dates, split hierarchies.
+    Check(MappingCheckArgs),
+}
+
+/// Arguments of `allot mapping check`.
+#[derive(Debug, Args)]
+pub struct MappingCheckArgs {
+    /// The mapping file (CSV, XLSX, XLS, ODS).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub read: MappingReadArgs,
+}
+
+/// How to read a mapping file.
+#[derive(Debug, Args, Clone)]
+pub struct MappingReadArgs {
+    /// Sheet of a workbook mapping; default the first.
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Column-mapping TOML; default `<mapping>.toml` when it exists.
+    #[arg(long)]
+    pub columns: Option<PathBuf>,
+}
+
+/// Where cost nobody's mapping covers goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UnmappedArg {
+    /// To the UNMAPPED cost center.
+    Bucket,
+    /// A leaver's later cost to their last cost center.
+    LastKnown,
 }
 
 /// Arguments of `allot chargeback`.
@@ -43,9 +90,28 @@ pub struct ChargebackArgs {
     /// The month to charge back, YYYY-MM.
     #[arg(long, value_parser = parse_month)]
     pub month: Month,
-    /// Org mapping CSV: email, cost_center, optional effective_from / effective_to, any attribute columns.
+    /// Org mapping (CSV, XLSX, XLS, ODS): email, cost center, optional effective dates, any attribute columns.
     #[arg(long)]
     pub mapping: PathBuf,
+    #[command(flatten)]
+    pub read: MappingReadArgs,
+    /// Unmapped cost policy.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "bucket",
+        conflicts_with = "unmapped_to"
+    )]
+    pub unmapped: UnmappedArg,
+    /// Send all unmapped cost to this cost center.
+    #[arg(long)]
+    pub unmapped_to: Option<String>,
+    /// A shared cost pool, NAME=AMOUNT[@POLICY] with POLICY proportional (default), per-user or cost-center:CC; repeatable.
+    #[arg(long = "shared")]
+    pub shared: Vec<allot_core::shared::Pool>,
+    /// Settings file (TOML) with [[shared]] pools.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Cost-fact file (CSV or Parquet); repeat for several.
     #[arg(long = "cost", required = true)]
     pub cost: Vec<PathBuf>,
@@ -61,6 +127,87 @@ pub struct ChargebackArgs {
     /// Comma-separated formats: table, csv, json.
     #[arg(long, default_value = "table,csv,json", value_delimiter = ',')]
     pub format: Vec<allot_report::Format>,
+}
+
+/// What every review takes.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The month to review, YYYY-MM.
+    #[arg(long, value_parser = parse_month)]
+    pub month: Month,
+    /// Org mapping (CSV, XLSX, XLS, ODS).
+    #[arg(long)]
+    pub mapping: PathBuf,
+    #[command(flatten)]
+    pub read: MappingReadArgs,
+    /// Cost-fact file (CSV or Parquet); repeat for several.
+    #[arg(long = "cost", required = true)]
+    pub cost: Vec<PathBuf>,
+    /// Activity-fact file (CSV or Parquet); repeat for several.
+    #[arg(long = "activity")]
+    pub activity: Vec<PathBuf>,
+    /// Group teams by this mapping column instead of cost_center.
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Unmapped cost policy.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "bucket",
+        conflicts_with = "unmapped_to"
+    )]
+    pub unmapped: UnmappedArg,
+    /// Send all unmapped cost to this cost center.
+    #[arg(long)]
+    pub unmapped_to: Option<String>,
+    /// Settlement is judged as of this date (YYYY-MM-DD); default today (UTC).
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<NaiveDate>,
+    /// Output folder; default reports/<month>.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Comma-separated formats: table, csv, json.
+    #[arg(long, default_value = "table,csv,json", value_delimiter = ',')]
+    pub format: Vec<allot_report::Format>,
+}
+
+/// Whether `allot efficiency` reports teams or people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Per {
+    /// One row per team (cost center or `--by` level).
+    Team,
+    /// One row per person and team.
+    Person,
+}
+
+/// Arguments of `allot efficiency`.
+#[derive(Debug, Args)]
+pub struct EfficiencyArgs {
+    #[command(flatten)]
+    pub review: ReviewArgs,
+    /// Rows per team or per person.
+    #[arg(long, value_enum, default_value = "team")]
+    pub per: Per,
+}
+
+/// Arguments of `allot top`.
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    #[command(flatten)]
+    pub review: ReviewArgs,
+    /// How many people.
+    #[arg(long, default_value_t = 15)]
+    pub n: usize,
+}
+
+/// Arguments of `allot context`.
+#[derive(Debug, Args)]
+pub struct ContextArgs {
+    #[command(flatten)]
+    pub review: ReviewArgs,
+    /// Flag people with more than this percent of their tokens in the 200K-1M window.
+    #[arg(long, default_value_t = 25)]
+    pub threshold: i64,
 }
 
 /// Arguments of `allot demo`.

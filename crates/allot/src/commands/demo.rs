@@ -6,7 +6,10 @@ use allot_report::{Format, OutputSet};
 use allot_synth::{demo_org, write_activity_csv, write_costs_csv, Intensity};
 use anyhow::Context;
 
-use crate::cli::DemoArgs;
+use allot_engine::UnmappedPolicy;
+
+use super::chargeback::Inputs;
+use crate::cli::{DemoArgs, MappingReadArgs};
 use crate::output;
 
 /// The demo organisation's mapping, committed under `mappings/` and embedded in the binary.
@@ -43,14 +46,29 @@ pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     );
     let mapping = input.join("org-mapping.csv");
     let cost = vec![input.join("cost_facts.csv")];
-    let by_cc = super::chargeback::build(&mapping, &cost, month, None, as_of)?;
-    let by_division = super::chargeback::build(&mapping, &cost, month, Some("division"), as_of)?;
+    let read = MappingReadArgs {
+        sheet: None,
+        columns: None,
+    };
+    let inputs = |by| Inputs {
+        mapping: &mapping,
+        read: &read,
+        cost: &cost,
+        month,
+        by,
+        as_of,
+        unmapped: UnmappedPolicy::Bucket,
+        pools: Vec::new(),
+    };
+    let mut reports = super::chargeback::build(&inputs(None), quiet)?;
+    let by_division = super::chargeback::build(&inputs(Some("division")), true)?;
+    reports.extend(
+        by_division
+            .into_iter()
+            .filter(|(_, n)| *n == "chargeback")
+            .map(|(r, _)| (r, "chargeback-division")),
+    );
     let formats = [Format::Table, Format::Csv, Format::Json];
-    super::chargeback::emit(
-        &[(by_cc, "chargeback"), (by_division, "chargeback-division")],
-        &formats,
-        &args.out,
-        quiet,
-    )?;
+    super::chargeback::emit(&reports, &formats, &args.out, quiet)?;
     Ok(())
 }

@@ -3,10 +3,12 @@
 mod bench;
 mod chargeback;
 mod demo;
+mod mapping;
+mod reviews;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, MappingCommand};
 
 /// Exit code: the command ran and found nothing wrong.
 pub const EXIT_OK: u8 = 0;
@@ -19,6 +21,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Chargeback(args) => chargeback::run(&args, quiet),
         Command::Demo(args) => demo::run(&args, quiet),
+        Command::Mapping(MappingCommand::Check(args)) => mapping::check(&args, quiet),
+        Command::Efficiency(args) => reviews::run_efficiency(&args, quiet),
+        Command::Top(args) => reviews::run_top(&args, quiet),
+        Command::Context(args) => reviews::run_context(&args, quiet),
+        Command::Models(args) => reviews::run_models(&args, quiet),
         Command::Bench(args) => bench::run(&args, quiet),
     }
     .map(|()| ExitCode::from(EXIT_OK))
