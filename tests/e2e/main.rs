@@ -5,4 +5,5 @@ mod bad_input;
 mod chargeback;
 mod demo;
 mod mapping;
+mod reviews;
 mod support;

@@ -814,3 +814,74 @@ mod tests {
         assert_eq!(pct(1, 0), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ctx() -> Context {
+        Context {
+            month: "2026-09".parse().unwrap(),
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            status: Status::Settled,
+            level_name: "cost_center".into(),
+        }
+    }
+
+    fn column(report: &Report, name: &str) -> Vec<Cell> {
+        let i = report.columns.iter().position(|c| c.name == name).unwrap();
+        report.rows.iter().map(|r| r[i].clone()).collect()
+    }
+
+    fn sum(cells: &[Cell]) -> i64 {
+        cells
+            .iter()
+            .map(|c| match c {
+                Cell::Cents(v) | Cell::Int(v) => *v,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    proptest! {
+        #[test]
+        fn team_sums_of_cost_and_commits_equal_the_per_person_sums(
+            usage in proptest::collection::vec((0u8..4, 0u8..6, 0u8..2, 0i128..50_000_000_000), 0..40),
+            activity in proptest::collection::vec((0u8..4, 0u8..6, 0i64..20, 0i64..5), 0..40),
+        ) {
+            let usage: Vec<UsageRow> = usage
+                .iter()
+                .map(|(t, p, prod, c)| UsageRow {
+                    email: format!("p{p}@x.test"),
+                    key: format!("T{t}"),
+                    product: if *prod == 0 { "claude_code".into() } else { "chat".into() },
+                    model: "m".into(),
+                    context_window: "0-200k".into(),
+                    token_type: "output_tokens".into(),
+                    tokens: 10,
+                    cost: Nanos(*c),
+                })
+                .collect();
+            let activity: Vec<ActivityRow> = activity
+                .iter()
+                .map(|(t, p, commits, prs)| ActivityRow {
+                    email: format!("p{p}@x.test"),
+                    key: format!("T{t}"),
+                    sessions: 1,
+                    commits: *commits,
+                    pull_requests: *prs,
+                    lines_added: 0,
+                    lines_removed: 0,
+                })
+                .collect();
+            let teams = efficiency(&usage, &activity, &ctx(), false);
+            let people = efficiency(&usage, &activity, &ctx(), true);
+            for col in ["claude_code_cost_usd", "total_cost_usd", "commits", "pull_requests", "sessions"] {
+                prop_assert_eq!(sum(&column(&teams, col)), sum(&column(&people, col)), "{}", col);
+            }
+            let total: Nanos = usage.iter().map(|u| u.cost).sum();
+            prop_assert_eq!(sum(&column(&teams, "total_cost_usd")), total.round_cents());
+        }
+    }
+}
