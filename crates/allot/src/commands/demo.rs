@@ -9,7 +9,9 @@ use anyhow::Context;
 use allot_engine::UnmappedPolicy;
 
 use super::chargeback::Inputs;
-use crate::cli::{DemoArgs, MappingReadArgs};
+use allot_report::reviews::{context_window, efficiency, model_mix, top_spenders};
+
+use crate::cli::{DemoArgs, MappingReadArgs, ReviewArgs, UnmappedArg};
 use crate::output;
 
 /// The demo organisation's mapping, committed under `mappings/` and embedded in the binary.
@@ -70,5 +72,47 @@ pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     );
     let formats = [Format::Table, Format::Csv, Format::Json];
     super::chargeback::emit(&reports, &formats, &args.out, quiet)?;
+
+    // The reviews of the same month, written beside the chargeback; the table shows the top spenders.
+    let review = ReviewArgs {
+        month,
+        mapping: mapping.clone(),
+        read: read.clone(),
+        cost: cost.clone(),
+        activity: vec![input.join("activity_facts.csv")],
+        by: None,
+        unmapped: UnmappedArg::Bucket,
+        unmapped_to: None,
+        as_of: Some(as_of),
+        out: Some(args.out.clone()),
+        format: vec![Format::Csv, Format::Json],
+    };
+    let loaded = super::reviews::load(&review, true, true)?;
+    let (context_people, context_teams) = context_window(&loaded.usage, &loaded.ctx, 25);
+    let (mix, mix_people, downgrade) = model_mix(&loaded.usage, &loaded.ctx);
+    let top = top_spenders(
+        &loaded.usage,
+        &loaded.previous,
+        &loaded.activity,
+        &loaded.ctx,
+        10,
+    );
+    super::chargeback::emit(&[(top, "top_spenders")], &formats, &args.out, quiet)?;
+    super::chargeback::emit(
+        &[
+            (
+                efficiency(&loaded.usage, &loaded.activity, &loaded.ctx, false),
+                "efficiency",
+            ),
+            (context_people, "context_window"),
+            (context_teams, "context_window_teams"),
+            (mix, "model_mix"),
+            (mix_people, "model_mix_people"),
+            (downgrade, "model_downgrade"),
+        ],
+        &[Format::Csv, Format::Json],
+        &args.out,
+        quiet,
+    )?;
     Ok(())
 }
