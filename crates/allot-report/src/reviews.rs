@@ -492,23 +492,40 @@ pub fn context_window(usage: &[UsageRow], ctx: &Context, threshold_pct: i64) -> 
             .then_with(|| b.1.cost.cmp(&a.1.cost))
             .then_with(|| a.0.cmp(b.0))
     });
-    let row_of = |key: String, label: Option<String>, p: &Tally, flag: Cell| -> Vec<Cell> {
-        let mut r = vec![Cell::Text(key)];
-        if let Some(l) = label {
-            r.push(Cell::Text(l));
-        }
-        r.extend([
-            Cell::Int(p.short_tokens),
-            Cell::Int(p.long_tokens),
-            opt_pct(pct(i128::from(p.long_tokens), i128::from(p.tokens))),
-            Cell::Cents(p.short_cost.round_cents()),
-            Cell::Cents(p.long_cost.round_cents()),
-            Cell::Cents(p.cost.round_cents()),
-            flag,
-            Cell::Text(ctx.status.to_string()),
-        ]);
-        r
-    };
+    let person_parts: Vec<(String, Nanos)> =
+        t.persons.iter().map(|(e, p)| (e.clone(), p.cost)).collect();
+    let person_cents: BTreeMap<String, i64> = t
+        .persons
+        .keys()
+        .cloned()
+        .zip(round_to_cents(&person_parts))
+        .collect();
+    let team_parts: Vec<(String, Nanos)> =
+        t.teams.iter().map(|(k, p)| (k.clone(), p.cost)).collect();
+    let team_cents: BTreeMap<String, i64> = t
+        .teams
+        .keys()
+        .cloned()
+        .zip(round_to_cents(&team_parts))
+        .collect();
+    let row_of =
+        |key: String, label: Option<String>, p: &Tally, cents: i64, flag: Cell| -> Vec<Cell> {
+            let mut r = vec![Cell::Text(key)];
+            if let Some(l) = label {
+                r.push(Cell::Text(l));
+            }
+            r.extend([
+                Cell::Int(p.short_tokens),
+                Cell::Int(p.long_tokens),
+                opt_pct(pct(i128::from(p.long_tokens), i128::from(p.tokens))),
+                Cell::Cents(p.short_cost.round_cents()),
+                Cell::Cents(p.long_cost.round_cents()),
+                Cell::Cents(cents),
+                flag,
+                Cell::Text(ctx.status.to_string()),
+            ]);
+            r
+        };
     let person_rows = people
         .iter()
         .map(|(e, p, f)| {
@@ -516,6 +533,7 @@ pub fn context_window(usage: &[UsageRow], ctx: &Context, threshold_pct: i64) -> 
                 (*e).clone(),
                 Some(t.main_line.get(*e).cloned().unwrap_or_default()),
                 p,
+                person_cents[*e],
                 Cell::Text(if *f { "true" } else { "false" }.into()),
             )
         })
@@ -541,12 +559,13 @@ pub fn context_window(usage: &[UsageRow], ctx: &Context, threshold_pct: i64) -> 
                 k.clone(),
                 None,
                 p,
+                team_cents[k],
                 Cell::Int(flagged_by_team.get(k.as_str()).copied().unwrap_or(0)),
             )
         })
         .collect();
     let note = format!(
-        "{flagged} people have more than {threshold_pct}% of their tokens in the 200K-1M window (flagged, listed first, most expensive first). Each amount is rounded on its own."
+        "{flagged} people have more than {threshold_pct}% of their tokens in the 200K-1M window (flagged, listed first, most expensive first). amount_usd adds up to the total (largest remainder); the per-window costs are each rounded on their own."
     );
     (
         ctx.report(
