@@ -4,6 +4,7 @@
 mod bad_input;
 mod chargeback;
 mod demo;
+mod formats;
 mod mapping;
 mod reviews;
 mod support;

@@ -111,3 +111,33 @@ pub struct ActivityRow {
     /// Lines removed.
     pub lines_removed: i64,
 }
+
+/// One day's cost of one component for one person, with the cost center it was charged to:
+/// a row of the FOCUS export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FocusFact {
+    /// The UTC day.
+    pub date: NaiveDate,
+    /// Normalised email.
+    pub email: String,
+    /// Anthropic user id, when the facts carry it.
+    pub user_id: String,
+    /// Cost center charged (`UNMAPPED` when none).
+    pub cost_center: String,
+    /// Product.
+    pub product: String,
+    /// Model id.
+    pub model: String,
+    /// Context window.
+    pub context_window: String,
+    /// `tokens`, `web_search`, `code_execution`.
+    pub cost_type: String,
+    /// Token type.
+    pub token_type: String,
+    /// Tokens (or requests for non-token costs).
+    pub tokens: i64,
+    /// Net cost.
+    pub cost: Nanos,
+    /// List cost, when every fact of the row had one.
+    pub list_cost: Option<Nanos>,
+}

@@ -251,3 +251,26 @@ pub fn chargeback(
         mapped,
     })
 }
+
+/// The exact cost of each day of the loaded facts, oldest first (for trend charts).
+pub fn daily_totals(facts: &FactFrame) -> Result<Vec<(chrono::NaiveDate, Nanos)>, EngineError> {
+    let df = facts
+        .df
+        .clone()
+        .lazy()
+        .group_by([col("date")])
+        .agg([col("cost_nanos").sum()])
+        .sort(["date"], SortMultipleOptions::default())
+        .collect()?;
+    let days = df.column("date")?.cast(&DataType::Int32)?;
+    let days = days.i32()?;
+    let sums = df.column("cost_nanos")?.i64()?;
+    Ok((0..df.height())
+        .map(|i| {
+            (
+                allot_core::date::from_epoch_days(days.get(i).unwrap_or(0)),
+                Nanos(i128::from(sums.get(i).unwrap_or(0))),
+            )
+        })
+        .collect())
+}

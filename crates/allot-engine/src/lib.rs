@@ -6,8 +6,9 @@ pub mod chargeback;
 pub mod error;
 pub mod load;
 pub mod mapping_frame;
+pub mod table_parquet;
 pub mod usage;
 
-pub use chargeback::{chargeback, Level, UnmappedPolicy};
+pub use chargeback::{chargeback, daily_totals, Level, UnmappedPolicy};
 pub use error::EngineError;
 pub use load::{load_activity, load_costs, write_costs_parquet, FactFrame};

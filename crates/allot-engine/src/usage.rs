@@ -2,7 +2,7 @@
 //! reviews: cost and tokens by product, model, context window and token type; sessions,
 //! commits, pull requests and lines. Activity is mapped by the same effective dates as cost.
 
-use allot_core::results::{ActivityRow, UsageRow};
+use allot_core::results::{ActivityRow, FocusFact, UsageRow};
 use allot_core::Nanos;
 use allot_mapping::OrgMapping;
 use polars::prelude::*;
@@ -176,4 +176,99 @@ pub fn activity_by_person(
     }
     rows.sort_by(|a, b| (&a.key, &a.email).cmp(&(&b.key, &b.email)));
     Ok(rows)
+}
+
+/// The columns a cost-fact load must include for [`focus_facts`].
+pub const FOCUS_COLUMNS: [&str; 8] = [
+    "product",
+    "model",
+    "context_window",
+    "cost_type",
+    "token_type",
+    "tokens",
+    "user_id",
+    "list_cost_usd",
+];
+
+/// Daily cost facts with the cost center each was charged to, for the FOCUS export.
+pub fn focus_facts(
+    facts: &FactFrame,
+    mapping: &OrgMapping,
+    policy: &UnmappedPolicy,
+) -> Result<Vec<FocusFact>, EngineError> {
+    let dims = [
+        "product",
+        "model",
+        "context_window",
+        "cost_type",
+        "token_type",
+        "user_id",
+    ];
+    let mut group: Vec<Expr> = vec![col("email"), col("date")];
+    group.extend(dims.iter().map(|d| col(*d)));
+    let per_day = facts
+        .df
+        .clone()
+        .lazy()
+        .with_columns(
+            dims.iter()
+                .map(|d| col(*d).fill_null(lit("")))
+                .collect::<Vec<_>>(),
+        )
+        .group_by(group)
+        .agg([
+            col("cost_nanos").sum(),
+            col("list_cost_nanos").sum().alias("list_nanos"),
+            col("list_cost_nanos").null_count().alias("list_missing"),
+            col("tokens").fill_null(lit(0i64)).sum(),
+        ])
+        .sort(
+            [
+                "date",
+                "email",
+                "product",
+                "model",
+                "context_window",
+                "cost_type",
+                "token_type",
+            ],
+            SortMultipleOptions::default(),
+        )
+        .collect()?;
+    let mut people = People::from_mapping(mapping);
+    let assigned = keyed(&per_day, mapping, &mut people, &Level::CostCenter, policy)?;
+    let day = assigned.column(DAY)?.i32()?;
+    let cost = assigned.column("cost_nanos")?.i64()?;
+    let list = assigned.column("list_nanos")?.i64()?;
+    let missing = assigned.column("list_missing")?.cast(&DataType::UInt32)?;
+    let missing = missing.u32()?;
+    let tokens = assigned.column("tokens")?.i64()?;
+    let persons = assigned.column(PERSON)?.u32()?;
+    let mut out = Vec::with_capacity(assigned.height());
+    for i in 0..assigned.height() {
+        out.push(FocusFact {
+            date: allot_core::date::from_epoch_days(day.get(i).unwrap_or(0)),
+            email: people.email(persons.get(i).unwrap_or(0)).to_string(),
+            user_id: text(&assigned, "user_id", i)?,
+            cost_center: text(&assigned, KEY, i)?,
+            product: text(&assigned, "product", i)?,
+            model: text(&assigned, "model", i)?,
+            context_window: text(&assigned, "context_window", i)?,
+            cost_type: text(&assigned, "cost_type", i)?,
+            token_type: text(&assigned, "token_type", i)?,
+            tokens: tokens.get(i).unwrap_or(0),
+            cost: Nanos(i128::from(cost.get(i).unwrap_or(0))),
+            list_cost: (missing.get(i).unwrap_or(1) == 0)
+                .then(|| Nanos(i128::from(list.get(i).unwrap_or(0)))),
+        });
+    }
+    let total: Nanos = out.iter().map(|f| f.cost).sum();
+    if total != facts.total {
+        return Err(EngineError::TieOut {
+            what: "the FOCUS export total".into(),
+            got: total.to_string(),
+            expected: facts.total.to_string(),
+        });
+    }
+    Ok(out)
 }

@@ -1,4 +1,5 @@
-//! CSV: one header line with the contract column names, one line per row, money with two decimals.
+//! CSV: one header line with the contract column names, one line per row, money with two
+//! decimals, and text that looks like a formula neutralised.
 
 use std::io::Write;
 
@@ -9,7 +10,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(report.columns.iter().map(|c| c.name.as_str()))?;
     for row in &report.rows {
-        out.write_record(row.iter().map(crate::model::Cell::to_plain))?;
+        out.write_record(row.iter().map(crate::model::Cell::to_safe))?;
     }
     out.flush()?;
     Ok(())

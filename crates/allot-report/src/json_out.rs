@@ -11,7 +11,7 @@ fn value(cell: &Cell) -> Value {
     match cell {
         Cell::Text(s) => Value::String(s.clone()),
         Cell::Int(i) => Value::from(*i),
-        Cell::Cents(_) | Cell::Pct(_) => Value::String(cell.to_plain()),
+        Cell::Cents(_) | Cell::Pct(_) | Cell::Exact(_) => Value::String(cell.to_plain()),
         Cell::Empty => Value::Null,
     }
 }

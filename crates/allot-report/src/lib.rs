@@ -3,11 +3,16 @@
 
 pub mod atomic;
 pub mod csv_out;
+pub mod focus_out;
+pub mod html_out;
 pub mod json_out;
 pub mod model;
+pub mod parquet_out;
+pub mod privacy;
 pub mod reviews;
 pub mod table_out;
 pub mod views;
+pub mod xlsx_out;
 
 pub use atomic::OutputSet;
 pub use model::{Cell, Column, Kind, Report};
@@ -19,10 +24,32 @@ use std::str::FromStr;
 pub enum Format {
     /// A table on standard output.
     Table,
-    /// `NAME.csv` in the output folder.
+    /// `NAME.csv` per report.
     Csv,
-    /// `NAME.json` in the output folder.
+    /// `NAME.json` per report.
     Json,
+    /// One workbook per run: a Summary sheet and a sheet per report.
+    Xlsx,
+    /// One self-contained HTML page per run, with charts.
+    Html,
+    /// `NAME.parquet` per report, typed.
+    Parquet,
+    /// The cost facts as a FOCUS 1.2 file (`focus.csv`), beside cloud bills.
+    Focus,
+}
+
+impl Format {
+    /// The file extension of the format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Table => "txt",
+            Format::Csv | Format::Focus => "csv",
+            Format::Json => "json",
+            Format::Xlsx => "xlsx",
+            Format::Html => "html",
+            Format::Parquet => "parquet",
+        }
+    }
 }
 
 impl FromStr for Format {
@@ -32,26 +59,43 @@ impl FromStr for Format {
             "table" => Ok(Format::Table),
             "csv" => Ok(Format::Csv),
             "json" => Ok(Format::Json),
+            "xlsx" => Ok(Format::Xlsx),
+            "html" => Ok(Format::Html),
+            "parquet" => Ok(Format::Parquet),
+            "focus" => Ok(Format::Focus),
             other => Err(format!(
-                "unknown format `{other}` (expected table, csv or json)"
+                "unknown format `{other}` (expected table, csv, json, xlsx, html, parquet or focus)"
             )),
         }
     }
 }
 
-/// Writes `report` as `NAME.csv` / `NAME.json` into the staged output set, for the formats asked.
+/// Stages every file a run writes: `NAME.csv`, `NAME.json`, `NAME.parquet` per report, and one
+/// `RUN.xlsx` workbook and one `RUN.html` page holding all of them.
 pub fn stage(
-    report: &Report,
-    name: &str,
+    run: &str,
+    title: &str,
+    reports: &[(Report, &str)],
     formats: &[Format],
     out: &mut OutputSet,
 ) -> std::io::Result<()> {
-    for f in formats {
-        match f {
-            Format::Table => {}
-            Format::Csv => out.write(&format!("{name}.csv"), |w| csv_out::write(report, w))?,
-            Format::Json => out.write(&format!("{name}.json"), |w| json_out::write(report, w))?,
+    for (report, name) in reports {
+        for f in formats {
+            let file = format!("{name}.{}", f.extension());
+            match f {
+                Format::Csv => out.write(&file, |w| csv_out::write(report, w))?,
+                Format::Json => out.write(&file, |w| json_out::write(report, w))?,
+                Format::Parquet => out.write(&file, |w| parquet_out::write(report, w))?,
+                Format::Table | Format::Xlsx | Format::Html | Format::Focus => {}
+            }
         }
+    }
+    let all: Vec<(&Report, &str)> = reports.iter().map(|(r, n)| (r, *n)).collect();
+    if formats.contains(&Format::Xlsx) {
+        out.write(&format!("{run}.xlsx"), |w| xlsx_out::write(&all, w))?;
+    }
+    if formats.contains(&Format::Html) {
+        out.write(&format!("{run}.html"), |w| html_out::write(title, &all, w))?;
     }
     Ok(())
 }

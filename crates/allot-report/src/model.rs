@@ -56,6 +56,8 @@ pub enum Cell {
     Cents(i64),
     /// Hundredths of a percent (`1234` is 12.34%).
     Pct(i64),
+    /// An exact, unrounded amount of dollars.
+    Exact(allot_core::Nanos),
     /// No value.
     Empty,
 }
@@ -67,7 +69,17 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Cents(c) | Cell::Pct(c) => format_cents(*c),
+            Cell::Exact(n) => n.to_string(),
             Cell::Empty => String::new(),
+        }
+    }
+
+    /// Like [`Cell::to_plain`], but text that a spreadsheet would run as a formula (starting
+    /// with `=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with `'` so it stays text.
+    pub fn to_safe(&self) -> String {
+        match self {
+            Cell::Text(s) => neutralize(s),
+            other => other.to_plain(),
         }
     }
 }
@@ -89,4 +101,32 @@ pub struct Report {
     pub total: Option<Vec<Cell>>,
     /// Notes for the reader (unmapped people, coverage...), shown under the table.
     pub notes: Vec<String>,
+}
+
+/// Makes text safe for spreadsheets: a leading `=`, `+`, `-`, `@`, tab or carriage return would
+/// make Excel or LibreOffice evaluate it as a formula, so such text gets a leading `'`.
+pub fn neutralize(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_text_is_neutralised_and_numbers_are_not() {
+        assert_eq!(neutralize("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralize("\tx"), "'\tx");
+        assert_eq!(neutralize("CC-100"), "CC-100");
+        assert_eq!(Cell::Cents(-5).to_safe(), "-0.05");
+        assert_eq!(
+            Cell::Exact(allot_core::Nanos(-2_500_000_000)).to_safe(),
+            "-2.50"
+        );
+        assert_eq!(Cell::Text("-5".into()).to_safe(), "'-5");
+    }
 }

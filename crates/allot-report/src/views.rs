@@ -151,7 +151,7 @@ pub fn chargeback_report(
             row.extend([
                 Cell::Cents(totals[i]),
                 pcts[i].map_or(Cell::Empty, Cell::Pct),
-                Cell::Text((line.amount + Nanos::from_cents(shared[i])).to_string()),
+                Cell::Exact(line.amount + Nanos::from_cents(shared[i])),
                 Cell::Text(status.to_string()),
             ]);
             row
@@ -175,7 +175,7 @@ pub fn chargeback_report(
         } else {
             Cell::Pct(10_000)
         },
-        Cell::Text(grand_exact.to_string()),
+        Cell::Exact(grand_exact),
         Cell::Text(status.to_string()),
     ]);
     let coverage = coverage_pct(cb);
@@ -334,6 +334,35 @@ pub fn allocations_report(
         meta: vec![("month".into(), month.to_string())],
         columns,
         rows,
+        total: None,
+        notes: Vec::new(),
+    }
+}
+
+/// Cost per day: `date`, `amount_usd` (adding up to the period's total), `status`.
+pub fn daily_report(days: &[(NaiveDate, Nanos)], month: Month, status: Status) -> Report {
+    let parts: Vec<(String, Nanos)> = days.iter().map(|(d, n)| (d.to_string(), *n)).collect();
+    let cents = round_to_cents(&parts);
+    Report {
+        title: format!("Cost by day {month}"),
+        status,
+        meta: vec![("month".into(), month.to_string())],
+        columns: vec![
+            Column::new("date", Kind::Text),
+            Column::new("amount_usd", Kind::Money),
+            Column::new("status", Kind::Text),
+        ],
+        rows: parts
+            .iter()
+            .zip(cents)
+            .map(|((d, _), c)| {
+                vec![
+                    Cell::Text(d.clone()),
+                    Cell::Cents(c),
+                    Cell::Text(status.to_string()),
+                ]
+            })
+            .collect(),
         total: None,
         notes: Vec::new(),
     }

@@ -25,6 +25,12 @@ pub struct Global {
     /// Only errors on stderr and no table on stdout: for schedulers.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Replace every email in every output with a stable keyed pseudonym (person-...).
+    #[arg(long, global = true)]
+    pub pseudonymize: bool,
+    /// Key for --pseudonymize; default ALLOT_PSEUDONYM_KEY, else ~/.config/allot/pseudonym.key (created on first use, readable by you only).
+    #[arg(long, global = true)]
+    pub pseudonym_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,9 +130,12 @@ pub struct ChargebackArgs {
     /// Output folder; default reports/<month>.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Comma-separated formats: table, csv, json.
+    /// Comma-separated formats: table, csv, json, xlsx, html, parquet, focus.
     #[arg(long, default_value = "table,csv,json", value_delimiter = ',')]
     pub format: Vec<allot_report::Format>,
+    /// FOCUS version of the `focus` format (1.2, checked with the FinOps Foundation's validator).
+    #[arg(long, default_value = "1.2", value_parser = parse_focus_version)]
+    pub focus_version: String,
 }
 
 /// What every review takes.
@@ -166,9 +175,12 @@ pub struct ReviewArgs {
     /// Output folder; default reports/<month>.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Comma-separated formats: table, csv, json.
+    /// Comma-separated formats: table, csv, json, xlsx, html, parquet, focus.
     #[arg(long, default_value = "table,csv,json", value_delimiter = ',')]
     pub format: Vec<allot_report::Format>,
+    /// FOCUS version of the `focus` format (1.2, checked with the FinOps Foundation's validator).
+    #[arg(long, default_value = "1.2", value_parser = parse_focus_version)]
+    pub focus_version: String,
 }
 
 /// Whether `allot efficiency` reports teams or people.
@@ -236,6 +248,15 @@ pub struct BenchArgs {
     /// Skip the python polars and DuckDB peers.
     #[arg(long)]
     pub no_peers: bool,
+}
+
+fn parse_focus_version(s: &str) -> Result<String, String> {
+    match s {
+        "1.2" => Ok(s.to_string()),
+        _ => Err(format!(
+            "FOCUS {s} is not written: allot writes FOCUS 1.2, which the FinOps Foundation's current validator checks (its 1.0.0 release checks pre-release column names)"
+        )),
+    }
 }
 
 fn parse_month(s: &str) -> Result<Month, String> {

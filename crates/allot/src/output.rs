@@ -57,3 +57,44 @@ pub fn report_error(err: &anyhow::Error) {
         let _ = writeln!(e, "  Caused by: {cause}");
     }
 }
+
+static PSEUDONYMS: std::sync::OnceLock<allot_report::privacy::Pseudonymizer> =
+    std::sync::OnceLock::new();
+
+/// Turns on pseudonymised output for this run, with the key from `file`, the
+/// `ALLOT_PSEUDONYM_KEY` variable, or a key file made on first use.
+pub fn enable_pseudonyms(file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let key: Vec<u8> = if let Some(f) = file {
+        std::fs::read(f)
+            .with_context(|| format!("cannot read the pseudonym key file `{}`", f.display()))?
+    } else if let Some(k) = std::env::var_os(crate::env::PSEUDONYM_KEY) {
+        k.into_encoded_bytes()
+    } else {
+        let home =
+            std::env::var_os("HOME").context("HOME is not set: give --pseudonym-key-file")?;
+        let path = std::path::Path::new(&home).join(".config/allot/pseudonym.key");
+        if !path.exists() {
+            let mut key = [0u8; 32];
+            std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut key)?;
+            std::fs::create_dir_all(path.parent().expect("parent"))?;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            opts.open(&path)?.write_all(&key)?;
+            tracing::info!("made a new pseudonym key at {}", path.display());
+        }
+        std::fs::read(&path).with_context(|| format!("cannot read `{}`", path.display()))?
+    };
+    if key.is_empty() {
+        anyhow::bail!("the pseudonym key is empty");
+    }
+    let _ = PSEUDONYMS.set(allot_report::privacy::Pseudonymizer::new(&key));
+    Ok(())
+}
+
+/// The pseudonymizer, when `--pseudonymize` is on.
+pub fn pseudonyms() -> Option<&'static allot_report::privacy::Pseudonymizer> {
+    PSEUDONYMS.get()
+}

@@ -61,6 +61,7 @@ pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         as_of,
         unmapped: UnmappedPolicy::Bucket,
         pools: Vec::new(),
+        with_reviews: false,
     };
     let mut reports = super::chargeback::build(&inputs(None), quiet)?;
     let by_division = super::chargeback::build(&inputs(Some("division")), true)?;
@@ -86,6 +87,7 @@ pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         as_of: Some(as_of),
         out: Some(args.out.clone()),
         format: vec![Format::Csv, Format::Json],
+        focus_version: "1.2".into(),
     };
     let loaded = super::reviews::load(&review, true, true)?;
     let (context_people, context_teams) = context_window(&loaded.usage, &loaded.ctx, 25);
@@ -97,22 +99,21 @@ pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         &loaded.ctx,
         10,
     );
-    super::chargeback::emit(&[(top, "top_spenders")], &formats, &args.out, quiet)?;
-    super::chargeback::emit(
-        &[
-            (
-                efficiency(&loaded.usage, &loaded.activity, &loaded.ctx, false),
-                "efficiency",
-            ),
-            (context_people, "context_window"),
-            (context_teams, "context_window_teams"),
-            (mix, "model_mix"),
-            (mix_people, "model_mix_people"),
-            (downgrade, "model_downgrade"),
-        ],
-        &[Format::Csv, Format::Json],
-        &args.out,
-        quiet,
-    )?;
+    super::chargeback::emit(&[(top.clone(), "top_spenders")], &formats, &args.out, quiet)?;
+    let reviews = vec![
+        (efficiency(&loaded.usage, &loaded.activity, &loaded.ctx, false), "efficiency"),
+        (context_people, "context_window"),
+        (context_teams, "context_window_teams"),
+        (mix, "model_mix"),
+        (mix_people, "model_mix_people"),
+        (downgrade, "model_downgrade"),
+    ];
+    super::chargeback::emit(&reviews, &[Format::Csv, Format::Json], &args.out, quiet)?;
+
+    // One workbook and one page with everything: reports/demo/chargeback.{xlsx,html}.
+    let mut everything = reports;
+    everything.push((top, "top_spenders"));
+    everything.extend(reviews);
+    super::chargeback::emit(&everything, &[Format::Xlsx, Format::Html], &args.out, quiet)?;
     Ok(())
 }

@@ -18,6 +18,9 @@ pub const EXIT_ERROR: u8 = 2;
 /// Runs the chosen command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let quiet = cli.global.quiet;
+    if cli.global.pseudonymize {
+        crate::output::enable_pseudonyms(cli.global.pseudonym_key_file.as_deref())?;
+    }
     match cli.command {
         Command::Chargeback(args) => chargeback::run(&args, quiet),
         Command::Demo(args) => demo::run(&args, quiet),

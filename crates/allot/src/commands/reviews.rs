@@ -13,7 +13,9 @@ use allot_report::reviews::{context_window, efficiency, model_mix, top_spenders,
 use allot_report::Report;
 use anyhow::bail;
 
-use super::chargeback::{emit, read_mapping};
+use allot_report::Format;
+
+use super::chargeback::{emit_with, focus_file, read_mapping, Inputs};
 use crate::cli::{ContextArgs, EfficiencyArgs, Per, ReviewArgs, TopArgs, UnmappedArg};
 
 /// The month's usage (and the previous month's, when asked) and activity, mapped to teams.
@@ -47,11 +49,7 @@ fn level_of(mapping: &OrgMapping, by: Option<&str>) -> anyhow::Result<(Level, St
 pub fn load(args: &ReviewArgs, with_previous: bool, quiet: bool) -> anyhow::Result<Loaded> {
     let mapping = read_mapping(&args.mapping, &args.read, quiet)?;
     let (level, level_name) = level_of(&mapping, args.by.as_deref())?;
-    let policy = match (&args.unmapped_to, args.unmapped) {
-        (Some(cc), _) => UnmappedPolicy::To(cc.clone()),
-        (None, UnmappedArg::LastKnown) => UnmappedPolicy::LastKnown,
-        (None, UnmappedArg::Bucket) => UnmappedPolicy::Bucket,
-    };
+    let policy = policy_of(args);
     let month = args.month;
     let range = |m: allot_core::Month| Some((m.first_day(), m.last_day()));
     let facts = load_costs(&args.cost, &USAGE_COLUMNS, range(month))?;
@@ -89,7 +87,30 @@ fn out_dir(args: &ReviewArgs) -> PathBuf {
 }
 
 fn write(args: &ReviewArgs, reports: &[(Report, &str)], quiet: bool) -> anyhow::Result<()> {
-    emit(reports, &args.format, &out_dir(args), quiet)
+    let mut files = Vec::new();
+    if args.format.contains(&Format::Focus) {
+        let inputs = Inputs {
+            mapping: &args.mapping,
+            read: &args.read,
+            cost: &args.cost,
+            month: args.month,
+            by: None,
+            as_of: args.as_of.unwrap_or_else(super::today),
+            unmapped: policy_of(args),
+            pools: Vec::new(),
+            with_reviews: false,
+        };
+        files.push(("focus.csv".to_string(), focus_file(&inputs, quiet)?));
+    }
+    emit_with(reports, &files, &args.format, &out_dir(args), quiet)
+}
+
+fn policy_of(args: &ReviewArgs) -> UnmappedPolicy {
+    match (&args.unmapped_to, args.unmapped) {
+        (Some(cc), _) => UnmappedPolicy::To(cc.clone()),
+        (None, UnmappedArg::LastKnown) => UnmappedPolicy::LastKnown,
+        (None, UnmappedArg::Bucket) => UnmappedPolicy::Bucket,
+    }
 }
 
 pub fn run_efficiency(args: &EfficiencyArgs, quiet: bool) -> anyhow::Result<()> {
