@@ -101,7 +101,10 @@ pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     );
     super::chargeback::emit(&[(top.clone(), "top_spenders")], &formats, &args.out, quiet)?;
     let reviews = vec![
-        (efficiency(&loaded.usage, &loaded.activity, &loaded.ctx, false), "efficiency"),
+        (
+            efficiency(&loaded.usage, &loaded.activity, &loaded.ctx, false),
+            "efficiency",
+        ),
         (context_people, "context_window"),
         (context_teams, "context_window_teams"),
         (mix, "model_mix"),
