@@ -6,5 +6,6 @@ mod chargeback;
 mod demo;
 mod formats;
 mod mapping;
+mod reconcile;
 mod reviews;
 mod support;

@@ -274,3 +274,29 @@ pub fn daily_totals(facts: &FactFrame) -> Result<Vec<(chrono::NaiveDate, Nanos)>
         })
         .collect())
 }
+
+/// The exact cost per (month, product) of the loaded facts (which must carry `product`).
+pub fn monthly_by_product(
+    facts: &FactFrame,
+) -> Result<std::collections::BTreeMap<(allot_core::Month, String), Nanos>, EngineError> {
+    let df = facts
+        .df
+        .clone()
+        .lazy()
+        .with_column(col("product").fill_null(lit("")))
+        .group_by([col("date"), col("product")])
+        .agg([col("cost_nanos").sum()])
+        .collect()?;
+    let days = df.column("date")?.cast(&DataType::Int32)?;
+    let days = days.i32()?;
+    let products = df.column("product")?.str()?;
+    let sums = df.column("cost_nanos")?.i64()?;
+    let mut out = std::collections::BTreeMap::new();
+    for i in 0..df.height() {
+        let month =
+            allot_core::Month::of(allot_core::date::from_epoch_days(days.get(i).unwrap_or(0)));
+        *out.entry((month, products.get(i).unwrap_or("").to_string()))
+            .or_insert(Nanos::ZERO) += Nanos(i128::from(sums.get(i).unwrap_or(0)));
+    }
+    Ok(out)
+}

@@ -9,6 +9,6 @@ pub mod mapping_frame;
 pub mod table_parquet;
 pub mod usage;
 
-pub use chargeback::{chargeback, daily_totals, Level, UnmappedPolicy};
+pub use chargeback::{chargeback, daily_totals, monthly_by_product, Level, UnmappedPolicy};
 pub use error::EngineError;
 pub use load::{load_activity, load_costs, write_costs_parquet, FactFrame};

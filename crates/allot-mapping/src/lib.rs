@@ -2,6 +2,7 @@
 //! which cost center each person belongs to, and when, from CSV, XLSX, XLS or ODS.
 
 pub mod columns;
+pub mod invoice;
 pub mod org;
 pub mod table;
 

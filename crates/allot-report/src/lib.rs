@@ -9,6 +9,7 @@ pub mod json_out;
 pub mod model;
 pub mod parquet_out;
 pub mod privacy;
+pub mod reconcile;
 pub mod reviews;
 pub mod table_out;
 pub mod views;

@@ -47,6 +47,8 @@ pub enum Command {
     Context(ContextArgs),
     /// Spend by model per team and person; people mostly on the largest model.
     Models(ReviewArgs),
+    /// Reconcile an invoice against the API's cost, on settled months only (exit 1 on a variance).
+    Reconcile(ReconcileArgs),
     /// Work with org mapping files.
     #[command(subcommand)]
     Mapping(MappingCommand),
@@ -181,6 +183,32 @@ pub struct ReviewArgs {
     /// FOCUS version of the `focus` format (1.2, checked with the FinOps Foundation's validator).
     #[arg(long, default_value = "1.2", value_parser = parse_focus_version)]
     pub focus_version: String,
+}
+
+/// Arguments of `allot reconcile`.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Invoice lines (CSV, XLSX, XLS, ODS): billing month, description or product, amount, optional line type.
+    #[arg(long)]
+    pub invoice: PathBuf,
+    /// Invoice column-mapping TOML; default `<invoice>.toml` when it exists.
+    #[arg(long)]
+    pub invoice_columns: Option<PathBuf>,
+    /// Cost-fact files the API amounts come from (CSV or Parquet); repeatable.
+    #[arg(long = "cost", required = true)]
+    pub cost: Vec<PathBuf>,
+    /// A period matches when invoice and API differ by at most this many dollars.
+    #[arg(long, default_value = "0.01")]
+    pub tolerance: String,
+    /// Settlement is judged as of this date (YYYY-MM-DD); default today (UTC).
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<NaiveDate>,
+    /// Output folder; default reports/reconcile.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Comma-separated formats: table, csv, json, xlsx, html, parquet.
+    #[arg(long, default_value = "table,csv,json", value_delimiter = ',')]
+    pub format: Vec<allot_report::Format>,
 }
 
 /// Whether `allot efficiency` reports teams or people.

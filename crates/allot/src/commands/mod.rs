@@ -4,6 +4,7 @@ mod bench;
 mod chargeback;
 mod demo;
 mod mapping;
+mod reconcile;
 mod reviews;
 
 use std::process::ExitCode;
@@ -12,6 +13,8 @@ use crate::cli::{Cli, Command, MappingCommand};
 
 /// Exit code: the command ran and found nothing wrong.
 pub const EXIT_OK: u8 = 0;
+/// Exit code: the command ran and found a settled period that does not reconcile.
+pub const EXIT_VARIANCE: u8 = 1;
 /// Exit code: bad input, bad usage, or an internal error.
 pub const EXIT_ERROR: u8 = 2;
 
@@ -29,6 +32,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Top(args) => reviews::run_top(&args, quiet),
         Command::Context(args) => reviews::run_context(&args, quiet),
         Command::Models(args) => reviews::run_models(&args, quiet),
+        Command::Reconcile(args) => {
+            return reconcile::run(&args, quiet)
+                .map(|off| ExitCode::from(if off { EXIT_VARIANCE } else { EXIT_OK }));
+        }
         Command::Bench(args) => bench::run(&args, quiet),
     }
     .map(|()| ExitCode::from(EXIT_OK))
