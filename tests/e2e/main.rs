@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod chargeback;
+mod close;
 mod demo;
 mod formats;
 mod mapping;

@@ -49,6 +49,8 @@ pub enum Command {
     Models(ReviewArgs),
     /// Reconcile an invoice against the API's cost, on settled months only (exit 1 on a variance).
     Reconcile(ReconcileArgs),
+    /// Close a settled month: chargeback, reviews and reconciliation recorded with a manifest of hashes; re-runs are byte-identical, changes become a new version with a restatement.
+    Close(CloseArgs),
     /// Work with org mapping files.
     #[command(subcommand)]
     Mapping(MappingCommand),
@@ -209,6 +211,43 @@ pub struct ReconcileArgs {
     /// Comma-separated formats: table, csv, json, xlsx, html, parquet.
     #[arg(long, default_value = "table,csv,json", value_delimiter = ',')]
     pub format: Vec<allot_report::Format>,
+}
+
+/// Arguments of `allot close`.
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// The month to close, YYYY-MM.
+    #[arg(long, value_parser = parse_month)]
+    pub month: Month,
+    /// Org mapping (CSV, XLSX, XLS, ODS).
+    #[arg(long)]
+    pub mapping: PathBuf,
+    #[command(flatten)]
+    pub read: MappingReadArgs,
+    /// Cost-fact files; repeatable.
+    #[arg(long = "cost", required = true)]
+    pub cost: Vec<PathBuf>,
+    /// Activity-fact files, for the efficiency review; repeatable.
+    #[arg(long = "activity")]
+    pub activity: Vec<PathBuf>,
+    /// The invoice to reconcile.
+    #[arg(long)]
+    pub invoice: PathBuf,
+    /// Invoice column-mapping TOML; default `<invoice>.toml` when it exists.
+    #[arg(long)]
+    pub invoice_columns: Option<PathBuf>,
+    /// Reconciliation tolerance in dollars.
+    #[arg(long, default_value = "0.01")]
+    pub tolerance: String,
+    /// Settlement is judged as of this date (YYYY-MM-DD); default today (UTC).
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<NaiveDate>,
+    /// Close a month that is not settled yet; every output then says provisional.
+    #[arg(long)]
+    pub provisional: bool,
+    /// Folder of closes; each month gets DIR/MONTH/v1, v2...
+    #[arg(long, default_value = "reports/close")]
+    pub dir: PathBuf,
 }
 
 /// Whether `allot efficiency` reports teams or people.

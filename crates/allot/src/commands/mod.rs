@@ -2,6 +2,7 @@
 
 mod bench;
 mod chargeback;
+mod close;
 mod demo;
 mod mapping;
 mod reconcile;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Top(args) => reviews::run_top(&args, quiet),
         Command::Context(args) => reviews::run_context(&args, quiet),
         Command::Models(args) => reviews::run_models(&args, quiet),
+        Command::Close(args) => close::run(&args, quiet),
         Command::Reconcile(args) => {
             return reconcile::run(&args, quiet)
                 .map(|off| ExitCode::from(if off { EXIT_VARIANCE } else { EXIT_OK }));
