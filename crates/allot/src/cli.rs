@@ -94,10 +94,11 @@ pub enum UnmappedArg {
     LastKnown,
 }
 
-/// Arguments of `allot chargeback`.
-#[derive(Debug, Args)]
-pub struct ChargebackArgs {
-    /// The month to charge back, YYYY-MM.
+/// What every report command takes: the month, the mapping, the facts, the level, the
+/// unmapped policy, the as-of date and where and how to write.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// The month, YYYY-MM.
     #[arg(long, value_parser = parse_month)]
     pub month: Month,
     /// Org mapping (CSV, XLSX, XLS, ODS): email, cost center, optional effective dates, any attribute columns.
@@ -105,6 +106,12 @@ pub struct ChargebackArgs {
     pub mapping: PathBuf,
     #[command(flatten)]
     pub read: MappingReadArgs,
+    /// Cost-fact file (CSV or Parquet); repeat for several.
+    #[arg(long = "cost", required = true)]
+    pub cost: Vec<PathBuf>,
+    /// Roll up (or group teams) by this mapping column (e.g. department, division) instead of cost_center.
+    #[arg(long)]
+    pub by: Option<String>,
     /// Unmapped cost policy.
     #[arg(
         long,
@@ -116,18 +123,6 @@ pub struct ChargebackArgs {
     /// Send all unmapped cost to this cost center.
     #[arg(long)]
     pub unmapped_to: Option<String>,
-    /// A shared cost pool, NAME=AMOUNT[@POLICY] with POLICY proportional (default), per-user or cost-center:CC; repeatable.
-    #[arg(long = "shared")]
-    pub shared: Vec<allot_core::shared::Pool>,
-    /// Settings file (TOML) with [[shared]] pools.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Cost-fact file (CSV or Parquet); repeat for several.
-    #[arg(long = "cost", required = true)]
-    pub cost: Vec<PathBuf>,
-    /// Roll up to this mapping column (e.g. department, division) instead of cost_center.
-    #[arg(long)]
-    pub by: Option<String>,
     /// Settlement is judged as of this date (YYYY-MM-DD); default today (UTC).
     #[arg(long, value_parser = parse_day)]
     pub as_of: Option<NaiveDate>,
@@ -142,49 +137,46 @@ pub struct ChargebackArgs {
     pub focus_version: String,
 }
 
-/// What every review takes.
+impl ReportArgs {
+    /// The unmapped policy the flags ask for.
+    pub fn policy(&self) -> allot_engine::UnmappedPolicy {
+        use allot_engine::UnmappedPolicy;
+        match (&self.unmapped_to, self.unmapped) {
+            (Some(cc), _) => UnmappedPolicy::To(cc.clone()),
+            (None, UnmappedArg::LastKnown) => UnmappedPolicy::LastKnown,
+            (None, UnmappedArg::Bucket) => UnmappedPolicy::Bucket,
+        }
+    }
+
+    /// The output folder: `--out`, else `reports/<month>`.
+    pub fn out_dir(&self) -> PathBuf {
+        self.out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("reports").join(self.month.to_string()))
+    }
+}
+
+/// Arguments of `allot chargeback`.
 #[derive(Debug, Args)]
-pub struct ReviewArgs {
-    /// The month to review, YYYY-MM.
-    #[arg(long, value_parser = parse_month)]
-    pub month: Month,
-    /// Org mapping (CSV, XLSX, XLS, ODS).
-    #[arg(long)]
-    pub mapping: PathBuf,
+pub struct ChargebackArgs {
     #[command(flatten)]
-    pub read: MappingReadArgs,
-    /// Cost-fact file (CSV or Parquet); repeat for several.
-    #[arg(long = "cost", required = true)]
-    pub cost: Vec<PathBuf>,
+    pub common: ReportArgs,
+    /// A shared cost pool, NAME=AMOUNT[@POLICY] with POLICY proportional (default), per-user or cost-center:CC; repeatable.
+    #[arg(long = "shared")]
+    pub shared: Vec<allot_core::shared::Pool>,
+    /// Settings file (TOML) with [[shared]] pools.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// What every review takes.
+#[derive(Debug, Args, Clone)]
+pub struct ReviewArgs {
+    #[command(flatten)]
+    pub common: ReportArgs,
     /// Activity-fact file (CSV or Parquet); repeat for several.
     #[arg(long = "activity")]
     pub activity: Vec<PathBuf>,
-    /// Group teams by this mapping column instead of cost_center.
-    #[arg(long)]
-    pub by: Option<String>,
-    /// Unmapped cost policy.
-    #[arg(
-        long,
-        value_enum,
-        default_value = "bucket",
-        conflicts_with = "unmapped_to"
-    )]
-    pub unmapped: UnmappedArg,
-    /// Send all unmapped cost to this cost center.
-    #[arg(long)]
-    pub unmapped_to: Option<String>,
-    /// Settlement is judged as of this date (YYYY-MM-DD); default today (UTC).
-    #[arg(long, value_parser = parse_day)]
-    pub as_of: Option<NaiveDate>,
-    /// Output folder; default reports/<month>.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Comma-separated formats: table, csv, json, xlsx, html, parquet, focus.
-    #[arg(long, default_value = "table,csv,json", value_delimiter = ',')]
-    pub format: Vec<allot_report::Format>,
-    /// FOCUS version of the `focus` format (1.2, checked with the FinOps Foundation's validator).
-    #[arg(long, default_value = "1.2", value_parser = parse_focus_version)]
-    pub focus_version: String,
 }
 
 /// Arguments of `allot reconcile`.

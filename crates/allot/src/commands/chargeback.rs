@@ -17,7 +17,7 @@ use allot_report::{stage, table_out, Format, OutputSet, Report};
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
 
-use crate::cli::{ChargebackArgs, MappingReadArgs, UnmappedArg};
+use crate::cli::{ChargebackArgs, MappingReadArgs, ReportArgs};
 use crate::config::Config;
 use crate::output;
 
@@ -36,40 +36,38 @@ pub struct Inputs<'a> {
 }
 
 pub fn run(args: &ChargebackArgs, quiet: bool) -> anyhow::Result<()> {
-    let as_of = args.as_of.unwrap_or_else(super::today);
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(args.month.to_string()));
+    let c = &args.common;
     let mut pools = args.shared.clone();
     if let Some(path) = &args.config {
         pools.extend(Config::read(path)?.pools()?);
     }
-    let unmapped = match (&args.unmapped_to, args.unmapped) {
-        (Some(cc), _) => UnmappedPolicy::To(cc.clone()),
-        (None, UnmappedArg::LastKnown) => UnmappedPolicy::LastKnown,
-        (None, UnmappedArg::Bucket) => UnmappedPolicy::Bucket,
-    };
-    let inputs = Inputs {
-        mapping: &args.mapping,
-        read: &args.read,
-        cost: &args.cost,
-        month: args.month,
-        by: args.by.as_deref(),
-        as_of,
-        unmapped,
-        pools,
-        with_reviews: args
-            .format
-            .iter()
-            .any(|f| matches!(f, Format::Html | Format::Xlsx)),
-    };
+    let inputs = Inputs::from_args(c, c.by.as_deref(), pools);
     let reports = build(&inputs, quiet)?;
     let mut files = Vec::new();
-    if args.format.contains(&Format::Focus) {
+    if c.format.contains(&Format::Focus) {
         files.push(("focus.csv".to_string(), focus_file(&inputs, quiet)?));
     }
-    emit_with(&reports, &files, &args.format, &out, quiet)
+    emit_with(&reports, &files, &c.format, &c.out_dir(), quiet)
+}
+
+impl<'a> Inputs<'a> {
+    /// The inputs the common report flags describe.
+    pub fn from_args(c: &'a ReportArgs, by: Option<&'a str>, pools: Vec<Pool>) -> Inputs<'a> {
+        Inputs {
+            mapping: &c.mapping,
+            read: &c.read,
+            cost: &c.cost,
+            month: c.month,
+            by,
+            as_of: c.as_of.unwrap_or_else(super::today),
+            unmapped: c.policy(),
+            pools,
+            with_reviews: c
+                .format
+                .iter()
+                .any(|f| matches!(f, Format::Html | Format::Xlsx)),
+        }
+    }
 }
 
 /// The month's cost facts as a FOCUS 1.2 CSV, each charged to its cost center.
@@ -128,20 +126,7 @@ pub fn read_mapping(
 /// Builds the chargeback, unmapped-people and (with pools) allocation reports.
 pub fn build(inputs: &Inputs<'_>, quiet: bool) -> anyhow::Result<Vec<(Report, &'static str)>> {
     let mapping = read_mapping(inputs.mapping, inputs.read, quiet)?;
-    let level = match inputs.by {
-        None => Level::CostCenter,
-        Some(b) if b.eq_ignore_ascii_case("cost_center") => Level::CostCenter,
-        Some(b) => match mapping.attribute(b) {
-            Some(i) => Level::Attribute(i),
-            None => bail!(
-                "--by {b}: the mapping has no such column (columns you can roll up by: {})",
-                std::iter::once("cost_center")
-                    .chain(mapping.attributes.iter().map(String::as_str))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        },
-    };
+    let (level, _) = super::reviews::level_of(&mapping, inputs.by)?;
     let month = inputs.month;
     let facts = load_costs(
         inputs.cost,

@@ -20,7 +20,7 @@ use allot_report::{csv_out, json_out, table_out, Format, Report};
 use anyhow::{bail, Context};
 
 use super::chargeback::{build, Inputs};
-use crate::cli::{CloseArgs, ReviewArgs, UnmappedArg};
+use crate::cli::{CloseArgs, ReportArgs, ReviewArgs, UnmappedArg};
 use crate::output;
 
 fn reports_for(
@@ -42,18 +42,20 @@ fn reports_for(
     };
     let mut reports = build(&inputs, true)?;
     let review = ReviewArgs {
-        month,
-        mapping: mapping.to_path_buf(),
-        read: args.read.clone(),
-        cost: args.cost.clone(),
+        common: ReportArgs {
+            month,
+            mapping: mapping.to_path_buf(),
+            read: args.read.clone(),
+            cost: args.cost.clone(),
+            by: None,
+            unmapped: UnmappedArg::Bucket,
+            unmapped_to: None,
+            as_of: Some(as_of),
+            out: None,
+            format: vec![Format::Csv],
+            focus_version: "1.2".into(),
+        },
         activity: args.activity.clone(),
-        by: None,
-        unmapped: UnmappedArg::Bucket,
-        unmapped_to: None,
-        as_of: Some(as_of),
-        out: None,
-        format: vec![Format::Csv],
-        focus_version: "1.2".into(),
     };
     let loaded = super::reviews::load(&review, true, true)?;
     if !args.activity.is_empty() {

@@ -11,7 +11,7 @@ use allot_engine::UnmappedPolicy;
 use super::chargeback::Inputs;
 use allot_report::reviews::{context_window, efficiency, model_mix, top_spenders};
 
-use crate::cli::{DemoArgs, MappingReadArgs, ReviewArgs, UnmappedArg};
+use crate::cli::{DemoArgs, MappingReadArgs, ReportArgs, ReviewArgs, UnmappedArg};
 use crate::output;
 
 /// The demo organisation's mapping, committed under `mappings/` and embedded in the binary.
@@ -76,18 +76,20 @@ pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
 
     // The reviews of the same month, written beside the chargeback; the table shows the top spenders.
     let review = ReviewArgs {
-        month,
-        mapping: mapping.clone(),
-        read: read.clone(),
-        cost: cost.clone(),
+        common: ReportArgs {
+            month,
+            mapping: mapping.clone(),
+            read: read.clone(),
+            cost: cost.clone(),
+            by: None,
+            unmapped: UnmappedArg::Bucket,
+            unmapped_to: None,
+            as_of: Some(as_of),
+            out: Some(args.out.clone()),
+            format: vec![Format::Csv, Format::Json],
+            focus_version: "1.2".into(),
+        },
         activity: vec![input.join("activity_facts.csv")],
-        by: None,
-        unmapped: UnmappedArg::Bucket,
-        unmapped_to: None,
-        as_of: Some(as_of),
-        out: Some(args.out.clone()),
-        format: vec![Format::Csv, Format::Json],
-        focus_version: "1.2".into(),
     };
     let loaded = super::reviews::load(&review, true, true)?;
     let (context_people, context_teams) = context_window(&loaded.usage, &loaded.ctx, 25);

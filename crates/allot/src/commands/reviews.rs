@@ -1,13 +1,11 @@
 //! `allot efficiency`, `allot top`, `allot context`, `allot models`: load the month's facts,
 //! map them by effective date, and write each review.
 
-use std::path::PathBuf;
-
 use allot_core::results::{ActivityRow, UsageRow};
 use allot_core::settle::month_status;
 use allot_engine::load::{load_activity, load_costs};
 use allot_engine::usage::{activity_by_person, usage_by_person, USAGE_COLUMNS};
-use allot_engine::{Level, UnmappedPolicy};
+use allot_engine::Level;
 use allot_mapping::OrgMapping;
 use allot_report::reviews::{context_window, efficiency, model_mix, top_spenders, Context};
 use allot_report::Report;
@@ -16,7 +14,7 @@ use anyhow::bail;
 use allot_report::Format;
 
 use super::chargeback::{emit_with, focus_file, read_mapping, Inputs};
-use crate::cli::{ContextArgs, EfficiencyArgs, Per, ReviewArgs, TopArgs, UnmappedArg};
+use crate::cli::{ContextArgs, EfficiencyArgs, Per, ReviewArgs, TopArgs};
 
 /// The month's usage (and the previous month's, when asked) and activity, mapped to teams.
 pub struct Loaded {
@@ -26,7 +24,8 @@ pub struct Loaded {
     pub ctx: Context,
 }
 
-fn level_of(mapping: &OrgMapping, by: Option<&str>) -> anyhow::Result<(Level, String)> {
+/// The level `--by` names (cost_center by default) and its column name.
+pub fn level_of(mapping: &OrgMapping, by: Option<&str>) -> anyhow::Result<(Level, String)> {
     Ok(match by {
         None => (Level::CostCenter, "cost_center".into()),
         Some(b) if b.eq_ignore_ascii_case("cost_center") => {
@@ -47,15 +46,16 @@ fn level_of(mapping: &OrgMapping, by: Option<&str>) -> anyhow::Result<(Level, St
 
 /// Loads what the reviews need.
 pub fn load(args: &ReviewArgs, with_previous: bool, quiet: bool) -> anyhow::Result<Loaded> {
-    let mapping = read_mapping(&args.mapping, &args.read, quiet)?;
-    let (level, level_name) = level_of(&mapping, args.by.as_deref())?;
-    let policy = policy_of(args);
-    let month = args.month;
+    let c = &args.common;
+    let mapping = read_mapping(&c.mapping, &c.read, quiet)?;
+    let (level, level_name) = level_of(&mapping, c.by.as_deref())?;
+    let policy = c.policy();
+    let month = c.month;
     let range = |m: allot_core::Month| Some((m.first_day(), m.last_day()));
-    let facts = load_costs(&args.cost, &USAGE_COLUMNS, range(month))?;
+    let facts = load_costs(&c.cost, &USAGE_COLUMNS, range(month))?;
     let usage = usage_by_person(&facts, &mapping, &level, &policy)?;
     let previous = if with_previous {
-        let prev = load_costs(&args.cost, &USAGE_COLUMNS, range(month.prev()))?;
+        let prev = load_costs(&c.cost, &USAGE_COLUMNS, range(month.prev()))?;
         usage_by_person(&prev, &mapping, &level, &policy)?
     } else {
         Vec::new()
@@ -66,7 +66,7 @@ pub fn load(args: &ReviewArgs, with_previous: bool, quiet: bool) -> anyhow::Resu
         let a = load_activity(&args.activity, range(month))?;
         activity_by_person(&a, &mapping, &level, &policy)?
     };
-    let as_of = args.as_of.unwrap_or_else(super::today);
+    let as_of = c.as_of.unwrap_or_else(super::today);
     Ok(Loaded {
         usage,
         previous,
@@ -80,37 +80,14 @@ pub fn load(args: &ReviewArgs, with_previous: bool, quiet: bool) -> anyhow::Resu
     })
 }
 
-fn out_dir(args: &ReviewArgs) -> PathBuf {
-    args.out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(args.month.to_string()))
-}
-
 fn write(args: &ReviewArgs, reports: &[(Report, &str)], quiet: bool) -> anyhow::Result<()> {
+    let c = &args.common;
     let mut files = Vec::new();
-    if args.format.contains(&Format::Focus) {
-        let inputs = Inputs {
-            mapping: &args.mapping,
-            read: &args.read,
-            cost: &args.cost,
-            month: args.month,
-            by: None,
-            as_of: args.as_of.unwrap_or_else(super::today),
-            unmapped: policy_of(args),
-            pools: Vec::new(),
-            with_reviews: false,
-        };
+    if c.format.contains(&Format::Focus) {
+        let inputs = Inputs::from_args(c, None, Vec::new());
         files.push(("focus.csv".to_string(), focus_file(&inputs, quiet)?));
     }
-    emit_with(reports, &files, &args.format, &out_dir(args), quiet)
-}
-
-fn policy_of(args: &ReviewArgs) -> UnmappedPolicy {
-    match (&args.unmapped_to, args.unmapped) {
-        (Some(cc), _) => UnmappedPolicy::To(cc.clone()),
-        (None, UnmappedArg::LastKnown) => UnmappedPolicy::LastKnown,
-        (None, UnmappedArg::Bucket) => UnmappedPolicy::Bucket,
-    }
+    emit_with(reports, &files, &c.format, &c.out_dir(), quiet)
 }
 
 pub fn run_efficiency(args: &EfficiencyArgs, quiet: bool) -> anyhow::Result<()> {
