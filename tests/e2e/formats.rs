@@ -75,6 +75,15 @@ fn every_format_is_written_and_money_stays_money() {
         "money is a number, not text"
     );
 
+    // The same inputs give the same workbook, byte for byte.
+    let first = std::fs::read(out.join("chargeback.xlsx")).unwrap();
+    let again = tempfile::tempdir().unwrap();
+    run(again.path(), &fixture("handmade/mapping.csv"), &[]);
+    assert_eq!(
+        first,
+        std::fs::read(again.path().join("out/chargeback.xlsx")).unwrap()
+    );
+
     let html = std::fs::read_to_string(out.join("chargeback.html")).unwrap();
     assert!(
         html.matches("<svg class=\"chart\"").count() >= 5,

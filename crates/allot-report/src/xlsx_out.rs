@@ -82,6 +82,18 @@ pub fn write(reports: &[(&Report, &str)], w: &mut dyn Write) -> std::io::Result<
         bold: Format::new().set_bold(),
     };
     let mut wb = Workbook::new();
+    // The workbook says it was made on the as-of date, not now, so the same inputs give the
+    // same bytes.
+    let as_of = reports
+        .iter()
+        .find_map(|(r, _)| r.meta.iter().find(|(k, _)| k == "as_of"))
+        .and_then(|(_, v)| allot_core::date::parse_date(v))
+        .unwrap_or(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("valid date"));
+    wb.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_creation_datetime(&as_of)
+            .set_author("allot"),
+    );
     let mut names = vec!["Summary".to_string()];
     {
         let ws = wb.add_worksheet();
