@@ -5,6 +5,7 @@ mod bad_input;
 mod chargeback;
 mod close;
 mod demo;
+mod fake_api;
 mod formats;
 mod mapping;
 mod reconcile;

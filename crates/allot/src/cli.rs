@@ -51,6 +51,8 @@ pub enum Command {
     Reconcile(ReconcileArgs),
     /// Close a settled month: chargeback, reviews and reconciliation recorded with a manifest of hashes; re-runs are byte-identical, changes become a new version with a restatement.
     Close(CloseArgs),
+    /// Run the fake Anthropic analytics API on 127.0.0.1, to try allot without a key or network.
+    FakeApi(FakeApiArgs),
     /// Work with org mapping files.
     #[command(subcommand)]
     Mapping(MappingCommand),
@@ -279,6 +281,27 @@ pub struct ContextArgs {
     /// Flag people with more than this percent of their tokens in the 200K-1M window.
     #[arg(long, default_value_t = 25)]
     pub threshold: i64,
+}
+
+/// Arguments of `allot fake-api`.
+#[derive(Debug, Args)]
+pub struct FakeApiArgs {
+    /// Port on 127.0.0.1 (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+    /// The Analytics API key the fake accepts.
+    #[arg(
+        long,
+        default_value = "sk-ant-fake-analytics",
+        hide_default_value = true
+    )]
+    pub key: String,
+    /// The fake's today (YYYY-MM-DD); default today (UTC).
+    #[arg(long, value_parser = parse_day)]
+    pub today: Option<NaiveDate>,
+    /// Requests per minute before it answers 429.
+    #[arg(long, default_value_t = 60)]
+    pub rate: u32,
 }
 
 /// Arguments of `allot demo`.

@@ -4,6 +4,7 @@ mod bench;
 mod chargeback;
 mod close;
 mod demo;
+mod fake_api;
 mod mapping;
 mod reconcile;
 mod reviews;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Context(args) => reviews::run_context(&args, quiet),
         Command::Models(args) => reviews::run_models(&args, quiet),
         Command::Close(args) => close::run(&args, quiet),
+        Command::FakeApi(args) => fake_api::run(&args, quiet),
         Command::Reconcile(args) => {
             return reconcile::run(&args, quiet)
                 .map(|off| ExitCode::from(if off { EXIT_VARIANCE } else { EXIT_OK }));

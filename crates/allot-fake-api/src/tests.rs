@@ -1,0 +1,161 @@
+//! The fake against its own ground truth and the documented limits, through the router (no
+//! sockets).
+
+use std::str::FromStr;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::{ground_truth, router, Config, Faults, State};
+
+const KEY: &str = "sk-ant-fake-analytics";
+const PATH: &str = "/v1/organizations/analytics/user_cost_report";
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+async fn get(
+    state: &std::sync::Arc<State>,
+    query: &str,
+    key: &str,
+) -> (StatusCode, Value, Option<String>) {
+    let req = Request::get(format!("{PATH}?{query}"))
+        .header("x-api-key", key)
+        .body(Body::empty())
+        .unwrap();
+    let resp = router(state.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap(), retry)
+}
+
+const WEEK: &str = "starting_at=2026-09-01T00:00:00Z&ending_at=2026-09-08T00:00:00Z&bucket_width=1d&group_by[]=product&group_by[]=model";
+
+#[tokio::test]
+async fn paging_through_a_week_gives_back_the_ground_truth_to_the_cent() {
+    let state = State::new(Config {
+        rate_per_minute: 10_000,
+        ..Config::new(today(), KEY)
+    });
+    let mut page: Option<String> = None;
+    let mut total = Decimal::ZERO;
+    let mut rows = 0;
+    loop {
+        let q = match &page {
+            Some(p) => format!("{WEEK}&limit=500&page={p}"),
+            None => format!("{WEEK}&limit=500"),
+        };
+        let (status, body, _) = get(&state, &q, KEY).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        for r in body["data"].as_array().unwrap() {
+            total += Decimal::from_str(r["amount"].as_str().unwrap()).unwrap();
+            assert_eq!(r["currency"], "USD");
+            assert!(
+                r["context_window"].is_null(),
+                "ungrouped dimensions are null"
+            );
+            rows += 1;
+        }
+        match body["next_page"].as_str() {
+            Some(p) => page = Some(p.to_string()),
+            None => {
+                assert_eq!(body["has_more"], false);
+                break;
+            }
+        }
+    }
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+    let truth = ground_truth(
+        &state.org,
+        start,
+        start + chrono::Duration::days(7),
+        true,
+        &["product", "model"],
+    );
+    let exact: allot_core::Nanos = truth.iter().map(|r| r.cost).sum();
+    assert_eq!(rows, truth.len());
+    assert!(rows > 500, "more than one page");
+    // Amounts are cents: dollars are cents / 100.
+    assert_eq!(total / Decimal::ONE_HUNDRED, exact.to_decimal());
+}
+
+#[tokio::test]
+async fn the_documented_limits_are_enforced() {
+    let state = State::new(Config {
+        rate_per_minute: 10_000,
+        ..Config::new(today(), KEY)
+    });
+    assert_eq!(get(&state, WEEK, "wrong").await.0, StatusCode::UNAUTHORIZED);
+    let long = "starting_at=2026-09-01T00:00:00Z&ending_at=2026-10-03T00:00:00Z";
+    let (s, body, _) = get(&state, long, KEY).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("longer than 31 days"));
+    assert_eq!(
+        get(&state, "starting_at=2025-12-20T00:00:00Z", KEY).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&state, "starting_at=2026-11-23T00:00:00Z", KEY).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&state, &format!("{WEEK}&limit=1001"), KEY).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    // A cursor is bound to its query.
+    let (_, body, _) = get(&state, &format!("{WEEK}&limit=10"), KEY).await;
+    let cursor = body["next_page"].as_str().unwrap().to_string();
+    let other = "starting_at=2026-09-01T00:00:00Z&ending_at=2026-09-08T00:00:00Z&bucket_width=1d&group_by[]=product";
+    let (s, body, _) = get(&state, &format!("{other}&limit=10&page={cursor}"), KEY).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["type"], "error");
+}
+
+#[tokio::test]
+async fn too_many_requests_get_429_with_retry_after() {
+    let state = State::new(Config {
+        rate_per_minute: 3,
+        ..Config::new(today(), KEY)
+    });
+    for _ in 0..3 {
+        assert_eq!(get(&state, WEEK, KEY).await.0, StatusCode::OK);
+    }
+    let (s, body, retry) = get(&state, WEEK, KEY).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"]["type"], "rate_limit_error");
+    assert!(retry.unwrap().parse::<u64>().unwrap() >= 1);
+}
+
+#[tokio::test]
+async fn injected_faults_answer_as_told() {
+    let faults = Faults {
+        error_every: Some((2, 500)),
+        expire_cursor_every: Some(1),
+    };
+    let state = State::new(Config {
+        rate_per_minute: 10_000,
+        faults,
+        ..Config::new(today(), KEY)
+    });
+    let (s, body, _) = get(&state, &format!("{WEEK}&limit=10"), KEY).await;
+    assert_eq!(s, StatusCode::OK);
+    let cursor = body["next_page"].as_str().unwrap().to_string();
+    assert_eq!(
+        get(&state, WEEK, KEY).await.0,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    let (s, _, _) = get(&state, &format!("{WEEK}&limit=10&page={cursor}"), KEY).await;
+    assert_eq!(s, StatusCode::GONE, "an expired cursor restarts pagination");
+}

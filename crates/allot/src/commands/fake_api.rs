@@ -1,0 +1,31 @@
+//! `allot fake-api`: serves the fake Anthropic analytics API until interrupted.
+
+use allot_fake_api::{serve, Config, State};
+use anyhow::Context;
+
+use crate::cli::FakeApiArgs;
+use crate::output;
+
+pub fn run(args: &FakeApiArgs, quiet: bool) -> anyhow::Result<()> {
+    let today = args.today.unwrap_or_else(super::today);
+    let config = Config {
+        rate_per_minute: args.rate,
+        ..Config::new(today, &args.key)
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
+        let addr = listener.local_addr()?;
+        output::say(
+            quiet,
+            &format!("fake Anthropic API listening on http://{addr} (today {today}; send the key given with --key)"),
+        );
+        serve(listener, State::new(config)).await?;
+        Ok(())
+    })
+}
