@@ -37,6 +37,35 @@ fn keyed(
     Ok(assigned)
 }
 
+/// Sums `aggs` per person, day and `dims` (nulls in the dimensions read as empty), then gives
+/// every row its line under the mapping and policy (`__key`, `person`, `day`).
+fn per_day_keyed(
+    facts: &FactFrame,
+    dims: &[&str],
+    aggs: Vec<Expr>,
+    mapping: &OrgMapping,
+    level: &Level,
+    policy: &UnmappedPolicy,
+) -> Result<(DataFrame, People), EngineError> {
+    let mut group: Vec<Expr> = vec![col("email"), col("date")];
+    group.extend(dims.iter().map(|d| col(*d)));
+    let per_day = facts
+        .df
+        .clone()
+        .lazy()
+        .with_columns(
+            dims.iter()
+                .map(|d| col(*d).fill_null(lit("")))
+                .collect::<Vec<_>>(),
+        )
+        .group_by(group)
+        .agg(aggs)
+        .collect()?;
+    let mut people = People::from_mapping(mapping);
+    let assigned = keyed(&per_day, mapping, &mut people, level, policy)?;
+    Ok((assigned, people))
+}
+
 fn text(df: &DataFrame, name: &str, i: usize) -> Result<String, EngineError> {
     Ok(df
         .column(name)?
@@ -54,25 +83,11 @@ pub fn usage_by_person(
     policy: &UnmappedPolicy,
 ) -> Result<Vec<UsageRow>, EngineError> {
     let dims = ["product", "model", "context_window", "token_type"];
-    let mut group: Vec<Expr> = vec![col("email"), col("date")];
-    group.extend(dims.iter().map(|d| col(*d)));
-    let per_day = facts
-        .df
-        .clone()
-        .lazy()
-        .with_columns(
-            dims.iter()
-                .map(|d| col(*d).fill_null(lit("")))
-                .collect::<Vec<_>>(),
-        )
-        .group_by(group)
-        .agg([
-            col("cost_nanos").sum(),
-            col("tokens").fill_null(lit(0i64)).sum(),
-        ])
-        .collect()?;
-    let mut people = People::from_mapping(mapping);
-    let assigned = keyed(&per_day, mapping, &mut people, level, policy)?;
+    let aggs = vec![
+        col("cost_nanos").sum(),
+        col("tokens").fill_null(lit(0i64)).sum(),
+    ];
+    let (assigned, people) = per_day_keyed(facts, &dims, aggs, mapping, level, policy)?;
     let mut by: Vec<Expr> = vec![col(KEY), col(PERSON)];
     by.extend(dims.iter().map(|d| col(*d)));
     let out = assigned
@@ -139,20 +154,11 @@ pub fn activity_by_person(
         "lines_added",
         "lines_removed",
     ];
-    let per_day = activity
-        .df
-        .clone()
-        .lazy()
-        .group_by([col("email"), col("date")])
-        .agg(
-            counts
-                .iter()
-                .map(|c| col(*c).fill_null(lit(0i64)).sum())
-                .collect::<Vec<_>>(),
-        )
-        .collect()?;
-    let mut people = People::from_mapping(mapping);
-    let assigned = keyed(&per_day, mapping, &mut people, level, policy)?;
+    let aggs = counts
+        .iter()
+        .map(|c| col(*c).fill_null(lit(0i64)).sum())
+        .collect();
+    let (assigned, people) = per_day_keyed(activity, &[], aggs, mapping, level, policy)?;
     let out = assigned
         .lazy()
         .group_by([col(KEY), col(PERSON)])
@@ -204,39 +210,14 @@ pub fn focus_facts(
         "token_type",
         "user_id",
     ];
-    let mut group: Vec<Expr> = vec![col("email"), col("date")];
-    group.extend(dims.iter().map(|d| col(*d)));
-    let per_day = facts
-        .df
-        .clone()
-        .lazy()
-        .with_columns(
-            dims.iter()
-                .map(|d| col(*d).fill_null(lit("")))
-                .collect::<Vec<_>>(),
-        )
-        .group_by(group)
-        .agg([
-            col("cost_nanos").sum(),
-            col("list_cost_nanos").sum().alias("list_nanos"),
-            col("list_cost_nanos").null_count().alias("list_missing"),
-            col("tokens").fill_null(lit(0i64)).sum(),
-        ])
-        .sort(
-            [
-                "date",
-                "email",
-                "product",
-                "model",
-                "context_window",
-                "cost_type",
-                "token_type",
-            ],
-            SortMultipleOptions::default(),
-        )
-        .collect()?;
-    let mut people = People::from_mapping(mapping);
-    let assigned = keyed(&per_day, mapping, &mut people, &Level::CostCenter, policy)?;
+    let aggs = vec![
+        col("cost_nanos").sum(),
+        col("list_cost_nanos").sum().alias("list_nanos"),
+        col("list_cost_nanos").null_count().alias("list_missing"),
+        col("tokens").fill_null(lit(0i64)).sum(),
+    ];
+    let (assigned, people) =
+        per_day_keyed(facts, &dims, aggs, mapping, &Level::CostCenter, policy)?;
     let day = assigned.column(DAY)?.i32()?;
     let cost = assigned.column("cost_nanos")?.i64()?;
     let list = assigned.column("list_nanos")?.i64()?;
@@ -262,6 +243,29 @@ pub fn focus_facts(
                 .then(|| Nanos(i128::from(list.get(i).unwrap_or(0)))),
         });
     }
+    // One stable order, whatever order the joins left the rows in.
+    out.sort_by(|a, b| {
+        (
+            a.date,
+            &a.email,
+            &a.product,
+            &a.model,
+            &a.context_window,
+            &a.cost_type,
+            &a.token_type,
+            &a.user_id,
+        )
+            .cmp(&(
+                b.date,
+                &b.email,
+                &b.product,
+                &b.model,
+                &b.context_window,
+                &b.cost_type,
+                &b.token_type,
+                &b.user_id,
+            ))
+    });
     let total: Nanos = out.iter().map(|f| f.cost).sum();
     if total != facts.total {
         return Err(EngineError::TieOut {
