@@ -11,4 +11,4 @@ pub mod usage;
 
 pub use chargeback::{chargeback, daily_totals, monthly_by_product, Level, UnmappedPolicy};
 pub use error::EngineError;
-pub use load::{load_activity, load_costs, write_costs_parquet, FactFrame};
+pub use load::{cost_fact_rows, load_activity, load_costs, write_costs_parquet, FactFrame};

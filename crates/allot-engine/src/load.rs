@@ -690,3 +690,56 @@ pub fn costs_to_parquet(sources: &[PathBuf], target: &Path) -> Result<(), Engine
     })?;
     Ok(())
 }
+
+/// Reads cost-fact files back as rows (every column of the schema), e.g. to compare a stored
+/// day with a fresh fetch. Empty optional text columns read as empty strings.
+pub fn cost_fact_rows(paths: &[PathBuf]) -> Result<Vec<allot_core::facts::CostFact>, EngineError> {
+    let extra = [
+        "product",
+        "model",
+        "context_window",
+        "cost_type",
+        "token_type",
+        "tokens",
+        "list_cost_usd",
+    ];
+    let facts = load_costs(paths, &extra, None)?;
+    let df = &facts.df;
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    let dates = df.column("date")?.date()?.physical().clone();
+    let text = |name: &str| -> PolarsResult<Vec<String>> {
+        Ok(df
+            .column(name)?
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect())
+    };
+    let (email, product, model, window, cost_type, token_type) = (
+        text("email")?,
+        text("product")?,
+        text("model")?,
+        text("context_window")?,
+        text("cost_type")?,
+        text("token_type")?,
+    );
+    let tokens = df.column("tokens")?.i64()?.clone();
+    let cost = df.column("cost_nanos")?.i64()?.clone();
+    let list = df.column("list_cost_nanos")?.i64()?.clone();
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        out.push(allot_core::facts::CostFact {
+            date: epoch + chrono::Duration::days(i64::from(dates.get(i).unwrap_or(0))),
+            email: email[i].clone(),
+            product: product[i].clone(),
+            model: model[i].clone(),
+            context_window: window[i].clone(),
+            cost_type: cost_type[i].clone(),
+            token_type: token_type[i].clone(),
+            tokens: tokens.get(i).unwrap_or(0),
+            cost_nanos: cost.get(i).unwrap_or(0),
+            list_cost_nanos: list.get(i),
+        });
+    }
+    Ok(out)
+}

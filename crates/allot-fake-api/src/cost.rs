@@ -1,114 +1,59 @@
-//! `GET /v1/organizations/analytics/user_cost_report`: per-user cost, optionally per day
-//! (`bucket_width=1d`) and per `group_by[]` dimension, amounts as decimal strings in cents.
+//! The Enterprise cost and usage endpoints: per user (`user_cost_report`, `user_usage_report`)
+//! and organisation-wide over time (`cost_report`, `usage_report`). Amounts are decimal strings
+//! in cents; dimension fields are null unless grouped.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use allot_core::facts::CostFact;
 use allot_core::Nanos;
-use allot_synth::{costs_for, Intensity, Org};
 use axum::extract::{Query, State as AxState};
-use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
 
 use crate::limits::check_window;
-use crate::{ApiError, State};
+use crate::paging::{page, param, slice};
+use crate::truth::{days, org_costs, user_costs};
+use crate::{ApiError, Family, State};
 
-/// Dimensions `group_by[]` accepts on the per-user cost endpoint.
+/// Dimensions of a cost row that `group_by[]` can ask for, in the order rows are keyed.
 const DIMENSIONS: [&str; 7] = [
     "product",
     "model",
     "context_window",
-    "cost_type",
-    "token_type",
     "inference_geo",
     "speed",
+    "cost_type",
+    "token_type",
 ];
-/// The largest page.
-const MAX_LIMIT: usize = 1000;
-/// The page size when none is asked.
-const DEFAULT_LIMIT: usize = 20;
+/// Dimensions whose rows fan out of a unit without counting toward `limit`.
+const FAN_OUT: [&str; 2] = ["cost_type", "token_type"];
+/// Token components of a usage row.
+const TOKEN_FIELDS: [&str; 5] = [
+    "uncached_input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation.ephemeral_5m_input_tokens",
+    "cache_creation.ephemeral_1h_input_tokens",
+];
 
-/// One row of ground truth: a user's cost on a day (or over the window) for one combination of
-/// the grouped dimensions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CostRow {
-    /// The day, when bucketed by day.
-    pub day: Option<NaiveDate>,
-    /// The user's id.
-    pub user_id: String,
-    /// The user's email as the API spells it.
-    pub email: String,
-    /// Values of the grouped dimensions (absent ones are null).
-    pub dims: BTreeMap<&'static str, String>,
-    /// Net cost.
-    pub cost: Nanos,
-    /// List cost.
-    pub list_cost: Nanos,
-}
-
-/// (day when bucketed, user id, values of the grouped dimensions)
-type RowKey = (Option<NaiveDate>, String, Vec<String>);
-
-/// What the fake's organisation spent in `[start, end)`, per user (and day when `daily`) and
-/// per combination of `group_by` dimensions, in the order the endpoint pages through it.
-pub fn ground_truth(
-    org: &Org,
-    start: NaiveDate,
-    end: NaiveDate,
-    daily: bool,
-    group_by: &[&'static str],
-) -> Vec<CostRow> {
-    let mut acc: BTreeMap<RowKey, (String, Nanos, Nanos)> = BTreeMap::new();
-    let mut day = start;
-    while day < end {
-        for p in &org.people {
-            for f in costs_for(org, p, day, Intensity::Realistic) {
-                let value = |d: &str| -> String {
-                    match d {
-                        "product" => f.product.clone(),
-                        "model" => f.model.clone(),
-                        "context_window" => f.context_window.clone(),
-                        "cost_type" => f.cost_type.clone(),
-                        "token_type" => f.token_type.clone(),
-                        "inference_geo" => "global".into(),
-                        _ => "standard".into(),
-                    }
-                };
-                let key = (
-                    daily.then_some(day),
-                    p.user_id.clone(),
-                    group_by.iter().map(|d| value(d)).collect::<Vec<_>>(),
-                );
-                let e = acc
-                    .entry(key)
-                    .or_insert((p.usage_email.clone(), Nanos::ZERO, Nanos::ZERO));
-                e.1 += Nanos(i128::from(f.cost_nanos));
-                e.2 += Nanos(i128::from(f.list_cost_nanos.unwrap_or(f.cost_nanos)));
-            }
-        }
-        day = day.succ_opt().expect("valid date");
+fn dim(f: &CostFact, d: &str) -> String {
+    match d {
+        "product" => f.product.clone(),
+        "model" => f.model.clone(),
+        "context_window" => f.context_window.clone(),
+        "cost_type" => f.cost_type.clone(),
+        "token_type" => f.token_type.clone(),
+        "inference_geo" => "global".into(),
+        _ => "standard".into(),
     }
-    acc.into_iter()
-        .map(
-            |((day, user_id, values), (email, cost, list_cost))| CostRow {
-                day,
-                user_id,
-                email,
-                dims: group_by.iter().copied().zip(values).collect(),
-                cost,
-                list_cost,
-            },
-        )
-        .collect()
 }
 
-/// Cents with six decimals, as the API writes amounts (`"41280.000000"` is $412.80).
-fn cents(n: Nanos) -> String {
-    // A nano-dollar is a ten-millionth of a cent: six decimals are exact when the amount is a
-    // multiple of ten nano-dollars (always, for the synthetic prices); otherwise show seven.
+/// Cents with six decimals, as the API writes amounts (`"41280.000000"` is $412.80); seven
+/// when a nano-dollar amount needs them.
+pub fn cents(n: Nanos) -> String {
     if n.0 % 10 == 0 {
         rust_decimal::Decimal::from_i128_with_scale(n.0 / 10, 6).to_string()
     } else {
@@ -126,160 +71,334 @@ fn parse_ts(name: &str, v: &str) -> Result<NaiveDate, ApiError> {
         .map_err(|_| ApiError::bad_request(format!("{name} `{v}` is not an RFC 3339 timestamp")))
 }
 
-/// A stable hash of the query without its cursor and page size: cursors are bound to it.
-fn query_hash(params: &[(String, String)]) -> u64 {
-    let mut v: Vec<&(String, String)> = params
-        .iter()
-        .filter(|(k, _)| k != "page" && k != "limit")
-        .collect();
-    v.sort();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (k, val) in v {
-        for b in k.bytes().chain([b'=']).chain(val.bytes()).chain([b'&']) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h
-}
-
-/// The handler.
-pub async fn user_cost_report(
-    AxState(state): AxState<Arc<State>>,
-    headers: HeaderMap,
-    Query(params): Query<Vec<(String, String)>>,
-) -> Result<Json<Value>, ApiError> {
-    let n = state.next_request();
-    if let Err(wait) = state.limiter.lock().expect("limiter").take() {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limit_error",
-            "Rate limit exceeded. Too many requests.",
-        );
-        e.retry_after = Some(wait);
-        return Err(e);
-    }
-    if headers.get("x-api-key").and_then(|v| v.to_str().ok())
-        != Some(state.config.analytics_key.as_str())
-    {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "authentication_error",
-            "Missing or invalid API key.",
-        ));
-    }
-    if let Some((every, code)) = state.config.faults.error_every {
-        if every > 0 && n % every == 0 {
-            return Err(ApiError::status(code));
-        }
-    }
-    let get = |k: &str| params.iter().find(|(p, _)| p == k).map(|(_, v)| v.as_str());
+/// `starting_at`/`ending_at` of a request, checked against the documented limits.
+fn window(
+    params: &[(String, String)],
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let start = parse_ts(
         "starting_at",
-        get("starting_at").ok_or_else(|| ApiError::bad_request("starting_at is required"))?,
+        param(params, "starting_at")
+            .ok_or_else(|| ApiError::bad_request("starting_at is required"))?,
     )?;
-    let today = state.config.today;
-    let end = match get("ending_at") {
+    let end = match param(params, "ending_at") {
         Some(e) => parse_ts("ending_at", e)?,
         None => (start + Duration::days(31)).min(today),
     };
     check_window(start, end, today).map_err(ApiError::bad_request)?;
-    let daily = match get("bucket_width") {
-        None => false,
-        Some("1d") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "bucket_width `{other}` is not served by this fake (use 1d)"
-            )))
-        }
-    };
-    let mut group_by: Vec<&'static str> = Vec::new();
-    for (k, v) in &params {
+    Ok((start, end))
+}
+
+fn group_by(params: &[(String, String)], allowed: &[&str]) -> Result<Vec<&'static str>, ApiError> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for (k, v) in params {
         if k == "group_by[]" {
-            let d = DIMENSIONS.iter().find(|d| *d == v).ok_or_else(|| {
-                ApiError::bad_request(format!("group_by[] `{v}` is not supported"))
-            })?;
-            group_by.push(d);
+            if !allowed.contains(&v.as_str()) {
+                return Err(ApiError::bad_request(format!(
+                    "group_by[] `{v}` is not supported on this endpoint"
+                )));
+            }
+            let d = DIMENSIONS
+                .iter()
+                .find(|d| *d == v)
+                .expect("allowed dimension");
+            if !out.contains(d) {
+                out.push(d);
+            }
         }
     }
-    let limit = match get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!("limit `{l}` must be 1 to {MAX_LIMIT}"))
-            })?,
-    };
-    let hash = query_hash(&params);
-    let offset = match get("page") {
-        None => 0,
-        Some(page) => {
-            let c = state.cursor_requests.fetch_add(1, Ordering::SeqCst) + 1;
-            if let Some(every) = state.config.faults.expire_cursor_every {
-                if every > 0 && c % every == 0 {
-                    return Err(ApiError::new(StatusCode::GONE, "invalid_request_error", "The page cursor is no longer valid. Restart pagination from the first page."));
+    // Key rows in a fixed dimension order, whatever order the request listed them in.
+    out.sort_by_key(|d| DIMENSIONS.iter().position(|x| x == d));
+    Ok(out)
+}
+
+fn daily(params: &[(String, String)], bucketed: bool) -> Result<bool, ApiError> {
+    match param(params, "bucket_width") {
+        None => Ok(bucketed),
+        Some("1d") => Ok(true),
+        Some(other @ ("1h" | "1m")) => Err(ApiError::bad_request(format!(
+            "bucket_width `{other}` is not served by this fake (use 1d)"
+        ))),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "bucket_width `{other}` must be one of 1d, 1h, 1m"
+        ))),
+    }
+}
+
+fn dim_fields(row: &mut Value, dims: &BTreeMap<&str, String>, fields: &[&str]) {
+    for d in fields {
+        row[*d] = dims.get(d).map_or(Value::Null, |v| {
+            if v.is_empty() {
+                Value::Null
+            } else {
+                Value::String(v.clone())
+            }
+        });
+    }
+}
+
+/// Token counts of a group of facts, shaped as the API reports them.
+#[derive(Default)]
+struct Tokens([i64; 5], i64);
+
+impl Tokens {
+    fn add(&mut self, f: &CostFact) {
+        match f.cost_type.as_str() {
+            "tokens" => {
+                if let Some(i) = TOKEN_FIELDS.iter().position(|t| *t == f.token_type) {
+                    self.0[i] += f.tokens;
                 }
             }
-            let (h, off) = page
-                .strip_prefix("page_")
-                .and_then(|p| p.split_once('_'))
-                .and_then(|(h, o)| {
-                    Some((u64::from_str_radix(h, 16).ok()?, o.parse::<usize>().ok()?))
-                })
-                .ok_or_else(|| {
-                    ApiError::bad_request(format!("page `{page}` is not a cursor this API issued"))
-                })?;
-            if h != hash {
-                return Err(ApiError::bad_request(
-                    "the page cursor does not match the current query parameters",
-                ));
-            }
-            off
+            "web_search" => self.1 += f.tokens,
+            _ => {}
         }
-    };
-    let rows = ground_truth(&state.org, start, end, daily, &group_by);
-    let page: Vec<Value> = rows
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|r| {
-            let mut row = json!({
-                "actor": {
-                    "type": "user_actor",
-                    "user_id": r.user_id,
-                    "name": r.email.split('@').next().unwrap_or_default(),
-                    "email": r.email,
-                    "email_address": r.email,
-                    "deleted": false,
-                },
-                "amount": cents(r.cost),
-                "list_amount": cents(r.list_cost),
-                "currency": "USD",
-                "requests": Value::Null,
-                "starting_at": r.day.map(ts),
-                "ending_at": r.day.map(|d| ts(d + Duration::days(1))),
-            });
-            for d in DIMENSIONS {
-                row[d] = r.dims.get(d).map_or(Value::Null, |v| {
-                    if v.is_empty() {
-                        Value::Null
-                    } else {
-                        Value::String(v.clone())
-                    }
-                });
-            }
-            row
-        })
-        .collect();
-    let next = offset + page.len();
-    let has_more = next < rows.len();
-    Ok(Json(json!({
-        "data": page,
-        "has_more": has_more,
-        "next_page": if has_more { Value::String(format!("page_{hash:016x}_{next}")) } else { Value::Null },
-        "data_refreshed_at": format!("{today}T04:00:00Z"),
+    }
+
+    fn fill(&self, row: &mut Value) {
+        let t = &self.0;
+        row["uncached_input_tokens"] = json!(t[0]);
+        row["output_tokens"] = json!(t[1]);
+        row["cache_read_input_tokens"] = json!(t[2]);
+        row["cache_creation"] = json!({
+            "ephemeral_5m_input_tokens": t[3],
+            "ephemeral_1h_input_tokens": t[4],
+        });
+        row["server_tool_use"] = json!({ "web_search_requests": self.1 });
+    }
+}
+
+fn actor(user_id: &str, email: &str) -> Value {
+    json!({
+        "type": "user_actor",
+        "user_id": user_id,
+        "name": email.split('@').next().unwrap_or_default(),
+        "email": email,
+        "email_address": email,
+        "deleted": false,
+    })
+}
+
+fn envelope(state: &State, data: &[Value], next: Option<&str>) -> Value {
+    json!({
+        "data": data,
+        "has_more": next.is_some(),
+        "next_page": next,
+        "data_refreshed_at": format!("{}T04:00:00Z", state.config.today),
         "organization_id": "org_fakeallot0000000000000",
-    })))
+    })
+}
+
+/// Per-user rows: units of (day, user, grouped non-fan-out dimensions), each holding one row
+/// per fan-out combination.
+fn per_user_units(
+    state: &State,
+    start: NaiveDate,
+    end: NaiveDate,
+    daily: bool,
+    dims: &[&'static str],
+    cost: bool,
+) -> Vec<Vec<Value>> {
+    type Key = (Option<NaiveDate>, String, Vec<String>);
+    type Inner = BTreeMap<Vec<String>, (Nanos, Nanos, Tokens)>;
+    let unit_dims: Vec<&str> = dims
+        .iter()
+        .copied()
+        .filter(|d| !FAN_OUT.contains(d))
+        .collect();
+    let fan_dims: Vec<&str> = dims
+        .iter()
+        .copied()
+        .filter(|d| FAN_OUT.contains(d))
+        .collect();
+    let today = state.config.today;
+    let revision = state.revision();
+    let mut acc: BTreeMap<Key, (String, Inner)> = BTreeMap::new();
+    for day in days(start, end) {
+        for u in user_costs(&state.org, day, today, revision) {
+            let f = &u.fact;
+            let key = (
+                daily.then_some(day),
+                u.user_id.clone(),
+                unit_dims.iter().map(|d| dim(f, d)).collect(),
+            );
+            let fan: Vec<String> = fan_dims.iter().map(|d| dim(f, d)).collect();
+            let e = acc
+                .entry(key)
+                .or_insert_with(|| (f.email.clone(), BTreeMap::new()));
+            let v =
+                e.1.entry(fan)
+                    .or_insert((Nanos::ZERO, Nanos::ZERO, Tokens::default()));
+            v.0 += Nanos(i128::from(f.cost_nanos));
+            v.1 += Nanos(i128::from(f.list_cost_nanos.unwrap_or(f.cost_nanos)));
+            v.2.add(f);
+        }
+    }
+    acc.into_iter()
+        .map(|((day, user_id, unit_values), (email, inner))| {
+            inner
+                .into_iter()
+                .map(|(fan_values, (amount, list, tokens))| {
+                    let mut values: BTreeMap<&str, String> =
+                        unit_dims.iter().copied().zip(unit_values.clone()).collect();
+                    values.extend(fan_dims.iter().copied().zip(fan_values));
+                    let mut row = json!({
+                        "actor": actor(&user_id, &email),
+                        "starting_at": day.map(ts),
+                        "ending_at": day.map(|d| ts(d + Duration::days(1))),
+                    });
+                    if cost {
+                        row["amount"] = json!(cents(amount));
+                        row["list_amount"] = json!(cents(list));
+                        row["currency"] = json!("USD");
+                        row["requests"] = Value::Null;
+                        dim_fields(&mut row, &values, &DIMENSIONS);
+                    } else {
+                        tokens.fill(&mut row);
+                        let total: i64 = tokens.0.iter().sum();
+                        row["total_tokens"] = json!(total);
+                        row["requests"] = Value::Null;
+                        dim_fields(&mut row, &values, &DIMENSIONS[..5]);
+                    }
+                    row
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Organisation-wide buckets: one per day, results per combination of grouped dimensions.
+fn bucket_units(
+    state: &State,
+    start: NaiveDate,
+    end: NaiveDate,
+    dims: &[&'static str],
+    cost: bool,
+) -> Vec<Vec<Value>> {
+    let today = state.config.today;
+    let revision = state.revision();
+    days(start, end)
+        .map(|day| {
+            let mut groups: BTreeMap<Vec<String>, (Nanos, Nanos, Tokens)> = BTreeMap::new();
+            for f in org_costs(&state.org, day, today, revision) {
+                let key: Vec<String> = dims.iter().map(|d| dim(&f, d)).collect();
+                let v = groups
+                    .entry(key)
+                    .or_insert((Nanos::ZERO, Nanos::ZERO, Tokens::default()));
+                v.0 += Nanos(i128::from(f.cost_nanos));
+                v.1 += Nanos(i128::from(f.list_cost_nanos.unwrap_or(f.cost_nanos)));
+                v.2.add(&f);
+            }
+            // "Each bucket reports at most its top 100 groups; there is no remainder row."
+            let results: Vec<Value> = groups
+                .into_iter()
+                .take(100)
+                .map(|(values, (amount, list, tokens))| {
+                    let values: BTreeMap<&str, String> = dims.iter().copied().zip(values).collect();
+                    let mut row = json!({});
+                    if cost {
+                        row["amount"] = json!(cents(amount));
+                        row["list_amount"] = json!(cents(list));
+                        row["currency"] = json!("USD");
+                        row["requests"] = Value::Null;
+                        dim_fields(&mut row, &values, &DIMENSIONS);
+                    } else {
+                        tokens.fill(&mut row);
+                        row["requests"] = Value::Null;
+                        dim_fields(&mut row, &values, &DIMENSIONS[..5]);
+                    }
+                    row
+                })
+                .collect();
+            vec![json!({
+                "starting_at": ts(day),
+                "ending_at": ts(day + Duration::days(1)),
+                "results": results,
+            })]
+        })
+        .collect()
+}
+
+fn per_user(
+    state: &State,
+    headers: &HeaderMap,
+    params: &[(String, String)],
+    path: &'static str,
+    cost: bool,
+) -> Result<Response, ApiError> {
+    let n = state.admit(headers, Family::Cost)?;
+    let (start, end) = window(params, state.config.today)?;
+    let daily = daily(params, false)?;
+    let allowed: &[&str] = if cost { &DIMENSIONS } else { &DIMENSIONS[..5] };
+    if !cost
+        && params
+            .iter()
+            .any(|(k, v)| k == "group_by[]" && v == "token_type")
+    {
+        return Err(ApiError::bad_request(
+            "group_by[] token_type is rejected on usage reports",
+        ));
+    }
+    let dims = group_by(params, allowed)?;
+    let p = page(state, path, params, 20, 1000)?;
+    let units = state.units(&format!("{path}|{}", p.hash), || {
+        per_user_units(state, start, end, daily, &dims, cost)
+    });
+    let (rows, next) = slice(&units, p);
+    Ok(state.respond(n, &envelope(state, &rows, next.as_deref())))
+}
+
+fn over_time(
+    state: &State,
+    headers: &HeaderMap,
+    params: &[(String, String)],
+    path: &'static str,
+    cost: bool,
+) -> Result<Response, ApiError> {
+    let n = state.admit(headers, Family::Cost)?;
+    let (start, end) = window(params, state.config.today)?;
+    daily(params, true)?;
+    let allowed: &[&str] = if cost { &DIMENSIONS } else { &DIMENSIONS[..5] };
+    let dims = group_by(params, allowed)?;
+    let p = page(state, path, params, 7, 31)?;
+    let units = state.units(&format!("{path}|{}", p.hash), || {
+        bucket_units(state, start, end, &dims, cost)
+    });
+    let (rows, next) = slice(&units, p);
+    Ok(state.respond(n, &envelope(state, &rows, next.as_deref())))
+}
+
+/// `GET /v1/organizations/analytics/user_cost_report`.
+pub async fn user_cost_report(
+    AxState(state): AxState<Arc<State>>,
+    headers: HeaderMap,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    per_user(&state, &headers, &params, "user_cost_report", true)
+}
+
+/// `GET /v1/organizations/analytics/user_usage_report`.
+pub async fn user_usage_report(
+    AxState(state): AxState<Arc<State>>,
+    headers: HeaderMap,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    per_user(&state, &headers, &params, "user_usage_report", false)
+}
+
+/// `GET /v1/organizations/analytics/cost_report`.
+pub async fn cost_report(
+    AxState(state): AxState<Arc<State>>,
+    headers: HeaderMap,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    over_time(&state, &headers, &params, "cost_report", true)
+}
+
+/// `GET /v1/organizations/analytics/usage_report`.
+pub async fn usage_report(
+    AxState(state): AxState<Arc<State>>,
+    headers: HeaderMap,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    over_time(&state, &headers, &params, "usage_report", false)
 }

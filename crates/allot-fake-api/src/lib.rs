@@ -1,65 +1,112 @@
 //! A fake of Anthropic's analytics APIs, served by axum on 127.0.0.1, built from
-//! `shared/api/anthropic-apis.md`: the synthetic demo organisation's cost through the documented
-//! shapes, with the documented limits (key, 2026-01-01 floor, 365-day lookback, 31-day windows,
-//! cursors bound to their query, 60 requests a minute) and switchable faults. Tests and the demo
-//! talk to it instead of the network.
+//! `shared/api/anthropic-apis.md`: a deterministic synthetic organisation through every endpoint
+//! allot syncs, with the documented shapes, limits and errors, and switchable faults. Tests and
+//! the demo talk to it instead of the network.
 //!
-//! So far: `GET /v1/organizations/analytics/user_cost_report`. The other endpoints of the spec
-//! (usage, org-level cost and usage, engagement, Claude Code) are still to come.
+//! Endpoints: the Enterprise Analytics API's `user_cost_report`, `user_usage_report`,
+//! `cost_report`, `usage_report`, `users`, `summaries`, `apps/chat/projects`, `skills`,
+//! `connectors`, and the Admin API's `usage_report/claude_code`.
+//!
+//! Where the spec is unsure ([U] there) this fake makes one choice, listed in [`ASSUMPTIONS`].
 
 mod cost;
+mod engagement;
 mod limits;
+mod paging;
 #[cfg(test)]
 mod tests;
+pub mod truth;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use allot_synth::Org;
-use axum::http::{HeaderValue, StatusCode};
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use serde_json::Value;
 
-pub use cost::{ground_truth, CostRow};
 pub use limits::RateLimiter;
 
-/// Faults the server can be told to inject, so clients prove they survive them.
+/// The choices this fake makes where the API documentation is unsure, in one place.
+pub const ASSUMPTIONS: &[&str] = &[
+    "error bodies use Anthropic's standard envelope {type, error {type, message}, request_id}",
+    "429 answers carry a retry-after header in whole seconds",
+    "a key of the wrong family gets 401 on cost/usage and Admin endpoints, 404 on engagement ones",
+    "`users` pages default to 20 rows (the support article; the reference says 100)",
+    "`summaries` periods are named starting_at/ending_at and a request spans at most 31 days",
+    "per-user reports are ordered by day, then user id, then grouped dimensions",
+    "Enterprise cost amounts have six decimals; Claude Code estimated_cost.amount is whole cents",
+    "engagement data of a day is available after `engagement_lag_days` (1 by default)",
+    "the Claude Code Admin endpoint shares the 60 requests a minute bucket",
+];
+
+/// Faults the server can be told to inject, so clients prove they survive them. Each counts
+/// requests from one; `None` or 0 means never.
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
-    /// Every Nth request (counting all) answers this status instead (e.g. 500, 503, 504, 429).
+    /// Every Nth request answers this status instead (e.g. 429, 500, 503, 504).
     pub error_every: Option<(u64, u16)>,
     /// Every Nth request that carries a cursor answers 410: the cursor expired.
     pub expire_cursor_every: Option<u64>,
+    /// Every Nth request's connection drops half-way through the body.
+    pub drop_every: Option<u64>,
+    /// Every Nth request's body is cut short (a complete HTTP answer with half a JSON document).
+    pub truncate_every: Option<u64>,
+}
+
+impl Faults {
+    /// A mix of every fault, for clients that must survive them all.
+    pub fn all() -> Faults {
+        Faults {
+            error_every: Some((7, 503)),
+            expire_cursor_every: Some(5),
+            drop_every: Some(11),
+            truncate_every: Some(13),
+        }
+    }
 }
 
 /// How the fake behaves.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The fake's "today" (UTC): data exists up to the day before.
+    /// The fake's "today" (UTC): cost data exists up to the day before.
     pub today: NaiveDate,
     /// The Analytics API key it accepts (scope read:analytics).
     pub analytics_key: String,
+    /// The Admin API key it accepts (Claude Code Analytics).
+    pub admin_key: String,
     /// Requests per minute across the whole API (the documented default is 60).
     pub rate_per_minute: u32,
+    /// Days after which an engagement day is available (1 since July 2026; 3 before).
+    pub engagement_lag_days: i64,
     /// Faults to inject.
     pub faults: Faults,
 }
 
 impl Config {
-    /// A fake whose today is `today`, accepting `key`, with the documented 60 requests a minute.
+    /// A fake whose today is `today`, accepting `key` as the Analytics key and `key` with an
+    /// `-admin` suffix as the Admin key, with the documented 60 requests a minute.
     pub fn new(today: NaiveDate, key: &str) -> Config {
         Config {
             today,
             analytics_key: key.to_string(),
+            admin_key: format!("{key}-admin"),
             rate_per_minute: 60,
+            engagement_lag_days: 1,
             faults: Faults::default(),
         }
     }
 }
 
-/// The server's state: its configuration, organisation, rate limiter and request counter.
+/// Full pages of one query, cached so paging through a large organisation stays cheap.
+type Units = Arc<Vec<Vec<Value>>>;
+
+/// The server's state: its configuration, organisation, rate limiter and counters.
 pub struct State {
     /// How it behaves.
     pub config: Config,
@@ -67,43 +114,200 @@ pub struct State {
     pub org: Org,
     /// The organisation-wide token bucket.
     pub limiter: Mutex<RateLimiter>,
-    /// Requests seen, for fault injection.
+    /// Requests seen, for fault injection and tests.
     pub requests: AtomicU64,
     /// Requests with a cursor seen, for fault injection.
     pub cursor_requests: AtomicU64,
+    /// How many times recent (unsettled) values have been revised.
+    pub revision: AtomicU32,
+    cache: Mutex<HashMap<String, Units>>,
 }
 
 impl State {
     /// State for `config`, serving the demo organisation.
     pub fn new(config: Config) -> Arc<State> {
+        State::with_org(config, allot_synth::demo_org())
+    }
+
+    /// State for `config`, serving `org`.
+    pub fn with_org(config: Config, org: Org) -> Arc<State> {
         let limiter = RateLimiter::new(config.rate_per_minute);
         Arc::new(State {
             config,
-            org: allot_synth::demo_org(),
+            org,
             limiter: Mutex::new(limiter),
             requests: AtomicU64::new(0),
             cursor_requests: AtomicU64::new(0),
+            revision: AtomicU32::new(0),
+            cache: Mutex::new(HashMap::new()),
         })
     }
 
-    fn next_request(&self) -> u64 {
-        self.requests.fetch_add(1, Ordering::SeqCst) + 1
+    /// Revises every value less than 30 days old, as Anthropic does while cost settles.
+    pub fn revise(&self) {
+        self.revision.fetch_add(1, Ordering::SeqCst);
     }
+
+    /// The current revision.
+    pub fn revision(&self) -> u32 {
+        self.revision.load(Ordering::SeqCst)
+    }
+
+    /// Requests answered so far (successful or not).
+    pub fn request_count(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Admits a request of `family`: counts it, applies the rate limit, checks the key and
+    /// injects an error fault. Returns the request's number.
+    fn admit(&self, headers: &HeaderMap, family: Family) -> Result<u64, ApiError> {
+        let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Err(wait) = self.limiter.lock().expect("limiter").take() {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limit_error",
+                "Rate limit exceeded. Too many requests.",
+            );
+            e.retry_after = Some(wait);
+            return Err(e);
+        }
+        let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+        let expected = match family {
+            Family::Admin => &self.config.admin_key,
+            Family::Cost | Family::Engagement => &self.config.analytics_key,
+        };
+        if key != Some(expected.as_str()) {
+            return Err(match family {
+                Family::Engagement => ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "not_found_error",
+                    "The API key is missing, invalid, or does not have the read:analytics scope.",
+                ),
+                _ => ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "authentication_error",
+                    "Missing or invalid API key.",
+                ),
+            });
+        }
+        if let Some((every, code)) = self.config.faults.error_every {
+            if every > 0 && n.is_multiple_of(every) {
+                return Err(ApiError::status(code));
+            }
+        }
+        Ok(n)
+    }
+
+    /// The units (rows, or buckets) of one query, computed once per query and revision.
+    fn units(&self, key: &str, make: impl FnOnce() -> Vec<Vec<Value>>) -> Units {
+        let key = format!("{key}|{}", self.revision());
+        if let Some(u) = self.cache.lock().expect("cache").get(&key) {
+            return u.clone();
+        }
+        let units = Arc::new(make());
+        let mut cache = self.cache.lock().expect("cache");
+        if cache.len() > 64 {
+            cache.clear();
+        }
+        cache.insert(key, units.clone());
+        units
+    }
+
+    /// A successful JSON answer to request `n`, with the body faults applied.
+    fn respond(&self, n: u64, body: &Value) -> Response {
+        let bytes = serde_json::to_vec(body).expect("JSON");
+        let every = |f: Option<u64>| f.is_some_and(|e| e > 0 && n.is_multiple_of(e));
+        if every(self.config.faults.drop_every) {
+            // Headers, half the body, then the connection breaks.
+            let half = bytes[..bytes.len() / 2].to_vec();
+            let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+                Ok(half),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected fault: connection dropped",
+                )),
+            ];
+            let mut r = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            return r;
+        }
+        let bytes = if every(self.config.faults.truncate_every) {
+            bytes[..bytes.len() / 2].to_vec()
+        } else {
+            bytes
+        };
+        let mut r = Response::new(Body::from(bytes));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        r
+    }
+}
+
+/// Which API family (and so which key and which auth error) an endpoint belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// Enterprise cost and usage endpoints: 401 on a bad key.
+    Cost,
+    /// Enterprise engagement endpoints: 404 on a bad key.
+    Engagement,
+    /// Claude Code Analytics Admin API.
+    Admin,
 }
 
 /// The routes of the fake API.
 pub fn router(state: Arc<State>) -> Router {
+    const A: &str = "/v1/organizations/analytics";
     Router::new()
         .route(
-            "/v1/organizations/analytics/user_cost_report",
+            &format!("{A}/user_cost_report"),
             get(cost::user_cost_report),
         )
+        .route(
+            &format!("{A}/user_usage_report"),
+            get(cost::user_usage_report),
+        )
+        .route(&format!("{A}/cost_report"), get(cost::cost_report))
+        .route(&format!("{A}/usage_report"), get(cost::usage_report))
+        .route(&format!("{A}/users"), get(engagement::users))
+        .route(&format!("{A}/summaries"), get(engagement::summaries))
+        .route(
+            &format!("{A}/apps/chat/projects"),
+            get(engagement::projects),
+        )
+        .route(&format!("{A}/skills"), get(engagement::skills))
+        .route(&format!("{A}/connectors"), get(engagement::connectors))
+        .route(
+            "/v1/organizations/usage_report/claude_code",
+            get(engagement::claude_code),
+        )
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found_error",
+                "No such endpoint in the fake Anthropic API.",
+            )
+        })
         .with_state(state)
 }
 
 /// Serves the fake on `listener` until the task is dropped.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) -> std::io::Result<()> {
     axum::serve(listener, router(state)).await
+}
+
+/// Binds 127.0.0.1 on a free port and serves `state` on a background task; returns the base URL.
+pub async fn spawn(state: Arc<State>) -> std::io::Result<String> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = serve(listener, state).await;
+    });
+    Ok(format!("http://{addr}"))
 }
 
 /// An error in Anthropic's envelope: `{"type":"error","error":{"type","message"},"request_id"}`.

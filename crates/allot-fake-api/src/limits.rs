@@ -66,3 +66,23 @@ pub fn check_window(start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Resul
     }
     Ok(())
 }
+
+/// Checks an engagement day: not before 2026-01-01, not today or later, and no later than the
+/// most recent available day (`today - lag`), which the error names.
+pub fn check_engagement_day(day: NaiveDate, today: NaiveDate, lag: i64) -> Result<(), String> {
+    if day < first_day() {
+        return Err(format!(
+            "date {day} is before 2026-01-01, the first day with data"
+        ));
+    }
+    if day >= today {
+        return Err(format!("date {day} is today or in the future"));
+    }
+    let latest = today - Duration::days(lag);
+    if day > latest {
+        return Err(format!(
+            "data for {day} is not yet available; the most recent available day is {latest}"
+        ));
+    }
+    Ok(())
+}

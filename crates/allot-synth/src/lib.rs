@@ -7,4 +7,6 @@ pub mod rng;
 pub mod usage;
 
 pub use org::{demo_org, scale_org, Org, Person};
-pub use usage::{activity_for, costs_for, write_activity_csv, write_costs_csv, Intensity};
+pub use usage::{
+    activity_for, costs_for, unattributed_costs, write_activity_csv, write_costs_csv, Intensity,
+};

@@ -150,6 +150,33 @@ pub fn costs_for(
     out
 }
 
+/// Cost on `day` that no seat user is behind (API keys, automations): it appears in the
+/// organisation-level cost, not per user, and is what reconciliation's "not attributable to a seat
+/// user" bucket and the shared-cost pool are about. Product `other`, as the API reports it.
+pub fn unattributed_costs(org: &Org, day: NaiveDate) -> Vec<CostFact> {
+    let mut r = Rng::new(&[org.seed, day_number(day), 9]);
+    let (model, prices) = MODELS[1];
+    let input = r.range(400_000, 2_400_000) as i64;
+    [(0usize, input), (1, input / 5)]
+        .into_iter()
+        .map(|(t, tokens)| {
+            let list = tokens * prices[t];
+            CostFact {
+                date: day,
+                email: String::new(),
+                product: "other".into(),
+                model: model.to_string(),
+                context_window: "0-200k".into(),
+                cost_type: "tokens".into(),
+                token_type: TOKEN_TYPES[t].to_string(),
+                tokens,
+                cost_nanos: list * NET_NUM / NET_DEN,
+                list_cost_nanos: Some(list),
+            }
+        })
+        .collect()
+}
+
 /// The Claude Code activity of one person on one day, if they had any.
 pub fn activity_for(org: &Org, person: &Person, day: NaiveDate) -> Option<ActivityFact> {
     let costs = costs_for(org, person, day, Intensity::Realistic);

@@ -1,0 +1,512 @@
+//! From the API's JSON to allot's rows: amounts in cents become exact nano-dollars, per-user
+//! cost rows get their token counts from the usage report, engagement rows become activity.
+//! Unknown enum values pass through as text; missing dimensions become empty.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::error::SyncError;
+
+/// Token components in the order the usage report's fields are read.
+pub const TOKEN_TYPES: [&str; 5] = [
+    "uncached_input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation.ephemeral_5m_input_tokens",
+    "cache_creation.ephemeral_1h_input_tokens",
+];
+
+/// A decimal string in cents (`"41280.000000"` is $412.80) as exact nano-dollars; `None` when it
+/// is not a number or is finer than a nano-dollar.
+pub fn cents_to_nanos(s: &str) -> Option<i128> {
+    let d: Decimal = s.trim().parse().ok()?;
+    let n = d.checked_mul(Decimal::from(10_000_000))?;
+    if !n.fract().is_zero() {
+        return None;
+    }
+    rust_decimal::prelude::ToPrimitive::to_i128(&n)
+}
+
+fn malformed(endpoint: &str, problem: impl Into<String>) -> SyncError {
+    SyncError::Malformed {
+        endpoint: endpoint.to_string(),
+        problem: problem.into(),
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn int(v: &Value) -> i64 {
+    v.as_i64().unwrap_or(0)
+}
+
+fn day_of(endpoint: &str, v: &Value) -> Result<NaiveDate, SyncError> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| malformed(endpoint, "a row has no starting_at/date"))?;
+    NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
+        .map_err(|_| malformed(endpoint, format!("`{s}` is not a date")))
+}
+
+fn rows<'a>(endpoint: &str, page: &'a Value, key: &str) -> Result<&'a Vec<Value>, SyncError> {
+    page[key]
+        .as_array()
+        .ok_or_else(|| malformed(endpoint, format!("no `{key}` array")))
+}
+
+/// One cost fact as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StoredCost {
+    /// The UTC day.
+    pub date: NaiveDate,
+    /// The user's email (empty for organisation-level rows).
+    pub email: String,
+    /// The user's id (empty for organisation-level rows).
+    pub user_id: String,
+    /// Product.
+    pub product: String,
+    /// Model.
+    pub model: String,
+    /// `0-200k` / `200k-1M`.
+    pub context_window: String,
+    /// `global` / `us`.
+    pub inference_geo: String,
+    /// `standard` / `fast`.
+    pub speed: String,
+    /// `tokens`, `web_search`, `code_execution`.
+    pub cost_type: String,
+    /// Token type for token costs.
+    pub token_type: String,
+    /// Tokens (web searches for web search cost).
+    pub tokens: i64,
+    /// Net cost, nano-dollars.
+    pub cost_nanos: i128,
+    /// List cost, nano-dollars.
+    pub list_cost_nanos: Option<i128>,
+}
+
+/// (day, user id, product, model, context window, geo, speed)
+type UnitKey = (NaiveDate, String, String, String, String, String, String);
+
+fn unit_key(day: NaiveDate, user: &str, r: &Value) -> UnitKey {
+    (
+        day,
+        user.to_string(),
+        text(&r["product"]),
+        text(&r["model"]),
+        text(&r["context_window"]),
+        text(&r["inference_geo"]),
+        text(&r["speed"]),
+    )
+}
+
+/// Token counts of a usage row: the five components and web searches.
+fn tokens_of(r: &Value) -> ([i64; 5], i64) {
+    (
+        [
+            int(&r["uncached_input_tokens"]),
+            int(&r["output_tokens"]),
+            int(&r["cache_read_input_tokens"]),
+            int(&r["cache_creation"]["ephemeral_5m_input_tokens"]),
+            int(&r["cache_creation"]["ephemeral_1h_input_tokens"]),
+        ],
+        int(&r["server_tool_use"]["web_search_requests"]),
+    )
+}
+
+/// The actor's email: `email_address`, else the deprecated `email`, else the user id (deleted
+/// users have no email).
+fn actor_email(r: &Value) -> String {
+    let a = &r["actor"];
+    a["email_address"]
+        .as_str()
+        .or_else(|| a["email"].as_str())
+        .or_else(|| a["user_id"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Joins cost rows with the token counts of usage rows of the same unit. Usage with no cost row
+/// is kept at zero cost, so no token is lost.
+fn join(
+    endpoint: &str,
+    costs: Vec<(UnitKey, String, Value)>,
+    mut usage: BTreeMap<UnitKey, (String, [i64; 5], i64)>,
+) -> Result<Vec<StoredCost>, SyncError> {
+    let mut used: BTreeMap<UnitKey, [bool; 6]> = BTreeMap::new();
+    let mut out = Vec::new();
+    let fact = |k: &UnitKey, email: &str, cost_type: &str, token_type: &str| StoredCost {
+        date: k.0,
+        email: email.to_string(),
+        user_id: k.1.clone(),
+        product: k.2.clone(),
+        model: k.3.clone(),
+        context_window: k.4.clone(),
+        inference_geo: k.5.clone(),
+        speed: k.6.clone(),
+        cost_type: cost_type.to_string(),
+        token_type: token_type.to_string(),
+        tokens: 0,
+        cost_nanos: 0,
+        list_cost_nanos: None,
+    };
+    for (k, email, r) in costs {
+        let amount = r["amount"].as_str().unwrap_or_default();
+        let cost = cents_to_nanos(amount).ok_or_else(|| {
+            malformed(
+                endpoint,
+                format!("amount `{amount}` is not a decimal string in cents"),
+            )
+        })?;
+        let list = r["list_amount"].as_str().and_then(cents_to_nanos);
+        let cost_type = text(&r["cost_type"]);
+        let token_type = text(&r["token_type"]);
+        let slot = match cost_type.as_str() {
+            "tokens" => TOKEN_TYPES.iter().position(|t| *t == token_type),
+            "web_search" => Some(5),
+            _ => None,
+        };
+        let tokens = match (slot, usage.get(&k)) {
+            (Some(5), Some(u)) => u.2,
+            (Some(i), Some(u)) => u.1[i],
+            _ => 0,
+        };
+        if let Some(i) = slot {
+            used.entry(k.clone()).or_default()[i] = true;
+        }
+        let mut f = fact(&k, &email, &cost_type, &token_type);
+        f.tokens = tokens;
+        f.cost_nanos = cost;
+        f.list_cost_nanos = list;
+        out.push(f);
+    }
+    for (k, (email, t, searches)) in std::mem::take(&mut usage) {
+        let seen = used.get(&k).copied().unwrap_or_default();
+        for (i, tt) in TOKEN_TYPES.iter().enumerate() {
+            if t[i] != 0 && !seen[i] {
+                let mut f = fact(&k, &email, "tokens", tt);
+                f.tokens = t[i];
+                f.list_cost_nanos = Some(0);
+                out.push(f);
+            }
+        }
+        if searches != 0 && !seen[5] {
+            let mut f = fact(&k, &email, "web_search", "");
+            f.tokens = searches;
+            f.list_cost_nanos = Some(0);
+            out.push(f);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Per-user cost facts from `user_cost_report` pages, with tokens from `user_usage_report` pages.
+pub fn user_costs(
+    cost_pages: &[Value],
+    usage_pages: &[Value],
+) -> Result<Vec<StoredCost>, SyncError> {
+    const E: &str = "user_cost_report";
+    let mut usage: BTreeMap<UnitKey, (String, [i64; 5], i64)> = BTreeMap::new();
+    for page in usage_pages {
+        for r in rows("user_usage_report", page, "data")? {
+            let day = day_of("user_usage_report", &r["starting_at"])?;
+            let user = text(&r["actor"]["user_id"]);
+            let k = unit_key(day, &user, r);
+            let (t, s) = tokens_of(r);
+            let e = usage
+                .entry(k)
+                .or_insert_with(|| (actor_email(r), [0; 5], 0));
+            for (acc, add) in e.1.iter_mut().zip(t) {
+                *acc += add;
+            }
+            e.2 += s;
+        }
+    }
+    let mut costs = Vec::new();
+    for page in cost_pages {
+        for r in rows(E, page, "data")? {
+            let day = day_of(E, &r["starting_at"])?;
+            let user = text(&r["actor"]["user_id"]);
+            costs.push((unit_key(day, &user, r), actor_email(r), r.clone()));
+        }
+    }
+    join(E, costs, usage)
+}
+
+/// Organisation-level cost facts (every cost, attributable to a seat user or not) from
+/// `cost_report` buckets, with tokens from `usage_report` buckets.
+pub fn org_costs(
+    cost_pages: &[Value],
+    usage_pages: &[Value],
+) -> Result<Vec<StoredCost>, SyncError> {
+    const E: &str = "cost_report";
+    let mut usage: BTreeMap<UnitKey, (String, [i64; 5], i64)> = BTreeMap::new();
+    for page in usage_pages {
+        for bucket in rows("usage_report", page, "data")? {
+            let day = day_of("usage_report", &bucket["starting_at"])?;
+            for r in rows("usage_report", bucket, "results")? {
+                let (t, s) = tokens_of(r);
+                let e = usage
+                    .entry(unit_key(day, "", r))
+                    .or_insert_with(|| (String::new(), [0; 5], 0));
+                for (acc, add) in e.1.iter_mut().zip(t) {
+                    *acc += add;
+                }
+                e.2 += s;
+            }
+        }
+    }
+    let mut costs = Vec::new();
+    for page in cost_pages {
+        for bucket in rows(E, page, "data")? {
+            let day = day_of(E, &bucket["starting_at"])?;
+            for r in rows(E, bucket, "results")? {
+                costs.push((unit_key(day, "", r), String::new(), r.clone()));
+            }
+        }
+    }
+    join(E, costs, usage)
+}
+
+/// One person's engagement on one day, from the `users` endpoint (or the Claude Code report).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Activity {
+    /// The UTC day.
+    pub date: NaiveDate,
+    /// Email.
+    pub email: String,
+    /// `user_...` id (empty from the Claude Code report, which has none).
+    pub user_id: String,
+    /// Claude Code sessions.
+    pub sessions: i64,
+    /// Commits.
+    pub commits: i64,
+    /// Pull requests.
+    pub pull_requests: i64,
+    /// Lines added.
+    pub lines_added: i64,
+    /// Lines removed.
+    pub lines_removed: i64,
+    /// Tool actions accepted (edit, multi-edit, write, notebook edit).
+    pub tool_accepted: i64,
+    /// Tool actions rejected.
+    pub tool_rejected: i64,
+    /// Chat messages.
+    pub chat_messages: i64,
+    /// Chat conversations.
+    pub chat_conversations: i64,
+    /// Web searches.
+    pub web_searches: i64,
+}
+
+fn tool_sums(actions: &Value, accepted: &str, rejected: &str) -> (i64, i64) {
+    actions.as_object().map_or((0, 0), |m| {
+        m.values().fold((0, 0), |(a, r), t| {
+            (a + int(&t[accepted]), r + int(&t[rejected]))
+        })
+    })
+}
+
+/// Activity rows of one day from `users` pages.
+pub fn users(day: NaiveDate, pages: &[Value]) -> Result<Vec<Activity>, SyncError> {
+    let mut out = Vec::new();
+    for page in pages {
+        for r in rows("users", page, "data")? {
+            let core = &r["claude_code_metrics"]["core_metrics"];
+            let (acc, rej) = tool_sums(
+                &r["claude_code_metrics"]["tool_actions"],
+                "accepted_count",
+                "rejected_count",
+            );
+            out.push(Activity {
+                date: day,
+                email: text(&r["user"]["email_address"]),
+                user_id: text(&r["user"]["id"]),
+                sessions: int(&core["distinct_session_count"]),
+                commits: int(&core["commit_count"]),
+                pull_requests: int(&core["pull_request_count"]),
+                lines_added: int(&core["lines_of_code"]["added_count"]),
+                lines_removed: int(&core["lines_of_code"]["removed_count"]),
+                tool_accepted: acc,
+                tool_rejected: rej,
+                chat_messages: int(&r["chat_metrics"]["message_count"]),
+                chat_conversations: int(&r["chat_metrics"]["distinct_conversation_count"]),
+                web_searches: int(&r["web_search_count"]),
+            });
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// One model's share of a Claude Code record: tokens and the estimated cost.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CodeModel {
+    /// The UTC day.
+    pub date: NaiveDate,
+    /// Email (or API key name for API actors).
+    pub email: String,
+    /// Model.
+    pub model: String,
+    /// Input, output, cache read, cache creation tokens.
+    pub tokens: [i64; 4],
+    /// Estimated cost in nano-dollars (the API sends cents, whole in every documented example).
+    pub estimated_cost_nanos: i128,
+}
+
+/// Activity and per-model estimates of one day from Claude Code report pages; several records
+/// of one person (terminals, remote and local) are summed.
+pub fn claude_code(
+    day: NaiveDate,
+    pages: &[Value],
+) -> Result<(Vec<Activity>, Vec<CodeModel>), SyncError> {
+    const E: &str = "usage_report/claude_code";
+    let mut people: BTreeMap<String, Activity> = BTreeMap::new();
+    let mut models: BTreeMap<(String, String), CodeModel> = BTreeMap::new();
+    for page in pages {
+        for r in rows(E, page, "data")? {
+            let a = &r["actor"];
+            let email = a["email_address"]
+                .as_str()
+                .or_else(|| a["api_key_name"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            let core = &r["core_metrics"];
+            let (acc, rej) = tool_sums(&r["tool_actions"], "accepted", "rejected");
+            let e = people.entry(email.clone()).or_insert_with(|| Activity {
+                date: day,
+                email: email.clone(),
+                user_id: String::new(),
+                sessions: 0,
+                commits: 0,
+                pull_requests: 0,
+                lines_added: 0,
+                lines_removed: 0,
+                tool_accepted: 0,
+                tool_rejected: 0,
+                chat_messages: 0,
+                chat_conversations: 0,
+                web_searches: 0,
+            });
+            e.sessions += int(&core["num_sessions"]);
+            e.commits += int(&core["commits_by_claude_code"]);
+            e.pull_requests += int(&core["pull_requests_by_claude_code"]);
+            e.lines_added += int(&core["lines_of_code"]["added"]);
+            e.lines_removed += int(&core["lines_of_code"]["removed"]);
+            e.tool_accepted += acc;
+            e.tool_rejected += rej;
+            for m in r["model_breakdown"].as_array().into_iter().flatten() {
+                let model = text(&m["model"]);
+                let amount = &m["estimated_cost"]["amount"];
+                let cents = cents_to_nanos(&text(amount)).ok_or_else(|| {
+                    malformed(
+                        E,
+                        format!("estimated_cost.amount `{amount}` is not a number"),
+                    )
+                })?;
+                let t = &m["tokens"];
+                let e = models
+                    .entry((email.clone(), model.clone()))
+                    .or_insert_with(|| CodeModel {
+                        date: day,
+                        email: email.clone(),
+                        model,
+                        tokens: [0; 4],
+                        estimated_cost_nanos: 0,
+                    });
+                for (i, k) in ["input", "output", "cache_read", "cache_creation"]
+                    .iter()
+                    .enumerate()
+                {
+                    e.tokens[i] += int(&t[*k]);
+                }
+                e.estimated_cost_nanos += cents;
+            }
+        }
+    }
+    Ok((
+        people.into_values().collect(),
+        models.into_values().collect(),
+    ))
+}
+
+/// A JSON row flattened to dotted column names and text values.
+pub type Flat = BTreeMap<String, String>;
+
+/// Reads one day's values of a flat JSON row into (column, value) text pairs, for the
+/// engagement summaries and catalogues whose numbers are counts and rates, not money.
+pub fn flat(r: &Value, prefix: &str, out: &mut BTreeMap<String, String>) {
+    match r {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flat(v, &name, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), text(other));
+        }
+    }
+}
+
+/// The per-day rows of `summaries` (keyed by their `starting_at` day), flattened.
+pub fn summaries(body: &Value) -> Result<Vec<(NaiveDate, Flat)>, SyncError> {
+    let mut out = Vec::new();
+    for r in rows("summaries", body, "summaries")? {
+        let day = day_of("summaries", &r["starting_at"])?;
+        let mut m = BTreeMap::new();
+        flat(r, "", &mut m);
+        out.push((day, m));
+    }
+    Ok(out)
+}
+
+/// The rows of a catalogue endpoint (projects, skills, connectors), flattened.
+pub fn catalogue(
+    endpoint: &str,
+    pages: &[Value],
+) -> Result<Vec<BTreeMap<String, String>>, SyncError> {
+    let mut out = Vec::new();
+    for page in pages {
+        for r in rows(endpoint, page, "data")? {
+            let mut m = BTreeMap::new();
+            flat(r, "", &mut m);
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cents_become_exact_nano_dollars() {
+        assert_eq!(cents_to_nanos("41280.000000"), Some(412_800_000_000));
+        assert_eq!(cents_to_nanos("123.45"), Some(1_234_500_000));
+        assert_eq!(cents_to_nanos("0.0000001"), Some(1));
+        assert_eq!(cents_to_nanos("186"), Some(1_860_000_000));
+        assert_eq!(cents_to_nanos("-5.5"), Some(-55_000_000));
+        assert_eq!(
+            cents_to_nanos("0.00000001"),
+            None,
+            "finer than a nano-dollar"
+        );
+        assert_eq!(cents_to_nanos("12,00"), None);
+    }
+}

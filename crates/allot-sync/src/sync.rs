@@ -1,0 +1,731 @@
+//! The sync: plan which days each source still needs (missing or provisional, or all with
+//! `refresh`), fetch them in as few requests as the API allows (31-day windows at the largest
+//! page size; one request per day where the endpoint is per day), and store each day whole,
+//! recording what moved on days fetched before.
+
+use std::collections::BTreeMap;
+
+use allot_engine::table_parquet::Values;
+use chrono::{Duration, NaiveDate};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+
+use crate::client::Client;
+use crate::error::SyncError;
+use crate::key::{ApiKey, Keys};
+use crate::parse::{self, Activity, CodeModel, StoredCost};
+use crate::store::{partition, Source, Store};
+
+const ANALYTICS: &str = "/v1/organizations/analytics";
+/// The earliest day with data.
+pub fn first_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 1).expect("valid date")
+}
+/// The longest window a request may span.
+pub const MAX_WINDOW_DAYS: i64 = 31;
+/// How far back the API serves.
+pub const LOOKBACK_DAYS: i64 = 365;
+
+/// What to sync.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// First day (inclusive).
+    pub from: NaiveDate,
+    /// Last day (inclusive); days not yet available are left for a later sync.
+    pub to: NaiveDate,
+    /// Today (UTC): the as-of date days are settled against.
+    pub today: NaiveDate,
+    /// Fetch settled days again.
+    pub refresh: bool,
+    /// Days before engagement data of a day is available (1 by the current docs; 3 before July 2026).
+    pub engagement_lag_days: i64,
+    /// Per-day requests in flight at once (all share the rate limit).
+    pub concurrency: usize,
+}
+
+/// Where a long sync reports how far it got.
+pub trait Progress: Sync {
+    /// The sync will make about `steps` steps.
+    fn plan(&self, steps: u64);
+    /// One step (a window or a day of a source) is done.
+    fn step(&self, what: &str);
+}
+
+/// A sync that reports nothing.
+#[derive(Debug)]
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn plan(&self, _: u64) {}
+    fn step(&self, _: &str) {}
+}
+
+/// What a sync did.
+#[derive(Debug, Default, Clone)]
+pub struct Summary {
+    /// HTTP requests sent (retries included).
+    pub requests: u64,
+    /// Retries after transient failures.
+    pub retries: u64,
+    /// Of those, 429s.
+    pub rate_limited: u64,
+    /// Paginations restarted after an expired cursor.
+    pub restarts: u64,
+    /// Days fetched, per source.
+    pub days: BTreeMap<&'static str, u64>,
+    /// Days already stored and settled, so not fetched, per source.
+    pub kept: BTreeMap<&'static str, u64>,
+    /// Rows stored.
+    pub rows: u64,
+    /// Of the days fetched, how many are settled (at least 30 days old).
+    pub settled_days: u64,
+    /// Of the days fetched, how many are provisional.
+    pub provisional_days: u64,
+    /// Sources skipped and why.
+    pub skipped: Vec<String>,
+    /// Warnings (e.g. a bucket that may have been cut at 100 groups).
+    pub warnings: Vec<String>,
+    /// Cost rows whose value changed since the last fetch.
+    pub restated_rows: u64,
+    /// Net change of those rows, nano-dollars.
+    pub restated_nanos: i128,
+}
+
+/// Checks the requested range against the documented limits before any request is made.
+pub fn check_range(from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Result<(), SyncError> {
+    if from > to {
+        return Err(SyncError::Plan(format!("--from {from} is after --to {to}")));
+    }
+    if from < first_day() {
+        return Err(SyncError::Plan(format!(
+            "--from {from} is before 2026-01-01: the API has no data before then"
+        )));
+    }
+    if (today - from).num_days() > LOOKBACK_DAYS {
+        return Err(SyncError::Plan(format!(
+            "--from {from} is more than 365 days before today ({today}): the API serves one year back"
+        )));
+    }
+    if to >= today {
+        return Err(SyncError::Plan(format!(
+            "--to {to} is today or later: the last complete day is {}",
+            today - Duration::days(1)
+        )));
+    }
+    Ok(())
+}
+
+/// Consecutive runs of `days` (sorted) cut into windows of at most `max` days, end exclusive.
+pub fn windows(days: &[NaiveDate], max: i64) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for &d in days {
+        match out.last_mut() {
+            Some((start, end)) if *end == d && (d - *start).num_days() < max => {
+                *end = d + Duration::days(1);
+            }
+            _ => out.push((d, d + Duration::days(1))),
+        }
+    }
+    out
+}
+
+fn ts(d: NaiveDate) -> String {
+    format!("{d}T00:00:00Z")
+}
+
+fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
+}
+
+fn text(v: Vec<String>) -> Values {
+    Values::Text(v.into_iter().map(Some).collect())
+}
+
+fn cost_columns(rows: &[StoredCost]) -> Vec<(String, Values)> {
+    let t = |f: fn(&StoredCost) -> String| text(rows.iter().map(f).collect());
+    vec![
+        ("date".into(), t(|r| r.date.to_string())),
+        ("email".into(), t(|r| r.email.clone())),
+        ("user_id".into(), t(|r| r.user_id.clone())),
+        ("product".into(), t(|r| r.product.clone())),
+        ("model".into(), t(|r| r.model.clone())),
+        ("context_window".into(), t(|r| r.context_window.clone())),
+        ("inference_geo".into(), t(|r| r.inference_geo.clone())),
+        ("speed".into(), t(|r| r.speed.clone())),
+        ("cost_type".into(), t(|r| r.cost_type.clone())),
+        ("token_type".into(), t(|r| r.token_type.clone())),
+        (
+            "tokens".into(),
+            Values::Int(rows.iter().map(|r| Some(r.tokens)).collect()),
+        ),
+        (
+            "cost_usd".into(),
+            Values::Decimal(rows.iter().map(|r| Some(r.cost_nanos)).collect(), 9),
+        ),
+        (
+            "list_cost_usd".into(),
+            Values::Decimal(rows.iter().map(|r| r.list_cost_nanos).collect(), 9),
+        ),
+    ]
+}
+
+fn activity_columns(rows: &[Activity]) -> Vec<(String, Values)> {
+    let t = |f: fn(&Activity) -> String| text(rows.iter().map(f).collect());
+    let i = |f: fn(&Activity) -> i64| Values::Int(rows.iter().map(|r| Some(f(r))).collect());
+    vec![
+        ("date".into(), t(|r| r.date.to_string())),
+        ("email".into(), t(|r| r.email.clone())),
+        ("user_id".into(), t(|r| r.user_id.clone())),
+        ("sessions".into(), i(|r| r.sessions)),
+        ("commits".into(), i(|r| r.commits)),
+        ("pull_requests".into(), i(|r| r.pull_requests)),
+        ("lines_added".into(), i(|r| r.lines_added)),
+        ("lines_removed".into(), i(|r| r.lines_removed)),
+        ("tool_accepted".into(), i(|r| r.tool_accepted)),
+        ("tool_rejected".into(), i(|r| r.tool_rejected)),
+        ("chat_messages".into(), i(|r| r.chat_messages)),
+        ("chat_conversations".into(), i(|r| r.chat_conversations)),
+        ("web_searches".into(), i(|r| r.web_searches)),
+    ]
+}
+
+fn model_columns(rows: &[CodeModel]) -> Vec<(String, Values)> {
+    let i = |k: usize| Values::Int(rows.iter().map(|r| Some(r.tokens[k])).collect());
+    vec![
+        (
+            "date".into(),
+            text(rows.iter().map(|r| r.date.to_string()).collect()),
+        ),
+        (
+            "email".into(),
+            text(rows.iter().map(|r| r.email.clone()).collect()),
+        ),
+        (
+            "model".into(),
+            text(rows.iter().map(|r| r.model.clone()).collect()),
+        ),
+        ("input_tokens".into(), i(0)),
+        ("output_tokens".into(), i(1)),
+        ("cache_read_tokens".into(), i(2)),
+        ("cache_creation_tokens".into(), i(3)),
+        (
+            "estimated_cost_usd".into(),
+            Values::Decimal(
+                rows.iter().map(|r| Some(r.estimated_cost_nanos)).collect(),
+                9,
+            ),
+        ),
+    ]
+}
+
+/// Flattened rows as columns: whole numbers as Int64, anything else as text.
+fn flat_columns(day: NaiveDate, rows: &[BTreeMap<String, String>]) -> Vec<(String, Values)> {
+    let mut names: Vec<&String> = rows.iter().flat_map(|r| r.keys()).collect();
+    names.sort();
+    names.dedup();
+    let mut cols = vec![(
+        "date".to_string(),
+        text(rows.iter().map(|_| day.to_string()).collect()),
+    )];
+    for name in names {
+        let vals: Vec<Option<&String>> = rows.iter().map(|r| r.get(name)).collect();
+        let ints: Option<Vec<Option<i64>>> = vals
+            .iter()
+            .map(|v| match v {
+                None => Some(None),
+                Some(s) if s.is_empty() => Some(None),
+                Some(s) => s.parse::<i64>().ok().map(Some),
+            })
+            .collect();
+        let values = match ints {
+            Some(v) => Values::Int(v),
+            None => Values::Text(vals.into_iter().map(Option::<&String>::cloned).collect()),
+        };
+        cols.push((name.clone(), values));
+    }
+    cols
+}
+
+/// The days of `[from, to]` `source` still needs, given it is available up to `last`.
+fn needed(
+    store: &Store,
+    source: Source,
+    opts: &SyncOptions,
+    last: NaiveDate,
+) -> (Vec<NaiveDate>, u64) {
+    let mut need = Vec::new();
+    let mut kept = 0;
+    for d in opts
+        .from
+        .iter_days()
+        .take_while(|d| *d <= opts.to.min(last))
+    {
+        match store.entry(source, d) {
+            Some(e) if e.settled(d) && !opts.refresh => kept += 1,
+            _ => need.push(d),
+        }
+    }
+    (need, kept)
+}
+
+type CostKey = (String, String, String, String, String, String);
+
+fn by_component(rows: impl IntoIterator<Item = (CostKey, i128)>) -> BTreeMap<CostKey, i128> {
+    let mut m = BTreeMap::new();
+    for (k, v) in rows {
+        *m.entry(k).or_insert(0) += v;
+    }
+    m
+}
+
+/// One restated value: (day, email, component, old, new).
+type Restated = (NaiveDate, String, String, i128, i128);
+
+/// Compares a fresh day of cost with what the store held, before it is replaced.
+fn restatements(
+    store: &Store,
+    source: Source,
+    day: NaiveDate,
+    fresh: &[StoredCost],
+) -> Result<Vec<Restated>, SyncError> {
+    let path = partition(store.root(), source, day);
+    if store.entry(source, day).is_none() || !path.exists() {
+        return Ok(Vec::new());
+    }
+    let old = allot_engine::cost_fact_rows(&[path])?;
+    let key = |e: &str, p: &str, m: &str, w: &str, c: &str, t: &str| -> CostKey {
+        (e.into(), p.into(), m.into(), w.into(), c.into(), t.into())
+    };
+    let old = by_component(old.iter().map(|f| {
+        (
+            key(
+                &f.email,
+                &f.product,
+                &f.model,
+                &f.context_window,
+                &f.cost_type,
+                &f.token_type,
+            ),
+            i128::from(f.cost_nanos),
+        )
+    }));
+    let new = by_component(fresh.iter().map(|f| {
+        (
+            key(
+                &f.email,
+                &f.product,
+                &f.model,
+                &f.context_window,
+                &f.cost_type,
+                &f.token_type,
+            ),
+            f.cost_nanos,
+        )
+    }));
+    let mut out = Vec::new();
+    for k in old
+        .keys()
+        .chain(new.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let (o, n) = (
+            old.get(k).copied().unwrap_or(0),
+            new.get(k).copied().unwrap_or(0),
+        );
+        if o != n {
+            let component = [&k.1, &k.2, &k.3, &k.4, &k.5]
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((day, k.0.clone(), component, o, n));
+        }
+    }
+    Ok(out)
+}
+
+struct Run<'a> {
+    store: &'a mut Store,
+    client: &'a Client,
+    opts: &'a SyncOptions,
+    progress: &'a dyn Progress,
+    summary: Summary,
+    restated: Vec<(&'static str, Restated)>,
+}
+
+impl Run<'_> {
+    fn stored(
+        &mut self,
+        source: Source,
+        day: NaiveDate,
+        columns: Vec<(String, Values)>,
+        rows: u64,
+    ) -> Result<(), SyncError> {
+        self.store
+            .put_day(source, day, columns, rows, self.opts.today)?;
+        *self.summary.days.entry(source.name()).or_default() += 1;
+        self.summary.rows += rows;
+        if (self.opts.today - day).num_days() >= crate::store::SETTLE_DAYS {
+            self.summary.settled_days += 1;
+        } else {
+            self.summary.provisional_days += 1;
+        }
+        Ok(())
+    }
+
+    fn store_costs(
+        &mut self,
+        source: Source,
+        window: (NaiveDate, NaiveDate),
+        rows: Vec<StoredCost>,
+    ) -> Result<(), SyncError> {
+        let mut by_day: BTreeMap<NaiveDate, Vec<StoredCost>> = BTreeMap::new();
+        for d in window.0.iter_days().take_while(|d| *d < window.1) {
+            by_day.insert(d, Vec::new());
+        }
+        for r in rows {
+            by_day.entry(r.date).or_default().push(r);
+        }
+        for (day, rows) in by_day {
+            for r in restatements(self.store, source, day, &rows)? {
+                self.restated.push((source.name(), r));
+            }
+            let n = rows.len() as u64;
+            self.stored(source, day, cost_columns(&rows), n)?;
+        }
+        Ok(())
+    }
+
+    async fn costs(&mut self, key: &ApiKey, days: &[NaiveDate]) -> Result<(), SyncError> {
+        let dims = [
+            "product",
+            "model",
+            "context_window",
+            "inference_geo",
+            "speed",
+        ];
+        for w in windows(days, MAX_WINDOW_DAYS) {
+            let (s, e) = (ts(w.0), ts(w.1));
+            let mut p = params(&[
+                ("starting_at", &s),
+                ("ending_at", &e),
+                ("bucket_width", "1d"),
+                ("limit", "1000"),
+            ]);
+            p.extend(
+                dims.iter()
+                    .map(|d| ("group_by[]".to_string(), (*d).to_string())),
+            );
+            let usage = self
+                .client
+                .pages(&format!("{ANALYTICS}/user_usage_report"), key, &p)
+                .await?;
+            p.push(("group_by[]".into(), "cost_type".into()));
+            p.push(("group_by[]".into(), "token_type".into()));
+            let cost = self
+                .client
+                .pages(&format!("{ANALYTICS}/user_cost_report"), key, &p)
+                .await?;
+            let rows = parse::user_costs(&cost, &usage)?;
+            self.store_costs(Source::Cost, w, rows)?;
+            self.progress.step("per-user cost");
+        }
+        Ok(())
+    }
+
+    async fn org_costs(&mut self, key: &ApiKey, days: &[NaiveDate]) -> Result<(), SyncError> {
+        // Buckets carry at most 100 groups with no remainder row: group coarsely enough
+        // (product, model, context window, cost type) that a day never needs more.
+        let dims = ["product", "model", "context_window"];
+        for w in windows(days, MAX_WINDOW_DAYS) {
+            let (s, e) = (ts(w.0), ts(w.1));
+            let mut p = params(&[
+                ("starting_at", &s),
+                ("ending_at", &e),
+                ("bucket_width", "1d"),
+                ("limit", "31"),
+            ]);
+            p.extend(
+                dims.iter()
+                    .map(|d| ("group_by[]".to_string(), (*d).to_string())),
+            );
+            let usage = self
+                .client
+                .pages(&format!("{ANALYTICS}/usage_report"), key, &p)
+                .await?;
+            p.push(("group_by[]".into(), "cost_type".into()));
+            let cost = self
+                .client
+                .pages(&format!("{ANALYTICS}/cost_report"), key, &p)
+                .await?;
+            for page in cost.iter().chain(usage.iter()) {
+                for b in page["data"].as_array().into_iter().flatten() {
+                    if b["results"].as_array().is_some_and(|r| r.len() >= 100) {
+                        self.summary.warnings.push(format!(
+                            "organisation cost of {} has 100 groups, the most a bucket reports: some may be missing",
+                            b["starting_at"].as_str().unwrap_or("?")
+                        ));
+                    }
+                }
+            }
+            let rows = parse::org_costs(&cost, &usage)?;
+            self.store_costs(Source::OrgCost, w, rows)?;
+            self.progress.step("organisation cost");
+        }
+        Ok(())
+    }
+
+    async fn summaries(&mut self, key: &ApiKey, days: &[NaiveDate]) -> Result<(), SyncError> {
+        for w in windows(days, MAX_WINDOW_DAYS) {
+            let (s, e) = (w.0.to_string(), w.1.to_string());
+            let body = self
+                .client
+                .one(
+                    &format!("{ANALYTICS}/summaries"),
+                    key,
+                    &params(&[("starting_date", &s), ("ending_date", &e)]),
+                )
+                .await?;
+            let mut by_day: BTreeMap<NaiveDate, Vec<BTreeMap<String, String>>> = BTreeMap::new();
+            for d in w.0.iter_days().take_while(|d| *d < w.1) {
+                by_day.insert(d, Vec::new());
+            }
+            for (day, row) in parse::summaries(&body)? {
+                by_day.entry(day).or_default().push(row);
+            }
+            for (day, rows) in by_day {
+                let n = rows.len() as u64;
+                self.stored(Source::Summaries, day, flat_columns(day, &rows), n)?;
+            }
+            self.progress.step("summaries");
+        }
+        Ok(())
+    }
+
+    /// A per-day endpoint: `concurrency` days in flight, each stored as it arrives, in order.
+    async fn per_day(
+        &mut self,
+        source: Source,
+        key: &ApiKey,
+        days: &[NaiveDate],
+    ) -> Result<(), SyncError> {
+        let (path, day_param) = match source {
+            Source::Activity => (format!("{ANALYTICS}/users"), "date"),
+            Source::Projects => (format!("{ANALYTICS}/apps/chat/projects"), "date"),
+            Source::Skills => (format!("{ANALYTICS}/skills"), "date"),
+            Source::Connectors => (format!("{ANALYTICS}/connectors"), "date"),
+            _ => (
+                "/v1/organizations/usage_report/claude_code".to_string(),
+                "starting_at",
+            ),
+        };
+        let client = self.client.clone();
+        let fetches = stream::iter(days.iter().copied().map(|day| {
+            let (client, path, key) = (client.clone(), path.clone(), key.clone());
+            async move {
+                let p = params(&[(day_param, &day.to_string()), ("limit", "1000")]);
+                client
+                    .pages(&path, &key, &p)
+                    .await
+                    .map(|pages| (day, pages))
+            }
+        }))
+        .buffered(self.opts.concurrency.max(1));
+        let mut fetches = std::pin::pin!(fetches.into_stream());
+        while let Some((day, pages)) = fetches.try_next().await? {
+            match source {
+                Source::Activity => {
+                    let rows = parse::users(day, &pages)?;
+                    let n = rows.len() as u64;
+                    self.stored(source, day, activity_columns(&rows), n)?;
+                }
+                Source::ClaudeCode => {
+                    let (people, models) = parse::claude_code(day, &pages)?;
+                    let n = models.len() as u64;
+                    self.stored(Source::ClaudeCodeModels, day, model_columns(&models), n)?;
+                    let n = people.len() as u64;
+                    self.stored(source, day, activity_columns(&people), n)?;
+                }
+                _ => {
+                    let rows = parse::catalogue(source.name(), &pages)?;
+                    let n = rows.len() as u64;
+                    self.stored(source, day, flat_columns(day, &rows), n)?;
+                }
+            }
+            self.progress.step(source.name());
+        }
+        Ok(())
+    }
+}
+
+/// Syncs `[from, to]` into `store`: every source the keys allow, missing and provisional days
+/// only (all with `refresh`). Returns what was done.
+pub async fn sync(
+    store: &mut Store,
+    client: &Client,
+    keys: &Keys,
+    opts: &SyncOptions,
+    progress: &dyn Progress,
+) -> Result<Summary, SyncError> {
+    check_range(opts.from, opts.to, opts.today)?;
+    let yesterday = opts.today - Duration::days(1);
+    let engaged = opts.today - Duration::days(opts.engagement_lag_days.max(1));
+    let mut plan: Vec<(Source, Vec<NaiveDate>)> = Vec::new();
+    let mut summary = Summary::default();
+    for source in Source::ALL {
+        if source == Source::ClaudeCodeModels {
+            continue; // fetched with ClaudeCode
+        }
+        let has_key = if source == Source::ClaudeCode {
+            keys.admin.is_some()
+        } else {
+            keys.analytics.is_some()
+        };
+        if !has_key {
+            let env = if source == Source::ClaudeCode {
+                crate::key::ADMIN_ENV
+            } else {
+                crate::key::ANALYTICS_ENV
+            };
+            summary
+                .skipped
+                .push(format!("{}: no key ({env} is not set)", source.name()));
+            continue;
+        }
+        let last = match source {
+            Source::Cost | Source::OrgCost | Source::ClaudeCode => yesterday,
+            _ => engaged,
+        };
+        let (days, kept) = needed(store, source, opts, last);
+        if kept > 0 {
+            summary.kept.insert(source.name(), kept);
+        }
+        if last < opts.to {
+            summary.warnings.push(format!(
+                "{}: days after {last} are not available yet",
+                source.name()
+            ));
+        }
+        plan.push((source, days));
+    }
+    let steps: u64 = plan
+        .iter()
+        .map(|(s, d)| match s {
+            Source::Cost | Source::OrgCost | Source::Summaries => {
+                windows(d, MAX_WINDOW_DAYS).len() as u64
+            }
+            _ => d.len() as u64,
+        })
+        .sum();
+    progress.plan(steps);
+    let mut run = Run {
+        store,
+        client,
+        opts,
+        progress,
+        summary,
+        restated: Vec::new(),
+    };
+    for (source, days) in &plan {
+        if days.is_empty() {
+            continue;
+        }
+        let key = if *source == Source::ClaudeCode {
+            keys.admin.as_ref()
+        } else {
+            keys.analytics.as_ref()
+        }
+        .expect("planned only with a key");
+        match source {
+            Source::Cost => run.costs(key, days).await?,
+            Source::OrgCost => run.org_costs(key, days).await?,
+            Source::Summaries => run.summaries(key, days).await?,
+            _ => run.per_day(*source, key, days).await?,
+        }
+    }
+    if !run.restated.is_empty() {
+        let r = &run.restated;
+        let t = |f: fn(&(&'static str, Restated)) -> String| text(r.iter().map(f).collect());
+        let cols = vec![
+            (
+                "fetched_on".to_string(),
+                text(r.iter().map(|_| opts.today.to_string()).collect()),
+            ),
+            ("source".to_string(), t(|x| x.0.to_string())),
+            ("date".to_string(), t(|x| x.1 .0.to_string())),
+            ("email".to_string(), t(|x| x.1 .1.clone())),
+            ("component".to_string(), t(|x| x.1 .2.clone())),
+            (
+                "old_usd".to_string(),
+                Values::Decimal(r.iter().map(|x| Some(x.1 .3)).collect(), 9),
+            ),
+            (
+                "new_usd".to_string(),
+                Values::Decimal(r.iter().map(|x| Some(x.1 .4)).collect(), 9),
+            ),
+        ];
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f");
+        run.store
+            .add_restatements(&format!("{}-{stamp}", opts.today), cols)?;
+        run.summary.restated_rows = r.iter().filter(|x| x.0 == Source::Cost.name()).count() as u64;
+        run.summary.restated_nanos = r
+            .iter()
+            .filter(|x| x.0 == Source::Cost.name())
+            .map(|x| x.1 .4 - x.1 .3)
+            .sum();
+    }
+    let stats = client.stats();
+    let get = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+    run.summary.requests = get(&stats.requests);
+    run.summary.retries = get(&stats.retries);
+    run.summary.rate_limited = get(&stats.rate_limited);
+    run.summary.restarts = get(&stats.restarts);
+    Ok(run.summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn runs_of_days_become_windows_of_at_most_31_days() {
+        let days: Vec<NaiveDate> = d("2026-08-01")
+            .iter_days()
+            .take(40)
+            .chain(d("2026-09-20").iter_days().take(2))
+            .collect();
+        assert_eq!(
+            windows(&days, 31),
+            vec![
+                (d("2026-08-01"), d("2026-09-01")),
+                (d("2026-09-01"), d("2026-09-10")),
+                (d("2026-09-20"), d("2026-09-22")),
+            ]
+        );
+    }
+
+    #[test]
+    fn out_of_range_requests_are_refused_before_any_request() {
+        let today = d("2026-11-23");
+        assert!(check_range(d("2025-12-31"), d("2026-01-05"), today)
+            .unwrap_err()
+            .to_string()
+            .contains("2026-01-01"));
+        assert!(check_range(d("2026-09-01"), d("2026-11-23"), today)
+            .unwrap_err()
+            .to_string()
+            .contains("2026-11-22"));
+        let later = d("2027-03-01");
+        assert!(check_range(d("2026-02-01"), d("2026-02-05"), later)
+            .unwrap_err()
+            .to_string()
+            .contains("365 days"));
+        check_range(d("2026-09-01"), d("2026-11-22"), today).unwrap();
+    }
+}

@@ -1,0 +1,421 @@
+//! The client and the sync against the fake API over real sockets: every endpoint, every fault,
+//! synced facts equal to the fake's ground truth to the nano-dollar, restatements, keys kept out
+//! of every message.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use allot_fake_api::truth::{days, org_costs, user_costs};
+use allot_fake_api::{Config, Faults, State};
+use chrono::NaiveDate;
+use proptest::prelude::*;
+
+use crate::store::{files, read_state, Source};
+use crate::{sync, ApiKey, Client, ClientConfig, Keys, Quiet, Store, SyncError, SyncOptions};
+
+const KEY: &str = "sk-ant-fake-secret-analytics";
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn today() -> NaiveDate {
+    d("2026-11-23")
+}
+
+fn keys() -> Keys {
+    Keys {
+        analytics: Some(ApiKey::new(KEY)),
+        admin: Some(ApiKey::new(format!("{KEY}-admin"))),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn client(base: &str, rate: u32) -> Client {
+    Client::new(ClientConfig {
+        base_url: base.to_string(),
+        rate_per_minute: rate,
+        max_attempts: 12,
+        backoff: Duration::from_millis(2),
+        max_backoff: Duration::from_millis(20),
+        timeout: Duration::from_secs(10),
+    })
+    .unwrap()
+}
+
+fn fake(faults: Faults) -> Arc<State> {
+    State::new(Config {
+        rate_per_minute: 100_000,
+        faults,
+        ..Config::new(today(), KEY)
+    })
+}
+
+fn opts(from: &str, to: &str) -> SyncOptions {
+    SyncOptions {
+        from: d(from),
+        to: d(to),
+        today: today(),
+        refresh: false,
+        engagement_lag_days: 1,
+        concurrency: 3,
+    }
+}
+
+/// Exact cost per (day, email, product, model, window, cost type, token type) and tokens.
+type Truth = BTreeMap<(NaiveDate, String, String, String, String, String, String), (i128, i64)>;
+
+fn stored_costs(root: &std::path::Path, source: Source) -> Truth {
+    let facts = allot_engine::cost_fact_rows(&files(root, source).unwrap()).unwrap();
+    let mut m = Truth::new();
+    for f in facts {
+        let e = m
+            .entry((
+                f.date,
+                f.email,
+                f.product,
+                f.model,
+                f.context_window,
+                f.cost_type,
+                f.token_type,
+            ))
+            .or_default();
+        e.0 += i128::from(f.cost_nanos);
+        e.1 += f.tokens;
+    }
+    m.retain(|_, v| *v != (0, 0));
+    m
+}
+
+fn truth(state: &State, from: &str, to: &str) -> Truth {
+    let mut m = Truth::new();
+    for day in days(d(from), d(to).succ_opt().unwrap()) {
+        for u in user_costs(&state.org, day, today(), state.revision()) {
+            let f = u.fact;
+            let e = m
+                .entry((
+                    f.date,
+                    f.email,
+                    f.product,
+                    f.model,
+                    f.context_window,
+                    f.cost_type,
+                    f.token_type,
+                ))
+                .or_default();
+            e.0 += i128::from(f.cost_nanos);
+            e.1 += f.tokens;
+        }
+    }
+    m
+}
+
+fn org_total(state: &State, from: &str, to: &str) -> i128 {
+    days(d(from), d(to).succ_opt().unwrap())
+        .flat_map(|day| org_costs(&state.org, day, today(), state.revision()))
+        .map(|f| i128::from(f.cost_nanos))
+        .sum()
+}
+
+fn run_sync(
+    state: &Arc<State>,
+    root: &std::path::Path,
+    o: &SyncOptions,
+) -> Result<crate::Summary, SyncError> {
+    let rt = runtime();
+    rt.block_on(async {
+        let base = allot_fake_api::spawn(state.clone()).await.unwrap();
+        let mut store = Store::open(root, false)?;
+        sync(&mut store, &client(&base, 100_000), &keys(), o, &Quiet).await
+    })
+}
+
+#[test]
+fn every_endpoint_syncs_into_the_store_and_matches_the_ground_truth() {
+    let state = fake(Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let s = run_sync(&state, dir.path(), &opts("2026-09-01", "2026-09-05")).unwrap();
+    for source in Source::ALL {
+        assert_eq!(files(dir.path(), source).unwrap().len(), 5, "{source:?}");
+    }
+    assert_eq!(
+        stored_costs(dir.path(), Source::Cost),
+        truth(&state, "2026-09-01", "2026-09-05")
+    );
+    let org: i128 = stored_costs(dir.path(), Source::OrgCost)
+        .values()
+        .map(|v| v.0)
+        .sum();
+    assert_eq!(org, org_total(&state, "2026-09-01", "2026-09-05"));
+    let per_user: i128 = truth(&state, "2026-09-01", "2026-09-05")
+        .values()
+        .map(|v| v.0)
+        .sum();
+    assert!(
+        org > per_user,
+        "organisation cost includes usage no seat user is behind"
+    );
+    // Activity from `users` and from the Claude Code report agree on commits.
+    let commits = |source| -> i64 {
+        let f = allot_engine::load_activity(&files(dir.path(), source).unwrap(), None).unwrap();
+        f.df.column("commits")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .flatten()
+            .sum::<i64>()
+    };
+    let expected: i64 = days(d("2026-09-01"), d("2026-09-06"))
+        .flat_map(|day| allot_fake_api::truth::activity(&state.org, day))
+        .map(|(_, a)| a.commits)
+        .sum();
+    assert!(expected > 0);
+    assert_eq!(commits(Source::Activity), expected);
+    assert_eq!(commits(Source::ClaudeCode), expected);
+    assert_eq!(s.settled_days + s.provisional_days, 5 * 9);
+    assert_eq!(s.provisional_days, 0, "September is over 30 days old");
+    assert!(s.retries == 0 && s.restarts == 0);
+    // Windows of 31 days: one request each for per-user usage and cost (1000 units a page
+    // covers five days of the demo), org usage, org cost and summaries; one a day for the rest.
+    assert!(
+        s.requests <= 2 * 2 + 2 + 1 + 5 * 5,
+        "{} requests",
+        s.requests
+    );
+}
+
+#[test]
+fn a_second_sync_fetches_only_missing_and_provisional_days_and_records_restatements() {
+    let state = fake(Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    // 2026-10-20..2026-10-26: provisional on 2026-11-23; 2026-10-10..12 settled.
+    let o = opts("2026-10-10", "2026-10-26");
+    run_sync(&state, dir.path(), &o).unwrap();
+    let before = read_state(dir.path()).unwrap();
+    assert_eq!(before.days["cost"].len(), 17);
+    state.revise();
+    let s = run_sync(&state, dir.path(), &o).unwrap();
+    // Fetched on 2026-11-23, 2026-10-10..24 are settled; 10-25 and 10-26 are provisional.
+    assert_eq!(s.kept.get("cost"), Some(&15), "{s:?}");
+    assert_eq!(
+        s.days.get("cost"),
+        Some(&2),
+        "only the provisional days are fetched again"
+    );
+    assert!(s.restated_rows > 0 && s.restated_nanos > 0, "{s:?}");
+    assert_eq!(
+        stored_costs(dir.path(), Source::Cost),
+        truth(&state, "2026-10-10", "2026-10-26")
+    );
+    let restated = std::fs::read_dir(dir.path().join("restatements"))
+        .unwrap()
+        .count();
+    assert_eq!(restated, 1);
+    // --refresh fetches settled days again.
+    let s = run_sync(&state, dir.path(), &SyncOptions { refresh: true, ..o }).unwrap();
+    assert_eq!(s.days.get("cost"), Some(&17));
+}
+
+#[test]
+fn the_client_survives_every_fault_and_still_gets_the_truth() {
+    // Twelve days of per-user cost take several pages, so cursors are used (and expire).
+    let state = fake(Faults {
+        expire_cursor_every: Some(3),
+        ..Faults::all()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let s = run_sync(&state, dir.path(), &opts("2026-09-01", "2026-09-12")).unwrap();
+    assert!(s.retries > 0 && s.restarts > 0, "{s:?}");
+    assert_eq!(
+        stored_costs(dir.path(), Source::Cost),
+        truth(&state, "2026-09-01", "2026-09-12")
+    );
+    let org: i128 = stored_costs(dir.path(), Source::OrgCost)
+        .values()
+        .map(|v| v.0)
+        .sum();
+    assert_eq!(org, org_total(&state, "2026-09-01", "2026-09-12"));
+}
+
+#[test]
+fn rate_limits_are_honoured_with_retry_after() {
+    // The fake allows 600 requests a minute (a burst of 600, then 10 a second); the client
+    // believes it may send far more. The 429s' retry-after makes it wait instead of failing.
+    let state = State::new(Config {
+        rate_per_minute: 600,
+        ..Config::new(today(), KEY)
+    });
+    let rt = runtime();
+    let (n, limited) = rt.block_on(async {
+        let base = allot_fake_api::spawn(state.clone()).await.unwrap();
+        let c = client(&base, 100_000);
+        let key = ApiKey::new(KEY);
+        let mut n = 0;
+        for day in ["2026-09-01", "2026-09-02", "2026-09-03"] {
+            let p = vec![
+                ("date".to_string(), day.to_string()),
+                ("limit".into(), "1000".into()),
+            ];
+            for _ in 0..205 {
+                n += c
+                    .pages("/v1/organizations/analytics/skills", &key, &p)
+                    .await
+                    .unwrap()
+                    .len();
+            }
+        }
+        (
+            n,
+            c.stats()
+                .rate_limited
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    });
+    assert_eq!(n, 615);
+    assert!(limited > 0, "the fake answered 429 and the client waited");
+}
+
+#[test]
+fn refusals_name_the_endpoint_and_never_the_key() {
+    let state = State::new(Config {
+        rate_per_minute: 100_000,
+        engagement_lag_days: 3,
+        ..Config::new(today(), KEY)
+    });
+    let rt = runtime();
+    rt.block_on(async {
+        let base = allot_fake_api::spawn(state.clone()).await.unwrap();
+        let c = client(&base, 100_000);
+        let wrong = ApiKey::new("sk-ant-wrong-secret-key");
+        let p = vec![(
+            "starting_at".to_string(),
+            "2026-09-01T00:00:00Z".to_string(),
+        )];
+        let e = c
+            .pages("/v1/organizations/analytics/user_cost_report", &wrong, &p)
+            .await
+            .unwrap_err();
+        let msg = format!("{e} {e:?}");
+        assert!(
+            msg.contains("user_cost_report") && msg.contains("401"),
+            "{msg}"
+        );
+        assert!(!msg.contains("wrong-secret"), "{msg}");
+        let e = c
+            .pages(
+                "/v1/organizations/analytics/users",
+                &wrong,
+                &[("date".into(), "2026-09-01".into())],
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("404") && e.to_string().contains("read:analytics"),
+            "{e}"
+        );
+        // An Analytics key on the Admin endpoint is refused too.
+        let e = c
+            .pages(
+                "/v1/organizations/usage_report/claude_code",
+                &ApiKey::new(KEY),
+                &[("starting_at".into(), "2026-09-01".into())],
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("401") && !e.to_string().contains(KEY),
+            "{e}"
+        );
+        // A day not yet available is a 400 naming the latest day.
+        let e = c
+            .pages(
+                "/v1/organizations/analytics/users",
+                &ApiKey::new(KEY),
+                &[("date".into(), "2026-11-22".into())],
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("2026-11-20") && e.to_string().contains("400"),
+            "{e}"
+        );
+    });
+}
+
+#[test]
+fn a_missing_key_skips_its_sources_and_says_so() {
+    let state = fake(Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let s = rt
+        .block_on(async {
+            let base = allot_fake_api::spawn(state.clone()).await.unwrap();
+            let mut store = Store::open(dir.path(), false)?;
+            let only_admin = Keys {
+                analytics: None,
+                admin: keys().admin,
+            };
+            sync(
+                &mut store,
+                &client(&base, 100_000),
+                &only_admin,
+                &opts("2026-09-01", "2026-09-02"),
+                &Quiet,
+            )
+            .await
+        })
+        .unwrap();
+    assert_eq!(s.skipped.len(), 7, "{:?}", s.skipped);
+    assert!(s
+        .skipped
+        .iter()
+        .all(|m| m.contains("ANTHROPIC_ANALYTICS_API_KEY")));
+    assert_eq!(files(dir.path(), Source::ClaudeCode).unwrap().len(), 2);
+    assert!(files(dir.path(), Source::Cost).unwrap().is_empty());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    /// Whatever faults are injected, the synced per-user facts equal the ground truth.
+    #[test]
+    fn synced_facts_equal_the_ground_truth_whatever_the_faults(
+        error_every in prop::option::of((2u64..9, prop::sample::select(vec![429u16, 500, 503, 504]))),
+        expire in prop::option::of(2u64..7),
+        drop in prop::option::of(2u64..9),
+        truncate in prop::option::of(2u64..9),
+        start in 0i64..20,
+        len in 1i64..4,
+        revise in any::<bool>(),
+    ) {
+        let faults = Faults {
+            error_every,
+            expire_cursor_every: expire,
+            drop_every: drop,
+            truncate_every: truncate,
+        };
+        let state = fake(faults);
+        if revise {
+            state.revise();
+        }
+        let from = d("2026-10-10") + chrono::Duration::days(start);
+        let to = from + chrono::Duration::days(len - 1);
+        let dir = tempfile::tempdir().unwrap();
+        let mut o = opts(&from.to_string(), &to.to_string());
+        o.refresh = true;
+        run_sync(&state, dir.path(), &o).unwrap();
+        prop_assert_eq!(
+            stored_costs(dir.path(), Source::Cost),
+            truth(&state, &from.to_string(), &to.to_string())
+        );
+    }
+}
