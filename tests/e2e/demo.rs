@@ -39,16 +39,29 @@ fn demo_charges_back_the_latest_settled_month_and_ties_out() {
         "every level ties out to the same total"
     );
 
-    // The total equals the exact sum of September's facts, rounded once.
-    let facts = read_csv(&out.join("input/cost_facts.csv"));
-    let exact: Decimal = facts
-        .iter()
-        .filter(|f| f["date"].starts_with("2026-09"))
-        .map(|f| money(&f["cost_usd"]))
+    // The total equals the exact sum of the organisation's September cost as the fake API
+    // served it (its ground truth), rounded once: nothing lost or doubled on the way through
+    // the sync and the store.
+    let org = allot_synth::demo_org();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let sept = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+    let exact: i128 = allot_fake_api::truth::days(sept, sept + chrono::Duration::days(30))
+        .flat_map(|d| allot_fake_api::truth::user_costs(&org, d, today, 0))
+        .map(|u| i128::from(u.fact.cost_nanos))
         .sum();
+    let exact = Decimal::from_i128_with_scale(exact, 9);
     assert_eq!(
         cc_total,
         exact.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    );
+    assert!(
+        out.join("store/state.json").exists(),
+        "the demo went through the store"
+    );
+    assert!(
+        run.stderr.contains("from the fake Anthropic API"),
+        "{}",
+        run.stderr
     );
     assert!(cc_total > money("1000"), "a realistic month: {cc_total}");
 
@@ -60,9 +73,9 @@ fn demo_charges_back_the_latest_settled_month_and_ties_out() {
     }
     assert!(rows_per_person.values().any(|n| *n == 2));
     assert!(
-        facts
+        org.people
             .iter()
-            .any(|f| f["email"].chars().next().unwrap().is_uppercase()),
-        "mixed-case emails appear"
+            .any(|p| p.usage_email.chars().next().unwrap().is_uppercase()),
+        "mixed-case emails appear in the usage data"
     );
 }

@@ -11,3 +11,4 @@ mod mapping;
 mod reconcile;
 mod reviews;
 mod support;
+mod sync;

@@ -51,7 +51,7 @@ pub const ASSUMPTIONS: &[&str] = &[
 pub struct Faults {
     /// Every Nth request answers this status instead (e.g. 429, 500, 503, 504).
     pub error_every: Option<(u64, u16)>,
-    /// Every Nth request that carries a cursor answers 410: the cursor expired.
+    /// Every Nth request that carries a cursor answers 410 (the cursor expired), once per query.
     pub expire_cursor_every: Option<u64>,
     /// Every Nth request's connection drops half-way through the body.
     pub drop_every: Option<u64>,
@@ -121,6 +121,7 @@ pub struct State {
     /// How many times recent (unsettled) values have been revised.
     pub revision: AtomicU32,
     cache: Mutex<HashMap<String, Units>>,
+    expired: Mutex<std::collections::HashSet<u64>>,
 }
 
 impl State {
@@ -140,6 +141,7 @@ impl State {
             cursor_requests: AtomicU64::new(0),
             revision: AtomicU32::new(0),
             cache: Mutex::new(HashMap::new()),
+            expired: Mutex::new(std::collections::HashSet::new()),
         })
     }
 

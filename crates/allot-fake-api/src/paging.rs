@@ -70,7 +70,12 @@ pub fn page(
         Some(page) => {
             let c = state.cursor_requests.fetch_add(1, Ordering::SeqCst) + 1;
             if let Some(every) = state.config.faults.expire_cursor_every {
-                if every > 0 && c.is_multiple_of(every) {
+                // Data refreshes expire a query's cursors once; the restarted pagination
+                // then runs to its end, as it would against the real API.
+                if every > 0
+                    && c.is_multiple_of(every)
+                    && state.expired.lock().expect("expired").insert(hash)
+                {
                     return Err(ApiError::new(
                         StatusCode::GONE,
                         "invalid_request_error",

@@ -43,18 +43,25 @@ pub struct RecRow {
     pub product: String,
     /// The invoice's usage amount.
     pub invoice: Nanos,
-    /// The API's exact cost for the same month and product.
+    /// The API's exact cost for the same month and product: the organisation-level cost when
+    /// it was synced, else the sum of per-user cost.
     pub api: Nanos,
+    /// The sum of per-user cost (seat users only).
+    pub per_user: Nanos,
+    /// The organisation-level cost, when synced (it includes usage no seat user is behind).
+    pub org: Option<Nanos>,
     /// The month's non-usage invoice lines (seats, credits, tax, other), for the explanation.
     pub non_usage: Nanos,
     /// The verdict.
     pub status: RecStatus,
 }
 
-/// Compares the invoice's usage lines with the API's cost per (month, product).
+/// Compares the invoice's usage lines with the API's cost per (month, product): three-way when
+/// the organisation-level cost (`org`) is given, against it and the per-user sum (`api`).
 pub fn reconcile(
     lines: &[InvoiceLine],
     api: &BTreeMap<(Month, String), Nanos>,
+    org: Option<&BTreeMap<(Month, String), Nanos>>,
     as_of: NaiveDate,
     tolerance_cents: i64,
 ) -> Vec<RecRow> {
@@ -68,12 +75,6 @@ pub fn reconcile(
             usage.entry((l.month, String::new())).or_default();
         }
     }
-    let api_month = |m: Month| -> Nanos {
-        api.iter()
-            .filter(|((mm, _), _)| *mm == m)
-            .map(|(_, v)| *v)
-            .sum()
-    };
     let mut rows = Vec::new();
     for ((month, product), invoice) in &usage {
         let named: Vec<&String> = usage
@@ -84,22 +85,9 @@ pub fn reconcile(
         if product.is_empty() && invoice.0 == 0 && !named.is_empty() {
             continue; // only non-usage lines, and the usage is billed per product
         }
-        let api_amount = if product.is_empty() {
-            // Usage billed without a product is compared with everything not billed per product.
-            let billed: Nanos = named
-                .iter()
-                .map(|p| {
-                    api.get(&(*month, (*p).clone()))
-                        .copied()
-                        .unwrap_or_default()
-                })
-                .sum();
-            api_month(*month) - billed
-        } else {
-            api.get(&(*month, product.clone()))
-                .copied()
-                .unwrap_or_default()
-        };
+        let per_user = amount(api, *month, product, &named);
+        let org_amount = org.map(|o| amount(o, *month, product, &named));
+        let api_amount = org_amount.unwrap_or(per_user);
         let variance = invoice.round_cents() - api_amount.round_cents();
         let status = if month_status(*month, as_of) == Status::Provisional {
             RecStatus::Unsettled
@@ -117,11 +105,39 @@ pub fn reconcile(
             },
             invoice: *invoice,
             api: api_amount,
+            per_user,
+            org: org_amount,
             non_usage: non_usage.get(month).copied().unwrap_or_default(),
             status,
         });
     }
     rows
+}
+
+/// The cost of `product` in `month`; for usage billed without a product (`""`), everything
+/// not billed per product that month.
+fn amount(
+    map: &BTreeMap<(Month, String), Nanos>,
+    month: Month,
+    product: &str,
+    named: &[&String],
+) -> Nanos {
+    if product.is_empty() {
+        let all: Nanos = map
+            .iter()
+            .filter(|((m, _), _)| *m == month)
+            .map(|(_, v)| *v)
+            .sum();
+        let billed: Nanos = named
+            .iter()
+            .map(|p| map.get(&(month, (*p).clone())).copied().unwrap_or_default())
+            .sum();
+        all - billed
+    } else {
+        map.get(&(month, product.to_string()))
+            .copied()
+            .unwrap_or_default()
+    }
 }
 
 /// The reconciliation as a report: `month`, `product`, `invoice_usd`, `api_usd`,
@@ -136,6 +152,9 @@ pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents:
         Column::new("variance_pct", Kind::Pct),
         Column::new("status", Kind::Text),
         Column::new("api_exact_usd", Kind::Money).csv_only(),
+        Column::new("per_user_usd", Kind::Money).csv_only(),
+        Column::new("org_api_usd", Kind::Money).csv_only(),
+        Column::new("not_attributable_usd", Kind::Money).csv_only(),
         Column::new("rounding_usd", Kind::Money).csv_only(),
         Column::new("non_usage_lines_usd", Kind::Money).csv_only(),
         Column::new("unexplained_usd", Kind::Money).csv_only(),
@@ -154,7 +173,10 @@ pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents:
                 r.month
             ),
             RecStatus::Match => String::new(),
-            RecStatus::Variance => "three-way split needs the org-level cost from the sync; \
+            RecStatus::Variance if r.org.is_some() => "compared with the organisation-level cost; \
+                 invoice - per_user_usd = not_attributable_usd + rounding_usd + unexplained_usd"
+                .to_string(),
+            RecStatus::Variance => "no organisation-level cost (sync with --store for the three-way split): \
                  usage not attributable to a seat user is part of unexplained_usd"
                 .to_string(),
         };
@@ -178,6 +200,9 @@ pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents:
             },
             Cell::Text(r.status.as_str().into()),
             Cell::Exact(r.api),
+            Cell::Exact(r.per_user),
+            r.org.map_or(Cell::Empty, Cell::Exact),
+            r.org.map_or(Cell::Empty, |o| Cell::Exact(o - r.per_user)),
             Cell::Exact(Nanos(-rounding)),
             Cell::Cents(r.non_usage.round_cents()),
             if r.status == RecStatus::Unsettled {

@@ -51,6 +51,8 @@ pub enum Command {
     Reconcile(ReconcileArgs),
     /// Close a settled month: chargeback, reviews and reconciliation recorded with a manifest of hashes; re-runs are byte-identical, changes become a new version with a restatement.
     Close(CloseArgs),
+    /// Sync Anthropic's analytics APIs into the local store (missing and provisional days only).
+    Sync(SyncArgs),
     /// Run the fake Anthropic analytics API on 127.0.0.1, to try allot without a key or network.
     FakeApi(FakeApiArgs),
     /// Work with org mapping files.
@@ -109,8 +111,11 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub read: MappingReadArgs,
     /// Cost-fact file (CSV or Parquet); repeat for several.
-    #[arg(long = "cost", required = true)]
+    #[arg(long = "cost", required_unless_present = "store")]
     pub cost: Vec<PathBuf>,
+    /// Read cost (and activity) facts from this store, as `allot sync` writes it, instead of --cost.
+    #[arg(long, conflicts_with = "cost")]
+    pub store: Option<PathBuf>,
     /// Roll up (or group teams) by this mapping column (e.g. department, division) instead of cost_center.
     #[arg(long)]
     pub by: Option<String>,
@@ -191,8 +196,15 @@ pub struct ReconcileArgs {
     #[arg(long)]
     pub invoice_columns: Option<PathBuf>,
     /// Cost-fact files the API amounts come from (CSV or Parquet); repeatable.
-    #[arg(long = "cost", required = true)]
+    #[arg(long = "cost", required_unless_present = "store")]
     pub cost: Vec<PathBuf>,
+    /// Read per-user and organisation-level cost from this store (`allot sync`) instead of --cost;
+    /// the organisation-level cost makes the reconciliation three-way.
+    #[arg(long, conflicts_with = "cost")]
+    pub store: Option<PathBuf>,
+    /// Organisation-level cost-fact files (every cost, attributable to a seat user or not), for the three-way split; repeatable.
+    #[arg(long = "org-cost")]
+    pub org_cost: Vec<PathBuf>,
     /// A period matches when invoice and API differ by at most this many dollars.
     #[arg(long, default_value = "0.01")]
     pub tolerance: String,
@@ -219,8 +231,14 @@ pub struct CloseArgs {
     #[command(flatten)]
     pub read: MappingReadArgs,
     /// Cost-fact files; repeatable.
-    #[arg(long = "cost", required = true)]
+    #[arg(long = "cost", required_unless_present = "store")]
     pub cost: Vec<PathBuf>,
+    /// Read the facts from this store (`allot sync`) instead of --cost and --activity.
+    #[arg(long, conflicts_with = "cost")]
+    pub store: Option<PathBuf>,
+    /// Organisation-level cost-fact files, for the three-way reconciliation; repeatable.
+    #[arg(long = "org-cost")]
+    pub org_cost: Vec<PathBuf>,
     /// Activity-fact files, for the efficiency review; repeatable.
     #[arg(long = "activity")]
     pub activity: Vec<PathBuf>,
@@ -283,6 +301,44 @@ pub struct ContextArgs {
     pub threshold: i64,
 }
 
+/// Arguments of `allot sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// First day to sync (YYYY-MM-DD); default the first day of the month before last.
+    #[arg(long, value_parser = parse_day)]
+    pub from: Option<NaiveDate>,
+    /// Last day to sync (YYYY-MM-DD); default yesterday.
+    #[arg(long, value_parser = parse_day)]
+    pub to: Option<NaiveDate>,
+    /// The store folder.
+    #[arg(long, default_value = "allot-data")]
+    pub store: PathBuf,
+    /// API base URL (e.g. the fake's http://127.0.0.1:PORT).
+    #[arg(long, env = crate::env::BASE_URL, default_value = "https://api.anthropic.com")]
+    pub base_url: String,
+    /// File with the keys (NAME=KEY lines or bare keys); must be readable by you only. Env vars ANTHROPIC_ANALYTICS_API_KEY and ANTHROPIC_ADMIN_API_KEY win.
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
+    /// Fetch settled days again too.
+    #[arg(long)]
+    pub refresh: bool,
+    /// Days are settled against this date (YYYY-MM-DD); default today (UTC).
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<NaiveDate>,
+    /// Requests per minute across the whole API.
+    #[arg(long, default_value_t = 60)]
+    pub rate: u32,
+    /// Days before engagement data of a day is available.
+    #[arg(long, default_value_t = 1)]
+    pub engagement_lag: i64,
+    /// Per-day requests in flight at once (they share the rate limit).
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Wait for another sync of the same store to finish instead of refusing.
+    #[arg(long)]
+    pub wait: bool,
+}
+
 /// Arguments of `allot fake-api`.
 #[derive(Debug, Args)]
 pub struct FakeApiArgs {
@@ -302,6 +358,12 @@ pub struct FakeApiArgs {
     /// Requests per minute before it answers 429.
     #[arg(long, default_value_t = 60)]
     pub rate: u32,
+    /// Inject a mix of every fault (503s, expired cursors, dropped connections, cut bodies).
+    #[arg(long)]
+    pub faults: bool,
+    /// Revise recent (unsettled) values this many times, as Anthropic does for 30 days.
+    #[arg(long, default_value_t = 0)]
+    pub revisions: u32,
 }
 
 /// Arguments of `allot demo`.

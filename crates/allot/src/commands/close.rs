@@ -43,6 +43,7 @@ fn reports_for(
     let mut reports = build(&inputs, true)?;
     let review = ReviewArgs {
         common: ReportArgs {
+            store: None,
             month,
             mapping: mapping.to_path_buf(),
             read: args.read.clone(),
@@ -89,7 +90,23 @@ fn reports_for(
         &["product"],
         Some((month.first_day(), month.last_day())),
     )?;
-    let rows = reconcile(&lines, &monthly_by_product(&facts)?, as_of, tolerance);
+    let org = if args.org_cost.is_empty() {
+        None
+    } else {
+        let org = load_costs(
+            &args.org_cost,
+            &["product"],
+            Some((month.first_day(), month.last_day())),
+        )?;
+        Some(monthly_by_product(&org)?)
+    };
+    let rows = reconcile(
+        &lines,
+        &monthly_by_product(&facts)?,
+        org.as_ref(),
+        as_of,
+        tolerance,
+    );
     reports.push((
         reconciliation_report(&rows, as_of, tolerance),
         "reconciliation",
@@ -168,6 +185,9 @@ pub fn run(args: &CloseArgs, quiet: bool) -> anyhow::Result<()> {
     ];
     for c in &args.cost {
         inputs.push(hash("cost", c)?);
+    }
+    for c in &args.org_cost {
+        inputs.push(hash("org_cost", c)?);
     }
     for a in &args.activity {
         inputs.push(hash("activity", a)?);

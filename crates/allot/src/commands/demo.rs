@@ -1,9 +1,14 @@
-//! `allot demo`: the embedded demo organisation, about three months of its usage, and the
-//! chargeback of the latest settled month, with no key and no network.
+//! `allot demo`: the embedded demo organisation served by the fake Anthropic API in-process,
+//! synced into a store, and the chargeback and reviews of the latest settled month from it: no
+//! key, no network.
+
+use std::time::Duration;
 
 use allot_core::settle::{latest_settled_month, month_status};
+use allot_fake_api::{Config, State};
 use allot_report::{Format, OutputSet};
-use allot_synth::{demo_org, write_activity_csv, write_costs_csv, Intensity};
+use allot_sync::store::{activity_files, files, Source};
+use allot_sync::{sync, ApiKey, Client, ClientConfig, Keys, Quiet, Store, SyncOptions};
 use anyhow::Context;
 
 use allot_engine::UnmappedPolicy;
@@ -17,37 +22,70 @@ use crate::output;
 /// The demo organisation's mapping, committed under `mappings/` and embedded in the binary.
 pub const DEMO_MAPPING: &str = include_str!("../../../../mappings/demo-org.csv");
 
+/// The key the in-process fake accepts; it never leaves the process.
+const DEMO_KEY: &str = "sk-ant-demo-in-process";
+
 pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     let as_of = args.as_of.unwrap_or_else(super::today);
     let month = latest_settled_month(as_of);
     let from = month.prev().first_day();
     let to = as_of.pred_opt().context("as-of date out of range")?;
-    let org = demo_org();
     let input = args.out.join("input");
     let mut set = OutputSet::new(&input);
     set.write("org-mapping.csv", |w| w.write_all(DEMO_MAPPING.as_bytes()))?;
-    let mut summary = (0, allot_core::Nanos::ZERO);
-    set.write("cost_facts.csv", |w| {
-        summary = write_costs_csv(&org, from, to, Intensity::Realistic, w)?;
-        Ok(())
-    })?;
-    set.write("activity_facts.csv", |w| {
-        write_activity_csv(&org, from, to, w).map(|_| ())
-    })?;
     set.commit()
         .with_context(|| format!("writing demo data to `{}`", input.display()))?;
+
+    // The fake Anthropic API on 127.0.0.1, fast (the demo is not rate limited), synced like
+    // any organisation's.
+    let store_dir = args.out.join("store");
+    let state = State::new(Config {
+        rate_per_minute: 1_000_000,
+        ..Config::new(as_of, DEMO_KEY)
+    });
+    let people = state.org.people.len();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let summary = runtime.block_on(async {
+        let base = allot_fake_api::spawn(state.clone())
+            .await
+            .context("starting the fake Anthropic API on 127.0.0.1")?;
+        let client = Client::new(ClientConfig {
+            base_url: base,
+            rate_per_minute: 1_000_000,
+            backoff: Duration::from_millis(10),
+            ..ClientConfig::default()
+        })?;
+        let keys = Keys {
+            analytics: Some(ApiKey::new(DEMO_KEY)),
+            admin: Some(ApiKey::new(format!("{DEMO_KEY}-admin"))),
+        };
+        let mut store = Store::open(&store_dir, false)?;
+        let opts = SyncOptions {
+            from,
+            to,
+            today: as_of,
+            refresh: false,
+            engagement_lag_days: 1,
+            concurrency: 8,
+        };
+        anyhow::Ok(sync(&mut store, &client, &keys, &opts, &Quiet).await?)
+    })?;
     output::say(
         quiet,
         &format!(
-            "demo: {} people, {} cost facts from {from} to {to} (${}); charging back {month} ({}) as of {as_of}",
-            org.people.len(),
-            summary.0,
-            allot_core::money::format_cents(summary.1.round_cents()),
+            "demo: {people} people; synced {from}..{to} from the fake Anthropic API into `{}` ({} requests, {} rows); charging back {month} ({}) as of {as_of}",
+            store_dir.display(),
+            summary.requests,
+            summary.rows,
             month_status(month, as_of),
         ),
     );
+    let cost = files(&store_dir, Source::Cost)?;
+    let activity = activity_files(&store_dir)?;
     let mapping = input.join("org-mapping.csv");
-    let cost = vec![input.join("cost_facts.csv")];
     let read = MappingReadArgs {
         sheet: None,
         columns: None,
@@ -81,6 +119,7 @@ pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
             mapping: mapping.clone(),
             read: read.clone(),
             cost: cost.clone(),
+            store: None,
             by: None,
             unmapped: UnmappedArg::Bucket,
             unmapped_to: None,
@@ -89,7 +128,7 @@ pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
             format: vec![Format::Csv, Format::Json],
             focus_version: "1.2".into(),
         },
-        activity: vec![input.join("activity_facts.csv")],
+        activity,
     };
     let loaded = super::reviews::load(&review, true, true)?;
     let (context_people, context_teams) = context_window(&loaded.usage, &loaded.ctx, 25);

@@ -1,6 +1,6 @@
 //! `allot fake-api`: serves the fake Anthropic analytics API until interrupted.
 
-use allot_fake_api::{serve, Config, State};
+use allot_fake_api::{serve, Config, Faults, State};
 use anyhow::Context;
 
 use crate::cli::FakeApiArgs;
@@ -10,6 +10,11 @@ pub fn run(args: &FakeApiArgs, quiet: bool) -> anyhow::Result<()> {
     let today = args.today.unwrap_or_else(super::today);
     let config = Config {
         rate_per_minute: args.rate,
+        faults: if args.faults {
+            Faults::all()
+        } else {
+            Faults::default()
+        },
         ..Config::new(today, &args.key)
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -23,9 +28,15 @@ pub fn run(args: &FakeApiArgs, quiet: bool) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         output::say(
             quiet,
-            &format!("fake Anthropic API listening on http://{addr} (today {today}; send the key given with --key)"),
+            &format!(
+                "fake Anthropic API listening on http://{addr} (today {today}; Analytics key: the one given with --key, Admin key: that key with `-admin` appended)"
+            ),
         );
-        serve(listener, State::new(config)).await?;
+        let state = State::new(config);
+        for _ in 0..args.revisions {
+            state.revise();
+        }
+        serve(listener, state).await?;
         Ok(())
     })
 }

@@ -8,6 +8,8 @@ mod fake_api;
 mod mapping;
 mod reconcile;
 mod reviews;
+mod store;
+mod sync;
 
 use std::process::ExitCode;
 
@@ -21,8 +23,9 @@ pub const EXIT_VARIANCE: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 /// Runs the chosen command.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     let quiet = cli.global.quiet;
+    store::resolve(&mut cli.command)?;
     if cli.global.pseudonymize {
         crate::output::enable_pseudonyms(cli.global.pseudonym_key_file.as_deref())?;
     }
@@ -36,6 +39,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Models(args) => reviews::run_models(&args, quiet),
         Command::Close(args) => close::run(&args, quiet),
         Command::FakeApi(args) => fake_api::run(&args, quiet),
+        Command::Sync(args) => sync::run(&args, quiet),
         Command::Reconcile(args) => {
             return reconcile::run(&args, quiet)
                 .map(|off| ExitCode::from(if off { EXIT_VARIANCE } else { EXIT_OK }));

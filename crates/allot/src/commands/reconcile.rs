@@ -26,7 +26,17 @@ pub fn run(args: &ReconcileArgs, quiet: bool) -> anyhow::Result<bool> {
         Some((first.first_day(), last.last_day())),
     )?;
     let api = monthly_by_product(&facts)?;
-    let rows = reconcile(&lines, &api, as_of, tolerance);
+    let org = if args.org_cost.is_empty() {
+        None
+    } else {
+        let org = load_costs(
+            &args.org_cost,
+            &["product"],
+            Some((first.first_day(), last.last_day())),
+        )?;
+        Some(monthly_by_product(&org)?)
+    };
+    let rows = reconcile(&lines, &api, org.as_ref(), as_of, tolerance);
     let off = rows.iter().any(|r| r.status == RecStatus::Variance);
     let out = args
         .out

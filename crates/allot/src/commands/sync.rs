@@ -1,0 +1,126 @@
+//! `allot sync`: the APIs into the local store, with a progress bar and a summary.
+
+use allot_core::money::format_cents;
+use allot_core::Nanos;
+use allot_sync::{sync, Client, ClientConfig, Keys, Progress, Store, Summary, SyncOptions};
+use anyhow::Context;
+use chrono::Duration;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::SyncArgs;
+use crate::output;
+
+/// A progress bar on stderr (hidden when quiet or not a terminal).
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn plan(&self, steps: u64) {
+        self.0.set_length(steps);
+    }
+    fn step(&self, what: &str) {
+        self.0.set_message(what.to_string());
+        self.0.inc(1);
+    }
+}
+
+/// What the summary says, one line each.
+pub fn describe(s: &Summary) -> Vec<String> {
+    let days: Vec<String> = s.days.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let mut lines = vec![
+        format!(
+            "sync: {} requests ({} retried, {} rate-limited, {} paginations restarted)",
+            s.requests, s.retries, s.rate_limited, s.restarts
+        ),
+        format!(
+            "days fetched: {} ({} settled, {} provisional); rows stored: {}",
+            if days.is_empty() {
+                "none".to_string()
+            } else {
+                days.join(", ")
+            },
+            s.settled_days,
+            s.provisional_days,
+            s.rows
+        ),
+    ];
+    if !s.kept.is_empty() {
+        let kept: u64 = s.kept.values().sum();
+        lines.push(format!(
+            "already settled in the store, not fetched again: {kept} source-days"
+        ));
+    }
+    if s.restated_rows > 0 {
+        lines.push(format!(
+            "restated: {} per-user cost values changed since the last sync (net ${}); see restatements/",
+            s.restated_rows,
+            format_cents(Nanos(s.restated_nanos).round_cents())
+        ));
+    }
+    for w in &s.warnings {
+        lines.push(format!("note: {w}"));
+    }
+    for k in &s.skipped {
+        lines.push(format!("skipped: {k}"));
+    }
+    lines
+}
+
+pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<()> {
+    let today = args.as_of.unwrap_or_else(super::today);
+    let yesterday = today - Duration::days(1);
+    let from = args
+        .from
+        .unwrap_or_else(|| allot_core::Month::of(today).prev().prev().first_day());
+    let to = args.to.unwrap_or(yesterday);
+    let keys = Keys::load(args.key_file.as_deref())?;
+    if keys.analytics.is_none() && keys.admin.is_none() {
+        anyhow::bail!(
+            "no API key: set {} (Claude Enterprise Analytics API) and/or {} (Claude Code Analytics Admin API), or pass --key-file",
+            crate::env::ANALYTICS_KEY,
+            crate::env::ADMIN_KEY
+        );
+    }
+    let opts = SyncOptions {
+        from,
+        to,
+        today,
+        refresh: args.refresh,
+        engagement_lag_days: args.engagement_lag,
+        concurrency: args.concurrency,
+    };
+    allot_sync::sync::check_range(from, to, today)?;
+    let client = Client::new(ClientConfig {
+        base_url: args.base_url.clone(),
+        rate_per_minute: args.rate,
+        ..ClientConfig::default()
+    })?;
+    let mut store = Store::open(&args.store, args.wait)?;
+    let bar = ProgressBar::new(0);
+    if quiet {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let summary = runtime.block_on(sync(&mut store, &client, &keys, &opts, &Bar(bar.clone())));
+    bar.finish_and_clear();
+    let summary =
+        summary.with_context(|| format!("syncing {from}..{to} into `{}`", args.store.display()))?;
+    output::say(
+        quiet,
+        &format!(
+            "synced {from}..{to} into `{}` as of {today}",
+            args.store.display()
+        ),
+    );
+    for line in describe(&summary) {
+        output::say(quiet, &line);
+    }
+    Ok(())
+}
