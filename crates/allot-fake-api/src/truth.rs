@@ -79,3 +79,48 @@ pub fn activity(org: &Org, day: NaiveDate) -> Vec<(String, ActivityFact)> {
 pub fn days(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
     from.iter_days().take_while(move |d| *d < to)
 }
+
+/// The fewest requests a client can make to sync `[from, to)` (at most 31 days) from this
+/// organisation, per endpoint: pages at the largest `limit` (1,000 units per-user and per-day,
+/// 31 buckets over time), one request per day for the per-day endpoints.
+pub fn minimum_requests(
+    org: &Org,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> Vec<(&'static str, u64)> {
+    use std::collections::BTreeSet;
+    let pages = |n: usize| (n.max(1)).div_ceil(1000) as u64;
+    let mut units: BTreeSet<(NaiveDate, String, String, String, String)> = BTreeSet::new();
+    let (mut users, mut code) = (0, 0);
+    let n_days = days(from, to).count() as u64;
+    for day in days(from, to) {
+        let costs = user_costs(org, day, today, 0);
+        let mut active: BTreeSet<&str> = BTreeSet::new();
+        for u in &costs {
+            active.insert(&u.user_id);
+            units.insert((
+                day,
+                u.user_id.clone(),
+                u.fact.product.clone(),
+                u.fact.model.clone(),
+                u.fact.context_window.clone(),
+            ));
+        }
+        users += pages(active.len());
+        code += pages(activity(org, day).len());
+    }
+    let windows = n_days.div_ceil(31);
+    vec![
+        ("user_usage_report", pages(units.len())),
+        ("user_cost_report", pages(units.len())),
+        ("usage_report", windows),
+        ("cost_report", windows),
+        ("summaries", windows),
+        ("users", users),
+        ("apps/chat/projects", n_days),
+        ("skills", n_days),
+        ("connectors", n_days),
+        ("usage_report/claude_code", code),
+    ]
+}

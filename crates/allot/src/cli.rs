@@ -392,6 +392,13 @@ pub struct BenchArgs {
     /// Skip the python polars and DuckDB peers.
     #[arg(long)]
     pub no_peers: bool,
+    /// Measure the sync instead: requests `allot sync` makes for --month of a --sync-people
+    /// organisation (served by the fake API in-process), against the fewest possible.
+    #[arg(long)]
+    pub sync: bool,
+    /// People in the organisation of --sync.
+    #[arg(long, default_value_t = 5_000)]
+    pub sync_people: u64,
 }
 
 fn parse_focus_version(s: &str) -> Result<String, String> {

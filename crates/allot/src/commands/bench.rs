@@ -16,6 +16,9 @@ use crate::output;
 const COMPARE: &str = include_str!("../../../../bench/compare.py");
 
 pub fn run(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
+    if args.sync {
+        return sync_requests(args, quiet);
+    }
     let dir = &args.dir;
     let csv = dir.join("cost.csv");
     let parquet = dir.join("cost.parquet");
@@ -92,4 +95,82 @@ fn generate(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
         b"",
     )?;
     Ok(())
+}
+
+/// Syncs a month of a large organisation from the in-process fake (not rate limited) into a
+/// scratch store and prints the requests made per endpoint against the minimum.
+fn sync_requests(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
+    use allot_fake_api::{Config, State};
+    use allot_sync::{sync, ApiKey, Client, ClientConfig, Keys, Quiet, Store, SyncOptions};
+
+    let (from, to) = (args.month.first_day(), args.month.last_day());
+    let today = to + chrono::Duration::days(40);
+    let key = "sk-ant-bench-in-process";
+    output::say(
+        quiet,
+        &format!("bench --sync: {} people, {from}..{to}", args.sync_people),
+    );
+    let org = allot_synth::scale_org(args.sync_people);
+    let minimum =
+        allot_fake_api::truth::minimum_requests(&org, from, to.succ_opt().context("date")?, today);
+    let state = State::with_org(
+        Config {
+            rate_per_minute: 1_000_000,
+            ..Config::new(today, key)
+        },
+        org,
+    );
+    let scratch = tempfile_dir(&args.dir)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let started = std::time::Instant::now();
+    let summary = runtime.block_on(async {
+        let base = allot_fake_api::spawn(state.clone()).await?;
+        let client = Client::new(ClientConfig {
+            base_url: base,
+            rate_per_minute: 1_000_000,
+            ..ClientConfig::default()
+        })?;
+        let keys = Keys {
+            analytics: Some(ApiKey::new(key)),
+            admin: Some(ApiKey::new(format!("{key}-admin"))),
+        };
+        let mut store = Store::open(&scratch, false)?;
+        let opts = SyncOptions {
+            from,
+            to,
+            today,
+            refresh: true,
+            engagement_lag_days: 1,
+            concurrency: 4,
+        };
+        anyhow::Ok(sync(&mut store, &client, &keys, &opts, &Quiet).await?)
+    })?;
+    let elapsed = started.elapsed();
+    let _ = fs::remove_dir_all(&scratch);
+    let min: u64 = minimum.iter().map(|(_, n)| n).sum();
+    let mut text = String::from("endpoint                        minimum\n");
+    for (endpoint, n) in &minimum {
+        text.push_str(&format!("{endpoint:<32}{n:>7}\n"));
+    }
+    text.push_str(&format!(
+        "requests made: {} (minimum {min}, ratio {:.3}; target at most 1.1); {} retries; {} rows; {:.1} s\n",
+        summary.requests,
+        summary.requests as f64 / min as f64,
+        summary.retries,
+        summary.rows,
+        elapsed.as_secs_f64()
+    ));
+    output::stdout(&text)?;
+    Ok(())
+}
+
+/// A fresh scratch folder under `dir`.
+fn tempfile_dir(dir: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let p = dir.join(format!("sync-store-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&p);
+    fs::create_dir_all(&p).with_context(|| format!("creating `{}`", p.display()))?;
+    Ok(p)
 }
