@@ -44,9 +44,10 @@ fn fake(extra: &[&str]) -> Fake {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    err.read_line(&mut line).unwrap();
+    // Keep draining its stderr: a full pipe would stall the server.
+    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
     let addr = line
         .split("http://")
         .nth(1)
@@ -264,6 +265,53 @@ fn sync_then_chargeback_and_three_way_reconcile_from_the_store() {
     );
     let oct = rows.iter().find(|r| r["month"] == "2026-10").unwrap();
     assert_eq!(oct["status"], "UNSETTLED");
+
+    // The monthly close from the store: every day file is an input in the manifest, and the
+    // three-way reconciliation is part of it.
+    let close_dir = dir.path().join("close");
+    let close = |_: ()| {
+        crate::support::allot(
+            dir.path(),
+            &[
+                "close",
+                "--month",
+                "2026-09",
+                "--mapping",
+                mapping.to_str().unwrap(),
+                "--store",
+                s,
+                "--invoice",
+                invoice.to_str().unwrap(),
+                "--as-of",
+                "2026-11-23",
+                "--dir",
+                close_dir.to_str().unwrap(),
+            ],
+        )
+    };
+    let first = close(());
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let v1 = close_dir.join("2026-09/v1");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(v1.join("manifest.json")).unwrap()).unwrap();
+    let roles: Vec<&str> = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["role"].as_str().unwrap())
+        .collect();
+    assert!(
+        roles.contains(&"org_cost") && roles.contains(&"activity"),
+        "{roles:?}"
+    );
+    let rec = read_csv(&v1.join("reconciliation.csv"));
+    assert_eq!(rec[0]["status"], "MATCH");
+    let again = close(());
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        !close_dir.join("2026-09/v2").exists(),
+        "same store, same close"
+    );
 }
 
 #[test]
@@ -286,6 +334,8 @@ fn a_killed_sync_resumes_without_gap_or_duplicate_and_a_second_sync_is_kept_out(
             "2026-11-23",
             "--rate",
             rate,
+            "--backoff-ms",
+            "5",
             "-q",
         ]
         .iter()

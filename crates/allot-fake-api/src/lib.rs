@@ -57,6 +57,8 @@ pub struct Faults {
     pub drop_every: Option<u64>,
     /// Every Nth request's body is cut short (a complete HTTP answer with half a JSON document).
     pub truncate_every: Option<u64>,
+    /// Every Nth request is answered only after this long (for client timeouts).
+    pub slow_every: Option<(u64, std::time::Duration)>,
 }
 
 impl Faults {
@@ -67,6 +69,7 @@ impl Faults {
             expire_cursor_every: Some(5),
             drop_every: Some(11),
             truncate_every: Some(13),
+            slow_every: None,
         }
     }
 }
@@ -118,6 +121,8 @@ pub struct State {
     pub requests: AtomicU64,
     /// Requests with a cursor seen, for fault injection.
     pub cursor_requests: AtomicU64,
+    /// Requests seen by the slow-answer fault.
+    slow_requests: AtomicU64,
     /// How many times recent (unsettled) values have been revised.
     pub revision: AtomicU32,
     cache: Mutex<HashMap<String, Units>>,
@@ -139,6 +144,7 @@ impl State {
             limiter: Mutex::new(limiter),
             requests: AtomicU64::new(0),
             cursor_requests: AtomicU64::new(0),
+            slow_requests: AtomicU64::new(0),
             revision: AtomicU32::new(0),
             cache: Mutex::new(HashMap::new()),
             expired: Mutex::new(std::collections::HashSet::new()),
@@ -294,7 +300,23 @@ pub fn router(state: Arc<State>) -> Router {
                 "No such endpoint in the fake Anthropic API.",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), slow))
         .with_state(state)
+}
+
+/// The slow-answer fault: every Nth request waits before it is handled.
+async fn slow(
+    axum::extract::State(state): axum::extract::State<Arc<State>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some((every, delay)) = state.config.faults.slow_every {
+        let n = state.slow_requests.fetch_add(1, Ordering::SeqCst) + 1;
+        if every > 0 && n.is_multiple_of(every) {
+            tokio::time::sleep(delay).await;
+        }
+    }
+    next.run(req).await
 }
 
 /// Serves the fake on `listener` until the task is dropped.

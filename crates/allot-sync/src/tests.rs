@@ -247,6 +247,43 @@ fn the_client_survives_every_fault_and_still_gets_the_truth() {
 }
 
 #[test]
+fn a_request_that_times_out_is_retried() {
+    let state = fake(Faults {
+        slow_every: Some((2, Duration::from_millis(1500))),
+        ..Faults::default()
+    });
+    let rt = runtime();
+    let (pages, retries) = rt.block_on(async {
+        let base = allot_fake_api::spawn(state.clone()).await.unwrap();
+        let c = Client::new(ClientConfig {
+            base_url: base,
+            rate_per_minute: 100_000,
+            max_attempts: 5,
+            backoff: Duration::from_millis(2),
+            max_backoff: Duration::from_millis(20),
+            timeout: Duration::from_millis(400),
+        })
+        .unwrap();
+        let key = ApiKey::new(KEY);
+        let mut pages = 0;
+        for day in ["2026-09-01", "2026-09-02"] {
+            let p = vec![("date".to_string(), day.to_string())];
+            pages += c
+                .pages("/v1/organizations/analytics/connectors", &key, &p)
+                .await
+                .unwrap()
+                .len();
+        }
+        (
+            pages,
+            c.stats().retries.load(std::sync::atomic::Ordering::Relaxed),
+        )
+    });
+    assert_eq!(pages, 2);
+    assert!(retries >= 1, "the slow answer timed out and was retried");
+}
+
+#[test]
 fn rate_limits_are_honoured_with_retry_after() {
     // The fake allows 600 requests a minute (a burst of 600, then 10 a second); the client
     // believes it may send far more. The 429s' retry-after makes it wait instead of failing.
@@ -402,6 +439,7 @@ proptest! {
             expire_cursor_every: expire,
             drop_every: drop,
             truncate_every: truncate,
+            slow_every: None,
         };
         let state = fake(faults);
         if revise {

@@ -337,6 +337,9 @@ pub struct SyncArgs {
     /// Wait for another sync of the same store to finish instead of refusing.
     #[arg(long)]
     pub wait: bool,
+    /// First retry's backoff in milliseconds (doubled on each retry, with jitter, capped at 60 s).
+    #[arg(long, default_value_t = 500)]
+    pub backoff_ms: u64,
 }
 
 /// Arguments of `allot fake-api`.

@@ -92,6 +92,7 @@ pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<()> {
     let client = Client::new(ClientConfig {
         base_url: args.base_url.clone(),
         rate_per_minute: args.rate,
+        backoff: std::time::Duration::from_millis(args.backoff_ms),
         ..ClientConfig::default()
     })?;
     let mut store = Store::open(&args.store, args.wait)?;
