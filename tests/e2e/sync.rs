@@ -269,7 +269,7 @@ fn sync_then_chargeback_and_three_way_reconcile_from_the_store() {
     // The monthly close from the store: every day file is an input in the manifest, and the
     // three-way reconciliation is part of it.
     let close_dir = dir.path().join("close");
-    let close = |_: ()| {
+    let close = || {
         crate::support::allot(
             dir.path(),
             &[
@@ -289,7 +289,7 @@ fn sync_then_chargeback_and_three_way_reconcile_from_the_store() {
             ],
         )
     };
-    let first = close(());
+    let first = close();
     assert_eq!(first.code, 0, "{}", first.stderr);
     let v1 = close_dir.join("2026-09/v1");
     let manifest: serde_json::Value =
@@ -306,7 +306,7 @@ fn sync_then_chargeback_and_three_way_reconcile_from_the_store() {
     );
     let rec = read_csv(&v1.join("reconciliation.csv"));
     assert_eq!(rec[0]["status"], "MATCH");
-    let again = close(());
+    let again = close();
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(
         !close_dir.join("2026-09/v2").exists(),
