@@ -8,7 +8,7 @@ out=${2:?usage: focus-validate.sh ALLOT_BIN OUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 validator=${FOCUS_VALIDATE:-$here/../../../shared/tools/focus-validate}
 mkdir -p "$out"
-[ -f "$out/demo/input/cost_facts.csv" ] || "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
+[ -f "$out/demo/store/state.json" ] || "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
 "$allot" -q chargeback --month 2026-09 --mapping "$out/demo/input/org-mapping.csv" \
-  --cost "$out/demo/input/cost_facts.csv" --as-of 2026-11-23 --out "$out/focus" --format focus
+  --store "$out/demo/store" --as-of 2026-11-23 --out "$out/focus" --format focus
 "$validator" "$out/focus/focus.csv"

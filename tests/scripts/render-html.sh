@@ -11,7 +11,7 @@ fi
 mkdir -p "$out"
 "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
 "$allot" -q chargeback --month 2026-09 --mapping "$out/demo/input/org-mapping.csv" \
-  --cost "$out/demo/input/cost_facts.csv" --as-of 2026-11-23 --out "$out/html" --format html,xlsx
+  --store "$out/demo/store" --as-of 2026-11-23 --out "$out/html" --format html,xlsx
 page="$out/html/chargeback.html"
 charts=$(grep -o '<svg class="chart"' "$page" | wc -l)
 [ "$charts" -ge 5 ] || { echo "render-html: expected 5 charts in $page, found $charts"; exit 1; }
