@@ -480,6 +480,28 @@ fn the_key_never_reaches_any_output() {
             r.stderr
         );
     }
+    // Even at trace level, the HTTP stack's own logs do not show it.
+    let mut c = sync_cmd(
+        dir.path(),
+        &[
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-09-01",
+            "--store",
+            dir.path().join("trace-store").to_str().unwrap(),
+            "--base-url",
+            &api.url,
+            "--as-of",
+            "2026-11-23",
+        ],
+        true,
+    );
+    c.env("RUST_LOG", "trace");
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.len() > 1000, "trace logs were written");
+    assert!(!r.stderr.contains(KEY) && !r.stdout.contains(KEY));
     // A successful, fully verbose sync and its store: the key is nowhere.
     let r = run(sync_cmd(
         dir.path(),

@@ -185,10 +185,17 @@ impl Client {
         self.bucket.acquire().await;
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{path}", self.config.base_url.trim_end_matches('/'));
+        // Marked sensitive, the key is redacted from any debug output of the HTTP stack.
+        let Ok(mut secret) = reqwest::header::HeaderValue::from_str(key.expose()) else {
+            return Attempt::Fatal(SyncError::Plan(
+                "the API key holds characters an HTTP header cannot carry".into(),
+            ));
+        };
+        secret.set_sensitive(true);
         let sent = self
             .http
             .get(&url)
-            .header("x-api-key", key.expose())
+            .header("x-api-key", secret)
             .header("anthropic-version", "2023-06-01")
             .query(params)
             .send()
