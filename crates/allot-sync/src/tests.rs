@@ -247,6 +247,40 @@ fn the_client_survives_every_fault_and_still_gets_the_truth() {
 }
 
 #[test]
+fn each_fault_alone_is_survived_and_the_facts_stay_exact() {
+    let one = |f: Faults| {
+        let state = fake(f);
+        let dir = tempfile::tempdir().unwrap();
+        let s = run_sync(&state, dir.path(), &opts("2026-10-20", "2026-10-27")).unwrap();
+        assert_eq!(
+            stored_costs(dir.path(), Source::Cost),
+            truth(&state, "2026-10-20", "2026-10-27")
+        );
+        s
+    };
+    for code in [429, 500, 503, 504] {
+        let s = one(Faults {
+            error_every: Some((7, code)),
+            ..Faults::default()
+        });
+        assert!(s.retries > 0, "{code}: {s:?}");
+    }
+    let s = one(Faults {
+        expire_cursor_every: Some(1),
+        ..Faults::default()
+    });
+    assert!(s.restarts > 0, "410: {s:?}");
+    for (drop, truncate) in [(Some(4), None), (None, Some(4))] {
+        let s = one(Faults {
+            drop_every: drop,
+            truncate_every: truncate,
+            ..Faults::default()
+        });
+        assert!(s.retries > 0, "{drop:?} {truncate:?}: {s:?}");
+    }
+}
+
+#[test]
 fn a_request_that_times_out_is_retried() {
     let state = fake(Faults {
         slow_every: Some((2, Duration::from_millis(1500))),
