@@ -81,7 +81,10 @@ pub async fn users(
         active(&state, day)
             .into_iter()
             .map(|(user_id, (email, products))| {
-                let mut r = seed(&state, &[day_no(day), user_id.len() as u64]);
+                let who = user_id
+                    .bytes()
+                    .fold(0u64, |h, b| h.wrapping_mul(0x0100_0000_01b3) ^ u64::from(b));
+                let mut r = seed(&state, &[day_no(day), who]);
                 let chatting = products.contains("chat");
                 let messages = if chatting { r.range(3, 60) } else { 0 };
                 let a = code.get(&user_id);

@@ -161,11 +161,6 @@ impl State {
         self.revision.load(Ordering::SeqCst)
     }
 
-    /// Requests answered so far (successful or not).
-    pub fn request_count(&self) -> u64 {
-        self.requests.load(Ordering::SeqCst)
-    }
-
     /// Admits a request of `family`: counts it, applies the rate limit, checks the key and
     /// injects an error fault. Returns the request's number.
     fn admit(&self, headers: &HeaderMap, family: Family) -> Result<u64, ApiError> {

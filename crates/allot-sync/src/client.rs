@@ -336,10 +336,15 @@ impl Client {
         key: &ApiKey,
         params: &[(String, String)],
     ) -> Result<Value, SyncError> {
-        loop {
+        for _ in 0..self.config.max_attempts {
             if let Some(v) = self.get(path, key, params).await? {
                 return Ok(v);
             }
         }
+        Err(SyncError::GaveUp {
+            endpoint: path.to_string(),
+            attempts: self.config.max_attempts,
+            last: "410 on an unpaginated request".into(),
+        })
     }
 }

@@ -112,10 +112,19 @@ impl Keys {
                 Some(ANALYTICS_ENV) => false,
                 Some(ADMIN_ENV) => true,
                 Some(other) => {
+                    // Echo the name only when it looks like one: a key must never be printed.
+                    let shown = if other
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                    {
+                        format!(" `{other}`")
+                    } else {
+                        String::new()
+                    };
                     return Err(problem(format!(
-                        "line {}: unknown name `{other}` (use {ANALYTICS_ENV} or {ADMIN_ENV})",
+                        "line {}: unknown name{shown} (use {ANALYTICS_ENV}=... or {ADMIN_ENV}=...)",
                         i + 1
-                    )))
+                    )));
                 }
                 None => value.starts_with("sk-ant-admin"),
             };

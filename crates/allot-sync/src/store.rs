@@ -232,11 +232,6 @@ impl Store {
         &self.root
     }
 
-    /// What has been fetched.
-    pub fn state(&self) -> &StoreState {
-        &self.state
-    }
-
     /// The entry of `source` on `day`, if fetched.
     pub fn entry(&self, source: Source, day: NaiveDate) -> Option<DayEntry> {
         self.state

@@ -398,6 +398,38 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// One window of a usage endpoint and its cost twin, grouped by `dims` (cost adds
+    /// `cost_dims`), at page size `limit`: (cost pages, usage pages).
+    async fn usage_and_cost(
+        &self,
+        key: &ApiKey,
+        (usage_path, cost_path): (&str, &str),
+        w: (NaiveDate, NaiveDate),
+        limit: &str,
+        dims: &[&str],
+        cost_dims: &[&str],
+    ) -> Result<(Vec<serde_json::Value>, Vec<serde_json::Value>), SyncError> {
+        let (s, e) = (ts(w.0), ts(w.1));
+        let mut p = params(&[
+            ("starting_at", &s),
+            ("ending_at", &e),
+            ("bucket_width", "1d"),
+            ("limit", limit),
+        ]);
+        let group = |d: &&str| ("group_by[]".to_string(), (*d).to_string());
+        p.extend(dims.iter().map(group));
+        let usage = self
+            .client
+            .pages(&format!("{ANALYTICS}/{usage_path}"), key, &p)
+            .await?;
+        p.extend(cost_dims.iter().map(group));
+        let cost = self
+            .client
+            .pages(&format!("{ANALYTICS}/{cost_path}"), key, &p)
+            .await?;
+        Ok((cost, usage))
+    }
+
     async fn costs(&mut self, key: &ApiKey, days: &[NaiveDate]) -> Result<(), SyncError> {
         let dims = [
             "product",
@@ -407,26 +439,15 @@ impl Run<'_> {
             "speed",
         ];
         for w in windows(days, MAX_WINDOW_DAYS) {
-            let (s, e) = (ts(w.0), ts(w.1));
-            let mut p = params(&[
-                ("starting_at", &s),
-                ("ending_at", &e),
-                ("bucket_width", "1d"),
-                ("limit", "1000"),
-            ]);
-            p.extend(
-                dims.iter()
-                    .map(|d| ("group_by[]".to_string(), (*d).to_string())),
-            );
-            let usage = self
-                .client
-                .pages(&format!("{ANALYTICS}/user_usage_report"), key, &p)
-                .await?;
-            p.push(("group_by[]".into(), "cost_type".into()));
-            p.push(("group_by[]".into(), "token_type".into()));
-            let cost = self
-                .client
-                .pages(&format!("{ANALYTICS}/user_cost_report"), key, &p)
+            let (cost, usage) = self
+                .usage_and_cost(
+                    key,
+                    ("user_usage_report", "user_cost_report"),
+                    w,
+                    "1000",
+                    &dims,
+                    &["cost_type", "token_type"],
+                )
                 .await?;
             let rows = parse::user_costs(&cost, &usage)?;
             self.store_costs(Source::Cost, w, rows)?;
@@ -440,25 +461,15 @@ impl Run<'_> {
         // (product, model, context window, cost type) that a day never needs more.
         let dims = ["product", "model", "context_window"];
         for w in windows(days, MAX_WINDOW_DAYS) {
-            let (s, e) = (ts(w.0), ts(w.1));
-            let mut p = params(&[
-                ("starting_at", &s),
-                ("ending_at", &e),
-                ("bucket_width", "1d"),
-                ("limit", "31"),
-            ]);
-            p.extend(
-                dims.iter()
-                    .map(|d| ("group_by[]".to_string(), (*d).to_string())),
-            );
-            let usage = self
-                .client
-                .pages(&format!("{ANALYTICS}/usage_report"), key, &p)
-                .await?;
-            p.push(("group_by[]".into(), "cost_type".into()));
-            let cost = self
-                .client
-                .pages(&format!("{ANALYTICS}/cost_report"), key, &p)
+            let (cost, usage) = self
+                .usage_and_cost(
+                    key,
+                    ("usage_report", "cost_report"),
+                    w,
+                    "31",
+                    &dims,
+                    &["cost_type"],
+                )
                 .await?;
             for page in cost.iter().chain(usage.iter()) {
                 for b in page["data"].as_array().into_iter().flatten() {

@@ -314,7 +314,7 @@ pub struct SyncArgs {
     #[arg(long, default_value = "allot-data")]
     pub store: PathBuf,
     /// API base URL (e.g. the fake's http://127.0.0.1:PORT).
-    #[arg(long, env = crate::env::BASE_URL, default_value = "https://api.anthropic.com")]
+    #[arg(long, env = crate::env::BASE_URL, default_value = allot_sync::client::ANTHROPIC_BASE_URL)]
     pub base_url: String,
     /// File with the keys (NAME=KEY lines or bare keys); must be readable by you only. Env vars ANTHROPIC_ANALYTICS_API_KEY and ANTHROPIC_ADMIN_API_KEY win.
     #[arg(long)]

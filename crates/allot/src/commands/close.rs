@@ -9,7 +9,7 @@ use allot_core::money::format_cents;
 use allot_core::settle::month_status;
 use allot_core::shared::parse_cents;
 use allot_core::{Status, UNMAPPED};
-use allot_engine::{load_costs, monthly_by_product, UnmappedPolicy};
+use allot_engine::UnmappedPolicy;
 use allot_mapping::invoice::read_invoice;
 use allot_mapping::Table;
 use allot_report::close::{latest, sha256, write_version, InputHash, Manifest, OutputHash};
@@ -85,28 +85,12 @@ fn reports_for(
         .into_iter()
         .filter(|l| l.month == month)
         .collect();
-    let facts = load_costs(
+    let (api, org) = super::reconcile::amounts(
         &args.cost,
-        &["product"],
-        Some((month.first_day(), month.last_day())),
+        &args.org_cost,
+        (month.first_day(), month.last_day()),
     )?;
-    let org = if args.org_cost.is_empty() {
-        None
-    } else {
-        let org = load_costs(
-            &args.org_cost,
-            &["product"],
-            Some((month.first_day(), month.last_day())),
-        )?;
-        Some(monthly_by_product(&org)?)
-    };
-    let rows = reconcile(
-        &lines,
-        &monthly_by_product(&facts)?,
-        org.as_ref(),
-        as_of,
-        tolerance,
-    );
+    let rows = reconcile(&lines, &api, org.as_ref(), as_of, tolerance);
     reports.push((
         reconciliation_report(&rows, as_of, tolerance),
         "reconciliation",

@@ -11,6 +11,29 @@ use super::chargeback::emit;
 use crate::cli::ReconcileArgs;
 use crate::output;
 
+/// Per-user cost per (month, product) in `range`, and the organisation-level one when
+/// `org_cost` files are given (the three-way reconciliation).
+pub fn amounts(
+    cost: &[PathBuf],
+    org_cost: &[PathBuf],
+    range: (chrono::NaiveDate, chrono::NaiveDate),
+) -> anyhow::Result<(Amounts, Option<Amounts>)> {
+    let per_user = monthly_by_product(&load_costs(cost, &["product"], Some(range))?)?;
+    let org = if org_cost.is_empty() {
+        None
+    } else {
+        Some(monthly_by_product(&load_costs(
+            org_cost,
+            &["product"],
+            Some(range),
+        )?)?)
+    };
+    Ok((per_user, org))
+}
+
+/// Cost per (month, product).
+type Amounts = std::collections::BTreeMap<(allot_core::Month, String), allot_core::Nanos>;
+
 /// Runs the reconciliation; `Ok(true)` when a settled period is off.
 pub fn run(args: &ReconcileArgs, quiet: bool) -> anyhow::Result<bool> {
     let as_of = args.as_of.unwrap_or_else(super::today);
@@ -20,22 +43,11 @@ pub fn run(args: &ReconcileArgs, quiet: bool) -> anyhow::Result<bool> {
     let (Some(first), Some(last)) = (months.iter().min(), months.iter().max()) else {
         anyhow::bail!("`{}` has no invoice lines", args.invoice.display());
     };
-    let facts = load_costs(
+    let (api, org) = amounts(
         &args.cost,
-        &["product"],
-        Some((first.first_day(), last.last_day())),
+        &args.org_cost,
+        (first.first_day(), last.last_day()),
     )?;
-    let api = monthly_by_product(&facts)?;
-    let org = if args.org_cost.is_empty() {
-        None
-    } else {
-        let org = load_costs(
-            &args.org_cost,
-            &["product"],
-            Some((first.first_day(), last.last_day())),
-        )?;
-        Some(monthly_by_product(&org)?)
-    };
     let rows = reconcile(&lines, &api, org.as_ref(), as_of, tolerance);
     let off = rows.iter().any(|r| r.status == RecStatus::Variance);
     let out = args
