@@ -99,7 +99,11 @@ fn cost_centers_get_hand_worked_cents_that_add_up() {
 fn rolling_up_by_department_ties_out_to_the_same_total() {
     let (dir, run) = run_fixture(&["--by", "department"], "2026-11-23");
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let rows = read_csv(&dir.path().join("out/chargeback.csv"));
+    assert!(
+        !dir.path().join("out/chargeback.csv").exists(),
+        "a department run never writes over the cost-center report"
+    );
+    let rows = read_csv(&dir.path().join("out/chargeback-department.csv"));
     let d = by_key(&rows, "department");
     assert_eq!(money(&d["Eng"]["amount_usd"]), money("12.84"));
     assert_eq!(money(&d["Sales"]["amount_usd"]), money("20.33"));

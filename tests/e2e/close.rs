@@ -122,8 +122,21 @@ fn a_revised_fact_and_a_changed_mapping_make_a_new_version_with_a_restatement() 
         "2026-09-21,cy@acme.test,chat,claude-sonnet-4-6,0-200k,tokens,uncached_input_tokens,111111,5.333333333",
     );
     std::fs::write(c.path("cost.csv"), cost).unwrap();
+    // The invoice (40.95) no longer matches the revised facts (45.95): refused, shown, exit 1.
     let run = c.run("closes", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("VARIANCE"), "{}", run.stdout);
+    assert!(!c.path("closes/2026-09/v2").exists());
+    let run = c.run(
+        "closes",
+        &["--accept-variance", "revised after the invoice was issued"],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
+    let manifest = std::fs::read_to_string(c.path("closes/2026-09/v2/manifest.json")).unwrap();
+    assert!(
+        manifest.contains("revised after the invoice was issued"),
+        "{manifest}"
+    );
     let r = read_csv(&c.path("closes/2026-09/v2/restatement.csv"));
     assert_eq!(r.len(), 1, "{r:?}");
     assert_eq!(r[0]["cost_center"], "CC-200");
@@ -141,7 +154,14 @@ fn a_revised_fact_and_a_changed_mapping_make_a_new_version_with_a_restatement() 
     let mut mapping = std::fs::read_to_string(c.path("mapping.csv")).unwrap();
     mapping.push_str("zed@contractor.test,CC-100,Eng,,,lee@acme.test\n");
     std::fs::write(c.path("mapping.csv"), mapping).unwrap();
-    assert_eq!(c.run("closes", &[]).code, 0);
+    assert_eq!(
+        c.run(
+            "closes",
+            &["--accept-variance", "revised after the invoice was issued"]
+        )
+        .code,
+        0
+    );
     let r = read_csv(&c.path("closes/2026-09/v3/restatement.csv"));
     let cc100 = r.iter().find(|x| x["cost_center"] == "CC-100").unwrap();
     assert_eq!(cc100["why"], "changed mapping");

@@ -20,16 +20,43 @@ pub const COST_REQUIRED: [&str; 9] = [
 /// Columns a cost-fact file may add.
 pub const COST_OPTIONAL: [&str; 4] = ["user_id", "inference_geo", "speed", "list_cost_usd"];
 
-/// Columns every activity-fact file must have.
-pub const ACTIVITY_REQUIRED: [&str; 7] = [
-    "date",
-    "email",
+/// Columns every activity-fact file must have (the rest of [`ACTIVITY_COUNTS`] is optional).
+pub const ACTIVITY_REQUIRED: [&str; 2] = ["date", "email"];
+
+/// Every per-person daily activity count allot keeps, by surface: the columns an activity file
+/// may carry beyond `date` and `email` (all optional but the five Claude Code ones, which the
+/// efficiency review needs), and what the store keeps of the `users` endpoint.
+pub const ACTIVITY_COUNTS: [&str; 20] = [
+    // Claude Code
     "sessions",
     "commits",
     "pull_requests",
     "lines_added",
     "lines_removed",
+    "tool_accepted",
+    "tool_rejected",
+    // Chat
+    "chat_conversations",
+    "chat_messages",
+    "chat_projects_created",
+    "chat_files_uploaded",
+    "chat_artifacts_created",
+    "chat_skills_used",
+    "chat_connectors_used",
+    "web_searches",
+    // Cowork
+    "cowork_sessions",
+    "cowork_messages",
+    "cowork_actions",
+    // Office apps (Excel, PowerPoint, Word, Outlook), summed
+    "office_sessions",
+    "office_messages",
 ];
+
+/// Whether a fact column holds a whole-number count (tokens or an activity count).
+pub fn is_count(name: &str) -> bool {
+    name == "tokens" || ACTIVITY_COUNTS.contains(&name)
+}
 
 /// One day's cost of one cost component for one person.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,6 +6,7 @@ pub mod date;
 pub mod error;
 pub mod facts;
 pub mod money;
+pub mod period;
 pub mod results;
 pub mod settle;
 pub mod shared;
@@ -13,6 +14,7 @@ pub mod shared;
 pub use date::Month;
 pub use error::InputError;
 pub use money::Nanos;
+pub use period::{DateRange, Per};
 pub use settle::Status;
 
 /// The cost center that receives every cost no mapping row covers: costs are never dropped.

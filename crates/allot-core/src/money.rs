@@ -135,9 +135,12 @@ pub enum AmountError {
     TooLarge,
 }
 
-/// Parses a plain decimal dollar string (`12`, `-0.5`, `3.141592653`) into exact nano-dollars.
+/// Parses a decimal dollar string (`12`, `-0.5`, `3.141592653`, or in exponent notation as
+/// pandas and spreadsheets write small numbers: `7.0E-7`, `1.5e-06`) into exact nano-dollars.
 ///
-/// Accepts one leading sign and up to nine decimals; no exponents, separators or symbols.
+/// Accepts one leading sign, digits with at most one decimal point, and an optional exponent;
+/// the value must be a whole number of nano-dollars (a tenth decimal that is not zero is
+/// refused, never rounded). No separators or symbols.
 pub fn parse_usd(text: &str) -> Result<i64, AmountError> {
     let s = text.trim().as_bytes();
     let (neg, digits) = match s.first() {
@@ -153,7 +156,7 @@ pub fn parse_usd(text: &str) -> Result<i64, AmountError> {
     let mut frac_digits = 0u32;
     let mut seen_point = false;
     let mut any_digit = false;
-    for &c in digits {
+    for (i, &c) in digits.iter().enumerate() {
         match c {
             b'0'..=b'9' => {
                 any_digit = true;
@@ -161,7 +164,11 @@ pub fn parse_usd(text: &str) -> Result<i64, AmountError> {
                 if seen_point {
                     if frac_digits == NANO_SCALE {
                         if v != 0 {
-                            return Err(AmountError::TooPrecise);
+                            // Finer than a nano-dollar, unless an exponent follows.
+                            return match digits[i..].iter().position(|b| matches!(b, b'e' | b'E')) {
+                                Some(_) => parse_exponent(neg, digits),
+                                None => Err(AmountError::TooPrecise),
+                            };
                         }
                         continue;
                     }
@@ -175,6 +182,7 @@ pub fn parse_usd(text: &str) -> Result<i64, AmountError> {
                 }
             }
             b'.' if !seen_point => seen_point = true,
+            b'e' | b'E' if any_digit => return parse_exponent(neg, digits),
             _ => return Err(AmountError::NotANumber),
         }
     }
@@ -186,6 +194,68 @@ pub fn parse_usd(text: &str) -> Result<i64, AmountError> {
         .checked_mul(NANOS_PER_USD)
         .and_then(|w| w.checked_add(frac))
         .ok_or(AmountError::TooLarge)?;
+    Ok(if neg { -n } else { n })
+}
+
+/// The slow path of [`parse_usd`] for exponent notation: `digits` is the unsigned text.
+fn parse_exponent(neg: bool, digits: &[u8]) -> Result<i64, AmountError> {
+    let e = digits
+        .iter()
+        .position(|b| matches!(b, b'e' | b'E'))
+        .ok_or(AmountError::NotANumber)?;
+    let (mantissa, exponent) = (&digits[..e], &digits[e + 1..]);
+    let exponent = std::str::from_utf8(exponent).map_err(|_| AmountError::NotANumber)?;
+    let exp_digits = exponent.trim_start_matches(['+', '-']);
+    if exp_digits.is_empty()
+        || exponent.len() - exp_digits.len() > 1
+        || !exp_digits.bytes().all(|b| b.is_ascii_digit())
+        || exp_digits.len() > 4
+    {
+        return Err(AmountError::NotANumber);
+    }
+    let exp: i64 = exponent.parse().map_err(|_| AmountError::NotANumber)?;
+    // The mantissa's digits as one integer and where its point was.
+    let mut value: i128 = 0;
+    let mut frac_digits: i64 = 0;
+    let mut seen_point = false;
+    let mut any = false;
+    for &c in mantissa {
+        match c {
+            b'0'..=b'9' => {
+                any = true;
+                if value > i128::MAX / 100 {
+                    return Err(AmountError::TooLarge);
+                }
+                value = value * 10 + i128::from(c - b'0');
+                if seen_point {
+                    frac_digits += 1;
+                }
+            }
+            b'.' if !seen_point => seen_point = true,
+            _ => return Err(AmountError::NotANumber),
+        }
+    }
+    if !any {
+        return Err(AmountError::NotANumber);
+    }
+    // nanos = value * 10^(9 + exp - frac_digits)
+    let power = i64::from(NANO_SCALE) + exp - frac_digits;
+    let nanos = if value == 0 {
+        0
+    } else if power >= 0 {
+        let p = u32::try_from(power).map_err(|_| AmountError::TooLarge)?;
+        10i128
+            .checked_pow(p)
+            .and_then(|m| value.checked_mul(m))
+            .ok_or(AmountError::TooLarge)?
+    } else {
+        let p = u32::try_from(-power).map_err(|_| AmountError::TooPrecise)?;
+        match 10i128.checked_pow(p) {
+            Some(d) if value % d == 0 => value / d,
+            _ => return Err(AmountError::TooPrecise),
+        }
+    };
+    let n = i64::try_from(nanos).map_err(|_| AmountError::TooLarge)?;
     Ok(if neg { -n } else { n })
 }
 
@@ -208,7 +278,12 @@ mod tests {
     fn refuses_what_is_not_an_exact_amount() {
         assert_eq!(parse_usd(""), Err(AmountError::Empty));
         assert_eq!(parse_usd("-"), Err(AmountError::Empty));
-        assert_eq!(parse_usd("1e5"), Err(AmountError::NotANumber));
+        assert_eq!(parse_usd("e5"), Err(AmountError::NotANumber));
+        assert_eq!(parse_usd("1e"), Err(AmountError::NotANumber));
+        assert_eq!(parse_usd("1e+-5"), Err(AmountError::NotANumber));
+        assert_eq!(parse_usd("1.5e-10"), Err(AmountError::TooPrecise));
+        assert_eq!(parse_usd("1e-10"), Err(AmountError::TooPrecise));
+        assert_eq!(parse_usd("1e30"), Err(AmountError::TooLarge));
         assert_eq!(parse_usd("1,000.00"), Err(AmountError::NotANumber));
         assert_eq!(parse_usd("$5"), Err(AmountError::NotANumber));
         assert_eq!(parse_usd("1.2.3"), Err(AmountError::NotANumber));
@@ -218,6 +293,31 @@ mod tests {
             parse_usd("99999999999999999999"),
             Err(AmountError::TooLarge)
         );
+    }
+
+    #[test]
+    fn reads_exponent_notation_exactly() {
+        assert_eq!(parse_usd("7.0E-7"), Ok(700));
+        assert_eq!(parse_usd("1.5e-06"), Ok(1_500));
+        assert_eq!(parse_usd("-2.5E+2"), Ok(-250 * NANOS_PER_USD));
+        assert_eq!(parse_usd("1e5"), Ok(100_000 * NANOS_PER_USD));
+        assert_eq!(parse_usd("1.234567891e-0"), Ok(1_234_567_891));
+        assert_eq!(parse_usd("0.0000000010e1"), Ok(10));
+        assert_eq!(parse_usd("1E-9"), Ok(1));
+        assert_eq!(parse_usd("0e-50"), Ok(0));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn exponent_and_plain_forms_agree(nanos in -1_000_000_000_000_000i64..1_000_000_000_000_000, shift in 0i32..12) {
+            let plain = crate::Nanos(i128::from(nanos)).to_string();
+            proptest::prop_assert_eq!(parse_usd(&plain), Ok(nanos));
+            // The same value written as mantissa x 10^-shift.
+            let d = rust_decimal::Decimal::from_i128_with_scale(i128::from(nanos), 9).normalize();
+            let m = d * rust_decimal::Decimal::from(10i64.pow(shift as u32));
+            let text = format!("{}e-{shift}", m.normalize());
+            proptest::prop_assert_eq!(parse_usd(&text), Ok(nanos), "{}", text);
+        }
     }
 
     #[test]

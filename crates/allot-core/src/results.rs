@@ -110,6 +110,36 @@ pub struct ActivityRow {
     pub lines_added: i64,
     /// Lines removed.
     pub lines_removed: i64,
+    /// Every activity count of the facts, by its column name (see
+    /// [`crate::facts::ACTIVITY_COUNTS`]), the five above included.
+    pub counts: std::collections::BTreeMap<String, i64>,
+    /// The last day with any activity row in the period.
+    pub last_day: Option<NaiveDate>,
+}
+
+impl ActivityRow {
+    /// Sets the count `name` (and its named field, for the Claude Code ones).
+    pub fn set(&mut self, name: &str, value: i64) {
+        match name {
+            "sessions" => self.sessions = value,
+            "commits" => self.commits = value,
+            "pull_requests" => self.pull_requests = value,
+            "lines_added" => self.lines_added = value,
+            "lines_removed" => self.lines_removed = value,
+            _ => {}
+        }
+        self.counts.insert(name.to_string(), value);
+    }
+
+    /// The count `name` (0 when the facts did not carry it).
+    pub fn get(&self, name: &str) -> i64 {
+        self.counts.get(name).copied().unwrap_or(0)
+    }
+
+    /// Whether any count is non-zero: the person used Claude that period.
+    pub fn any(&self) -> bool {
+        self.counts.values().any(|v| *v != 0)
+    }
 }
 
 /// One day's cost of one component for one person, with the cost center it was charged to:

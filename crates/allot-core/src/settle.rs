@@ -11,22 +11,29 @@ use crate::date::Month;
 /// Days after which a day's cost values no longer change.
 pub const SETTLEMENT_DAYS: i64 = 30;
 
-/// Whether figures are final or may still be revised.
+/// Whether figures are final, may still be revised, or stand on data with gaps.
+///
+/// Ordered from best to worst, so the status of several periods or sources is their `max`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
-    /// Every day is at least 30 days before the as-of date: final.
+    /// Every day is present and at least 30 days before the as-of date: final.
     Settled,
-    /// Some day is within the revision window: the figures may still change.
+    /// Every day is present, but some is within the revision window (or was fetched while it
+    /// was): the figures may still change.
     Provisional,
+    /// Some day of the period has no data (never synced, or outside the files given): the
+    /// figures are not the period's whole cost.
+    Incomplete,
 }
 
 impl Status {
-    /// The status word used in every output (`settled` or `provisional`).
+    /// The status word used in every output (`settled`, `provisional` or `incomplete`).
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Settled => "settled",
             Status::Provisional => "provisional",
+            Status::Incomplete => "incomplete",
         }
     }
 }

@@ -12,6 +12,9 @@ pub enum EngineError {
     /// polars failed on data allot had already checked.
     #[error("polars failed: {0}")]
     Polars(#[from] polars::error::PolarsError),
+    /// A report asked the engine for something its load did not keep: a bug in the caller.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// A report total does not tie back to the source rows: a bug, never shown as a result.
     #[error("internal check failed: {what} is {got} but the source rows sum to {expected}")]
     TieOut {

@@ -45,10 +45,8 @@ pub fn money_column(name: &str) -> String {
 fn kind_of(name: &str) -> Kind {
     match name {
         "date" => Kind::Date,
-        "cost_usd" | "list_cost_usd" => Kind::Money,
-        "tokens" | "sessions" | "commits" | "pull_requests" | "lines_added" | "lines_removed" => {
-            Kind::Int
-        }
+        n if n.ends_with("_usd") => Kind::Money,
+        n if allot_core::facts::is_count(n) => Kind::Int,
         _ => Kind::Text,
     }
 }
@@ -74,7 +72,12 @@ pub fn load_activity(
     paths: &[PathBuf],
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<FactFrame, EngineError> {
-    load(paths, &ACTIVITY_REQUIRED, &ACTIVITY_REQUIRED, range)
+    let wanted: Vec<&str> = ACTIVITY_REQUIRED
+        .iter()
+        .chain(allot_core::facts::ACTIVITY_COUNTS.iter())
+        .copied()
+        .collect();
+    load(paths, &ACTIVITY_REQUIRED, &wanted, range)
 }
 
 fn load(
@@ -122,13 +125,14 @@ fn empty_frame(wanted: &[&str]) -> PolarsResult<DataFrame> {
     DataFrame::new(0, cols)
 }
 
-#[derive(Clone, Copy)]
-enum Source {
+/// The format of a fact file, by its extension.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
     Csv,
     Parquet,
 }
 
-fn source_of(path: &Path) -> Result<Source, InputError> {
+pub(crate) fn source_of(path: &Path) -> Result<Source, InputError> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -172,7 +176,11 @@ fn load_one(
     out
 }
 
-fn check_columns(path: &Path, found: &[String], required: &[&str]) -> Result<(), InputError> {
+pub(crate) fn check_columns(
+    path: &Path,
+    found: &[String],
+    required: &[&str],
+) -> Result<(), InputError> {
     for col in required {
         if !found.iter().any(|f| f == col) {
             return Err(InputError::MissingColumn {
@@ -185,36 +193,60 @@ fn check_columns(path: &Path, found: &[String], required: &[&str]) -> Result<(),
     Ok(())
 }
 
-fn read_csv_raw(path: &Path, required: &[&str], wanted: &[&str]) -> Result<DataFrame, EngineError> {
-    let headers: Vec<String> = {
-        let file = std::fs::File::open(path).map_err(|source| InputError::Unreadable {
+/// The header line of a CSV file, cleaned of a byte-order mark and surrounding spaces.
+pub(crate) fn csv_headers(path: &Path) -> Result<Vec<String>, EngineError> {
+    let file = std::fs::File::open(path).map_err(|source| InputError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(file);
+    match r.records().next() {
+        Some(Ok(rec)) => Ok(rec
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+            .collect()),
+        Some(Err(e)) => Err(InputError::BadFile {
             path: path.to_path_buf(),
-            source,
-        })?;
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(file);
-        match r.records().next() {
-            Some(Ok(rec)) => rec
-                .iter()
-                .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-                .collect(),
-            Some(Err(e)) => {
-                return Err(InputError::BadFile {
-                    path: path.to_path_buf(),
-                    problem: format!("not a readable CSV file: {e}"),
-                }
-                .into())
-            }
-            None => {
-                return Err(InputError::BadFile {
-                    path: path.to_path_buf(),
-                    problem: "is empty: expected a header line".into(),
-                }
-                .into())
-            }
+            problem: format!("not a readable CSV file: {e}"),
         }
-    };
+        .into()),
+        None => Err(InputError::BadFile {
+            path: path.to_path_buf(),
+            problem: "is empty: expected a header line".into(),
+        }
+        .into()),
+    }
+}
+
+/// The schema of a Parquet file.
+pub(crate) fn parquet_schema(path: &Path) -> Result<Schema, EngineError> {
+    let file = std::fs::File::open(path).map_err(|source| InputError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let schema = ParquetReader::new(file)
+        .schema()
+        .map_err(|e| InputError::BadFile {
+            path: path.to_path_buf(),
+            problem: format!("not a readable Parquet file: {e}"),
+        })?;
+    Ok(Schema::from_arrow_schema(&schema))
+}
+
+/// Reads a file cell by cell the slow, precise way: the first cell that cannot be read
+/// exactly is an error naming its file, line, column and value.
+pub(crate) fn check_file(
+    path: &Path,
+    required: &[&str],
+    wanted: &[&str],
+) -> Result<(), EngineError> {
+    load_one(path, required, wanted, None).map(|_| ())
+}
+
+fn read_csv_raw(path: &Path, required: &[&str], wanted: &[&str]) -> Result<DataFrame, EngineError> {
+    let headers = csv_headers(path)?;
     check_columns(path, &headers, required)?;
     let wanted_present: Vec<&str> = wanted
         .iter()

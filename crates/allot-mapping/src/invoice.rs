@@ -59,12 +59,28 @@ pub struct InvoiceLine {
     pub reason: String,
 }
 
+/// How the amounts of a file write their decimals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decimals {
+    /// Not stated: an amount whose separators could be read two ways (`1,234`, `1.234`) is an
+    /// error; unambiguous ones (`1,234.56`, `1.234,56`, `12,50`) are read as written.
+    #[default]
+    Auto,
+    /// A decimal point; commas (and spaces) group thousands: `1,234.56`.
+    Point,
+    /// A decimal comma; points (and spaces) group thousands: `1.234,56`.
+    Comma,
+}
+
 /// Column names for an invoice, from a TOML file beside it (same name, `.toml`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceColumns {
     /// Sheet of a workbook.
     pub sheet: Option<String>,
+    /// How amounts write their decimals (`point` or `comma`); `--decimal-comma` wins.
+    pub decimal: Option<Decimals>,
     /// Header names.
     #[serde(default)]
     pub columns: InvoiceColumnNames,
@@ -132,21 +148,108 @@ const AMOUNT: &[&str] = &[
 ];
 const TYPE: &[&str] = &["linetype", "type", "category", "chargetype", "kind"];
 
-/// Parses an invoice amount: `$1,234.56`, `1234.56 USD`, `(12.00)` or `-12.00`.
-pub fn parse_invoice_amount(text: &str) -> Option<Nanos> {
+/// Parses an invoice amount as people write it: `$1,234.56`, `1234.56 USD`, `(12.00)`,
+/// `-12.00`, `1.234,56 €`; `None` when it is not an amount, or when its separators could be
+/// read two ways and `decimals` does not say which (`1,234` is 1234 with a decimal point and
+/// 1.234 with a decimal comma).
+pub fn parse_invoice_amount(text: &str, decimals: Decimals) -> Option<Nanos> {
+    parse_amount(text, decimals).ok()
+}
+
+/// Why an invoice amount cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountProblem {
+    /// Not an amount at all.
+    NotAnAmount,
+    /// Separators that could be read two ways.
+    Ambiguous,
+}
+
+/// Like [`parse_invoice_amount`], saying why it failed.
+pub fn parse_amount(text: &str, decimals: Decimals) -> Result<Nanos, AmountProblem> {
     let mut s = text.trim().to_string();
     let mut negative = false;
     if s.starts_with('(') && s.ends_with(')') {
         negative = true;
         s = s[1..s.len() - 1].to_string();
     }
-    let mut s: String = s.replace("USD", "").replace(['$', ',', ' ', '\u{a0}'], "");
+    let s: String = s
+        .replace("USD", "")
+        .replace("EUR", "")
+        .replace(['$', '€', ' ', '\u{a0}', '\u{202f}', '\''], "");
+    let mut s = s.as_str();
     if let Some(rest) = s.strip_prefix('-') {
         negative = !negative;
-        s = rest.to_string();
+        s = rest;
     }
-    let n = parse_usd(&s).ok()?;
-    Some(Nanos(i128::from(if negative { -n } else { n })))
+    let (dots, commas) = (s.matches('.').count(), s.matches(',').count());
+    // Which separator is the decimal one.
+    let decimal: Option<char> = match decimals {
+        Decimals::Point => (dots > 0).then_some('.'),
+        Decimals::Comma => (commas > 0).then_some(','),
+        Decimals::Auto => match (dots, commas) {
+            (0, 0) => None,
+            (_, 0) | (0, _) => {
+                let sep = if dots > 0 { '.' } else { ',' };
+                let count = dots + commas;
+                let after = s.len() - s.rfind(sep).map_or(0, |i| i + 1);
+                if count > 1 {
+                    // `1,234,567` or `1.234.567`: only thousands grouping reads that way.
+                    None
+                } else if after == 3 {
+                    return Err(AmountProblem::Ambiguous);
+                } else {
+                    Some(sep)
+                }
+            }
+            _ => {
+                // Both: the last one is the decimal separator.
+                let (d, c) = (s.rfind('.').unwrap_or(0), s.rfind(',').unwrap_or(0));
+                Some(if d > c { '.' } else { ',' })
+            }
+        },
+    };
+    let group = match decimal {
+        Some('.') => ',',
+        Some(_) => '.',
+        None => match decimals {
+            Decimals::Comma => '.',
+            _ => {
+                if dots > 0 {
+                    '.'
+                } else {
+                    ','
+                }
+            }
+        },
+    };
+    // Grouping must be real grouping: digits in threes after the first group.
+    let (int_part, frac_part) = match decimal {
+        Some(d) => {
+            let i = s.rfind(d).ok_or(AmountProblem::NotAnAmount)?;
+            (&s[..i], Some(&s[i + 1..]))
+        }
+        None => (s, None),
+    };
+    if frac_part.is_some_and(|f| f.contains(['.', ','])) {
+        return Err(AmountProblem::NotAnAmount);
+    }
+    let groups: Vec<&str> = int_part.split(group).collect();
+    if groups.len() > 1
+        && (groups[0].is_empty() || groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3))
+    {
+        return Err(AmountProblem::NotAnAmount);
+    }
+    let digits: String = groups.concat();
+    if digits.contains(['.', ',']) {
+        return Err(AmountProblem::NotAnAmount);
+    }
+    let plain = match frac_part {
+        Some(f) => format!("{digits}.{f}"),
+        None => digits,
+    };
+    let n = parse_usd(&plain).map_err(|_| AmountProblem::NotAnAmount)?;
+    Ok(Nanos(i128::from(if negative { -n } else { n })))
 }
 
 fn parse_month_cell(text: &str) -> Option<Month> {
@@ -232,8 +335,13 @@ fn classify(line_type: &str, description: &str, amount: Nanos) -> (LineKind, Str
     )
 }
 
-/// Reads an invoice; a TOML file beside it (same name, `.toml`) may name its columns.
-pub fn read_invoice(path: &Path, columns: Option<&Path>) -> Result<Vec<InvoiceLine>, InputError> {
+/// Reads an invoice; a TOML file beside it (same name, `.toml`) may name its columns and say
+/// how its amounts write decimals. `decimals` (from `--decimal-comma`) wins over the file's.
+pub fn read_invoice(
+    path: &Path,
+    columns: Option<&Path>,
+    decimals: Option<Decimals>,
+) -> Result<Vec<InvoiceLine>, InputError> {
     let config_path = columns.map(Path::to_path_buf).or_else(|| {
         let p = path.with_extension("toml");
         (p != path && p.exists()).then_some(p)
@@ -285,6 +393,7 @@ pub fn read_invoice(path: &Path, columns: Option<&Path>) -> Result<Vec<InvoiceLi
             found: table.headers.clone(),
         });
     };
+    let convention = decimals.or(config.decimal).unwrap_or_default();
     let cell =
         |row: &Row, col: Option<usize>| col.map_or_else(String::new, |c| row.cells[c].clone());
     let mut lines = Vec::new();
@@ -296,12 +405,17 @@ pub fn read_invoice(path: &Path, columns: Option<&Path>) -> Result<Vec<InvoiceLi
                 "is not a month (expected YYYY-MM, a date or \"Sep 2026\")",
             )
         })?;
-        let a = parse_invoice_amount(&row.cells[amount]).ok_or_else(|| {
-            table.bad_value(
+        let a = parse_amount(&row.cells[amount], convention).map_err(|p| match p {
+            AmountProblem::Ambiguous => table.bad_value(
+                row,
+                amount,
+                "could be read two ways (a thousands separator or a decimal one): give --decimal-comma if the file writes 1.234,56, or write the amount with its cents (1,234.00)",
+            ),
+            AmountProblem::NotAnAmount => table.bad_value(
                 row,
                 amount,
                 "is not an amount (e.g. 1234.56, $1,234.56 or (12.00))",
-            )
+            ),
         })?;
         let desc = cell(row, description);
         let typ = cell(row, line_type);
@@ -331,12 +445,39 @@ mod tests {
 
     #[test]
     fn amounts_as_people_write_them() {
-        let n = |s: &str| parse_invoice_amount(s).map(|n| n.to_string());
+        let n = |s: &str| parse_invoice_amount(s, Decimals::Auto).map(|n| n.to_string());
         assert_eq!(n("$1,234.56").as_deref(), Some("1234.56"));
         assert_eq!(n("(12.00)").as_deref(), Some("-12.00"));
         assert_eq!(n("-$5").as_deref(), Some("-5.00"));
         assert_eq!(n("1 234.50 USD").as_deref(), Some("1234.50"));
+        assert_eq!(n("1.234,56").as_deref(), Some("1234.56"));
+        assert_eq!(n("12,50").as_deref(), Some("12.50"));
+        assert_eq!(n("1,234,567").as_deref(), Some("1234567.00"));
         assert_eq!(n("twelve"), None);
+        assert_eq!(n("1,23,4.00"), None, "not thousands grouping");
+        assert_eq!(n("1.2.3,4"), None);
+    }
+
+    #[test]
+    fn separators_that_read_two_ways_are_refused_unless_stated() {
+        assert_eq!(
+            parse_amount("1,234", Decimals::Auto),
+            Err(AmountProblem::Ambiguous)
+        );
+        assert_eq!(
+            parse_amount("1.234", Decimals::Auto),
+            Err(AmountProblem::Ambiguous)
+        );
+        let n = |s: &str, d| parse_invoice_amount(s, d).map(|n| n.to_string());
+        assert_eq!(n("1,234", Decimals::Point).as_deref(), Some("1234.00"));
+        assert_eq!(n("1,234", Decimals::Comma).as_deref(), Some("1.234"));
+        assert_eq!(n("1.234,56", Decimals::Comma).as_deref(), Some("1234.56"));
+        assert_eq!(
+            n("1.234,56", Decimals::Point),
+            None,
+            "a comma after the point is no grouping"
+        );
+        assert_eq!(n("1.234", Decimals::Comma).as_deref(), Some("1234.00"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! written in every format asked for, so the terminal table, CSV and JSON always agree.
 
 pub mod atomic;
+pub mod cents;
 pub mod close;
 pub mod csv_out;
 pub mod focus_out;

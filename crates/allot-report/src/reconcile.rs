@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use allot_core::money::{div_round_half_away, format_cents};
-use allot_core::settle::month_status;
 use allot_core::{Month, Nanos, Status};
 use allot_mapping::invoice::{InvoiceLine, LineKind};
 use chrono::NaiveDate;
@@ -19,18 +18,29 @@ pub enum RecStatus {
     Match,
     /// Off by more than the tolerance.
     Variance,
+    /// API cost of a settled month with no invoice line to compare it with: a variance.
+    NotInvoiced,
     /// A day of the period is within 30 days of the as-of date: not judged.
     Unsettled,
+    /// The data misses days of the period: not judged, and the invoice cannot be confirmed.
+    Incomplete,
 }
 
 impl RecStatus {
-    /// `MATCH`, `VARIANCE` or `UNSETTLED`.
+    /// `MATCH`, `VARIANCE`, `NOT_INVOICED`, `UNSETTLED` or `INCOMPLETE`.
     pub fn as_str(self) -> &'static str {
         match self {
             RecStatus::Match => "MATCH",
             RecStatus::Variance => "VARIANCE",
+            RecStatus::NotInvoiced => "NOT_INVOICED",
             RecStatus::Unsettled => "UNSETTLED",
+            RecStatus::Incomplete => "INCOMPLETE",
         }
+    }
+
+    /// Whether the row says the invoice and the API disagree on a settled month.
+    pub fn is_variance(self) -> bool {
+        matches!(self, RecStatus::Variance | RecStatus::NotInvoiced)
     }
 }
 
@@ -58,11 +68,14 @@ pub struct RecRow {
 
 /// Compares the invoice's usage lines with the API's cost per (month, product): three-way when
 /// the organisation-level cost (`org`) is given, against it and the per-user sum (`api`).
+/// `status_of` says whether a month's data is settled, provisional or incomplete. API cost of
+/// a product no invoice line bills (and not covered by a line that names no product) is a row
+/// of its own: `NOT_INVOICED`.
 pub fn reconcile(
     lines: &[InvoiceLine],
     api: &BTreeMap<(Month, String), Nanos>,
     org: Option<&BTreeMap<(Month, String), Nanos>>,
-    as_of: NaiveDate,
+    status_of: &dyn Fn(Month) -> Status,
     tolerance_cents: i64,
 ) -> Vec<RecRow> {
     let mut usage: BTreeMap<(Month, String), Nanos> = BTreeMap::new();
@@ -72,44 +85,65 @@ pub fn reconcile(
             *usage.entry((l.month, l.product.clone())).or_default() += l.amount;
         } else {
             *non_usage.entry(l.month).or_default() += l.amount;
-            usage.entry((l.month, String::new())).or_default();
         }
     }
+    let months: std::collections::BTreeSet<Month> = lines.iter().map(|l| l.month).collect();
     let mut rows = Vec::new();
-    for ((month, product), invoice) in &usage {
-        let named: Vec<&String> = usage
+    for month in months {
+        let billed: Vec<&String> = usage
             .keys()
-            .filter(|(m, p)| m == month && !p.is_empty())
+            .filter(|(m, p)| *m == month && !p.is_empty())
             .map(|(_, p)| p)
             .collect();
-        if product.is_empty() && invoice.0 == 0 && !named.is_empty() {
-            continue; // only non-usage lines, and the usage is billed per product
+        let catch_all = usage.contains_key(&(month, String::new()));
+        // Every product with API cost that month, and every invoiced one.
+        let source = org.unwrap_or(api);
+        let mut products: std::collections::BTreeSet<String> = usage
+            .keys()
+            .filter(|(m, _)| *m == month)
+            .map(|(_, p)| p.clone())
+            .collect();
+        if !catch_all {
+            for ((m, p), v) in source.iter().chain(api.iter()) {
+                if *m == month && v.0 != 0 {
+                    products.insert(p.clone());
+                }
+            }
         }
-        let per_user = amount(api, *month, product, &named);
-        let org_amount = org.map(|o| amount(o, *month, product, &named));
-        let api_amount = org_amount.unwrap_or(per_user);
-        let variance = invoice.round_cents() - api_amount.round_cents();
-        let status = if month_status(*month, as_of) == Status::Provisional {
-            RecStatus::Unsettled
-        } else if variance.abs() <= tolerance_cents {
-            RecStatus::Match
-        } else {
-            RecStatus::Variance
-        };
-        rows.push(RecRow {
-            month: *month,
-            product: if product.is_empty() {
-                "all".into()
-            } else {
-                product.clone()
-            },
-            invoice: *invoice,
-            api: api_amount,
-            per_user,
-            org: org_amount,
-            non_usage: non_usage.get(month).copied().unwrap_or_default(),
-            status,
-        });
+        let data = status_of(month);
+        for product in products {
+            let invoiced = usage.get(&(month, product.clone())).copied();
+            let per_user = amount(api, month, &product, &billed);
+            let org_amount = org.map(|o| amount(o, month, &product, &billed));
+            let api_amount = org_amount.unwrap_or(per_user);
+            let invoice = invoiced.unwrap_or_default();
+            let variance = invoice.round_cents() - api_amount.round_cents();
+            let status = match data {
+                Status::Incomplete => RecStatus::Incomplete,
+                Status::Provisional => RecStatus::Unsettled,
+                Status::Settled if invoiced.is_none() => RecStatus::NotInvoiced,
+                Status::Settled if variance.abs() <= tolerance_cents => RecStatus::Match,
+                Status::Settled => RecStatus::Variance,
+            };
+            rows.push(RecRow {
+                month,
+                product: if product.is_empty() {
+                    "all".into()
+                } else {
+                    product.clone()
+                },
+                invoice,
+                api: api_amount,
+                per_user,
+                org: org_amount,
+                non_usage: Nanos::ZERO,
+                status,
+            });
+        }
+        // Non-usage lines (seats, credits, tax, other) are shown once per month.
+        if let Some(first) = rows.iter_mut().find(|r| r.month == month) {
+            first.non_usage = non_usage.get(&month).copied().unwrap_or_default();
+        }
     }
     rows
 }
@@ -141,7 +175,11 @@ fn amount(
 }
 
 /// The reconciliation as a report: `month`, `product`, `invoice_usd`, `api_usd`,
-/// `variance_usd`, `variance_pct`, `status`, and the variance explained in buckets.
+/// `variance_usd`, `variance_pct`, `status`, and the gap explained exactly:
+/// `invoice_usd - per_user_usd = not_attributable_usd + rounding_usd + unexplained_usd`, where
+/// `not_attributable_usd` is the organisation-level cost no seat user is behind,
+/// `rounding_usd` what rounding the API's amount to cents adds, and `unexplained_usd` the
+/// invoice against the API's cents (the variance, exactly).
 pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents: i64) -> Report {
     let columns = vec![
         Column::new("month", Kind::Text),
@@ -164,12 +202,23 @@ pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents:
     for r in rows {
         let api_cents = r.api.round_cents();
         let variance = r.invoice.round_cents() - api_cents;
-        // Rounding: what the API's unrounded amount contributes once rounded to cents.
-        let rounding = (Nanos::from_cents(api_cents) - r.api).0;
-        let unexplained = Nanos::from_cents(variance).0 + rounding;
+        let judged = !matches!(r.status, RecStatus::Unsettled | RecStatus::Incomplete);
+        let not_attributable = r.org.map_or(Nanos::ZERO, |o| o - r.per_user);
+        let rounding = Nanos::from_cents(api_cents) - r.api;
+        let unexplained = r.invoice - Nanos::from_cents(api_cents);
         let note = match r.status {
             RecStatus::Unsettled => format!(
                 "{} has days less than 30 days before {as_of}: the API amount is provisional and may still be revised",
+                r.month
+            ),
+            RecStatus::Incomplete => format!(
+                "the data misses days of {}: sync them (or give the files) before this month can be reconciled",
+                r.month
+            ),
+            RecStatus::NotInvoiced => format!(
+                "the API shows ${} of {} cost in {} that no invoice line bills",
+                format_cents(api_cents),
+                r.product,
                 r.month
             ),
             RecStatus::Match => String::new(),
@@ -185,47 +234,59 @@ pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents:
             Cell::Text(r.product.clone()),
             Cell::Cents(r.invoice.round_cents()),
             Cell::Cents(api_cents),
-            if r.status == RecStatus::Unsettled {
-                Cell::Empty
-            } else {
+            if judged {
                 Cell::Cents(variance)
+            } else {
+                Cell::Empty
             },
-            if r.status == RecStatus::Unsettled || api_cents == 0 {
+            if !judged || api_cents == 0 {
                 Cell::Empty
             } else {
-                Cell::Pct(
-                    div_round_half_away(i128::from(variance) * 10_000, i128::from(api_cents))
-                        as i64,
-                )
+                Cell::Pct(div_round_half_away(
+                    i128::from(variance) * 10_000,
+                    i128::from(api_cents.abs()),
+                ) as i64)
             },
             Cell::Text(r.status.as_str().into()),
             Cell::Exact(r.api),
             Cell::Exact(r.per_user),
             r.org.map_or(Cell::Empty, Cell::Exact),
-            r.org.map_or(Cell::Empty, |o| Cell::Exact(o - r.per_user)),
-            Cell::Exact(Nanos(-rounding)),
-            Cell::Cents(r.non_usage.round_cents()),
-            if r.status == RecStatus::Unsettled {
+            Cell::Exact(not_attributable),
+            Cell::Exact(rounding),
+            if r.non_usage.0 == 0 {
                 Cell::Empty
             } else {
-                Cell::Exact(Nanos(unexplained))
+                Cell::Exact(r.non_usage)
+            },
+            if judged {
+                Cell::Exact(unexplained)
+            } else {
+                Cell::Empty
             },
             Cell::Text(note),
         ]);
     }
-    let off = rows
-        .iter()
-        .filter(|r| r.status == RecStatus::Variance)
-        .count();
+    let off = rows.iter().filter(|r| r.status.is_variance()).count();
     let unsettled = rows
         .iter()
         .filter(|r| r.status == RecStatus::Unsettled)
         .count();
-    let status = if unsettled > 0 {
+    let incomplete = rows
+        .iter()
+        .filter(|r| r.status == RecStatus::Incomplete)
+        .count();
+    let status = if incomplete > 0 {
+        Status::Incomplete
+    } else if unsettled > 0 {
         Status::Provisional
     } else {
         Status::Settled
     };
+    let mut notes = vec![format!(
+        "{off} settled rows off by more than ${} or not invoiced; {unsettled} unsettled and {incomplete} incomplete (never judged). Non-usage invoice lines (seats, credits, tax, other) are listed in invoice_lines.csv, totalled once per month in non_usage_lines_usd, and not compared.",
+        format_cents(tolerance_cents)
+    )];
+    notes.push("Every row: invoice_usd - per_user_usd = not_attributable_usd + rounding_usd + unexplained_usd, exactly.".into());
     Report {
         title: "Invoice reconciliation".into(),
         status,
@@ -234,22 +295,21 @@ pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents:
             ("tolerance_usd".into(), format_cents(tolerance_cents)),
             ("variances".into(), off.to_string()),
             ("unsettled".into(), unsettled.to_string()),
+            ("incomplete".into(), incomplete.to_string()),
         ],
         columns,
         rows: out,
         total: None,
-        notes: vec![format!(
-            "{off} settled periods off by more than ${}; {unsettled} unsettled (never judged). Non-usage invoice lines (seats, credits, tax, other) are listed in invoice_lines.csv and not compared.",
-            format_cents(tolerance_cents)
-        )],
+        notes,
     }
 }
 
-/// Every invoice line with how it was classified.
-pub fn invoice_lines_report(lines: &[InvoiceLine]) -> Report {
+/// Every invoice line with how it was classified; `status` is the run's (a line of a month
+/// not settled yet is reported beside provisional figures).
+pub fn invoice_lines_report(lines: &[InvoiceLine], status: Status) -> Report {
     Report {
         title: "Invoice lines".into(),
-        status: Status::Settled,
+        status,
         meta: Vec::new(),
         columns: vec![
             Column::new("where", Kind::Text),

@@ -5,25 +5,30 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use allot_core::alloc::round_to_cents;
 use allot_core::money::{div_round_half_away, format_cents, NANOS_PER_CENT};
 use allot_core::results::{ActivityRow, UsageRow};
-use allot_core::{Month, Nanos, Status};
+use allot_core::{DateRange, Nanos, Status};
 use chrono::NaiveDate;
 
+use crate::cents::{split, PeriodCents};
 use crate::model::{Cell, Column, Kind, Report};
 
-/// What every review shares: the period, its status and the level rows are grouped by.
+/// What every review shares: the period, its status, the level rows are grouped by, and the
+/// period's cents (the chargeback's), which every amount of every review reuses.
 #[derive(Debug, Clone)]
 pub struct Context {
-    /// The month reviewed.
-    pub month: Month,
+    /// The period reviewed (usually a month).
+    pub period: DateRange,
     /// Settlement is judged as of this date.
     pub as_of: NaiveDate,
-    /// Settled or provisional.
+    /// Settled, provisional or incomplete.
     pub status: Status,
     /// Name of the team column (`cost_center` or the `--by` level).
     pub level_name: String,
+    /// The cents of the period's lines, people on lines and people.
+    pub cents: PeriodCents,
+    /// Notes every review carries (e.g. which days are missing when incomplete).
+    pub notes: Vec<String>,
 }
 
 impl Context {
@@ -34,30 +39,34 @@ impl Context {
         rows: Vec<Vec<Cell>>,
         notes: Vec<String>,
     ) -> Report {
-        let mut notes = notes;
-        if self.status == Status::Provisional {
-            notes.insert(
-                0,
-                format!(
-                    "PROVISIONAL: {} is not settled as of {}; every figure may still change.",
-                    self.month, self.as_of
-                ),
-            );
-        }
+        let mut all = self.notes.clone();
+        all.extend(notes);
         Report {
-            title: format!("{title} {}", self.month),
+            title: format!("{title} {}", self.period),
             status: self.status,
             meta: vec![
-                ("month".into(), self.month.to_string()),
+                ("month".into(), self.period.to_string()),
                 ("as_of".into(), self.as_of.to_string()),
                 ("level".into(), self.level_name.clone()),
             ],
             columns,
             rows,
             total: None,
-            notes,
+            notes: all,
         }
     }
+}
+
+/// A total line for `columns`: `TOTAL` in the first text column, the given cells by name.
+fn total_line(columns: &[Column], values: &[(&str, Cell)]) -> Vec<Cell> {
+    let mut row: Vec<Cell> = columns.iter().map(|_| Cell::Empty).collect();
+    row[0] = Cell::Text("TOTAL".into());
+    for (name, v) in values {
+        if let Some(i) = columns.iter().position(|c| c.name == *name) {
+            row[i] = v.clone();
+        }
+    }
+    row
 }
 
 /// Cost per unit in cents, or None when there are no units.
@@ -298,16 +307,50 @@ pub fn efficiency(
     } else {
         t.teams.iter().map(|(k, p)| (None, k.as_str(), p)).collect()
     };
-    let cc_parts: Vec<(String, Nanos)> = entries
+    // Amounts reuse the period's cents: a team's (or a person's on a team) total is the
+    // chargeback's, and its Claude Code part is split from it.
+    let totals: Vec<i64> = entries
         .iter()
-        .map(|(e, k, p)| (format!("{k}\u{0}{}", e.unwrap_or("")), p.claude_code))
+        .map(|(e, k, _)| match e {
+            Some(e) => ctx.cents.cell(k, e),
+            None => ctx.cents.line(k),
+        })
         .collect();
-    let total_parts: Vec<(String, Nanos)> = entries
+    // A team's Claude Code cents are split from its total; its people's from the team's, so
+    // the person rows add up to the team rows.
+    let team_cc: BTreeMap<&str, i64> = t
+        .teams
         .iter()
-        .map(|(e, k, p)| (format!("{k}\u{0}{}", e.unwrap_or("")), p.cost))
+        .map(|(k, p)| {
+            (
+                k.as_str(),
+                split(
+                    ctx.cents.line(k),
+                    &[("a", p.claude_code), ("b", p.cost - p.claude_code)],
+                )[0],
+            )
+        })
         .collect();
-    let cc_cents = round_to_cents(&cc_parts);
-    let total_cents = round_to_cents(&total_parts);
+    let mut person_cc: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for (key, cc) in &team_cc {
+        let parts: Vec<(&str, Nanos)> = t
+            .people
+            .iter()
+            .filter(|((k, _), _)| k == key)
+            .map(|((_, e), p)| (e.as_str(), p.claude_code))
+            .collect();
+        for ((e, _), c) in parts.iter().zip(split(*cc, &parts)) {
+            person_cc.insert((key, e), c);
+        }
+    }
+    let cc_cents: Vec<i64> = entries
+        .iter()
+        .map(|(e, k, _)| match e {
+            Some(e) => person_cc.get(&(*k, *e)).copied().unwrap_or(0),
+            None => team_cc.get(k).copied().unwrap_or(0),
+        })
+        .collect();
+    let total_cents = totals;
     let mut rows = Vec::new();
     for (i, (email, key, p)) in entries.iter().enumerate() {
         let mut reasons = Vec::new();
@@ -371,7 +414,48 @@ pub fn efficiency(
     let notes = vec![format!(
         "Ratios use Claude Code cost (product claude_code). People are flagged when their cost per commit is over {FLAG_FACTOR}x their team's median (teams with at least {FLAG_MIN_PEOPLE} people with commits)."
     )];
-    ctx.report("Efficiency", columns, rows, notes)
+    let all = tally(usage, activity);
+    let sum = |f: fn(&Tally) -> i64| -> i64 { all.teams.values().map(f).sum() };
+    let whole = Tally {
+        cost: all.teams.values().map(|t| t.cost).sum(),
+        claude_code: all.teams.values().map(|t| t.claude_code).sum(),
+        sessions: sum(|t| t.sessions),
+        commits: sum(|t| t.commits),
+        pull_requests: sum(|t| t.pull_requests),
+        lines_added: sum(|t| t.lines_added),
+        lines_removed: sum(|t| t.lines_removed),
+        ..Tally::default()
+    };
+    let cc_total: i64 = cc_cents.iter().sum();
+    let total = total_line(
+        &columns,
+        &[
+            ("claude_code_cost_usd", Cell::Cents(cc_total)),
+            ("total_cost_usd", Cell::Cents(total_cents.iter().sum())),
+            ("sessions", Cell::Int(whole.sessions)),
+            ("commits", Cell::Int(whole.commits)),
+            ("pull_requests", Cell::Int(whole.pull_requests)),
+            ("lines_added", Cell::Int(whole.lines_added)),
+            ("lines_removed", Cell::Int(whole.lines_removed)),
+            (
+                "cost_per_commit_usd",
+                whole.cost_per_commit().map_or(Cell::Empty, Cell::Cents),
+            ),
+            (
+                "cost_per_pr_usd",
+                per_unit_cents(whole.claude_code, whole.pull_requests)
+                    .map_or(Cell::Empty, Cell::Cents),
+            ),
+            (
+                "cost_per_session_usd",
+                per_unit_cents(whole.claude_code, whole.sessions).map_or(Cell::Empty, Cell::Cents),
+            ),
+            ("status", Cell::Text(ctx.status.to_string())),
+        ],
+    );
+    let mut r = ctx.report("Efficiency", columns, rows, notes);
+    r.total = Some(total);
+    r
 }
 
 /// The top `n` people by cost, with their share, mix, long-context share, cost per commit and
@@ -379,6 +463,7 @@ pub fn efficiency(
 pub fn top_spenders(
     usage: &[UsageRow],
     previous: &[UsageRow],
+    previous_cents: &PeriodCents,
     activity: &[ActivityRow],
     ctx: &Context,
     n: usize,
@@ -386,23 +471,15 @@ pub fn top_spenders(
     let t = tally(usage, activity);
     let prev = tally(previous, &[]);
     let total: Nanos = t.persons.values().map(|p| p.cost).sum();
-    let parts: Vec<(String, Nanos)> = t.persons.iter().map(|(e, p)| (e.clone(), p.cost)).collect();
     let cents: BTreeMap<&str, i64> = t
         .persons
         .keys()
-        .map(String::as_str)
-        .zip(round_to_cents(&parts))
-        .collect();
-    let prev_parts: Vec<(String, Nanos)> = prev
-        .persons
-        .iter()
-        .map(|(e, p)| (e.clone(), p.cost))
+        .map(|e| (e.as_str(), ctx.cents.person(e).unwrap_or(0)))
         .collect();
     let prev_cents: BTreeMap<&str, i64> = prev
         .persons
         .keys()
-        .map(String::as_str)
-        .zip(round_to_cents(&prev_parts))
+        .filter_map(|e| previous_cents.person(e).map(|c| (e.as_str(), c)))
         .collect();
     let mut ranked: Vec<(&String, &Tally)> = t.persons.iter().collect();
     ranked.sort_by(|a, b| b.1.cost.cmp(&a.1.cost).then_with(|| a.0.cmp(b.0)));
@@ -448,15 +525,29 @@ pub fn top_spenders(
         })
         .collect();
     let shown: Nanos = ranked.iter().take(n).map(|(_, p)| p.cost).sum();
+    let shown_cents: i64 = ranked.iter().take(n).map(|(e, _)| cents[e.as_str()]).sum();
     let notes = vec![format!(
         "The top {} of {} people spent ${} of ${} ({}%). cost_center is where each spent most; cost per commit uses Claude Code cost.",
         n.min(ranked.len()),
         ranked.len(),
-        format_cents(shown.round_cents()),
-        format_cents(total.round_cents()),
+        format_cents(shown_cents),
+        format_cents(ctx.cents.total),
         pct(shown.0, total.0).map_or_else(|| "n/a".into(), format_cents)
     )];
-    ctx.report("Top spenders", columns, rows, notes)
+    let total_row = total_line(
+        &columns,
+        &[
+            ("amount_usd", Cell::Cents(shown_cents)),
+            (
+                "share_pct",
+                pct(shown.0, total.0).map_or(Cell::Empty, Cell::Pct),
+            ),
+            ("status", Cell::Text(ctx.status.to_string())),
+        ],
+    );
+    let mut r = ctx.report("Top spenders", columns, rows, notes);
+    r.total = Some(total_row);
+    r
 }
 
 /// Tokens and cost in the 0-200K and 200K-1M windows per person, and per team; people whose
@@ -492,21 +583,15 @@ pub fn context_window(usage: &[UsageRow], ctx: &Context, threshold_pct: i64) -> 
             .then_with(|| b.1.cost.cmp(&a.1.cost))
             .then_with(|| a.0.cmp(b.0))
     });
-    let person_parts: Vec<(String, Nanos)> =
-        t.persons.iter().map(|(e, p)| (e.clone(), p.cost)).collect();
     let person_cents: BTreeMap<String, i64> = t
         .persons
         .keys()
-        .cloned()
-        .zip(round_to_cents(&person_parts))
+        .map(|e| (e.clone(), ctx.cents.person(e).unwrap_or(0)))
         .collect();
-    let team_parts: Vec<(String, Nanos)> =
-        t.teams.iter().map(|(k, p)| (k.clone(), p.cost)).collect();
     let team_cents: BTreeMap<String, i64> = t
         .teams
         .keys()
-        .cloned()
-        .zip(round_to_cents(&team_parts))
+        .map(|k| (k.clone(), ctx.cents.line(k)))
         .collect();
     let row_of =
         |key: String, label: Option<String>, p: &Tally, cents: i64, flag: Cell| -> Vec<Cell> {
@@ -514,12 +599,13 @@ pub fn context_window(usage: &[UsageRow], ctx: &Context, threshold_pct: i64) -> 
             if let Some(l) = label {
                 r.push(Cell::Text(l));
             }
+            let windows = split(cents, &[("a", p.short_cost), ("b", p.long_cost)]);
             r.extend([
                 Cell::Int(p.short_tokens),
                 Cell::Int(p.long_tokens),
                 opt_pct(pct(i128::from(p.long_tokens), i128::from(p.tokens))),
-                Cell::Cents(p.short_cost.round_cents()),
-                Cell::Cents(p.long_cost.round_cents()),
+                Cell::Cents(windows[0]),
+                Cell::Cents(windows[1]),
                 Cell::Cents(cents),
                 flag,
                 Cell::Text(ctx.status.to_string()),
@@ -565,22 +651,48 @@ pub fn context_window(usage: &[UsageRow], ctx: &Context, threshold_pct: i64) -> 
         })
         .collect();
     let note = format!(
-        "{flagged} people have more than {threshold_pct}% of their tokens in the 200K-1M window (flagged, listed first, most expensive first). amount_usd adds up to the total (largest remainder); the per-window costs are each rounded on their own."
+        "{flagged} people have more than {threshold_pct}% of their tokens in the 200K-1M window (flagged, listed first, most expensive first). Amounts are the chargeback's cents; each row's two windows add up to its amount_usd."
     );
-    (
-        ctx.report(
-            "Context window",
-            person_columns,
-            person_rows,
-            vec![note.clone()],
-        ),
-        ctx.report(
-            "Context window by team",
-            team_columns,
-            team_rows,
-            vec![note],
-        ),
-    )
+    let whole = Tally {
+        short_tokens: t.teams.values().map(|p| p.short_tokens).sum(),
+        long_tokens: t.teams.values().map(|p| p.long_tokens).sum(),
+        tokens: t.teams.values().map(|p| p.tokens).sum(),
+        short_cost: t.teams.values().map(|p| p.short_cost).sum(),
+        long_cost: t.teams.values().map(|p| p.long_cost).sum(),
+        ..Tally::default()
+    };
+    let total_cents: i64 = team_cents.values().sum();
+    let mut team_total = row_of(
+        "TOTAL".into(),
+        None,
+        &whole,
+        total_cents,
+        Cell::Int(flagged as i64),
+    );
+    let mut person_total = row_of(
+        "TOTAL".into(),
+        Some(String::new()),
+        &whole,
+        person_cents.values().sum(),
+        Cell::Text(flagged.to_string()),
+    );
+    team_total[0] = Cell::Text("TOTAL".into());
+    person_total[1] = Cell::Empty;
+    let mut people_report = ctx.report(
+        "Context window",
+        person_columns,
+        person_rows,
+        vec![note.clone()],
+    );
+    people_report.total = Some(person_total);
+    let mut teams_report = ctx.report(
+        "Context window by team",
+        team_columns,
+        team_rows,
+        vec![note],
+    );
+    teams_report.total = Some(team_total);
+    (people_report, teams_report)
 }
 
 /// Rates the data itself shows: cost and tokens per (model, token type, context window).
@@ -684,9 +796,9 @@ pub fn model_mix(usage: &[UsageRow], ctx: &Context) -> (Report, Report, Report) 
         ]);
         c
     };
-    let mix_rows = |key: &str, team: Option<&str>, p: &Tally| -> Vec<Vec<Cell>> {
+    let mix_rows = |key: &str, team: Option<&str>, p: &Tally, whole: i64| -> Vec<Vec<Cell>> {
         let parts: Vec<(String, Nanos)> = p.by_model.iter().map(|(m, c)| (m.clone(), *c)).collect();
-        let cents = round_to_cents(&parts);
+        let cents = split(whole, &parts);
         parts
             .iter()
             .zip(cents)
@@ -713,7 +825,7 @@ pub fn model_mix(usage: &[UsageRow], ctx: &Context) -> (Report, Report, Report) 
         .teams
         .iter()
         .flat_map(|(k, p)| {
-            let rows = mix_rows(k, None, p);
+            let rows = mix_rows(k, None, p, ctx.cents.line(k));
             if ctx.level_name == "cost_center" {
                 rows
             } else {
@@ -729,7 +841,14 @@ pub fn model_mix(usage: &[UsageRow], ctx: &Context) -> (Report, Report, Report) 
     let person_rows: Vec<Vec<Cell>> = t
         .persons
         .iter()
-        .flat_map(|(e, p)| mix_rows(e, Some(t.main_line.get(e).map_or("", String::as_str)), p))
+        .flat_map(|(e, p)| {
+            mix_rows(
+                e,
+                Some(t.main_line.get(e).map_or("", String::as_str)),
+                p,
+                ctx.cents.person(e).unwrap_or(0),
+            )
+        })
         .collect();
 
     let rates = Rates::of(usage);
@@ -750,6 +869,13 @@ pub fn model_mix(usage: &[UsageRow], ctx: &Context) -> (Report, Report, Report) 
         people.sort_by(|a, b| b.1.cost.cmp(&a.1.cost).then_with(|| a.0.cmp(b.0)));
         for (email, p) in people {
             let on_largest = p.by_model[largest];
+            let parts: Vec<(String, Nanos)> =
+                p.by_model.iter().map(|(m, c)| (m.clone(), *c)).collect();
+            let on_largest_cents = parts
+                .iter()
+                .zip(split(ctx.cents.person(email).unwrap_or(0), &parts))
+                .find(|((m, _), _)| m == largest)
+                .map_or(0, |(_, c)| c);
             let mut alt = Nanos::ZERO;
             let mut missing = BTreeSet::new();
             for u in usage
@@ -767,11 +893,11 @@ pub fn model_mix(usage: &[UsageRow], ctx: &Context) -> (Report, Report, Report) 
                 Cell::Text(email.clone()),
                 Cell::Text(t.main_line.get(email).cloned().unwrap_or_default()),
                 Cell::Text(largest.clone()),
-                Cell::Cents(on_largest.round_cents()),
+                Cell::Cents(on_largest_cents),
                 opt_pct(pct(on_largest.0, p.cost.0)),
                 Cell::Text(next.clone()),
                 Cell::Cents(alt.round_cents()),
-                Cell::Cents(on_largest.round_cents() - alt.round_cents()),
+                Cell::Cents(on_largest_cents - alt.round_cents()),
                 Cell::Text(if missing.is_empty() {
                     String::new()
                 } else {
@@ -796,14 +922,38 @@ pub fn model_mix(usage: &[UsageRow], ctx: &Context) -> (Report, Report, Report) 
         Column::new("note", Kind::Text).csv_only(),
         Column::new("status", Kind::Text),
     ];
+    let team_total_cents: i64 = t.teams.keys().map(|k| ctx.cents.line(k)).sum();
+    let mut teams = ctx.report("Model mix", team_columns, team_rows, vec![]);
+    teams.total = Some(total_line(
+        &teams.columns,
+        &[
+            ("amount_usd", Cell::Cents(team_total_cents)),
+            (
+                "share_pct",
+                Cell::Pct(if team_total_cents == 0 { 0 } else { 10_000 }),
+            ),
+            ("status", Cell::Text(ctx.status.to_string())),
+        ],
+    ));
+    let mut people = ctx.report(
+        "Model mix by person",
+        mix_columns("email", true),
+        person_rows,
+        vec![],
+    );
+    people.total = Some(total_line(
+        &people.columns,
+        &[
+            (
+                "amount_usd",
+                Cell::Cents(t.persons.keys().filter_map(|e| ctx.cents.person(e)).sum()),
+            ),
+            ("status", Cell::Text(ctx.status.to_string())),
+        ],
+    ));
     (
-        ctx.report("Model mix", team_columns, team_rows, vec![]),
-        ctx.report(
-            "Model mix by person",
-            mix_columns("email", true),
-            person_rows,
-            vec![],
-        ),
+        teams,
+        people,
         ctx.report(
             "Mostly on the largest model",
             down_columns,
@@ -841,16 +991,53 @@ mod properties {
 
     fn ctx() -> Context {
         Context {
-            month: "2026-09".parse().unwrap(),
+            period: DateRange::month("2026-09".parse().unwrap()),
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
             status: Status::Settled,
             level_name: "cost_center".into(),
+            cents: PeriodCents::default(),
+            notes: Vec::new(),
         }
     }
 
     fn column(report: &Report, name: &str) -> Vec<Cell> {
         let i = report.columns.iter().position(|c| c.name == name).unwrap();
         report.rows.iter().map(|r| r[i].clone()).collect()
+    }
+
+    /// The cents a chargeback of `usage` would give.
+    fn cents_of(usage: &[UsageRow]) -> PeriodCents {
+        use allot_core::results::{Chargeback, ChargebackLine, PersonCost};
+        let mut lines: BTreeMap<String, Nanos> = BTreeMap::new();
+        let mut people: BTreeMap<(String, String), Nanos> = BTreeMap::new();
+        for u in usage {
+            *lines.entry(u.key.clone()).or_default() += u.cost;
+            *people.entry((u.key.clone(), u.email.clone())).or_default() += u.cost;
+        }
+        let total = lines.values().copied().sum();
+        PeriodCents::of(&Chargeback {
+            level_name: "cost_center".into(),
+            attribute_names: vec![],
+            lines: lines
+                .into_iter()
+                .map(|(key, amount)| ChargebackLine {
+                    key,
+                    attributes: vec![],
+                    users: 0,
+                    amount,
+                })
+                .collect(),
+            total,
+            users: 0,
+            unmapped: vec![],
+            people: people
+                .into_iter()
+                .map(|((key, email), amount)| PersonCost { email, key, amount })
+                .collect(),
+            tree: vec![],
+            tree_depth: 0,
+            mapped: total,
+        })
     }
 
     fn sum(cells: &[Cell]) -> i64 {
@@ -892,10 +1079,13 @@ mod properties {
                     pull_requests: *prs,
                     lines_added: 0,
                     lines_removed: 0,
+                    ..ActivityRow::default()
                 })
                 .collect();
-            let teams = efficiency(&usage, &activity, &ctx(), false);
-            let people = efficiency(&usage, &activity, &ctx(), true);
+            let mut c = ctx();
+            c.cents = cents_of(&usage);
+            let teams = efficiency(&usage, &activity, &c, false);
+            let people = efficiency(&usage, &activity, &c, true);
             for col in ["claude_code_cost_usd", "total_cost_usd", "commits", "pull_requests", "sessions"] {
                 prop_assert_eq!(sum(&column(&teams, col)), sum(&column(&people, col)), "{}", col);
             }

@@ -5,20 +5,29 @@ use allot_core::alloc::{round_to_cents, round_tree, split_proportional};
 use allot_core::money::{div_round_half_away, format_cents};
 use allot_core::results::Chargeback;
 use allot_core::shared::Allocation;
-use allot_core::{Month, Nanos, Status, UNMAPPED};
+use allot_core::{DateRange, Nanos, Status, UNMAPPED};
 use chrono::NaiveDate;
 
 use crate::model::{Cell, Column, Kind, Report};
 
-/// Shares of a whole in hundredths of a percent: summing to exactly 100.00 when every part is
-/// non-negative, otherwise each rounded on its own; empty when the whole is zero.
+/// Shares of a whole in hundredths of a percent.
+///
+/// When every part has the same sign as the whole (all costs, or all credits), the shares are
+/// split by largest remainder and sum to exactly 100.00. When credits and costs are mixed, a
+/// share can be negative or above 100, so each is rounded on its own (they still sum to
+/// 100.00 within a hundredth per part). When the whole is zero there is nothing to share:
+/// every share is empty.
 pub fn shares(parts: &[(String, Nanos)]) -> Vec<Option<i64>> {
     let total: i128 = parts.iter().map(|(_, n)| n.0).sum();
     if total == 0 {
         return vec![None; parts.len()];
     }
-    let weights: Vec<(&str, i128)> = parts.iter().map(|(k, n)| (k.as_str(), n.0)).collect();
-    if total > 0 {
+    let same_sign = parts
+        .iter()
+        .all(|(_, n)| n.0 == 0 || n.0.signum() == total.signum());
+    if same_sign {
+        let weights: Vec<(&str, i128)> =
+            parts.iter().map(|(k, n)| (k.as_str(), n.0.abs())).collect();
         if let Some(split) = split_proportional(10_000, &weights) {
             return split.into_iter().map(Some).collect();
         }
@@ -75,11 +84,12 @@ pub fn users_by_main_line(cb: &Chargeback) -> std::collections::BTreeMap<String,
 /// allocated to; the grand total is the attributed total plus every pool, to the cent.
 pub fn chargeback_report(
     cb: &Chargeback,
-    month: Month,
+    period: DateRange,
     as_of: NaiveDate,
     status: Status,
     allocations: &[Allocation],
 ) -> Report {
+    let month = period;
     let mut columns = vec![
         Column::new("month", Kind::Text),
         Column::new(&cb.level_name, Kind::Text),
@@ -180,11 +190,6 @@ pub fn chargeback_report(
     ]);
     let coverage = coverage_pct(cb);
     let mut notes = Vec::new();
-    if status == Status::Provisional {
-        notes.push(format!(
-            "PROVISIONAL: {month} ends less than 30 days before {as_of}; Anthropic may still revise these costs."
-        ));
-    }
     notes.push(format!(
         "Allocation coverage: {} of attributed cost reached a real cost center.",
         coverage
@@ -247,14 +252,23 @@ pub fn chargeback_report(
 }
 
 /// The share of attributed cost that reached a real cost center, as `97.61`; None for no cost.
+/// A month whose cost all reached real cost centers is 100.00 whatever its sign (a month that
+/// nets to a credit included).
 pub fn coverage_pct(cb: &Chargeback) -> Option<String> {
-    (cb.total.0 != 0)
-        .then(|| format_cents(div_round_half_away(cb.mapped.0 * 10_000, cb.total.0) as i64))
+    if cb.total.0 == 0 {
+        return None;
+    }
+    if cb.mapped == cb.total {
+        return Some(format_cents(10_000));
+    }
+    Some(format_cents(
+        div_round_half_away(cb.mapped.0 * 10_000, cb.total.0) as i64,
+    ))
 }
 
 /// The people whose cost no mapping row covered: `email`, `amount_usd`, `unmapped_days`,
 /// `last_cost_center`, `unmapped_since`, `charged_to`, `status`.
-pub fn unmapped_report(cb: &Chargeback, month: Month, status: Status) -> Report {
+pub fn unmapped_report(cb: &Chargeback, month: DateRange, status: Status) -> Report {
     let columns = vec![
         Column::new("month", Kind::Text),
         Column::new("email", Kind::Text),
@@ -304,7 +318,7 @@ pub fn unmapped_report(cb: &Chargeback, month: Month, status: Status) -> Report 
 pub fn allocations_report(
     level_name: &str,
     allocations: &[Allocation],
-    month: Month,
+    month: DateRange,
     status: Status,
 ) -> Report {
     let columns = vec![
@@ -340,7 +354,7 @@ pub fn allocations_report(
 }
 
 /// Cost per day: `date`, `amount_usd` (adding up to the period's total), `status`.
-pub fn daily_report(days: &[(NaiveDate, Nanos)], month: Month, status: Status) -> Report {
+pub fn daily_report(days: &[(NaiveDate, Nanos)], month: DateRange, status: Status) -> Report {
     let parts: Vec<(String, Nanos)> = days.iter().map(|(d, n)| (d.to_string(), *n)).collect();
     let cents = round_to_cents(&parts);
     Report {
@@ -383,5 +397,126 @@ mod tests {
         assert_eq!(shares(&[("a".into(), Nanos(0))]), vec![None]);
         let with_credit = shares(&[("a".into(), Nanos(300)), ("b".into(), Nanos(-100))]);
         assert_eq!(with_credit, vec![Some(15_000), Some(-5_000)]);
+    }
+}
+
+/// One period of a trend: its days, its status, and its lines (key, attribute values, people,
+/// cents) already rounded the way the chargeback rounds that period.
+#[derive(Debug, Clone)]
+pub struct TrendPeriod {
+    /// The period's days (clipped to the trend's range).
+    pub range: DateRange,
+    /// Settled, provisional or incomplete.
+    pub status: Status,
+    /// (key, attribute values, people with cost, cents), by key.
+    pub lines: Vec<(String, Vec<String>, u64, i64)>,
+}
+
+/// The trend as a report: `period_start`, `period_end`, the level column, its attribute
+/// columns, `users`, `amount_usd`, `change_usd` and `change_pct` against the previous period of
+/// the same key, `status`.
+pub fn trend_report(
+    level_name: &str,
+    attribute_names: &[String],
+    per: &str,
+    range: DateRange,
+    periods: &[TrendPeriod],
+    as_of: NaiveDate,
+) -> Report {
+    let mut columns = vec![
+        Column::new("period_start", Kind::Text),
+        Column::new("period_end", Kind::Text).csv_only(),
+        Column::new(level_name, Kind::Text),
+    ];
+    for a in attribute_names {
+        columns.push(Column::new(a, Kind::Text).csv_only());
+    }
+    columns.extend([
+        Column::new("users", Kind::Int),
+        Column::new("amount_usd", Kind::Money),
+        Column::new("change_usd", Kind::Money),
+        Column::new("change_pct", Kind::Pct),
+        Column::new("status", Kind::Text),
+    ]);
+    let mut rows = Vec::new();
+    let mut last: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let mut total: i64 = 0;
+    for p in periods {
+        for (key, attrs, users, cents) in &p.lines {
+            let before = last.get(key.as_str()).copied();
+            let mut row = vec![
+                Cell::Text(p.range.from.to_string()),
+                Cell::Text(p.range.to.to_string()),
+                Cell::Text(key.clone()),
+            ];
+            row.extend(attrs.iter().map(|a| Cell::Text(a.clone())));
+            row.extend([
+                Cell::Int(*users as i64),
+                Cell::Cents(*cents),
+                before.map_or(Cell::Empty, |b| Cell::Cents(cents - b)),
+                before.filter(|b| *b != 0).map_or(Cell::Empty, |b| {
+                    Cell::Pct(div_round_half_away(
+                        i128::from(cents - b) * 10_000,
+                        i128::from(b.abs()),
+                    ) as i64)
+                }),
+                Cell::Text(p.status.to_string()),
+            ]);
+            rows.push(row);
+            total += cents;
+        }
+        // A key absent from this period had no cost in it: its next change compares with 0.
+        for (k, v) in &mut last {
+            if !p.lines.iter().any(|l| l.0 == *k) {
+                *v = 0;
+            }
+        }
+        for (key, _, _, cents) in &p.lines {
+            last.insert(key.as_str(), *cents);
+        }
+    }
+    let status = periods
+        .iter()
+        .map(|p| p.status)
+        .max()
+        .unwrap_or(Status::Settled);
+    let mut total_row = vec![Cell::Text("TOTAL".into()), Cell::Empty, Cell::Empty];
+    total_row.extend(attribute_names.iter().map(|_| Cell::Empty));
+    total_row.extend([
+        Cell::Empty,
+        Cell::Cents(total),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Text(status.to_string()),
+    ]);
+    let provisional: Vec<String> = periods
+        .iter()
+        .filter(|p| p.status != Status::Settled)
+        .map(|p| format!("{} {}", p.range.from, p.status))
+        .collect();
+    let mut notes = vec![format!(
+        "Each period is rounded like the chargeback of those days: its rows add up to its total, and a whole month equals that month's chargeback to the cent. change_usd and change_pct compare with the previous period of the same {level_name}."
+    )];
+    if !provisional.is_empty() {
+        notes.push(format!(
+            "Not settled: {} (a period is provisional while any of its days is less than 30 days old, incomplete when the data misses days).",
+            provisional.join(", ")
+        ));
+    }
+    Report {
+        title: format!("Trend {range} per {per} by {level_name}"),
+        status,
+        meta: vec![
+            ("from".into(), range.from.to_string()),
+            ("to".into(), range.to.to_string()),
+            ("per".into(), per.to_string()),
+            ("level".into(), level_name.to_string()),
+            ("as_of".into(), as_of.to_string()),
+            ("total_usd".into(), format_cents(total)),
+        ],
+        columns,
+        rows,
+        total: Some(total_row),
+        notes,
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use allot_core::Month;
+use allot_core::{DateRange, Month, Per};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
@@ -51,6 +51,8 @@ pub enum Command {
     Reconcile(ReconcileArgs),
     /// Close a settled month: chargeback, reviews and reconciliation recorded with a manifest of hashes; re-runs are byte-identical, changes become a new version with a restatement.
     Close(CloseArgs),
+    /// Cost per day, ISO week or month over any range, per cost center, mapping column, product, model or context window.
+    Trend(TrendArgs),
     /// Sync Anthropic's analytics APIs into the local store (missing and provisional days only).
     Sync(SyncArgs),
     /// Run the fake Anthropic analytics API on 127.0.0.1, to try allot without a key or network.
@@ -116,6 +118,9 @@ pub struct ReportArgs {
     /// Read cost (and activity) facts from this store, as `allot sync` writes it, instead of --cost.
     #[arg(long, conflicts_with = "cost")]
     pub store: Option<PathBuf>,
+    /// The days the fact files are meant to cover (YYYY-MM, or FROM..TO); default from their first to their last fact. A period with days outside it is `incomplete`.
+    #[arg(long, value_parser = parse_range, conflicts_with = "store")]
+    pub covers: Option<DateRange>,
     /// Roll up (or group teams) by this mapping column (e.g. department, division) instead of cost_center.
     #[arg(long)]
     pub by: Option<String>,
@@ -145,16 +150,6 @@ pub struct ReportArgs {
 }
 
 impl ReportArgs {
-    /// The unmapped policy the flags ask for.
-    pub fn policy(&self) -> allot_engine::UnmappedPolicy {
-        use allot_engine::UnmappedPolicy;
-        match (&self.unmapped_to, self.unmapped) {
-            (Some(cc), _) => UnmappedPolicy::To(cc.clone()),
-            (None, UnmappedArg::LastKnown) => UnmappedPolicy::LastKnown,
-            (None, UnmappedArg::Bucket) => UnmappedPolicy::Bucket,
-        }
-    }
-
     /// The output folder: `--out`, else `reports/<month>`.
     pub fn out_dir(&self) -> PathBuf {
         self.out
@@ -184,6 +179,9 @@ pub struct ReviewArgs {
     /// Activity-fact file (CSV or Parquet); repeat for several.
     #[arg(long = "activity")]
     pub activity: Vec<PathBuf>,
+    /// Also print the per-person tables on the terminal (files always have them).
+    #[arg(long)]
+    pub people: bool,
 }
 
 /// Arguments of `allot reconcile`.
@@ -205,17 +203,23 @@ pub struct ReconcileArgs {
     /// Organisation-level cost-fact files (every cost, attributable to a seat user or not), for the three-way split; repeatable.
     #[arg(long = "org-cost")]
     pub org_cost: Vec<PathBuf>,
+    /// The days the fact files are meant to cover (YYYY-MM, or FROM..TO); default from their first to their last fact.
+    #[arg(long, value_parser = parse_range, conflicts_with = "store")]
+    pub covers: Option<DateRange>,
     /// A period matches when invoice and API differ by at most this many dollars.
     #[arg(long, default_value = "0.01")]
     pub tolerance: String,
+    /// Invoice amounts use a decimal comma (`1.234,56`); without it an amount whose separators could be read two ways is an error.
+    #[arg(long)]
+    pub decimal_comma: bool,
     /// Settlement is judged as of this date (YYYY-MM-DD); default today (UTC).
     #[arg(long, value_parser = parse_day)]
     pub as_of: Option<NaiveDate>,
     /// Output folder; default reports/reconcile.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Comma-separated formats: table, csv, json, xlsx, html, parquet.
-    #[arg(long, default_value = "table,csv,json", value_delimiter = ',')]
+    /// Comma-separated formats: table, csv, json, xlsx, html, parquet (not focus: an invoice comparison has no cost rows).
+    #[arg(long, default_value = "table,csv,json", value_delimiter = ',', value_parser = parse_reconcile_format)]
     pub format: Vec<allot_report::Format>,
 }
 
@@ -248,15 +252,24 @@ pub struct CloseArgs {
     /// Invoice column-mapping TOML; default `<invoice>.toml` when it exists.
     #[arg(long)]
     pub invoice_columns: Option<PathBuf>,
+    /// The days the fact files are meant to cover (YYYY-MM, or FROM..TO); default from their first to their last fact.
+    #[arg(long, value_parser = parse_range, conflicts_with = "store")]
+    pub covers: Option<DateRange>,
     /// Reconciliation tolerance in dollars.
     #[arg(long, default_value = "0.01")]
     pub tolerance: String,
+    /// Invoice amounts use a decimal comma (`1.234,56`).
+    #[arg(long)]
+    pub decimal_comma: bool,
     /// Settlement is judged as of this date (YYYY-MM-DD); default today (UTC).
     #[arg(long, value_parser = parse_day)]
     pub as_of: Option<NaiveDate>,
     /// Close a month that is not settled yet; every output then says provisional.
     #[arg(long)]
     pub provisional: bool,
+    /// Close even though the reconciliation shows a variance, recording this reason in the manifest.
+    #[arg(long, value_name = "REASON")]
+    pub accept_variance: Option<String>,
     /// Folder of closes; each month gets DIR/MONTH/v1, v2...
     #[arg(long, default_value = "reports/close")]
     pub dir: PathBuf,
@@ -264,7 +277,7 @@ pub struct CloseArgs {
 
 /// Whether `allot efficiency` reports teams or people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Per {
+pub enum RowsPer {
     /// One row per team (cost center or `--by` level).
     Team,
     /// One row per person and team.
@@ -278,7 +291,7 @@ pub struct EfficiencyArgs {
     pub review: ReviewArgs,
     /// Rows per team or per person.
     #[arg(long, value_enum, default_value = "team")]
-    pub per: Per,
+    pub per: RowsPer,
 }
 
 /// Arguments of `allot top`.
@@ -286,9 +299,9 @@ pub struct EfficiencyArgs {
 pub struct TopArgs {
     #[command(flatten)]
     pub review: ReviewArgs,
-    /// How many people.
-    #[arg(long, default_value_t = 15)]
-    pub n: usize,
+    /// How many people (at least 1).
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
+    pub n: u64,
 }
 
 /// Arguments of `allot context`.
@@ -296,9 +309,60 @@ pub struct TopArgs {
 pub struct ContextArgs {
     #[command(flatten)]
     pub review: ReviewArgs,
-    /// Flag people with more than this percent of their tokens in the 200K-1M window.
-    #[arg(long, default_value_t = 25)]
+    /// Flag people with more than this percent of their tokens in the 200K-1M window (0-100).
+    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(i64).range(0..=100), allow_negative_numbers = true)]
     pub threshold: i64,
+}
+
+/// Arguments of `allot trend`.
+#[derive(Debug, Args)]
+pub struct TrendArgs {
+    /// First day (YYYY-MM-DD, or YYYY-MM for its first day).
+    #[arg(long, value_parser = parse_from)]
+    pub from: NaiveDate,
+    /// Last day, inclusive (YYYY-MM-DD, or YYYY-MM for its last day).
+    #[arg(long, value_parser = parse_to)]
+    pub to: NaiveDate,
+    /// Period length: day, week (ISO, Monday first) or month.
+    #[arg(long, default_value = "month", value_parser = parse_per)]
+    pub per: Per,
+    /// Org mapping (CSV, XLSX, XLS, ODS).
+    #[arg(long)]
+    pub mapping: PathBuf,
+    #[command(flatten)]
+    pub read: MappingReadArgs,
+    /// Cost-fact file (CSV or Parquet); repeat for several.
+    #[arg(long = "cost", required_unless_present = "store")]
+    pub cost: Vec<PathBuf>,
+    /// Read the facts from this store (`allot sync`) instead of --cost.
+    #[arg(long, conflicts_with = "cost")]
+    pub store: Option<PathBuf>,
+    /// The days the fact files are meant to cover; default from their first to their last fact.
+    #[arg(long, value_parser = parse_range, conflicts_with = "store")]
+    pub covers: Option<DateRange>,
+    /// Group by this mapping column, or by a fact dimension: product, model or context_window (default cost_center).
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Unmapped cost policy.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "bucket",
+        conflicts_with = "unmapped_to"
+    )]
+    pub unmapped: UnmappedArg,
+    /// Send all unmapped cost to this cost center.
+    #[arg(long)]
+    pub unmapped_to: Option<String>,
+    /// Settlement is judged as of this date (YYYY-MM-DD); default today (UTC).
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<NaiveDate>,
+    /// Output folder; default reports/trend.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Comma-separated formats: table, csv, json, xlsx, html, parquet.
+    #[arg(long, default_value = "table,csv,json", value_delimiter = ',', value_parser = parse_reconcile_format)]
+    pub format: Vec<allot_report::Format>,
 }
 
 /// Arguments of `allot sync`.
@@ -395,6 +459,10 @@ pub struct BenchArgs {
     /// Skip the python polars and DuckDB peers.
     #[arg(long)]
     pub no_peers: bool,
+    /// A year instead of a month: twelve monthly Parquet files ending with --month, and
+    /// `allot trend --per month` over them beside the peers summing per month and cost center.
+    #[arg(long)]
+    pub year: bool,
     /// Measure the sync instead: requests `allot sync` makes for --month of a --sync-people
     /// organisation (served by the fake API in-process), against the fewest possible.
     #[arg(long)]
@@ -410,6 +478,31 @@ fn parse_focus_version(s: &str) -> Result<String, String> {
         _ => Err(format!(
             "FOCUS {s} is not written: allot writes FOCUS 1.2, which the FinOps Foundation's current validator checks (its 1.0.0 release checks pre-release column names)"
         )),
+    }
+}
+
+fn parse_range(s: &str) -> Result<DateRange, String> {
+    s.parse::<DateRange>().map_err(|e| e.to_string())
+}
+
+fn parse_from(s: &str) -> Result<NaiveDate, String> {
+    parse_range(s).map(|r| r.from)
+}
+
+fn parse_to(s: &str) -> Result<NaiveDate, String> {
+    parse_range(s).map(|r| r.to)
+}
+
+fn parse_per(s: &str) -> Result<Per, String> {
+    s.parse::<Per>()
+}
+
+fn parse_reconcile_format(s: &str) -> Result<allot_report::Format, String> {
+    match s.parse::<allot_report::Format>()? {
+        allot_report::Format::Focus => Err(
+            "focus is written by the commands that charge cost back (chargeback and the reviews), not by this one".into(),
+        ),
+        f => Ok(f),
     }
 }
 

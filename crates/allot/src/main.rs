@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod config;
 mod env;
+mod inputs;
 mod output;
 
 use std::process::ExitCode;

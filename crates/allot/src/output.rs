@@ -1,7 +1,13 @@
 //! Everything the binary says: data to stdout, messages and logs to stderr, errors as
-//! `error:` / `Caused by:` paragraphs.
+//! `error:` / `Caused by:` paragraphs, and the one place a run's reports are written (all
+//! files atomically) and printed.
 
 use std::io::Write;
+use std::path::Path;
+
+use allot_app::{Output, Show};
+use allot_report::{stage, table_out, Format, OutputSet, Report};
+use anyhow::Context;
 
 use tracing_subscriber::EnvFilter;
 
@@ -97,4 +103,76 @@ pub fn enable_pseudonyms(file: Option<&std::path::Path>) -> anyhow::Result<()> {
 /// The pseudonymizer, when `--pseudonymize` is on.
 pub fn pseudonyms() -> Option<&'static allot_report::privacy::Pseudonymizer> {
     PSEUDONYMS.get()
+}
+
+/// Writes a run's files atomically (all appear together, or none) and prints its tables:
+/// the reports marked for the terminal, the per-person ones too when `people` is set.
+pub fn emit(
+    out: &Output,
+    formats: &[Format],
+    dir: &Path,
+    quiet: bool,
+    people: bool,
+) -> anyhow::Result<()> {
+    for m in &out.messages {
+        say(quiet, m);
+    }
+    // With --pseudonymize, every output (files and tables) is made from pseudonymised copies.
+    let reports: Vec<(Report, &str)> = out
+        .reports
+        .iter()
+        .map(|n| {
+            (
+                pseudonyms().map_or_else(|| n.report.clone(), |p| p.report(&n.report)),
+                n.name.as_str(),
+            )
+        })
+        .collect();
+    let files: Vec<(String, Vec<u8>)> = out
+        .files
+        .iter()
+        .map(|(n, b)| match pseudonyms() {
+            Some(p) => (n.clone(), p.text(&String::from_utf8_lossy(b)).into_bytes()),
+            None => (n.clone(), b.clone()),
+        })
+        .collect();
+    let to_disk: Vec<Format> = formats
+        .iter()
+        .copied()
+        .filter(|f| *f != Format::Table)
+        .collect();
+    if !to_disk.is_empty() {
+        let mut set = OutputSet::new(dir);
+        stage(&out.run, &out.title, &reports, &to_disk, &mut set)
+            .with_context(|| format!("writing reports to `{}`", dir.display()))?;
+        for (name, bytes) in &files {
+            set.write(name, |w| w.write_all(bytes))
+                .with_context(|| format!("writing `{name}` to `{}`", dir.display()))?;
+        }
+        let written = set
+            .commit()
+            .with_context(|| format!("writing reports to `{}`", dir.display()))?;
+        for path in written {
+            say(quiet, &format!("wrote {}", path.display()));
+        }
+    }
+    if formats.contains(&Format::Table) && !quiet {
+        let width = terminal_width();
+        for ((report, _), named) in reports.iter().zip(&out.reports) {
+            let shown = match named.show {
+                Show::Table => true,
+                Show::People => people,
+                Show::File => false,
+            };
+            if shown {
+                stdout(&table_out::render(report, width))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The terminal's width: `COLUMNS`, else the terminal's own when stdout is one.
+pub fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
 }

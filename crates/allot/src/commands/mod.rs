@@ -1,4 +1,5 @@
-//! One module per subcommand: each wires the library crates together and holds no logic of its own.
+//! One module per subcommand: each turns parsed flags into one call of `allot-app` and shows
+//! or writes what it returns. No command module imports another.
 
 mod bench;
 mod chargeback;
@@ -8,8 +9,8 @@ mod fake_api;
 mod mapping;
 mod reconcile;
 mod reviews;
-mod store;
 mod sync;
+mod trend;
 
 use std::process::ExitCode;
 
@@ -17,18 +18,19 @@ use crate::cli::{Cli, Command, MappingCommand};
 
 /// Exit code: the command ran and found nothing wrong.
 pub const EXIT_OK: u8 = 0;
-/// Exit code: the command ran and found a settled period that does not reconcile.
+/// Exit code: the command ran and found a settled period that does not reconcile (or a month
+/// it cannot confirm).
 pub const EXIT_VARIANCE: u8 = 1;
 /// Exit code: bad input, bad usage, or an internal error.
 pub const EXIT_ERROR: u8 = 2;
 
 /// Runs the chosen command.
-pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let quiet = cli.global.quiet;
-    store::resolve(&mut cli.command)?;
     if cli.global.pseudonymize {
         crate::output::enable_pseudonyms(cli.global.pseudonym_key_file.as_deref())?;
     }
+    let code = |found: bool| ExitCode::from(if found { EXIT_VARIANCE } else { EXIT_OK });
     match cli.command {
         Command::Chargeback(args) => chargeback::run(&args, quiet),
         Command::Demo(args) => demo::run(&args, quiet),
@@ -37,13 +39,11 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Top(args) => reviews::run_top(&args, quiet),
         Command::Context(args) => reviews::run_context(&args, quiet),
         Command::Models(args) => reviews::run_models(&args, quiet),
-        Command::Close(args) => close::run(&args, quiet),
+        Command::Trend(args) => trend::run(&args, quiet),
+        Command::Close(args) => return close::run(&args, quiet).map(code),
         Command::FakeApi(args) => fake_api::run(&args, quiet),
         Command::Sync(args) => sync::run(&args, quiet),
-        Command::Reconcile(args) => {
-            return reconcile::run(&args, quiet)
-                .map(|off| ExitCode::from(if off { EXIT_VARIANCE } else { EXIT_OK }));
-        }
+        Command::Reconcile(args) => return reconcile::run(&args, quiet).map(code),
         Command::Bench(args) => bench::run(&args, quiet),
     }
     .map(|()| ExitCode::from(EXIT_OK))

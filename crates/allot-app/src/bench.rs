@@ -1,0 +1,206 @@
+//! `allot bench`: generates a large synthetic organisation's facts (a month as CSV and
+//! Parquet, or a year as twelve monthly Parquet files) and times allot on them beside python
+//! polars and DuckDB doing the same effective-date join and sums (`bench/compare.py`), and the
+//! sync's request count against the fewest possible.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use allot_core::{Month, Nanos};
+use allot_report::OutputSet;
+use allot_synth::{scale_org, write_costs_csv, Intensity};
+
+use crate::error::AppError;
+
+/// The comparison script, embedded so the benchmark runs from any folder.
+const COMPARE: &str = include_str!("../../../bench/compare.py");
+
+/// What to generate and time.
+#[derive(Debug, Clone)]
+pub struct BenchSpec {
+    /// People in the organisation.
+    pub people: u64,
+    /// The month (or, with `year`, the last month of the twelve).
+    pub month: Month,
+    /// Folder for the generated data (kept between runs).
+    pub dir: PathBuf,
+    /// Skip the peers.
+    pub no_peers: bool,
+    /// Twelve monthly Parquet files and `allot trend --per month` over them.
+    pub year: bool,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AppError + '_ {
+    move |source| AppError::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Generates what is missing and runs the comparison with `exe` as allot; `say` reports progress.
+pub fn run(spec: &BenchSpec, exe: &Path, say: &dyn Fn(&str)) -> Result<(), AppError> {
+    let dir = &spec.dir;
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let months: Vec<Month> = if spec.year {
+        let mut m = spec.month;
+        let mut v = vec![m];
+        for _ in 0..11 {
+            m = m.prev();
+            v.push(m);
+        }
+        v.reverse();
+        v
+    } else {
+        vec![spec.month]
+    };
+    let org = scale_org(spec.people);
+    let mapping = dir.join("mapping.csv");
+    if !mapping.exists() {
+        let mut set = OutputSet::new(dir);
+        set.write("mapping.csv", |w| w.write_all(org.mapping_csv().as_bytes()))
+            .map_err(io(dir))?;
+        set.commit().map_err(io(dir))?;
+    }
+    for m in &months {
+        let marker = dir.join(format!("generated-{}-{m}", spec.people));
+        if marker.exists() {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        say(&format!(
+            "bench: generating {} people for {m} into {}",
+            spec.people,
+            dir.display()
+        ));
+        let csv = dir.join(format!("cost-{m}.csv"));
+        let mut set = OutputSet::new(dir);
+        let mut summary = (0, Nanos::ZERO);
+        set.write(&format!("cost-{m}.csv"), |w| {
+            summary = write_costs_csv(&org, m.first_day(), m.last_day(), Intensity::Dense, w)?;
+            Ok(())
+        })
+        .map_err(io(dir))?;
+        set.commit().map_err(io(dir))?;
+        allot_engine::load::costs_to_parquet(
+            std::slice::from_ref(&csv),
+            &dir.join(format!("cost-{m}.parquet")),
+        )?;
+        say(&format!(
+            "bench: {} cost facts, ${} in {:.1} s",
+            summary.0,
+            summary.1,
+            started.elapsed().as_secs_f64()
+        ));
+        if spec.year && *m != spec.month {
+            // The year mode reads Parquet only; keep the one month's CSV for the month mode.
+            std::fs::remove_file(&csv).map_err(io(&csv))?;
+        }
+        std::fs::write(&marker, b"").map_err(io(&marker))?;
+    }
+    for m in &months {
+        let p = dir.join(format!("cost-{m}.parquet"));
+        let size = std::fs::metadata(&p).map_or(0, |x| x.len());
+        say(&format!(
+            "bench: {} is {} MB",
+            p.display(),
+            size / 1_000_000
+        ));
+    }
+    let script = dir.join("compare.py");
+    std::fs::write(&script, COMPARE).map_err(io(&script))?;
+    let mut cmd = Command::new("python3");
+    cmd.arg(&script)
+        .arg("--allot")
+        .arg(exe)
+        .arg("--dir")
+        .arg(dir)
+        .arg("--month")
+        .arg(spec.month.to_string());
+    if spec.year {
+        cmd.arg("--year").arg(months[0].to_string());
+    }
+    if spec.no_peers {
+        cmd.arg("--no-peers");
+    }
+    let status = cmd.status().map_err(io(&script))?;
+    if !status.success() {
+        return Err(AppError::Usage(format!(
+            "the benchmark script failed ({status})"
+        )));
+    }
+    Ok(())
+}
+
+/// Syncs a month of a `people`-person organisation from the in-process fake (not rate
+/// limited) into a scratch store under `dir` and reports the requests made per endpoint
+/// against the minimum.
+pub fn sync_requests(people: u64, month: Month, dir: &Path) -> Result<String, AppError> {
+    use allot_fake_api::{Config, State};
+    use allot_sync::{sync, ApiKey, Client, ClientConfig, Keys, Quiet, Store, SyncOptions};
+
+    let (from, to) = (month.first_day(), month.last_day());
+    let today = to + chrono::Duration::days(40);
+    let key = "sk-ant-bench-in-process";
+    let org = scale_org(people);
+    let end = to
+        .succ_opt()
+        .ok_or_else(|| AppError::Usage("date out of range".into()))?;
+    let minimum = allot_fake_api::truth::minimum_requests(&org, from, end, today);
+    let state = State::with_org(
+        Config {
+            rate_per_minute: 1_000_000,
+            ..Config::new(today, key)
+        },
+        org,
+    );
+    let scratch = dir.join(format!("sync-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).map_err(io(&scratch))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(io(dir))?;
+    let started = std::time::Instant::now();
+    let summary = runtime.block_on(async {
+        let base = allot_fake_api::spawn(state.clone())
+            .await
+            .map_err(io(dir))?;
+        let client = Client::new(ClientConfig {
+            base_url: base,
+            rate_per_minute: 1_000_000,
+            ..ClientConfig::default()
+        })?;
+        let keys = Keys {
+            analytics: Some(ApiKey::new(key)),
+            admin: Some(ApiKey::new(format!("{key}-admin"))),
+        };
+        let mut store = Store::open(&scratch, false)?;
+        let opts = SyncOptions {
+            from,
+            to,
+            today,
+            refresh: true,
+            engagement_lag_days: 1,
+            concurrency: 4,
+        };
+        Ok::<_, AppError>(sync(&mut store, &client, &keys, &opts, &Quiet).await?)
+    })?;
+    let elapsed = started.elapsed();
+    let _ = std::fs::remove_dir_all(&scratch);
+    let min: u64 = minimum.iter().map(|(_, n)| n).sum();
+    let mut text = format!(
+        "bench --sync: {people} people, {from}..{to}\nendpoint                        minimum\n"
+    );
+    for (endpoint, n) in &minimum {
+        text.push_str(&format!("{endpoint:<32}{n:>7}\n"));
+    }
+    text.push_str(&format!(
+        "requests made: {} (minimum {min}, ratio {:.3}; target at most 1.1); {} retries; {} rows; {:.1} s\n",
+        summary.requests,
+        summary.requests as f64 / min as f64,
+        summary.retries,
+        summary.rows,
+        elapsed.as_secs_f64()
+    ));
+    Ok(text)
+}

@@ -1,0 +1,192 @@
+//! The demo: the embedded demo organisation served by the fake Anthropic API in-process,
+//! synced into a store exactly as `allot sync` would, and every report of the latest settled
+//! month from it: no key, no network.
+
+use std::path::Path;
+use std::time::Duration;
+
+use allot_core::settle::latest_settled_month;
+use allot_core::DateRange;
+use allot_fake_api::{Config, State};
+use allot_report::Format;
+use allot_sync::{sync, ApiKey, Client, ClientConfig, Keys, Quiet, Store, SyncOptions};
+use chrono::NaiveDate;
+
+use crate::error::AppError;
+use crate::output::{Named, Output};
+use crate::reports::{ChargebackOptions, ReportOptions, CONTEXT_THRESHOLD_PCT, TOP_N};
+use crate::sources::Sources;
+use crate::workspace::{MappingSpec, Needs, Workspace};
+
+/// The demo organisation's mapping, committed under `mappings/` and embedded in the binary.
+pub const DEMO_MAPPING: &str = include_str!("../../../mappings/demo-org.csv");
+
+/// The key the in-process fake accepts; it never leaves the process.
+const DEMO_KEY: &str = "sk-ant-demo-in-process";
+
+/// What the demo produced: outputs with the formats each is written in.
+#[derive(Debug)]
+pub struct DemoRun {
+    /// What to tell the person first.
+    pub messages: Vec<String>,
+    /// The outputs, each with its formats, all written into the demo's folder.
+    pub outputs: Vec<(Output, Vec<Format>)>,
+}
+
+/// Writes the demo mapping to `out/input/org-mapping.csv`, syncs the demo organisation from
+/// the in-process fake into `out/store` and builds every report of the latest settled month as
+/// of `as_of`.
+pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
+    let input = out.join("input");
+    let mut set = allot_report::OutputSet::new(&input);
+    set.write("org-mapping.csv", |w| w.write_all(DEMO_MAPPING.as_bytes()))
+        .and_then(|()| set.commit().map(|_| ()))
+        .map_err(|source| AppError::Write {
+            path: input.clone(),
+            source,
+        })?;
+    let month = latest_settled_month(as_of);
+    let from = month.prev().first_day();
+    let to = as_of
+        .pred_opt()
+        .ok_or_else(|| AppError::Usage("as-of date out of range".into()))?;
+    let store_dir = out.join("store");
+    let state = State::new(Config {
+        rate_per_minute: 1_000_000,
+        ..Config::new(as_of, DEMO_KEY)
+    });
+    let people = state.org.people.len();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| AppError::Write {
+            path: "async runtime".into(),
+            source,
+        })?;
+    let summary = runtime.block_on(async {
+        let base = allot_fake_api::spawn(state.clone())
+            .await
+            .map_err(|source| AppError::Write {
+                path: "127.0.0.1 (the fake API)".into(),
+                source,
+            })?;
+        let client = Client::new(ClientConfig {
+            base_url: base,
+            rate_per_minute: 1_000_000,
+            backoff: Duration::from_millis(10),
+            ..ClientConfig::default()
+        })?;
+        let keys = Keys {
+            analytics: Some(ApiKey::new(DEMO_KEY)),
+            admin: Some(ApiKey::new(format!("{DEMO_KEY}-admin"))),
+        };
+        let mut store = Store::open(&store_dir, false)?;
+        let opts = SyncOptions {
+            from,
+            to,
+            today: as_of,
+            refresh: false,
+            engagement_lag_days: 1,
+            concurrency: 8,
+        };
+        Ok::<_, AppError>(sync(&mut store, &client, &keys, &opts, &Quiet).await?)
+    })?;
+    let ws = Workspace::open(
+        &MappingSpec::file(out.join("input").join("org-mapping.csv")),
+        Sources::Store(store_dir.clone()),
+        as_of,
+    )?;
+    let period = ws.period(
+        DateRange::month(month),
+        Needs {
+            usage: true,
+            focus: false,
+            activity: true,
+            previous: true,
+        },
+    )?;
+    let mut messages = vec![format!(
+        "demo: {people} people; synced {from}..{to} from the fake Anthropic API into `{}` ({} requests, {} rows); charging back {month} ({}) as of {as_of}",
+        store_dir.display(),
+        summary.requests,
+        summary.rows,
+        period.status(),
+    )];
+    messages.extend(ws.messages.iter().cloned());
+    let base = ReportOptions::default();
+    let by_cc = period.chargeback_output(&ChargebackOptions {
+        common: base.clone(),
+        ..ChargebackOptions::default()
+    })?;
+    let by_division = period.chargeback_output(&ChargebackOptions {
+        common: ReportOptions {
+            by: Some("division".into()),
+            ..base.clone()
+        },
+        ..ChargebackOptions::default()
+    })?;
+    let reviews = period.reviews(&base)?;
+    let top = reviews.top(TOP_N);
+    let (context_people, context_teams) = reviews.context(CONTEXT_THRESHOLD_PCT);
+    let (mix, mix_people, downgrade) = reviews.models();
+    let efficiency = reviews.efficiency(false);
+    let table = [Format::Table, Format::Csv, Format::Json];
+    let files = [Format::Csv, Format::Json];
+    let mut everything = Output {
+        run: "chargeback".into(),
+        title: by_cc.title.clone(),
+        ..Output::default()
+    };
+    let as_files = |n: &Named| Named::file(n.name.clone(), n.report.clone());
+    everything
+        .reports
+        .extend(by_cc.reports.iter().map(as_files));
+    everything.reports.push(as_files(&by_division.reports[0]));
+    for n in [
+        &top,
+        &efficiency,
+        &context_people,
+        &context_teams,
+        &mix,
+        &mix_people,
+        &downgrade,
+    ] {
+        everything.reports.push(as_files(n));
+    }
+    let reviews_out = Output {
+        run: "reviews".into(),
+        title: "Reviews".into(),
+        reports: vec![
+            efficiency,
+            context_people,
+            context_teams,
+            mix,
+            mix_people,
+            downgrade,
+        ],
+        ..Output::default()
+    };
+    let top_out = Output {
+        run: top.name.clone(),
+        title: top.report.title.clone(),
+        reports: vec![top],
+        ..Output::default()
+    };
+    let division_main = Output {
+        reports: vec![Named::file(
+            by_division.reports[0].name.clone(),
+            by_division.reports[0].report.clone(),
+        )],
+        ..by_division
+    };
+    Ok(DemoRun {
+        messages,
+        outputs: vec![
+            (by_cc, table.to_vec()),
+            (division_main, files.to_vec()),
+            (top_out, table.to_vec()),
+            (reviews_out, files.to_vec()),
+            (everything, vec![Format::Xlsx, Format::Html]),
+        ],
+    })
+}

@@ -1,0 +1,203 @@
+//! The invoice against the API's cost: per invoice month and product, on settled, complete
+//! months only, with the gap explained exactly (per-user cost, cost no seat user is behind,
+//! rounding, the rest) and API cost no invoice line bills reported as a variance.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use allot_core::facts::COST_REQUIRED;
+use allot_core::period::period_status;
+use allot_core::{DateRange, Month, Nanos, Status};
+use allot_engine::{load_facts, Ledger, Spec};
+use allot_mapping::invoice::{read_invoice, Decimals, InvoiceLine};
+use allot_mapping::OrgMapping;
+use allot_report::reconcile::{invoice_lines_report, reconcile, reconciliation_report, RecRow};
+use chrono::NaiveDate;
+
+use crate::error::AppError;
+use crate::output::{Named, Output};
+use crate::sources::{Facts, Sources};
+
+/// The invoice and how to compare it.
+#[derive(Debug, Clone)]
+pub struct InvoiceSpec {
+    /// The invoice file (CSV or a workbook).
+    pub path: PathBuf,
+    /// Its column-mapping TOML, when not beside it.
+    pub columns: Option<PathBuf>,
+    /// How its amounts write decimals, when stated (`--decimal-comma`).
+    pub decimals: Option<Decimals>,
+    /// A period matches within this many cents.
+    pub tolerance_cents: i64,
+}
+
+impl InvoiceSpec {
+    /// Reads the invoice's lines.
+    pub fn lines(&self) -> Result<Vec<InvoiceLine>, AppError> {
+        let lines = read_invoice(&self.path, self.columns.as_deref(), self.decimals)?;
+        if lines.is_empty() {
+            return Err(AppError::Usage(format!(
+                "`{}` has no invoice lines",
+                self.path.display()
+            )));
+        }
+        Ok(lines)
+    }
+}
+
+/// A reconciliation's outcome.
+#[derive(Debug, Clone)]
+pub struct Reconciliation {
+    /// The rows, exact.
+    pub rows: Vec<RecRow>,
+    /// The reports (reconciliation, invoice lines).
+    pub output: Output,
+    /// Whether a settled month is off (or has API cost no line bills).
+    pub variance: bool,
+    /// Whether a month's data is incomplete (it cannot be confirmed).
+    pub incomplete: bool,
+}
+
+/// Exact cost per (month, product).
+type ByMonthProduct = BTreeMap<(Month, String), Nanos>;
+
+/// What the API says of the invoice's months.
+struct Amounts {
+    per_user: ByMonthProduct,
+    org: Option<ByMonthProduct>,
+    status: BTreeMap<Month, Status>,
+}
+
+/// Exact per-user and organisation-level cost per (month, product) over `range`, and the
+/// status of each month in it.
+fn amounts(
+    sources: &Sources,
+    range: DateRange,
+    as_of: NaiveDate,
+) -> Result<Amounts, AppError> {
+    let nobody = Arc::new(OrgMapping {
+        attributes: Vec::new(),
+        hierarchy: Vec::new(),
+        rows: Vec::new(),
+        recognised: String::new(),
+        warnings: Vec::new(),
+    });
+    let spec = Spec {
+        required: &COST_REQUIRED,
+        dims: &["product"],
+        counts: &[],
+        money: &["cost_usd"],
+        range,
+    };
+    let load = |kind: Facts| -> Result<(ByMonthProduct, Option<(NaiveDate, NaiveDate)>), AppError> {
+        let loaded = load_facts(&sources.files(kind, range)?, &spec)?;
+        let span = loaded.span;
+        let ledger = Ledger::new(nobody.clone(), range, loaded, None)?;
+        Ok((ledger.by_month_product()?, span))
+    };
+    let (per_user, span) = load(Facts::Cost)?;
+    let has_org = sources.has(Facts::OrgCost)?;
+    let (org, org_span) = if has_org {
+        let (o, s) = load(Facts::OrgCost)?;
+        (Some(o), s)
+    } else {
+        (None, None)
+    };
+    let mut status = BTreeMap::new();
+    let mut m = Month::of(range.from);
+    while m.first_day() <= range.to {
+        let r = DateRange::month(m);
+        let mut cov = vec![sources.coverage(Facts::Cost, r, as_of, span)?];
+        if has_org {
+            cov.push(sources.coverage(Facts::OrgCost, r, as_of, org_span.or(span))?);
+        }
+        status.insert(m, period_status(r, as_of, &cov));
+        m = m.next();
+    }
+    Ok(Amounts {
+        per_user,
+        org,
+        status,
+    })
+}
+
+/// Reconciles `invoice` against the API's cost from `sources` as of `as_of`.
+pub fn run(
+    sources: &Sources,
+    invoice: &InvoiceSpec,
+    as_of: NaiveDate,
+) -> Result<Reconciliation, AppError> {
+    let lines = invoice.lines()?;
+    reconcile_lines(sources, invoice, &lines, as_of)
+}
+
+/// Reconciles given invoice lines (e.g. one month's, for a close).
+pub fn reconcile_lines(
+    sources: &Sources,
+    invoice: &InvoiceSpec,
+    lines: &[InvoiceLine],
+    as_of: NaiveDate,
+) -> Result<Reconciliation, AppError> {
+    let months: Vec<Month> = lines.iter().map(|l| l.month).collect();
+    let (Some(first), Some(last)) = (months.iter().min(), months.iter().max()) else {
+        return Err(AppError::Usage(format!(
+            "`{}` has no invoice lines for this period",
+            invoice.path.display()
+        )));
+    };
+    if first.first_day() >= as_of {
+        return Err(AppError::NoData(format!(
+            "the invoice bills {first}, which has not started as of {as_of}"
+        )));
+    }
+    let range = DateRange {
+        from: first.first_day(),
+        to: last.last_day(),
+    };
+    let Amounts {
+        per_user: api,
+        org,
+        status,
+    } = amounts(sources, range, as_of)?;
+    let status_of = |m: Month| status.get(&m).copied().unwrap_or(Status::Incomplete);
+    let rows = reconcile(
+        lines,
+        &api,
+        org.as_ref(),
+        &status_of,
+        invoice.tolerance_cents,
+    );
+    let variance = rows.iter().any(|r| r.status.is_variance());
+    let incomplete = rows
+        .iter()
+        .any(|r| r.status == allot_report::reconcile::RecStatus::Incomplete);
+    let report = reconciliation_report(&rows, as_of, invoice.tolerance_cents);
+    let run_status = report.status;
+    let mut messages = Vec::new();
+    if incomplete {
+        messages.push(
+            "reconcile: the data misses days of an invoice month; that month cannot be confirmed (exit code 1)".to_string(),
+        );
+    }
+    if variance {
+        messages.push(
+            "reconcile: a settled period does not match the invoice (exit code 1)".to_string(),
+        );
+    }
+    Ok(Reconciliation {
+        output: Output {
+            run: "reconciliation".into(),
+            title: "Invoice reconciliation".into(),
+            reports: vec![
+                Named::table("reconciliation", report),
+                Named::file("invoice_lines", invoice_lines_report(lines, run_status)),
+            ],
+            files: Vec::new(),
+            messages,
+        },
+        rows,
+        variance,
+        incomplete,
+    })
+}

@@ -1,0 +1,381 @@
+//! The reports of a period: the chargeback (with shared pools, unmapped people, the daily
+//! series and the FOCUS rows) and the reviews, each computed once from the period's ledger and
+//! rounded once, so every report agrees with every other to the cent.
+
+use std::collections::BTreeMap;
+
+use allot_core::results::{ActivityRow, Chargeback, UsageRow};
+use allot_core::shared::{allocate, Allocation, Policy, Pool, Recipient};
+use allot_core::{Month, Status, UNMAPPED};
+use allot_engine::{Keying, Level, UnmappedPolicy};
+use allot_report::cents::PeriodCents;
+use allot_report::reviews::{context_window, efficiency, model_mix, top_spenders, Context};
+use allot_report::views::{
+    allocations_report, chargeback_report, daily_report, unmapped_report, users_by_main_line,
+};
+use allot_report::Report;
+
+use crate::error::AppError;
+use crate::output::{file_name, Named, Output};
+use crate::sources::Facts;
+use crate::workspace::{level_of, previous, Period};
+
+/// What every report of a period is shaped by.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    /// Roll up by this mapping column instead of the cost center.
+    pub by: Option<String>,
+    /// Where uncovered cost goes.
+    pub policy: UnmappedPolicy,
+}
+
+/// What a chargeback run adds.
+#[derive(Debug, Clone, Default)]
+pub struct ChargebackOptions {
+    /// Level and policy.
+    pub common: ReportOptions,
+    /// Shared pools to split.
+    pub pools: Vec<Pool>,
+    /// Also the reviews the page and the workbook show (model mix, context window, top spenders).
+    pub with_reviews: bool,
+    /// Also the FOCUS 1.2 rows (`focus.csv`).
+    pub focus: bool,
+}
+
+/// How many top spenders a run shows unless told otherwise (the same everywhere).
+pub const TOP_N: usize = 15;
+/// The long-context share above which a person is flagged, unless told otherwise.
+pub const CONTEXT_THRESHOLD_PCT: i64 = 25;
+
+impl Period {
+    /// The exact chargeback of the period at a level.
+    pub fn chargeback(&self, keying: &Keying) -> Result<Chargeback, AppError> {
+        Ok(self
+            .ledger
+            .chargebacks(keying, &[self.range])?
+            .pop()
+            .expect("one bucket"))
+    }
+
+    /// Sets a report's status from what `kinds` of facts hold of the period, and puts the
+    /// notes that explain it first.
+    pub fn stamp(&self, report: &mut Report, kinds: &[Facts]) {
+        apply(
+            report,
+            &(
+                self.status_of(self.range, kinds),
+                self.status_notes(self.range, kinds),
+            ),
+        );
+    }
+
+    /// The chargeback run: the chargeback, unmapped people, cost by day, shared-pool
+    /// allocations, and on request the reviews the page shows and the FOCUS rows.
+    pub fn chargeback_output(&self, o: &ChargebackOptions) -> Result<Output, AppError> {
+        let keying = self.keying(o.common.by.as_deref(), &o.common.policy)?;
+        let cb = self.chargeback(&keying)?;
+        let status = self.status();
+        let allocations = self.allocate(&cb, &keying, &o.pools)?;
+        let level = keying.level_name.clone();
+        let name = |base: &str| file_name(base, &level);
+        let mut reports = Vec::new();
+        let mut main = chargeback_report(&cb, self.range, self.as_of, status, &allocations);
+        self.stamp(&mut main, &[Facts::Cost]);
+        reports.push(Named::table(name("chargeback"), main));
+        let mut unmapped = unmapped_report(&cb, self.range, status);
+        self.stamp(&mut unmapped, &[Facts::Cost]);
+        reports.push(Named::file(name("unmapped"), unmapped));
+        let mut daily = daily_report(&self.ledger.daily(self.range)?, self.range, status);
+        self.stamp(&mut daily, &[Facts::Cost]);
+        reports.push(Named::file(name("daily"), daily));
+        if !allocations.is_empty() {
+            let mut a = allocations_report(&cb.level_name, &allocations, self.range, status);
+            self.stamp(&mut a, &[Facts::Cost]);
+            reports.push(Named::file(name("allocations"), a));
+        }
+        if o.with_reviews {
+            let r = self.reviews_with(&keying, &cb)?;
+            let (mix, _, _) = r.models();
+            let (_, teams) = r.context(CONTEXT_THRESHOLD_PCT);
+            reports.push(Named::file(mix.name, mix.report));
+            reports.push(Named::file(teams.name, teams.report));
+            let top = r.top(TOP_N);
+            reports.push(Named::file(top.name, top.report));
+        }
+        let mut files = Vec::new();
+        if o.focus {
+            files.push(("focus.csv".to_string(), self.focus_csv(&o.common.policy)?));
+        }
+        Ok(Output {
+            run: name("chargeback"),
+            title: format!("Chargeback {} by {level}", self.range),
+            reports,
+            files,
+            messages: Vec::new(),
+        })
+    }
+
+    /// Splits the shared pools over the chargeback's real lines.
+    fn allocate(
+        &self,
+        cb: &Chargeback,
+        keying: &Keying,
+        pools: &[Pool],
+    ) -> Result<Vec<Allocation>, AppError> {
+        let mapping = self.ledger.mapping();
+        let level = level_of(
+            mapping,
+            if keying.level_name == "cost_center" {
+                None
+            } else {
+                Some(&keying.level_name)
+            },
+        )?;
+        let main_line_users = users_by_main_line(cb);
+        let recipients: Vec<Recipient> = cb
+            .lines
+            .iter()
+            .filter(|l| l.key != UNMAPPED)
+            .map(|l| Recipient {
+                key: l.key.clone(),
+                attributed: l.amount,
+                users: main_line_users.get(&l.key).copied().unwrap_or(0),
+            })
+            .collect();
+        let mut out = Vec::new();
+        for pool in pools {
+            let pool = match (&pool.policy, &level) {
+                (Policy::CostCenter(cc), Level::Attribute(i)) => {
+                    let row = mapping
+                        .rows
+                        .iter()
+                        .find(|r| &r.cost_center == cc)
+                        .ok_or_else(|| {
+                            AppError::Usage(format!(
+                                "shared pool `{}`: cost center `{cc}` is not in the mapping",
+                                pool.name
+                            ))
+                        })?;
+                    Pool {
+                        policy: Policy::CostCenter(row.attributes[*i].clone()),
+                        ..pool.clone()
+                    }
+                }
+                (Policy::CostCenter(cc), Level::CostCenter)
+                    if !mapping.rows.iter().any(|r| &r.cost_center == cc) =>
+                {
+                    return Err(AppError::Usage(format!(
+                        "shared pool `{}`: cost center `{cc}` is not in the mapping",
+                        pool.name
+                    )))
+                }
+                _ => pool.clone(),
+            };
+            out.extend(allocate(&pool, &recipients)?);
+        }
+        Ok(out)
+    }
+
+    /// The period's cost facts as a FOCUS 1.2 CSV, each charged to its cost center.
+    pub fn focus_csv(&self, policy: &UnmappedPolicy) -> Result<Vec<u8>, AppError> {
+        let rows = self.ledger.focus(policy, self.range)?;
+        let mapping = self.ledger.mapping();
+        let attrs = mapping.cost_center_attributes();
+        let mut by_cc: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for r in &mapping.rows {
+            by_cc.entry(r.cost_center.clone()).or_insert_with(|| {
+                attrs
+                    .iter()
+                    .map(|&i| {
+                        (
+                            mapping.attributes[i].to_ascii_lowercase(),
+                            r.attributes[i].clone(),
+                        )
+                    })
+                    .collect()
+            });
+        }
+        let mut bytes = Vec::new();
+        allot_report::focus_out::write(
+            &rows,
+            Month::of(self.range.from),
+            self.as_of,
+            "anthropic",
+            &by_cc,
+            &mut bytes,
+        )
+        .map_err(|source| AppError::Write {
+            path: "focus.csv".into(),
+            source,
+        })?;
+        Ok(bytes)
+    }
+
+    /// The reviews of the period at a level, computed once.
+    pub fn reviews(&self, o: &ReportOptions) -> Result<Reviews, AppError> {
+        let keying = self.keying(o.by.as_deref(), &o.policy)?;
+        let cb = self.chargeback(&keying)?;
+        self.reviews_with(&keying, &cb)
+    }
+
+    fn reviews_with(&self, keying: &Keying, cb: &Chargeback) -> Result<Reviews, AppError> {
+        let usage = self.ledger.usage(keying, self.range)?;
+        let activity = self.ledger.activity(keying, self.range)?;
+        let prev = previous(self.range);
+        let (previous, prev_cents, prev_note) = if self.loaded.contains(prev.from) {
+            if self.status_of(prev, &[Facts::Cost]) == Status::Incomplete {
+                (
+                    Vec::new(),
+                    PeriodCents::default(),
+                    Some(format!("The period before ({prev}) is incomplete in the data: its amounts and the change are not shown.")),
+                )
+            } else {
+                let pcb = self
+                    .ledger
+                    .chargebacks(keying, &[prev])?
+                    .pop()
+                    .expect("one bucket");
+                (
+                    self.ledger.usage(keying, prev)?,
+                    PeriodCents::of(&pcb),
+                    None,
+                )
+            }
+        } else {
+            (Vec::new(), PeriodCents::default(), None)
+        };
+        let cents = PeriodCents::of(cb);
+        let ctx = Context {
+            period: self.range,
+            as_of: self.as_of,
+            status: self.status(),
+            level_name: keying.level_name.clone(),
+            cents,
+            notes: Vec::new(),
+        };
+        Ok(Reviews {
+            period: self.stamps(),
+            usage,
+            previous,
+            prev_cents,
+            prev_note,
+            activity,
+            ctx,
+        })
+    }
+
+    fn stamps(&self) -> Stamp {
+        Stamp {
+            cost: (
+                self.status_of(self.range, &[Facts::Cost]),
+                self.status_notes(self.range, &[Facts::Cost]),
+            ),
+            with_activity: (
+                self.status_of(self.range, &[Facts::Cost, Facts::Activity]),
+                self.status_notes(self.range, &[Facts::Cost, Facts::Activity]),
+            ),
+        }
+    }
+}
+
+/// Status and notes of a period for reports that use cost only, and cost with activity.
+#[derive(Debug, Clone)]
+struct Stamp {
+    cost: (Status, Vec<String>),
+    with_activity: (Status, Vec<String>),
+}
+
+/// Replaces the `status` cell of a row.
+fn restamp(row: &mut [allot_report::Cell], status: Status, columns: &[allot_report::Column]) {
+    if let Some(i) = columns.iter().position(|c| c.name == "status") {
+        if let Some(cell) = row.get_mut(i) {
+            if matches!(cell, allot_report::Cell::Text(_)) {
+                *cell = allot_report::Cell::Text(status.to_string());
+            }
+        }
+    }
+}
+
+fn apply(report: &mut Report, (status, notes): &(Status, Vec<String>)) {
+    report.status = *status;
+    let mut all = notes.clone();
+    all.append(&mut report.notes);
+    report.notes = all;
+    let columns = report.columns.clone();
+    for row in &mut report.rows {
+        restamp(row, *status, &columns);
+    }
+    if let Some(t) = &mut report.total {
+        restamp(t, *status, &columns);
+    }
+}
+
+/// The reviews of one period at one level, sharing the period's cents.
+#[derive(Debug, Clone)]
+pub struct Reviews {
+    period: Stamp,
+    /// Per-person usage on each line.
+    pub usage: Vec<UsageRow>,
+    /// The same for the period before.
+    pub previous: Vec<UsageRow>,
+    prev_cents: PeriodCents,
+    prev_note: Option<String>,
+    /// Per-person activity on each line.
+    pub activity: Vec<ActivityRow>,
+    /// Period, status, level and cents.
+    pub ctx: Context,
+}
+
+impl Reviews {
+    fn name(&self, base: &str) -> String {
+        file_name(base, &self.ctx.level_name)
+    }
+
+    /// Claude Code cost per commit, pull request, session and 1,000 lines, per team or person.
+    pub fn efficiency(&self, per_person: bool) -> Named {
+        let mut r = efficiency(&self.usage, &self.activity, &self.ctx, per_person);
+        apply(&mut r, &self.period.with_activity);
+        Named::table(self.name("efficiency"), r)
+    }
+
+    /// The top `n` spenders.
+    pub fn top(&self, n: usize) -> Named {
+        let mut r = top_spenders(
+            &self.usage,
+            &self.previous,
+            &self.prev_cents,
+            &self.activity,
+            &self.ctx,
+            n,
+        );
+        if let Some(note) = &self.prev_note {
+            r.notes.push(note.clone());
+        }
+        apply(&mut r, &self.period.cost);
+        Named::table(self.name("top_spenders"), r)
+    }
+
+    /// The context-window review: (people, teams).
+    pub fn context(&self, threshold_pct: i64) -> (Named, Named) {
+        let (mut people, mut teams) = context_window(&self.usage, &self.ctx, threshold_pct);
+        apply(&mut people, &self.period.cost);
+        apply(&mut teams, &self.period.cost);
+        (
+            Named::people(self.name("context_window"), people),
+            Named::table(self.name("context_window_teams"), teams),
+        )
+    }
+
+    /// The model mix: (teams, people, mostly on the largest model).
+    pub fn models(&self) -> (Named, Named, Named) {
+        let (mut teams, mut people, mut down) = model_mix(&self.usage, &self.ctx);
+        apply(&mut teams, &self.period.cost);
+        apply(&mut people, &self.period.cost);
+        apply(&mut down, &self.period.cost);
+        (
+            Named::table(self.name("model_mix"), teams),
+            Named::people(self.name("model_mix_people"), people),
+            Named::table(self.name("model_downgrade"), down),
+        )
+    }
+}

@@ -1,0 +1,384 @@
+//! The workspace (the mapping, where facts come from, the as-of date) and the period loaded
+//! from it once: the snapshot every report of a run is computed from.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use allot_core::facts::{ACTIVITY_COUNTS, ACTIVITY_REQUIRED, COST_REQUIRED};
+use allot_core::period::{describe_days, period_status, Coverage};
+use allot_core::settle::SETTLEMENT_DAYS;
+use allot_core::{DateRange, Month, Status};
+use allot_engine::{load_facts, Keying, Ledger, Level, Spec, UnmappedPolicy};
+use allot_mapping::{OrgMapping, ReadOptions};
+use chrono::{Duration, NaiveDate};
+
+use crate::error::AppError;
+use crate::sources::{Facts, Sources};
+
+/// How to read the org mapping.
+#[derive(Debug, Clone)]
+pub struct MappingSpec {
+    /// The mapping file (CSV, XLSX, XLS, ODS).
+    pub path: PathBuf,
+    /// Sheet of a workbook; default the first.
+    pub sheet: Option<String>,
+    /// Column-mapping TOML; default `<mapping>.toml` when it exists.
+    pub columns: Option<PathBuf>,
+}
+
+impl MappingSpec {
+    /// A mapping read with its default columns.
+    pub fn file(path: impl Into<PathBuf>) -> MappingSpec {
+        MappingSpec {
+            path: path.into(),
+            sheet: None,
+            columns: None,
+        }
+    }
+}
+
+/// Reads and validates a mapping; returns it and what to tell the person (recognised columns,
+/// warnings).
+pub fn read_mapping(spec: &MappingSpec) -> Result<(OrgMapping, Vec<String>), AppError> {
+    let mapping = OrgMapping::read_with(
+        &spec.path,
+        &ReadOptions {
+            sheet: spec.sheet.clone(),
+            columns: spec.columns.clone(),
+        },
+    )?;
+    let mut said = vec![format!(
+        "mapping {}: {}",
+        spec.path.display(),
+        mapping.recognised
+    )];
+    for w in &mapping.warnings {
+        said.push(format!("warning: {}", w.message));
+    }
+    if mapping.rows.is_empty() {
+        return Err(AppError::Usage(format!(
+            "`{}` has no mapping rows: every cost would go to UNMAPPED. Add one row per person (email, cost center)",
+            spec.path.display()
+        )));
+    }
+    Ok((mapping, said))
+}
+
+/// The mapping, the facts and the as-of date a run works from.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The org mapping.
+    pub mapping: Arc<OrgMapping>,
+    /// Its file, for messages.
+    pub mapping_path: PathBuf,
+    /// Where facts come from.
+    pub sources: Sources,
+    /// Settlement is judged as of this date.
+    pub as_of: NaiveDate,
+    /// What to tell the person about the inputs.
+    pub messages: Vec<String>,
+}
+
+/// What a period load keeps beyond person, day and cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// Product, model, context window, token type and tokens (the reviews).
+    pub usage: bool,
+    /// Cost type, user id and list cost too (the FOCUS export).
+    pub focus: bool,
+    /// Activity facts.
+    pub activity: bool,
+    /// The period before as well (top spenders' change).
+    pub previous: bool,
+}
+
+impl Workspace {
+    /// Opens a workspace: reads and checks the mapping.
+    pub fn open(
+        mapping: &MappingSpec,
+        sources: Sources,
+        as_of: NaiveDate,
+    ) -> Result<Workspace, AppError> {
+        let (m, messages) = read_mapping(mapping)?;
+        Ok(Workspace {
+            mapping: Arc::new(m),
+            mapping_path: mapping.path.clone(),
+            sources,
+            as_of,
+            messages,
+        })
+    }
+
+    /// A workspace over an already-read mapping.
+    pub fn with_mapping(
+        mapping: Arc<OrgMapping>,
+        path: PathBuf,
+        sources: Sources,
+        as_of: NaiveDate,
+    ) -> Workspace {
+        Workspace {
+            mapping,
+            mapping_path: path,
+            sources,
+            as_of,
+            messages: Vec::new(),
+        }
+    }
+
+    /// Loads `range` once, keeping what `needs` asks for.
+    pub fn period(&self, range: DateRange, needs: Needs) -> Result<Period, AppError> {
+        if range.from >= self.as_of {
+            return Err(AppError::NoData(format!(
+                "{range} has not started as of {}: there is nothing to report yet",
+                self.as_of
+            )));
+        }
+        let loaded = if needs.previous {
+            DateRange {
+                from: previous(range).from,
+                to: range.to,
+            }
+        } else {
+            range
+        };
+        let mut dims: Vec<&str> = Vec::new();
+        let mut counts: Vec<&str> = Vec::new();
+        let mut money = vec!["cost_usd"];
+        if needs.usage || needs.focus {
+            dims.extend(allot_engine::USAGE_DIMS);
+            counts.push("tokens");
+        }
+        if needs.focus {
+            dims.extend(["cost_type", "user_id"]);
+            money.push("list_cost_usd");
+        }
+        let cost_files = self.sources.files(Facts::Cost, loaded)?;
+        let cost = load_facts(
+            &cost_files,
+            &Spec {
+                required: &COST_REQUIRED,
+                dims: &dims,
+                counts: &counts,
+                money: &money,
+                range: loaded,
+            },
+        )?;
+        let activity = if needs.activity && self.sources.has(Facts::Activity)? {
+            let files = self.sources.files(Facts::Activity, loaded)?;
+            Some(load_facts(
+                &files,
+                &Spec {
+                    required: &ACTIVITY_REQUIRED,
+                    dims: &[],
+                    counts: &ACTIVITY_COUNTS,
+                    money: &[],
+                    range: loaded,
+                },
+            )?)
+        } else {
+            None
+        };
+        let span = cost.span;
+        let mut coverage = vec![self
+            .sources
+            .coverage(Facts::Cost, loaded, self.as_of, span)?];
+        if activity.is_some() {
+            coverage.push(
+                self.sources
+                    .coverage(Facts::Activity, loaded, self.as_of, span)?,
+            );
+        }
+        // A period the facts do not reach at all is an error, not a month of $0.00.
+        let in_range = |c: &Coverage| {
+            range
+                .days()
+                .filter(|d| !c.missing.contains(d) && !c.not_yet.contains(d))
+                .count()
+        };
+        if in_range(&coverage[0]) == 0 {
+            let held = match self.sources.held(Facts::Cost)? {
+                Some(r) => format!("the facts given cover {r}"),
+                None => match span {
+                    Some((a, b)) => format!("the files hold facts from {a} to {b}"),
+                    None => "the facts given hold no cost at all".to_string(),
+                },
+            };
+            let hint = match self.sources.store() {
+                Some(s) => format!(
+                    "run `allot sync --store {} --from {} --to {}` first",
+                    s.display(),
+                    range.from,
+                    range.to.min(self.as_of - Duration::days(1))
+                ),
+                None => "give the files for it, or --covers to state a period the files cover"
+                    .to_string(),
+            };
+            return Err(AppError::NoData(format!(
+                "no cost data for {range}: {held}; {hint}"
+            )));
+        }
+        let ledger = Ledger::new(self.mapping.clone(), loaded, cost, activity)?;
+        Ok(Period {
+            range,
+            loaded,
+            ledger,
+            coverage,
+            as_of: self.as_of,
+        })
+    }
+}
+
+/// The period before `range`: the previous month for a whole month, else the same number of
+/// days just before it.
+pub fn previous(range: DateRange) -> DateRange {
+    match range.as_month() {
+        Some(m) => DateRange::month(m.prev()),
+        None => DateRange {
+            from: range.from - Duration::days(range.len()),
+            to: range.from - Duration::days(1),
+        },
+    }
+}
+
+/// The level `by` names (cost_center by default).
+pub fn level_of(mapping: &OrgMapping, by: Option<&str>) -> Result<Level, AppError> {
+    Ok(match by {
+        None => Level::CostCenter,
+        Some(b) if b.eq_ignore_ascii_case("cost_center") => Level::CostCenter,
+        Some(b) => match mapping.attribute(b) {
+            Some(i) => Level::Attribute(i),
+            None => {
+                return Err(AppError::Usage(format!(
+                    "--by {b}: the mapping has no such column (columns you can group by: {})",
+                    std::iter::once("cost_center")
+                        .chain(mapping.attributes.iter().map(String::as_str))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            }
+        },
+    })
+}
+
+/// A period loaded once: its ledger and what the sources held of it.
+#[derive(Debug, Clone)]
+pub struct Period {
+    /// The period reported.
+    pub range: DateRange,
+    /// What was loaded (with the period before, when asked).
+    pub loaded: DateRange,
+    /// The facts, assigned.
+    pub ledger: Ledger,
+    /// What each source held of the loaded range.
+    pub coverage: Vec<Coverage>,
+    /// Settlement is judged as of this date.
+    pub as_of: NaiveDate,
+}
+
+impl Period {
+    /// What each source held of `range` (inside the loaded range).
+    fn coverage_of(&self, range: DateRange, kinds: &[Facts]) -> Vec<Coverage> {
+        self.coverage
+            .iter()
+            .filter(|c| kinds.iter().any(|k| k.name() == c.source))
+            .map(|c| {
+                let keep =
+                    |v: &Vec<NaiveDate>| v.iter().copied().filter(|d| range.contains(*d)).collect();
+                Coverage {
+                    source: c.source.clone(),
+                    missing: keep(&c.missing),
+                    stale: keep(&c.stale),
+                    not_yet: keep(&c.not_yet),
+                }
+            })
+            .collect()
+    }
+
+    /// The status of `range`'s figures built from `kinds` of facts.
+    pub fn status_of(&self, range: DateRange, kinds: &[Facts]) -> Status {
+        period_status(range, self.as_of, &self.coverage_of(range, kinds))
+    }
+
+    /// The status of the period's cost figures.
+    pub fn status(&self) -> Status {
+        self.status_of(self.range, &[Facts::Cost])
+    }
+
+    /// What a reader must know about `range`'s status: the missing days of each source, the
+    /// days still open to revision.
+    pub fn status_notes(&self, range: DateRange, kinds: &[Facts]) -> Vec<String> {
+        let cov = self.coverage_of(range, kinds);
+        let mut notes = Vec::new();
+        for c in &cov {
+            if !c.missing.is_empty() {
+                notes.push(format!(
+                    "INCOMPLETE: the {} facts have no data for {} of {range}: {}. These figures are not the period's whole cost.",
+                    c.source,
+                    plural(c.missing.len(), "day"),
+                    describe_days(&c.missing)
+                ));
+            }
+        }
+        match period_status(range, self.as_of, &cov) {
+            Status::Settled | Status::Incomplete => {}
+            Status::Provisional => {
+                let young: Vec<NaiveDate> = range
+                    .days()
+                    .filter(|d| (self.as_of - *d).num_days() < SETTLEMENT_DAYS && *d < self.as_of)
+                    .collect();
+                let mut why = Vec::new();
+                if !young.is_empty() {
+                    why.push(format!(
+                        "{} less than {SETTLEMENT_DAYS} days before {} ({})",
+                        plural(young.len(), "day is"),
+                        self.as_of,
+                        describe_days(&young)
+                    ));
+                }
+                let not_yet: Vec<NaiveDate> = cov.iter().flat_map(|c| c.not_yet.clone()).collect();
+                if let Some(last) = not_yet.iter().min() {
+                    why.push(format!(
+                        "the period runs to {} but the data ends before {last} (to date)",
+                        range.to
+                    ));
+                }
+                let stale: Vec<NaiveDate> = cov.iter().flat_map(|c| c.stale.clone()).collect();
+                if !stale.is_empty() {
+                    why.push(format!(
+                        "{} synced while still open to revision ({}): sync again to settle them",
+                        plural(stale.len(), "day was"),
+                        describe_days(&stale)
+                    ));
+                }
+                notes.push(format!(
+                    "PROVISIONAL: {}; Anthropic may still revise these costs.",
+                    why.join("; ")
+                ));
+            }
+        }
+        notes
+    }
+
+    /// Resolves a level and an unmapped policy.
+    pub fn keying(&self, by: Option<&str>, policy: &UnmappedPolicy) -> Result<Keying, AppError> {
+        let level = level_of(self.ledger.mapping(), by)?;
+        Ok(self.ledger.keying(&level, policy)?)
+    }
+
+    /// Whether `range` is a whole month (the usual report period).
+    pub fn month(&self) -> Option<Month> {
+        self.range.as_month()
+    }
+}
+
+/// `n thing` / `n things` (for `day is`, `n days are`).
+pub fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        return format!("1 {what}");
+    }
+    match what.split_once(' ') {
+        Some((noun, "is")) => format!("{n} {noun}s are"),
+        Some((noun, "was")) => format!("{n} {noun}s were"),
+        _ => format!("{n} {what}s"),
+    }
+}

@@ -1,0 +1,463 @@
+//! The one load of a period: fact files (CSV or Parquet, any mix) scanned once by polars'
+//! streaming engine, reading only the columns asked for, with the date range pushed down
+//! (Parquet row groups outside it skipped by their statistics, CSV rows filtered while
+//! scanning), money converted exactly to integer nano-dollars, and aggregated early to one row
+//! per raw email, day and the dimensions asked for.
+//!
+//! Exactness checks run inside the scan: a cell that cannot be read exactly fails the scan, and
+//! the precise reader of [`crate::load`] then names the file, line, column and value. The exact
+//! sum of the cost column is tallied outside polars as the rows stream through, so every report
+//! total can be tied back to the source rows without a second pass.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use allot_core::date::{from_epoch_days, parse_date, to_epoch_days};
+use allot_core::money::{parse_usd, NANOS_PER_USD, NANO_SCALE};
+use allot_core::{DateRange, InputError, Nanos};
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use crate::error::EngineError;
+use crate::load::money_column;
+
+/// What a load keeps.
+#[derive(Debug, Clone)]
+pub struct Spec<'a> {
+    /// Columns every file must have.
+    pub required: &'a [&'a str],
+    /// Text columns kept as grouping dimensions (nulls read as empty).
+    pub dims: &'a [&'a str],
+    /// Whole-number columns summed (absent in a file: zero).
+    pub counts: &'a [&'a str],
+    /// Money columns summed as `<stem>_nanos`; the first is the cost every total ties back to
+    /// and must be present, the others are optional (a `<stem>_missing` column counts the
+    /// facts that had none).
+    pub money: &'a [&'a str],
+    /// The days kept.
+    pub range: DateRange,
+}
+
+/// Facts of a period, aggregated to one row per raw email, day and dimension values.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// `email` (String), `day` (Int32, days since 1970-01-01), the dimensions (String), the
+    /// counts (Int64), the money sums (Int64 nano-dollars) and missing counts (UInt32).
+    pub df: DataFrame,
+    /// Exact sum of the first money column over every fact in the range, tallied outside polars.
+    pub total: Nanos,
+    /// First and last day of the facts in the files, in range or not (the days the files cover).
+    pub span: Option<(NaiveDate, NaiveDate)>,
+    /// Facts read in the range.
+    pub facts: u64,
+}
+
+/// What the scan's conversions see, tallied outside polars.
+#[derive(Debug, Default)]
+struct Tally {
+    cost: i128,
+    facts: u64,
+    min_day: Option<i32>,
+    max_day: Option<i32>,
+}
+
+type Shared = Arc<Mutex<Tally>>;
+
+/// Message prefix of a conversion failure inside the scan (then the precise reader runs).
+const NOT_EXACT: &str = "allot: a value is not exact";
+
+fn not_exact(what: &str) -> PolarsError {
+    PolarsError::ComputeError(format!("{NOT_EXACT}: {what}").into())
+}
+
+/// Loads `files` as `spec` asks. No files give an empty frame.
+pub fn load(files: &[PathBuf], spec: &Spec<'_>) -> Result<Loaded, EngineError> {
+    let started = std::time::Instant::now();
+    let tally: Shared = Arc::default();
+    if files.is_empty() {
+        return Ok(Loaded {
+            df: empty(spec)?,
+            total: Nanos::ZERO,
+            span: None,
+            facts: 0,
+        });
+    }
+    let mut frames = Vec::with_capacity(files.len());
+    let mut parquet = Vec::new();
+    for path in files {
+        let (lf, dated_parquet) = scan_one(path, spec, &tally)?;
+        if dated_parquet {
+            parquet.push(path.clone());
+        }
+        frames.push(lf);
+    }
+    let all = if frames.len() == 1 {
+        frames.pop().expect("one frame")
+    } else {
+        concat(frames, UnionArgs::default())?
+    };
+    let mut group: Vec<Expr> = vec![col("email"), col("day")];
+    group.extend(spec.dims.iter().map(|d| col(*d)));
+    let mut aggs: Vec<Expr> = spec.counts.iter().map(|c| col(*c).sum()).collect();
+    for (i, m) in spec.money.iter().enumerate() {
+        let name = money_column(m);
+        aggs.push(col(name.as_str()).sum());
+        if i > 0 {
+            aggs.push(
+                col(name.as_str())
+                    .is_null()
+                    .cast(DataType::UInt32)
+                    .sum()
+                    .alias(missing_column(m).as_str()),
+            );
+        }
+    }
+    let query = all.group_by(group).agg(aggs);
+    if tracing::enabled!(tracing::Level::TRACE) {
+        tracing::trace!(
+            "fact scan plan:\n{}",
+            query.explain(true).unwrap_or_default()
+        );
+    }
+    let result = query
+        .collect_with_engine(Engine::Streaming)
+        // polars does not export the `QueryResult` type to name its method.
+        .map(#[allow(clippy::redundant_closure_for_method_calls)] |r| r.unwrap_single());
+    let df = match result {
+        Ok(df) => df,
+        Err(e) => return Err(precise(files, spec, e)),
+    };
+    // An empty email can only be told apart once grouped: the precise reader names its line.
+    if df.column("email")?.null_count() > 0 {
+        return Err(precise(
+            files,
+            spec,
+            PolarsError::ComputeError("empty email".into()),
+        ));
+    }
+    let t = std::mem::take(&mut *tally.lock().expect("tally"));
+    let mut span = t.min_day.zip(t.max_day);
+    if !parquet.is_empty() {
+        if let Some((lo, hi)) = parquet_span(&parquet)? {
+            span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+        }
+    }
+    tracing::debug!(rows = df.height(), facts = t.facts, elapsed = ?started.elapsed(), "loaded and aggregated");
+    Ok(Loaded {
+        df,
+        total: Nanos(t.cost),
+        span: span.map(|(a, b)| (from_epoch_days(a), from_epoch_days(b))),
+        facts: t.facts,
+    })
+}
+
+/// The column counting facts without a value of an optional money column.
+pub fn missing_column(money: &str) -> String {
+    match money.strip_suffix("_usd") {
+        Some(stem) => format!("{stem}_missing"),
+        None => format!("{money}_missing"),
+    }
+}
+
+fn empty(spec: &Spec<'_>) -> PolarsResult<DataFrame> {
+    let mut cols = vec![
+        Column::new_empty("email".into(), &DataType::String),
+        Column::new_empty("day".into(), &DataType::Int32),
+    ];
+    for d in spec.dims {
+        cols.push(Column::new_empty((*d).into(), &DataType::String));
+    }
+    for c in spec.counts {
+        cols.push(Column::new_empty((*c).into(), &DataType::Int64));
+    }
+    for (i, m) in spec.money.iter().enumerate() {
+        cols.push(Column::new_empty(
+            money_column(m).as_str().into(),
+            &DataType::Int64,
+        ));
+        if i > 0 {
+            cols.push(Column::new_empty(
+                missing_column(m).as_str().into(),
+                &DataType::UInt32,
+            ));
+        }
+    }
+    DataFrame::new(0, cols)
+}
+
+/// When the scan failed, the precise reader finds and names the bad cell.
+fn precise(files: &[PathBuf], spec: &Spec<'_>, e: PolarsError) -> EngineError {
+    let mut wanted: Vec<&str> = vec!["date", "email"];
+    wanted.extend(spec.dims.iter().copied());
+    wanted.extend(spec.counts.iter().copied());
+    wanted.extend(spec.money.iter().copied());
+    for path in files {
+        if let Err(found) = crate::load::check_file(path, spec.required, &wanted) {
+            return found;
+        }
+    }
+    tracing::debug!("the scan failed but the precise reader found nothing: {e}");
+    EngineError::Polars(e)
+}
+
+fn scan_one(
+    path: &Path,
+    spec: &Spec<'_>,
+    tally: &Shared,
+) -> Result<(LazyFrame, bool), EngineError> {
+    let source = crate::load::source_of(path)?;
+    if let Err(source) = std::fs::metadata(path) {
+        return Err(InputError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into());
+    }
+    let pl_path = PlRefPath::try_from_path(path)?;
+    let (lf, names, schema): (LazyFrame, Vec<String>, Option<Schema>) = match source {
+        crate::load::Source::Csv => {
+            let headers = crate::load::csv_headers(path)?;
+            crate::load::check_columns(path, &headers, spec.required)?;
+            let schema: Schema = headers
+                .iter()
+                .map(|h| Field::new(h.as_str().into(), DataType::String))
+                .collect();
+            let lf = LazyCsvReader::new(pl_path)
+                .with_has_header(true)
+                .with_glob(false)
+                .with_schema(Some(Arc::new(schema)))
+                .finish()?;
+            (lf, headers, None)
+        }
+        crate::load::Source::Parquet => {
+            let schema = crate::load::parquet_schema(path)?;
+            let names: Vec<String> = schema.iter_names().map(ToString::to_string).collect();
+            crate::load::check_columns(path, &names, spec.required)?;
+            let args = ScanArgsParquet {
+                glob: false,
+                ..ScanArgsParquet::default()
+            };
+            let lf = LazyFrame::scan_parquet(pl_path, args)?;
+            (lf, names, Some(schema))
+        }
+    };
+    let has = |c: &str| names.iter().any(|n| n == c);
+    let dtype = |c: &str| schema.as_ref().and_then(|s| s.get(c).cloned());
+    let (from, to) = (to_epoch_days(spec.range.from), to_epoch_days(spec.range.to));
+    // The day: parsed strictly from text (every row, in range or not, so a bad date is never
+    // skipped in silence), or taken from a Parquet date column.
+    let day = match dtype("date") {
+        Some(DataType::Date) => col("date").cast(DataType::Int32),
+        Some(DataType::String) | None => {
+            let t = tally.clone();
+            col("date").map(
+                move |c| parse_days(&c, &t),
+                |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)),
+            )
+        }
+        Some(other) => {
+            return Err(InputError::BadFile {
+                path: path.to_path_buf(),
+                problem: format!(
+                    "column `date` has type {other}; expected a date or YYYY-MM-DD text"
+                ),
+            }
+            .into())
+        }
+    }
+    .alias("day");
+    let mut lf = lf.select(
+        [day, col("email").cast(DataType::String)]
+            .into_iter()
+            .chain(spec.dims.iter().map(|d| {
+                if has(d) {
+                    col(*d).cast(DataType::String)
+                } else {
+                    lit(NULL).cast(DataType::String).alias(*d)
+                }
+            }))
+            .chain(
+                spec.counts
+                    .iter()
+                    .chain(spec.money.iter())
+                    .filter(|c| has(c))
+                    .map(|c| col(*c)),
+            )
+            .collect::<Vec<_>>(),
+    );
+    lf = lf.filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to))));
+    let mut exprs: Vec<Expr> = vec![col("email"), col("day")];
+    exprs.extend(spec.dims.iter().map(|d| col(*d).fill_null(lit(""))));
+    for c in spec.counts {
+        exprs.push(if has(c) {
+            col(*c).map(|c| counts(&c), |_, f| {
+                Ok(Field::new(f.name().clone(), DataType::Int64))
+            })
+        } else {
+            lit(0i64).cast(DataType::Int64).alias(*c)
+        });
+    }
+    for (i, m) in spec.money.iter().enumerate() {
+        let out = money_column(m);
+        let first = i == 0;
+        exprs.push(if has(m) {
+            let t = tally.clone();
+            col(*m)
+                .map(
+                    move |c| money(&c, first, if first { Some(&t) } else { None }),
+                    |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+                )
+                .alias(out.as_str())
+        } else {
+            lit(NULL).cast(DataType::Int64).alias(out.as_str())
+        });
+    }
+    let dated_parquet = matches!(dtype("date"), Some(DataType::Date));
+    Ok((lf.select(exprs), dated_parquet))
+}
+
+/// `YYYY-MM-DD` text to days since 1970-01-01, strictly; records the first and last day.
+fn parse_days(c: &Column, tally: &Shared) -> PolarsResult<Column> {
+    let ca = c.str()?;
+    let mut out: Vec<i32> = Vec::with_capacity(ca.len());
+    let mut last: Option<(&str, i32)> = None;
+    let (mut lo, mut hi) = (i32::MAX, i32::MIN);
+    for v in ca.iter() {
+        let s = v.ok_or_else(|| not_exact("empty date"))?;
+        if let Some((prev, d)) = last {
+            if prev == s {
+                out.push(d);
+                continue;
+            }
+        }
+        let d = parse_date(s.trim())
+            .map(to_epoch_days)
+            .ok_or_else(|| not_exact("date"))?;
+        lo = lo.min(d);
+        hi = hi.max(d);
+        last = Some((s, d));
+        out.push(d);
+    }
+    if !out.is_empty() {
+        let mut t = tally.lock().expect("tally");
+        t.min_day = Some(t.min_day.map_or(lo, |m| m.min(lo)));
+        t.max_day = Some(t.max_day.map_or(hi, |m| m.max(hi)));
+    }
+    Ok(Int32Chunked::from_vec(c.name().clone(), out).into_column())
+}
+
+/// Whole numbers: text parsed strictly, integer columns cast; anything else is not exact.
+fn counts(c: &Column) -> PolarsResult<Column> {
+    match c.dtype() {
+        DataType::String => {
+            let ca = c.str()?;
+            let mut out: Vec<Option<i64>> = Vec::with_capacity(ca.len());
+            for v in ca.iter() {
+                match v.map(str::trim) {
+                    None | Some("") => out.push(None),
+                    Some(s) => out.push(Some(s.parse::<i64>().map_err(|_| not_exact("count"))?)),
+                }
+            }
+            Ok(Int64Chunked::from_iter_options(c.name().clone(), out.into_iter()).into_column())
+        }
+        dt if dt.is_integer() => c.cast(&DataType::Int64),
+        _ => Err(not_exact("count type")),
+    }
+}
+
+/// Money to exact nano-dollars: decimal text (up to 9 decimals, or exponent notation),
+/// Parquet decimals, or whole dollars; floating point is refused. The cost column (`tally`
+/// given) must have a value in every row, and its sum is tallied outside polars.
+fn money(c: &Column, required: bool, tally: Option<&Shared>) -> PolarsResult<Column> {
+    let name = c.name().clone();
+    let values: Vec<Option<i64>> = match c.dtype() {
+        DataType::String => {
+            let ca = c.str()?;
+            let mut out = Vec::with_capacity(ca.len());
+            for v in ca.iter() {
+                match v {
+                    None => out.push(None),
+                    Some(s) => match parse_usd(s) {
+                        Ok(x) => out.push(Some(x)),
+                        Err(allot_core::money::AmountError::Empty) => out.push(None),
+                        Err(_) => return Err(not_exact("amount")),
+                    },
+                }
+            }
+            out
+        }
+        DataType::Decimal(_, scale) => {
+            let scale = *scale as u32;
+            let ca = c.decimal()?.physical();
+            let up = 10i128.pow(NANO_SCALE.saturating_sub(scale));
+            let down = 10i128.pow(scale.saturating_sub(NANO_SCALE));
+            let mut out = Vec::with_capacity(ca.len());
+            for v in ca.iter() {
+                out.push(match v {
+                    None => None,
+                    Some(v) => {
+                        let n = if scale <= NANO_SCALE {
+                            v.checked_mul(up)
+                        } else if v % down == 0 {
+                            Some(v / down)
+                        } else {
+                            None
+                        };
+                        Some(
+                            n.and_then(|n| i64::try_from(n).ok())
+                                .ok_or_else(|| not_exact("decimal"))?,
+                        )
+                    }
+                });
+            }
+            out
+        }
+        dt if dt.is_integer() => {
+            let ca = c.cast(&DataType::Int64)?;
+            let mut out = Vec::with_capacity(ca.len());
+            for v in ca.i64()?.iter() {
+                out.push(match v {
+                    None => None,
+                    Some(v) => Some(
+                        v.checked_mul(NANOS_PER_USD)
+                            .ok_or_else(|| not_exact("too large"))?,
+                    ),
+                });
+            }
+            out
+        }
+        _ => return Err(not_exact("money type")),
+    };
+    if required && values.iter().any(Option::is_none) {
+        return Err(not_exact("empty amount"));
+    }
+    if let Some(t) = tally {
+        let sum: i128 = values.iter().flatten().map(|v| i128::from(*v)).sum();
+        let mut t = t.lock().expect("tally");
+        t.cost += sum;
+        t.facts += values.len() as u64;
+    }
+    Ok(Int64Chunked::from_iter_options(name, values.into_iter()).into_column())
+}
+
+/// First and last day of Parquet files' `date` columns (read alone, cheaply).
+fn parquet_span(files: &[PathBuf]) -> Result<Option<(i32, i32)>, EngineError> {
+    let mut frames = Vec::new();
+    for p in files {
+        let args = ScanArgsParquet {
+            glob: false,
+            ..ScanArgsParquet::default()
+        };
+        frames.push(
+            LazyFrame::scan_parquet(PlRefPath::try_from_path(p)?, args)?
+                .select([col("date").cast(DataType::Int32)]),
+        );
+    }
+    let df = concat(frames, UnionArgs::default())?
+        .select([col("date").min().alias("lo"), col("date").max().alias("hi")])
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+    let lo = df.column("lo")?.i32()?.get(0);
+    let hi = df.column("hi")?.i32()?.get(0);
+    Ok(lo.zip(hi))
+}

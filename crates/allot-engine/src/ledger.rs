@@ -1,0 +1,1039 @@
+//! The ledger of a period: the facts of one load with every person numbered and every
+//! (person, day) given its mapping row, from which the chargeback (of the whole period or of
+//! each day, week or month in it), the per-person usage and activity the reviews read, the
+//! daily series, the FOCUS rows and the reconciliation amounts all derive. Nothing here reads a
+//! file again; every total ties back to the exact sum tallied while the facts were read.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use allot_core::date::{from_epoch_days, to_epoch_days};
+use allot_core::facts::normalize_email;
+use allot_core::results::{
+    ActivityRow, Chargeback, ChargebackLine, FocusFact, PersonCost, UnmappedPerson, UsageRow,
+};
+use allot_core::{DateRange, Month, Nanos, UNMAPPED};
+use allot_mapping::OrgMapping;
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use crate::error::EngineError;
+use crate::facts::{missing_column, Loaded};
+use crate::level::{Level, UnmappedPolicy, BLANK};
+
+/// Normalised emails numbered from 0, everyone in the mapping first.
+#[derive(Debug, Default, Clone)]
+pub struct People {
+    ids: HashMap<String, u32>,
+    emails: Vec<String>,
+}
+
+impl People {
+    /// The id of an already-normalised email, numbering it if new.
+    pub fn id(&mut self, email: &str) -> u32 {
+        if let Some(id) = self.ids.get(email) {
+            return *id;
+        }
+        let id = self.emails.len() as u32;
+        self.ids.insert(email.to_string(), id);
+        self.emails.push(email.to_string());
+        id
+    }
+
+    /// The id of a normalised email, if known.
+    pub fn get(&self, email: &str) -> Option<u32> {
+        self.ids.get(email).copied()
+    }
+
+    /// The normalised email of an id.
+    pub fn email(&self, id: u32) -> &str {
+        &self.emails[id as usize]
+    }
+
+    /// How many people are numbered.
+    pub fn len(&self) -> usize {
+        self.emails.len()
+    }
+
+    /// Whether nobody is numbered.
+    pub fn is_empty(&self) -> bool {
+        self.emails.is_empty()
+    }
+
+    /// Replaces the `email` column by a `person` id column (emails matched after trimming and
+    /// lower-casing), numbering each distinct spelling once.
+    fn number(&mut self, df: &mut DataFrame) -> Result<(), EngineError> {
+        let ids: Vec<u32> = {
+            let emails = df.column("email")?.str()?;
+            let mut cache: HashMap<&str, u32> = HashMap::new();
+            let mut ids = Vec::with_capacity(emails.len());
+            for e in emails.iter() {
+                let e = e.unwrap_or("");
+                let id = match cache.get(e) {
+                    Some(id) => *id,
+                    None => {
+                        let id = self.id(&normalize_email(e));
+                        cache.insert(e, id);
+                        id
+                    }
+                };
+                ids.push(id);
+            }
+            ids
+        };
+        let _ = df.drop_in_place("email")?;
+        df.with_column(Column::new(PERSON.into(), ids))?;
+        Ok(())
+    }
+}
+
+/// Column of person ids.
+pub const PERSON: &str = "person";
+/// Column of days since 1970-01-01.
+pub const DAY: &str = "day";
+const COST: &str = "cost_nanos";
+
+/// Every person's mapping rows as day ranges, for finding the row valid on a day.
+#[derive(Debug, Clone, Default)]
+struct Assigner {
+    /// By person id: (first day, last day, row index), sorted by first day.
+    rows: Vec<Vec<(i32, i32, u32)>>,
+}
+
+impl Assigner {
+    fn new(mapping: &OrgMapping, people: &mut People) -> Assigner {
+        let mut rows: Vec<Vec<(i32, i32, u32)>> = Vec::new();
+        for (i, r) in mapping.rows.iter().enumerate() {
+            let p = people.id(&r.email) as usize;
+            if rows.len() <= p {
+                rows.resize(p + 1, Vec::new());
+            }
+            rows[p].push((
+                r.effective_from.map_or(i32::MIN, to_epoch_days),
+                r.effective_to.map_or(i32::MAX, to_epoch_days),
+                i as u32,
+            ));
+        }
+        for r in &mut rows {
+            r.sort_unstable();
+        }
+        Assigner { rows }
+    }
+
+    /// The mapping row valid for `person` on `day` (the mapping has at most one).
+    fn row(&self, person: u32, day: i32) -> Option<u32> {
+        self.rows
+            .get(person as usize)?
+            .iter()
+            .find(|(f, t, _)| *f <= day && day <= *t)
+            .map(|r| r.2)
+    }
+
+    /// The person's latest row that ended before `day`.
+    fn last_before(&self, person: u32, day: i32) -> Option<u32> {
+        self.rows
+            .get(person as usize)?
+            .iter()
+            .filter(|(_, t, _)| *t < day)
+            .max_by_key(|(_, t, _)| *t)
+            .map(|r| r.2)
+    }
+}
+
+/// A level and an unmapped policy resolved to integer codes: which line (and cost center)
+/// every mapping row, and every uncovered (person, day), is charged to.
+#[derive(Debug, Clone)]
+pub struct Keying {
+    level: Level,
+    policy: UnmappedPolicy,
+    /// Name of the level column (`cost_center` or the attribute).
+    pub level_name: String,
+    keys: Vec<String>,
+    ccs: Vec<String>,
+    row_key: Vec<u32>,
+    row_cc: Vec<u32>,
+    unmapped_key: u32,
+    unmapped_cc: u32,
+    fixed_row: Option<u32>,
+}
+
+impl Keying {
+    /// The key text of a code.
+    pub fn key(&self, code: u32) -> &str {
+        &self.keys[code as usize]
+    }
+
+    /// (line, cost center, covered by a mapping row) of `person` on `day`.
+    fn code(&self, a: &Assigner, person: u32, day: i32) -> (u32, u32, bool) {
+        if let Some(r) = a.row(person, day) {
+            return (self.row_key[r as usize], self.row_cc[r as usize], true);
+        }
+        let row = match self.policy {
+            UnmappedPolicy::Bucket => None,
+            UnmappedPolicy::LastKnown => a.last_before(person, day),
+            UnmappedPolicy::To(_) => self.fixed_row,
+        };
+        match row {
+            Some(r) => (self.row_key[r as usize], self.row_cc[r as usize], false),
+            None => (self.unmapped_key, self.unmapped_cc, false),
+        }
+    }
+}
+
+/// One bucket's chargeback as it is summed up.
+#[derive(Default)]
+struct Acc {
+    lines: BTreeMap<u32, (i128, Vec<u32>)>,
+    ccs: BTreeMap<u32, i128>,
+    people: BTreeMap<(u32, u32), i128>,
+    persons: std::collections::BTreeSet<u32>,
+    total: i128,
+}
+
+/// One value of a fact dimension in one bucket: (value, people with cost, amount).
+pub type DimensionRow = (String, u64, Nanos);
+
+/// The facts of a period, numbered and assigned, ready to answer every report's question.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    mapping: Arc<OrgMapping>,
+    people: People,
+    assigner: Assigner,
+    range: DateRange,
+    /// person, day, dims..., cost_nanos, counts and money sums of the load.
+    cost: DataFrame,
+    dims: Vec<String>,
+    /// person, day, cost_nanos: one row per person-day with cost.
+    days: DataFrame,
+    /// person, day, activity counts.
+    activity: Option<DataFrame>,
+    total: Nanos,
+}
+
+fn i128_sum(ca: &Int64Chunked) -> i128 {
+    ca.iter().flatten().map(i128::from).sum()
+}
+
+/// Rows of `df` whose day is inside `range`.
+fn within(df: &DataFrame, range: DateRange) -> PolarsResult<DataFrame> {
+    let (lo, hi) = (to_epoch_days(range.from), to_epoch_days(range.to));
+    df.clone()
+        .lazy()
+        .filter(col(DAY).gt_eq(lit(lo)).and(col(DAY).lt_eq(lit(hi))))
+        .collect()
+}
+
+impl Ledger {
+    /// Builds the ledger of `range` from one load of cost facts (and optionally activity).
+    pub fn new(
+        mapping: Arc<OrgMapping>,
+        range: DateRange,
+        cost: Loaded,
+        activity: Option<Loaded>,
+    ) -> Result<Ledger, EngineError> {
+        let started = std::time::Instant::now();
+        let mut people = People::default();
+        let assigner = Assigner::new(&mapping, &mut people);
+        let Loaded {
+            df: mut cost_df,
+            total,
+            ..
+        } = cost;
+        people.number(&mut cost_df)?;
+        let dims: Vec<String> = cost_df
+            .get_column_names()
+            .iter()
+            .map(ToString::to_string)
+            .filter(|n| {
+                cost_df
+                    .column(n)
+                    .is_ok_and(|c| c.dtype() == &DataType::String)
+            })
+            .collect();
+        let days = cost_df
+            .clone()
+            .lazy()
+            .group_by([col(PERSON), col(DAY)])
+            .agg([col(COST).sum()])
+            .collect()?;
+        // The early aggregation and the numbering kept every nano-dollar of the source rows.
+        let got = Nanos(i128_sum(days.column(COST)?.i64()?));
+        if got != total {
+            return Err(EngineError::TieOut {
+                what: "the facts loaded".into(),
+                got: got.to_string(),
+                expected: total.to_string(),
+            });
+        }
+        let activity = match activity {
+            Some(a) => {
+                let mut df = a.df;
+                people.number(&mut df)?;
+                Some(df)
+            }
+            None => None,
+        };
+        tracing::debug!(person_days = days.height(), people = people.len(), elapsed = ?started.elapsed(), "ledger built");
+        Ok(Ledger {
+            mapping,
+            people,
+            assigner,
+            range,
+            cost: cost_df,
+            dims,
+            days,
+            activity,
+            total,
+        })
+    }
+
+    /// The period the ledger holds.
+    pub fn range(&self) -> DateRange {
+        self.range
+    }
+
+    /// The mapping the ledger assigns with.
+    pub fn mapping(&self) -> &OrgMapping {
+        &self.mapping
+    }
+
+    /// Exact total cost of the period, as tallied from the source rows.
+    pub fn total(&self) -> Nanos {
+        self.total
+    }
+
+    /// Whether activity facts were loaded.
+    pub fn has_activity(&self) -> bool {
+        self.activity.is_some()
+    }
+
+    /// The normalised email of a person id.
+    pub fn email(&self, person: u32) -> &str {
+        self.people.email(person)
+    }
+
+    /// Resolves a level and an unmapped policy to codes.
+    pub fn keying(&self, level: &Level, policy: &UnmappedPolicy) -> Result<Keying, EngineError> {
+        let m = &self.mapping;
+        let mut keys: Vec<String> = Vec::new();
+        let mut key_codes: HashMap<String, u32> = HashMap::new();
+        let mut code = |k: &str, keys: &mut Vec<String>| -> u32 {
+            if let Some(c) = key_codes.get(k) {
+                return *c;
+            }
+            let c = keys.len() as u32;
+            key_codes.insert(k.to_string(), c);
+            keys.push(k.to_string());
+            c
+        };
+        let mut ccs: Vec<String> = Vec::new();
+        let mut cc_codes: HashMap<String, u32> = HashMap::new();
+        let mut cc_code = |k: &str, ccs: &mut Vec<String>| -> u32 {
+            if let Some(c) = cc_codes.get(k) {
+                return *c;
+            }
+            let c = ccs.len() as u32;
+            cc_codes.insert(k.to_string(), c);
+            ccs.push(k.to_string());
+            c
+        };
+        let mut row_key = Vec::with_capacity(m.rows.len());
+        let mut row_cc = Vec::with_capacity(m.rows.len());
+        for r in &m.rows {
+            let k = match level {
+                Level::CostCenter => r.cost_center.clone(),
+                Level::Attribute(i) => {
+                    let v = &r.attributes[*i];
+                    if v.is_empty() {
+                        BLANK.to_string()
+                    } else {
+                        v.clone()
+                    }
+                }
+            };
+            row_key.push(code(&k, &mut keys));
+            row_cc.push(cc_code(&r.cost_center, &mut ccs));
+        }
+        let unmapped_key = code(UNMAPPED, &mut keys);
+        let unmapped_cc = cc_code(UNMAPPED, &mut ccs);
+        let fixed_row = match policy {
+            UnmappedPolicy::To(cc) => Some(
+                m.rows
+                    .iter()
+                    .position(|r| &r.cost_center == cc)
+                    .ok_or_else(|| allot_core::InputError::BadFile {
+                        path: "--unmapped-to".into(),
+                        problem: format!("cost center `{cc}` is not in the mapping"),
+                    })? as u32,
+            ),
+            _ => None,
+        };
+        Ok(Keying {
+            level: level.clone(),
+            policy: policy.clone(),
+            level_name: match level {
+                Level::CostCenter => "cost_center".to_string(),
+                Level::Attribute(i) => m.attributes[*i].clone(),
+            },
+            keys,
+            ccs,
+            row_key,
+            row_cc,
+            unmapped_key,
+            unmapped_cc,
+            fixed_row,
+        })
+    }
+
+    /// Adds `key` (and, when asked, `cc` and `mapped`) code columns to a frame with `person`
+    /// and `day`.
+    fn with_keys(&self, df: &mut DataFrame, keying: &Keying, cc: bool) -> Result<(), EngineError> {
+        let (keys, ccs, mapped) = {
+            let persons = df.column(PERSON)?.u32()?;
+            let days = df.column(DAY)?.i32()?;
+            let n = df.height();
+            let mut keys = Vec::with_capacity(n);
+            let mut ccs = Vec::with_capacity(if cc { n } else { 0 });
+            let mut mapped = Vec::with_capacity(if cc { n } else { 0 });
+            for (p, d) in persons.into_no_null_iter().zip(days.into_no_null_iter()) {
+                let (k, c, m) = keying.code(&self.assigner, p, d);
+                keys.push(k);
+                if cc {
+                    ccs.push(c);
+                    mapped.push(m);
+                }
+            }
+            (keys, ccs, mapped)
+        };
+        df.with_column(Column::new("key".into(), keys))?;
+        if cc {
+            df.with_column(Column::new("cc".into(), ccs))?;
+            df.with_column(Column::new("mapped".into(), mapped))?;
+        }
+        Ok(())
+    }
+
+    /// The chargeback of each of `buckets` (each inside the ledger's range) at the keying's
+    /// level: lines, people, unmapped people and the hierarchy tree, exact.
+    pub fn chargebacks(
+        &self,
+        keying: &Keying,
+        buckets: &[DateRange],
+    ) -> Result<Vec<Chargeback>, EngineError> {
+        let started = std::time::Instant::now();
+        let mapping = &self.mapping;
+        let Some(outer) = buckets
+            .first()
+            .zip(buckets.last())
+            .and_then(|(a, b)| DateRange::new(a.from, b.to))
+        else {
+            return Ok(Vec::new());
+        };
+        let mut df = within(&self.days, outer)?;
+        // Bucket of every day of the outer range.
+        let base = to_epoch_days(outer.from);
+        let mut bucket_of = vec![u32::MAX; outer.len() as usize];
+        for (i, b) in buckets.iter().enumerate() {
+            for d in b.days() {
+                bucket_of[(to_epoch_days(d) - base) as usize] = i as u32;
+            }
+        }
+        let bucket: Vec<u32> = df
+            .column(DAY)?
+            .i32()?
+            .into_no_null_iter()
+            .map(|d| bucket_of[(d - base) as usize])
+            .collect();
+        df.with_column(Column::new("bucket".into(), bucket))?;
+        self.with_keys(&mut df, keying, true)?;
+        // One grouping of the person-days; everything else comes from its (small) result.
+        let cells = df
+            .clone()
+            .lazy()
+            .group_by([col("bucket"), col("key"), col("cc"), col(PERSON)])
+            .agg([col(COST).sum()])
+            .collect()?;
+        let unmapped_df = df
+            .lazy()
+            .filter(col("mapped").not())
+            .group_by([col("bucket"), col(PERSON)])
+            .agg([
+                col(COST).sum().alias("amount"),
+                col(DAY).n_unique().alias("days"),
+                col(DAY).min().alias("first_day"),
+                col("key").first().alias("charged_to"),
+            ])
+            .collect()?;
+
+        let n = buckets.len();
+        let mut acc: Vec<Acc> = (0..n).map(|_| Acc::default()).collect();
+        {
+            let b = cells.column("bucket")?.u32()?;
+            let k = cells.column("key")?.u32()?;
+            let c = cells.column("cc")?.u32()?;
+            let p = cells.column(PERSON)?.u32()?;
+            let a = cells.column(COST)?.i64()?;
+            for i in 0..cells.height() {
+                let (b, k, c, p) = (
+                    b.get(i).unwrap_or(0) as usize,
+                    k.get(i).unwrap_or(0),
+                    c.get(i).unwrap_or(0),
+                    p.get(i).unwrap_or(0),
+                );
+                let v = i128::from(a.get(i).unwrap_or(0));
+                let e = &mut acc[b];
+                let line = e.lines.entry(k).or_default();
+                line.0 += v;
+                line.1.push(p);
+                *e.ccs.entry(c).or_default() += v;
+                *e.people.entry((k, p)).or_default() += v;
+                e.persons.insert(p);
+                e.total += v;
+            }
+        }
+        // Exact day sums of each bucket, computed from the person-days alone.
+        let mut expected = vec![0i128; n];
+        {
+            let d = self.days.column(DAY)?.i32()?;
+            let a = self.days.column(COST)?.i64()?;
+            for (d, a) in d.into_no_null_iter().zip(a.into_no_null_iter()) {
+                let off = d - base;
+                if off >= 0 && (off as usize) < bucket_of.len() {
+                    let b = bucket_of[off as usize];
+                    if b != u32::MAX {
+                        expected[b as usize] += i128::from(a);
+                    }
+                }
+            }
+        }
+
+        let mut unmapped: Vec<Vec<UnmappedPerson>> = (0..n).map(|_| Vec::new()).collect();
+        {
+            let b = unmapped_df.column("bucket")?.u32()?;
+            let p = unmapped_df.column(PERSON)?.u32()?;
+            let a = unmapped_df.column("amount")?.i64()?;
+            let days = unmapped_df.column("days")?.cast(&DataType::UInt32)?;
+            let days = days.u32()?;
+            let first = unmapped_df.column("first_day")?.i32()?;
+            let charged = unmapped_df.column("charged_to")?.u32()?;
+            for i in 0..unmapped_df.height() {
+                let person = p.get(i).unwrap_or(0);
+                let last = self
+                    .assigner
+                    .last_before(person, first.get(i).unwrap_or(0))
+                    .map(|r| r as usize);
+                unmapped[b.get(i).unwrap_or(0) as usize].push(UnmappedPerson {
+                    email: self.people.email(person).to_string(),
+                    amount: Nanos(i128::from(a.get(i).unwrap_or(0))),
+                    days: days.get(i).unwrap_or(0),
+                    last_cost_center: last.map(|r| mapping.rows[r].cost_center.clone()),
+                    unmapped_since: last
+                        .and_then(|r| mapping.rows[r].effective_to)
+                        .and_then(|t| t.succ_opt()),
+                    charged_to: keying.key(charged.get(i).unwrap_or(0)).to_string(),
+                });
+            }
+        }
+
+        let attr_idx = match keying.level {
+            Level::CostCenter => mapping.cost_center_attributes(),
+            Level::Attribute(_) => Vec::new(),
+        };
+        let mut cc_attrs: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut first_row: HashMap<&str, usize> = HashMap::new();
+        for (i, row) in mapping.rows.iter().enumerate() {
+            cc_attrs.entry(row.cost_center.as_str()).or_insert_with(|| {
+                attr_idx
+                    .iter()
+                    .map(|&i| row.attributes[i].clone())
+                    .collect()
+            });
+            first_row.entry(row.cost_center.as_str()).or_insert(i);
+        }
+        let tree_depth = match &keying.level {
+            Level::CostCenter => Some(mapping.hierarchy.len()),
+            Level::Attribute(i) => mapping
+                .hierarchy
+                .iter()
+                .position(|h| h == i)
+                .map(|p| mapping.hierarchy.len() - 1 - p),
+        };
+
+        let mut out = Vec::with_capacity(n);
+        for (b, (acc, unmapped)) in acc.into_iter().zip(unmapped).enumerate() {
+            if acc.total != expected[b] {
+                return Err(EngineError::TieOut {
+                    what: format!("the chargeback total of {}", buckets[b]),
+                    got: Nanos(acc.total).to_string(),
+                    expected: Nanos(expected[b]).to_string(),
+                });
+            }
+            let mut lines: Vec<ChargebackLine> = acc
+                .lines
+                .into_iter()
+                .map(|(k, (amount, mut persons))| {
+                    persons.sort_unstable();
+                    persons.dedup();
+                    let key = keying.key(k).to_string();
+                    ChargebackLine {
+                        attributes: match keying.level {
+                            Level::CostCenter => cc_attrs
+                                .get(key.as_str())
+                                .cloned()
+                                .unwrap_or_else(|| vec![String::new(); attr_idx.len()]),
+                            Level::Attribute(_) => Vec::new(),
+                        },
+                        key,
+                        users: persons.len() as u64,
+                        amount: Nanos(amount),
+                    }
+                })
+                .collect();
+            lines.sort_by(|a, b| {
+                (a.key == UNMAPPED)
+                    .cmp(&(b.key == UNMAPPED))
+                    .then_with(|| a.key.cmp(&b.key))
+            });
+            let mapped: Nanos = lines
+                .iter()
+                .filter(|l| l.key != UNMAPPED)
+                .map(|l| l.amount)
+                .sum();
+            let mut people: Vec<PersonCost> = acc
+                .people
+                .into_iter()
+                .map(|((k, p), a)| PersonCost {
+                    email: self.people.email(p).to_string(),
+                    key: keying.key(k).to_string(),
+                    amount: Nanos(a),
+                })
+                .collect();
+            people.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.email.cmp(&b.email)));
+            let mut tree = Vec::new();
+            if tree_depth.is_some() && !mapping.hierarchy.is_empty() {
+                for (c, amount) in &acc.ccs {
+                    let cc = keying.ccs[*c as usize].as_str();
+                    let mut path: Vec<String> = match first_row.get(cc) {
+                        Some(&r) => mapping
+                            .hierarchy
+                            .iter()
+                            .rev()
+                            .map(|&h| {
+                                let v = &mapping.rows[r].attributes[h];
+                                if v.is_empty() {
+                                    BLANK.to_string()
+                                } else {
+                                    v.clone()
+                                }
+                            })
+                            .collect(),
+                        None => vec![UNMAPPED.to_string(); mapping.hierarchy.len()],
+                    };
+                    path.push(cc.to_string());
+                    tree.push((path, Nanos(*amount)));
+                }
+                tree.sort();
+            }
+            let mut unmapped = unmapped;
+            unmapped.sort_by(|a, b| b.amount.cmp(&a.amount).then_with(|| a.email.cmp(&b.email)));
+            out.push(Chargeback {
+                level_name: keying.level_name.clone(),
+                attribute_names: attr_idx
+                    .iter()
+                    .map(|&i| mapping.attributes[i].clone())
+                    .collect(),
+                lines,
+                total: Nanos(acc.total),
+                users: acc.persons.len() as u64,
+                unmapped,
+                people,
+                tree,
+                tree_depth: tree_depth.unwrap_or(0),
+                mapped,
+            });
+        }
+        tracing::debug!(buckets = n, elapsed = ?started.elapsed(), "chargebacks");
+        Ok(out)
+    }
+
+    /// Cost and tokens per person, line and component over `range`, summed over its days.
+    pub fn usage(&self, keying: &Keying, range: DateRange) -> Result<Vec<UsageRow>, EngineError> {
+        let dims = ["product", "model", "context_window", "token_type"];
+        for d in dims {
+            if !self.dims.iter().any(|x| x == d) {
+                return Err(EngineError::Internal(format!(
+                    "the usage review needs `{d}`, which this load did not keep"
+                )));
+            }
+        }
+        let mut df = within(&self.cost, range)?;
+        self.with_keys(&mut df, keying, false)?;
+        let mut by: Vec<Expr> = vec![col("key"), col(PERSON)];
+        by.extend(dims.iter().map(|d| col(*d)));
+        let tokens = if df.column("tokens").is_ok() {
+            col("tokens").fill_null(lit(0i64)).sum()
+        } else {
+            lit(0i64).cast(DataType::Int64).alias("tokens")
+        };
+        let out = df
+            .lazy()
+            .group_by(by)
+            .agg([col(COST).sum(), tokens])
+            .collect()?;
+        let persons = out.column(PERSON)?.u32()?;
+        let keys = out.column("key")?.u32()?;
+        let cost = out.column(COST)?.i64()?;
+        let tok = out.column("tokens")?.i64()?;
+        let text: Vec<&StringChunked> = dims
+            .iter()
+            .map(|d| out.column(d).and_then(|c| c.str()))
+            .collect::<PolarsResult<_>>()?;
+        let mut rows = Vec::with_capacity(out.height());
+        for i in 0..out.height() {
+            let t = |j: usize| text[j].get(i).unwrap_or_default().to_string();
+            rows.push(UsageRow {
+                email: self.people.email(persons.get(i).unwrap_or(0)).to_string(),
+                key: keying.key(keys.get(i).unwrap_or(0)).to_string(),
+                product: t(0),
+                model: t(1),
+                context_window: t(2),
+                token_type: t(3),
+                tokens: tok.get(i).unwrap_or(0),
+                cost: Nanos(i128::from(cost.get(i).unwrap_or(0))),
+            });
+        }
+        let got: Nanos = rows.iter().map(|r| r.cost).sum();
+        let expected = self.total_in(range)?;
+        if got != expected {
+            return Err(EngineError::TieOut {
+                what: format!("the usage of {range}"),
+                got: got.to_string(),
+                expected: expected.to_string(),
+            });
+        }
+        rows.sort_by(|a, b| {
+            (
+                &a.key,
+                &a.email,
+                &a.product,
+                &a.model,
+                &a.context_window,
+                &a.token_type,
+            )
+                .cmp(&(
+                    &b.key,
+                    &b.email,
+                    &b.product,
+                    &b.model,
+                    &b.context_window,
+                    &b.token_type,
+                ))
+        });
+        Ok(rows)
+    }
+
+    /// Exact cost of the days of `range`, from the person-days.
+    pub fn total_in(&self, range: DateRange) -> Result<Nanos, EngineError> {
+        let (lo, hi) = (to_epoch_days(range.from), to_epoch_days(range.to));
+        let d = self.days.column(DAY)?.i32()?;
+        let a = self.days.column(COST)?.i64()?;
+        Ok(Nanos(
+            d.into_no_null_iter()
+                .zip(a.into_no_null_iter())
+                .filter(|(d, _)| *d >= lo && *d <= hi)
+                .map(|(_, a)| i128::from(a))
+                .sum(),
+        ))
+    }
+
+    /// Activity counts per person and line over `range`.
+    pub fn activity(
+        &self,
+        keying: &Keying,
+        range: DateRange,
+    ) -> Result<Vec<ActivityRow>, EngineError> {
+        let Some(act) = &self.activity else {
+            return Ok(Vec::new());
+        };
+        let mut df = within(act, range)?;
+        self.with_keys(&mut df, keying, false)?;
+        let names: Vec<&str> = allot_core::facts::ACTIVITY_COUNTS
+            .iter()
+            .copied()
+            .filter(|c| df.column(c).is_ok())
+            .collect();
+        let out = df
+            .lazy()
+            .group_by([col("key"), col(PERSON)])
+            .agg(
+                names
+                    .iter()
+                    .map(|c| col(*c).fill_null(lit(0i64)).sum())
+                    .chain([
+                        col(DAY).n_unique().alias("active_days"),
+                        col(DAY).max().alias("last_day"),
+                    ])
+                    .collect::<Vec<_>>(),
+            )
+            .collect()?;
+        let persons = out.column(PERSON)?.u32()?;
+        let keys = out.column("key")?.u32()?;
+        let cols: Vec<&Int64Chunked> = names
+            .iter()
+            .map(|c| out.column(c).and_then(|c| c.i64()))
+            .collect::<PolarsResult<_>>()?;
+        let last = out.column("last_day")?.i32()?;
+        let mut rows = Vec::with_capacity(out.height());
+        for i in 0..out.height() {
+            let mut r = ActivityRow {
+                email: self.people.email(persons.get(i).unwrap_or(0)).to_string(),
+                key: keying.key(keys.get(i).unwrap_or(0)).to_string(),
+                last_day: last.get(i).map(from_epoch_days),
+                ..ActivityRow::default()
+            };
+            for (name, c) in names.iter().zip(&cols) {
+                r.set(name, c.get(i).unwrap_or(0));
+            }
+            rows.push(r);
+        }
+        rows.sort_by(|a, b| (&a.key, &a.email).cmp(&(&b.key, &b.email)));
+        Ok(rows)
+    }
+
+    /// The exact cost of each day of `range` that has cost, oldest first.
+    pub fn daily(&self, range: DateRange) -> Result<Vec<(NaiveDate, Nanos)>, EngineError> {
+        let df = within(&self.days, range)?
+            .lazy()
+            .group_by([col(DAY)])
+            .agg([col(COST).sum()])
+            .sort([DAY], SortMultipleOptions::default())
+            .collect()?;
+        let d = df.column(DAY)?.i32()?;
+        let a = df.column(COST)?.i64()?;
+        Ok(d.into_no_null_iter()
+            .zip(a.into_no_null_iter())
+            .map(|(d, a)| (from_epoch_days(d), Nanos(i128::from(a))))
+            .collect())
+    }
+
+    /// Each person's last day with cost in the period (for adoption and idle seats).
+    pub fn last_cost_day(&self) -> Result<HashMap<String, NaiveDate>, EngineError> {
+        let df = self
+            .days
+            .clone()
+            .lazy()
+            .filter(col(COST).neq(lit(0i64)))
+            .group_by([col(PERSON)])
+            .agg([col(DAY).max()])
+            .collect()?;
+        let p = df.column(PERSON)?.u32()?;
+        let d = df.column(DAY)?.i32()?;
+        Ok(p.into_no_null_iter()
+            .zip(d.into_no_null_iter())
+            .map(|(p, d)| (self.people.email(p).to_string(), from_epoch_days(d)))
+            .collect())
+    }
+
+    /// The exact cost per value of a fact dimension (`product`, `model`, `context_window`) in
+    /// each bucket: (value, people with cost, amount), by value.
+    pub fn by_dimension(
+        &self,
+        dim: &str,
+        buckets: &[DateRange],
+    ) -> Result<Vec<Vec<DimensionRow>>, EngineError> {
+        if !self.dims.iter().any(|x| x == dim) {
+            return Err(EngineError::Internal(format!(
+                "`{dim}` was not kept by this load"
+            )));
+        }
+        let Some(outer) = buckets
+            .first()
+            .zip(buckets.last())
+            .and_then(|(a, b)| DateRange::new(a.from, b.to))
+        else {
+            return Ok(Vec::new());
+        };
+        let mut df = within(&self.cost, outer)?;
+        let base = to_epoch_days(outer.from);
+        let mut bucket_of = vec![u32::MAX; outer.len() as usize];
+        for (i, b) in buckets.iter().enumerate() {
+            for d in b.days() {
+                bucket_of[(to_epoch_days(d) - base) as usize] = i as u32;
+            }
+        }
+        let bucket: Vec<u32> = df
+            .column(DAY)?
+            .i32()?
+            .into_no_null_iter()
+            .map(|d| bucket_of[(d - base) as usize])
+            .collect();
+        df.with_column(Column::new("bucket".into(), bucket))?;
+        let g = df
+            .lazy()
+            .group_by([col("bucket"), col(dim)])
+            .agg([col(COST).sum(), col(PERSON).n_unique().alias("users")])
+            .sort(["bucket", dim], SortMultipleOptions::default())
+            .collect()?;
+        let bk = g.column("bucket")?.u32()?;
+        let v = g.column(dim)?.str()?;
+        let a = g.column(COST)?.i64()?;
+        let u = g.column("users")?.cast(&DataType::UInt64)?;
+        let u = u.u64()?;
+        let mut out: Vec<Vec<DimensionRow>> = vec![Vec::new(); buckets.len()];
+        for i in 0..g.height() {
+            out[bk.get(i).unwrap_or(0) as usize].push((
+                v.get(i).unwrap_or_default().to_string(),
+                u.get(i).unwrap_or(0),
+                Nanos(i128::from(a.get(i).unwrap_or(0))),
+            ));
+        }
+        for (b, rows) in buckets.iter().zip(&out) {
+            let got: Nanos = rows.iter().map(|r| r.2).sum();
+            let expected = self.total_in(*b)?;
+            if got != expected {
+                return Err(EngineError::TieOut {
+                    what: format!("the {dim} split of {b}"),
+                    got: got.to_string(),
+                    expected: expected.to_string(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Daily cost facts with the cost center each was charged to, for the FOCUS export.
+    pub fn focus(
+        &self,
+        policy: &UnmappedPolicy,
+        range: DateRange,
+    ) -> Result<Vec<FocusFact>, EngineError> {
+        let keying = self.keying(&Level::CostCenter, policy)?;
+        let mut df = within(&self.cost, range)?;
+        self.with_keys(&mut df, &keying, false)?;
+        let has = |c: &str| df.column(c).is_ok();
+        let dims = [
+            "product",
+            "model",
+            "context_window",
+            "cost_type",
+            "token_type",
+            "user_id",
+        ];
+        let mut by = vec![col(DAY), col(PERSON), col("key")];
+        by.extend(dims.iter().filter(|d| has(d)).map(|d| col(*d)));
+        let list = money_or_zero(has("list_cost_nanos"), "list_cost_nanos");
+        let missing = if has(&missing_column("list_cost_usd")) {
+            col(missing_column("list_cost_usd").as_str()).sum()
+        } else {
+            lit(1u32).cast(DataType::UInt32).alias("list_cost_missing")
+        };
+        let tokens = if has("tokens") {
+            col("tokens").fill_null(lit(0i64)).sum()
+        } else {
+            lit(0i64).cast(DataType::Int64).alias("tokens")
+        };
+        let out = df
+            .lazy()
+            .group_by(by)
+            .agg([col(COST).sum(), list, missing, tokens])
+            .collect()?;
+        let day = out.column(DAY)?.i32()?;
+        let cost = out.column(COST)?.i64()?;
+        let listc = out.column("list_cost_nanos")?.i64()?;
+        let miss = out.column("list_cost_missing")?.cast(&DataType::UInt32)?;
+        let miss = miss.u32()?;
+        let tokens = out.column("tokens")?.i64()?;
+        let persons = out.column(PERSON)?.u32()?;
+        let keys = out.column("key")?.u32()?;
+        let text = |name: &str, i: usize| -> String {
+            out.column(name)
+                .ok()
+                .and_then(|c| c.str().ok().and_then(|s| s.get(i).map(ToString::to_string)))
+                .unwrap_or_default()
+        };
+        let mut rows = Vec::with_capacity(out.height());
+        for i in 0..out.height() {
+            rows.push(FocusFact {
+                date: from_epoch_days(day.get(i).unwrap_or(0)),
+                email: self.people.email(persons.get(i).unwrap_or(0)).to_string(),
+                user_id: text("user_id", i),
+                cost_center: keying.key(keys.get(i).unwrap_or(0)).to_string(),
+                product: text("product", i),
+                model: text("model", i),
+                context_window: text("context_window", i),
+                cost_type: text("cost_type", i),
+                token_type: text("token_type", i),
+                tokens: tokens.get(i).unwrap_or(0),
+                cost: Nanos(i128::from(cost.get(i).unwrap_or(0))),
+                list_cost: (miss.get(i).unwrap_or(1) == 0)
+                    .then(|| Nanos(i128::from(listc.get(i).unwrap_or(0)))),
+            });
+        }
+        rows.sort_by(|a, b| {
+            (
+                a.date,
+                &a.email,
+                &a.product,
+                &a.model,
+                &a.context_window,
+                &a.cost_type,
+                &a.token_type,
+                &a.user_id,
+            )
+                .cmp(&(
+                    b.date,
+                    &b.email,
+                    &b.product,
+                    &b.model,
+                    &b.context_window,
+                    &b.cost_type,
+                    &b.token_type,
+                    &b.user_id,
+                ))
+        });
+        let got: Nanos = rows.iter().map(|f| f.cost).sum();
+        let expected = self.total_in(range)?;
+        if got != expected {
+            return Err(EngineError::TieOut {
+                what: "the FOCUS export total".into(),
+                got: got.to_string(),
+                expected: expected.to_string(),
+            });
+        }
+        Ok(rows)
+    }
+
+    /// The exact cost per (month, product) of the period.
+    pub fn by_month_product(&self) -> Result<BTreeMap<(Month, String), Nanos>, EngineError> {
+        let product = if self.dims.iter().any(|d| d == "product") {
+            col("product")
+        } else {
+            lit("").alias("product")
+        };
+        let df = self
+            .cost
+            .clone()
+            .lazy()
+            .group_by([col(DAY), product])
+            .agg([col(COST).sum()])
+            .collect()?;
+        let d = df.column(DAY)?.i32()?;
+        let p = df.column("product")?.str()?;
+        let a = df.column(COST)?.i64()?;
+        let mut out = BTreeMap::new();
+        for i in 0..df.height() {
+            let month = Month::of(from_epoch_days(d.get(i).unwrap_or(0)));
+            *out.entry((month, p.get(i).unwrap_or("").to_string()))
+                .or_insert(Nanos::ZERO) += Nanos(i128::from(a.get(i).unwrap_or(0)));
+        }
+        Ok(out)
+    }
+}
+
+fn money_or_zero(present: bool, name: &str) -> Expr {
+    if present {
+        col(name).sum()
+    } else {
+        lit(0i64).cast(DataType::Int64).alias(name)
+    }
+}

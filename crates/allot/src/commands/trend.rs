@@ -1,0 +1,40 @@
+//! `allot trend`: cost per day, week or month over any range.
+
+use std::path::PathBuf;
+
+use allot_app::trend::needs_dimensions;
+use allot_app::{Needs, TrendOptions, Workspace};
+use allot_core::DateRange;
+
+use crate::cli::TrendArgs;
+use crate::{inputs, output};
+
+pub fn run(args: &TrendArgs, quiet: bool) -> anyhow::Result<()> {
+    let range = DateRange::new(args.from, args.to)
+        .ok_or_else(|| anyhow::anyhow!("--from {} is after --to {}", args.from, args.to))?;
+    let ws = Workspace::open(
+        &inputs::mapping(&args.mapping, &args.read),
+        inputs::sources(args.store.as_ref(), &args.cost, &[], &[], args.covers),
+        args.as_of.unwrap_or_else(super::today),
+    )?;
+    for m in &ws.messages {
+        output::say(quiet, m);
+    }
+    let period = ws.period(
+        range,
+        Needs {
+            usage: needs_dimensions(args.by.as_deref()),
+            ..Needs::default()
+        },
+    )?;
+    let out = period.trend(&TrendOptions {
+        per: args.per,
+        by: args.by.clone(),
+        policy: inputs::policy(args.unmapped, args.unmapped_to.as_ref()),
+    })?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join("trend"));
+    output::emit(&out, &args.format, &dir, quiet, false)
+}
