@@ -64,10 +64,7 @@ type Rendered = (Vec<(String, Vec<u8>)>, Vec<Report>, bool);
 
 /// Every report of the close, rendered as CSV and JSON without the as-of date (a later as-of
 /// alone changes nothing in a settled month), and the reconciliation's verdict.
-fn render(
-    spec: &CloseSpec,
-    mapping: &MappingSpec,
-) -> Result<Rendered, AppError> {
+fn render(spec: &CloseSpec, mapping: &MappingSpec) -> Result<Rendered, AppError> {
     let ws = Workspace::open(mapping, spec.sources.clone(), spec.as_of)?;
     let range = DateRange::month(spec.month);
     let period = ws.period(

@@ -71,11 +71,7 @@ struct Amounts {
 
 /// Exact per-user and organisation-level cost per (month, product) over `range`, and the
 /// status of each month in it.
-fn amounts(
-    sources: &Sources,
-    range: DateRange,
-    as_of: NaiveDate,
-) -> Result<Amounts, AppError> {
+fn amounts(sources: &Sources, range: DateRange, as_of: NaiveDate) -> Result<Amounts, AppError> {
     let nobody = Arc::new(OrgMapping {
         attributes: Vec::new(),
         hierarchy: Vec::new(),

@@ -84,7 +84,11 @@ impl fmt::Display for Month {
 
 /// Parses a strict `YYYY-MM-DD` date (UTC calendar day).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
+    parse_date_bytes(s.as_bytes())
+}
+
+/// [`parse_date`] on raw bytes.
+pub fn parse_date_bytes(b: &[u8]) -> Option<NaiveDate> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }

@@ -142,7 +142,11 @@ pub enum AmountError {
 /// the value must be a whole number of nano-dollars (a tenth decimal that is not zero is
 /// refused, never rounded). No separators or symbols.
 pub fn parse_usd(text: &str) -> Result<i64, AmountError> {
-    let s = text.trim().as_bytes();
+    parse_usd_bytes(text.trim().as_bytes())
+}
+
+/// [`parse_usd`] on raw bytes (already trimmed), for scanners that never build strings.
+pub fn parse_usd_bytes(s: &[u8]) -> Result<i64, AmountError> {
     let (neg, digits) = match s.first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),

@@ -72,6 +72,11 @@ fn not_exact(what: &str) -> PolarsError {
 
 /// Loads `files` as `spec` asks. No files give an empty frame.
 pub fn load(files: &[PathBuf], spec: &Spec<'_>) -> Result<Loaded, EngineError> {
+    load_with(files, spec, true)
+}
+
+/// [`load`], with allot's CSV scanner or (`scanner` false) polars' reader for CSV.
+fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded, EngineError> {
     let started = std::time::Instant::now();
     let tally: Shared = Arc::default();
     if files.is_empty() {
@@ -84,24 +89,48 @@ pub fn load(files: &[PathBuf], spec: &Spec<'_>) -> Result<Loaded, EngineError> {
     }
     let mut frames = Vec::with_capacity(files.len());
     let mut parquet = Vec::new();
+    let mut ready: Vec<DataFrame> = Vec::new();
     for path in files {
+        // CSV goes through allot's own scanner; anything it does not expect, through polars.
+        if scanner
+            && crate::load::source_of(path)? == crate::load::Source::Csv
+            && std::fs::metadata(path).is_ok()
+        {
+            let headers = crate::load::csv_headers(path)?;
+            crate::load::check_columns(path, &headers, spec.required)?;
+            let scanned = crate::csvscan::scan(path, &headers, spec).map_err(|source| {
+                InputError::Unreadable {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            if let Ok((df, t)) = scanned {
+                let mut all = tally.lock().expect("tally");
+                all.cost += t.cost;
+                all.facts += t.facts;
+                if let Some((lo, hi)) = t.min_day.zip(t.max_day) {
+                    all.min_day = Some(all.min_day.map_or(lo, |m| m.min(lo)));
+                    all.max_day = Some(all.max_day.map_or(hi, |m| m.max(hi)));
+                }
+                ready.push(df);
+                continue;
+            }
+            tracing::debug!("{}: left to polars' reader", path.display());
+        }
         let (lf, dated_parquet) = scan_one(path, spec, &tally)?;
         if dated_parquet {
             parquet.push(path.clone());
         }
         frames.push(lf);
     }
-    let all = if frames.len() == 1 {
-        frames.pop().expect("one frame")
-    } else {
-        concat(frames, UnionArgs::default())?
-    };
     let mut group: Vec<Expr> = vec![col("email"), col("day")];
     group.extend(spec.dims.iter().map(|d| col(*d)));
     let mut aggs: Vec<Expr> = spec.counts.iter().map(|c| col(*c).sum()).collect();
+    let mut sums: Vec<Expr> = aggs.clone();
     for (i, m) in spec.money.iter().enumerate() {
         let name = money_column(m);
         aggs.push(col(name.as_str()).sum());
+        sums.push(col(name.as_str()).sum());
         if i > 0 {
             aggs.push(
                 col(name.as_str())
@@ -110,22 +139,45 @@ pub fn load(files: &[PathBuf], spec: &Spec<'_>) -> Result<Loaded, EngineError> {
                     .sum()
                     .alias(missing_column(m).as_str()),
             );
+            sums.push(col(missing_column(m).as_str()).sum());
         }
     }
-    let query = all.group_by(group).agg(aggs);
-    if tracing::enabled!(tracing::Level::TRACE) {
-        tracing::trace!(
-            "fact scan plan:\n{}",
-            query.explain(true).unwrap_or_default()
-        );
+    if !frames.is_empty() {
+        let all = if frames.len() == 1 {
+            frames.pop().expect("one frame")
+        } else {
+            concat(frames, UnionArgs::default())?
+        };
+        let query = all.group_by(group.clone()).agg(aggs);
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(
+                "fact scan plan:\n{}",
+                query.explain(true).unwrap_or_default()
+            );
+        }
+        let result = query
+            .collect_with_engine(Engine::Streaming)
+            // polars does not export the `QueryResult` type to name its method.
+            .map(
+                #[allow(clippy::redundant_closure_for_method_calls)]
+                |r| r.unwrap_single(),
+            );
+        match result {
+            Ok(df) => ready.push(df),
+            Err(e) => return Err(precise(files, spec, e)),
+        }
     }
-    let result = query
-        .collect_with_engine(Engine::Streaming)
-        // polars does not export the `QueryResult` type to name its method.
-        .map(#[allow(clippy::redundant_closure_for_method_calls)] |r| r.unwrap_single());
-    let df = match result {
-        Ok(df) => df,
-        Err(e) => return Err(precise(files, spec, e)),
+    // Several files may hold the same person, day and dimensions: add them up once more.
+    let df = match ready.len() {
+        0 => empty(spec)?,
+        1 => ready.pop().expect("one frame"),
+        _ => concat(
+            ready.into_iter().map(IntoLazy::lazy).collect::<Vec<_>>(),
+            UnionArgs::default(),
+        )?
+        .group_by(group)
+        .agg(sums)
+        .collect()?,
     };
     // An empty email can only be told apart once grouped: the precise reader names its line.
     if df.column("email")?.null_count() > 0 {
@@ -290,9 +342,11 @@ fn scan_one(
     exprs.extend(spec.dims.iter().map(|d| col(*d).fill_null(lit(""))));
     for c in spec.counts {
         exprs.push(if has(c) {
-            col(*c).map(|c| counts(&c), |_, f| {
-                Ok(Field::new(f.name().clone(), DataType::Int64))
-            })
+            let never_negative = allot_core::facts::ACTIVITY_COUNTS.contains(c);
+            col(*c).map(
+                move |c| counts(&c, never_negative),
+                |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+            )
         } else {
             lit(0i64).cast(DataType::Int64).alias(*c)
         });
@@ -346,9 +400,10 @@ fn parse_days(c: &Column, tally: &Shared) -> PolarsResult<Column> {
     Ok(Int32Chunked::from_vec(c.name().clone(), out).into_column())
 }
 
-/// Whole numbers: text parsed strictly, integer columns cast; anything else is not exact.
-fn counts(c: &Column) -> PolarsResult<Column> {
-    match c.dtype() {
+/// Whole numbers: text parsed strictly, integer columns cast; anything else is not exact, and
+/// an activity count (`never_negative`) below zero is refused.
+fn counts(c: &Column, never_negative: bool) -> PolarsResult<Column> {
+    let out = match c.dtype() {
         DataType::String => {
             let ca = c.str()?;
             let mut out: Vec<Option<i64>> = Vec::with_capacity(ca.len());
@@ -358,11 +413,15 @@ fn counts(c: &Column) -> PolarsResult<Column> {
                     Some(s) => out.push(Some(s.parse::<i64>().map_err(|_| not_exact("count"))?)),
                 }
             }
-            Ok(Int64Chunked::from_iter_options(c.name().clone(), out.into_iter()).into_column())
+            Int64Chunked::from_iter_options(c.name().clone(), out.into_iter())
         }
-        dt if dt.is_integer() => c.cast(&DataType::Int64),
-        _ => Err(not_exact("count type")),
+        dt if dt.is_integer() => c.cast(&DataType::Int64)?.i64()?.clone(),
+        _ => return Err(not_exact("count type")),
+    };
+    if never_negative && out.iter().any(|v| v.is_some_and(|v| v < 0)) {
+        return Err(not_exact("negative count"));
     }
+    Ok(out.into_column())
 }
 
 /// Money to exact nano-dollars: decimal text (up to 9 decimals, or exponent notation),
@@ -460,4 +519,117 @@ fn parquet_span(files: &[PathBuf]) -> Result<Option<(i32, i32)>, EngineError> {
     let lo = df.column("lo")?.i32()?.get(0);
     let hi = df.column("hi")?.i32()?.get(0);
     Ok(lo.zip(hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sorted(df: &DataFrame) -> DataFrame {
+        let names: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        df.sort(names, SortMultipleOptions::default()).unwrap()
+    }
+
+    /// The scanner on `text`, polars' reader on `plain` (the same rows).
+    fn both(text: &str, plain: &str, spec: &Spec<'_>) -> (Loaded, Loaded) {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, q) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        std::fs::write(&p, text).unwrap();
+        std::fs::write(&q, plain).unwrap();
+        (
+            load_with(&[p], spec, true).unwrap(),
+            load_with(&[q], spec, false).unwrap(),
+        )
+    }
+
+    const DIMS: [&str; 2] = ["product", "model"];
+
+    fn spec() -> Spec<'static> {
+        Spec {
+            required: &allot_core::facts::COST_REQUIRED,
+            dims: &DIMS,
+            counts: &["tokens"],
+            money: &["cost_usd", "list_cost_usd"],
+            range: DateRange::new(
+                NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(),
+            )
+            .unwrap(),
+        }
+    }
+
+    /// A field as an export might write it: plain, or quoted with commas, quotes or a line break.
+    fn field(s: &str, style: u8) -> String {
+        match style {
+            0 => s.to_string(),
+            1 => format!("\"{s}\""),
+            2 => format!("\"{s}, Inc\""),
+            3 => format!("\"{s} \"\"x\"\"\""),
+            _ => format!("\"{s}\nmore\""),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn the_scanner_reads_what_polars_reads(
+            rows in proptest::collection::vec((1u32..32, 0u8..5, 0u8..3, 0u8..5, -2_000_000i64..5_000_000_000, 0i64..1_000_000, any::<bool>()), 0..60),
+            crlf in any::<bool>(),
+            bom in any::<bool>(),
+            blank in any::<bool>(),
+        ) {
+            let eol = if crlf { "\r\n" } else { "\n" };
+            // polars' reader takes a blank line for a row of empty cells; the scanner skips it.
+            let mut text = String::new();
+            let mut plain = String::new();
+            if bom { text.push('\u{feff}'); plain.push('\u{feff}'); }
+            let header = "date,email,product,model,context_window,cost_type,token_type,tokens,cost_usd,list_cost_usd";
+            for t in [&mut text, &mut plain] {
+                t.push_str(header);
+                t.push_str(eol);
+            }
+            for (i, (day, person, product, style, nanos, tokens, list)) in rows.iter().enumerate() {
+                // Some rows fall outside September.
+                let date = if *day == 31 { "2026-10-01".to_string() } else { format!("2026-09-{day:02}") };
+                let email = if *person == 3 { "Ann@X.test".to_string() } else { format!("p{person}@x.test") };
+                let cost = allot_core::Nanos(i128::from(*nanos)).to_string();
+                let list = if *list { cost.clone() } else { String::new() };
+                let product = ["chat", "claude_code", ""][usize::from(*product)];
+                let row = format!(
+                    "{date},{email},{},{},0-200k,tokens,output_tokens,{tokens},{cost},{list}{eol}",
+                    field(product, *style % 2),
+                    field("claude-opus-4-6", *style),
+                );
+                text.push_str(&row);
+                plain.push_str(&row);
+                if blank && i % 7 == 3 { text.push_str(eol); }
+            }
+            let (a, b) = both(&text, &plain, &spec());
+            prop_assert_eq!(a.total, b.total);
+            prop_assert_eq!(a.span, b.span);
+            prop_assert_eq!(a.facts, b.facts);
+            prop_assert!(sorted(&a.df).equals_missing(&sorted(&b.df)), "{:?}\n{:?}", a.df, b.df);
+        }
+    }
+
+    #[test]
+    fn a_bad_amount_falls_back_to_the_precise_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cost.csv");
+        std::fs::write(
+            &p,
+            "date,email,product,model,context_window,cost_type,token_type,tokens,cost_usd\n2026-09-01,a@x.test,chat,m,0-200k,tokens,output_tokens,1,1.0\n2026-09-02,a@x.test,chat,m,0-200k,tokens,output_tokens,1,1.0000000001\n",
+        )
+        .unwrap();
+        let e = load(&[p], &spec()).unwrap_err().to_string();
+        assert!(
+            e.contains("line 3") && e.contains("cost_usd") && e.contains("more than 9 decimals"),
+            "{e}"
+        );
+    }
 }

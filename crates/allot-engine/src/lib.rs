@@ -4,6 +4,7 @@
 //! question from that one load. Ratios, shares and rounding happen outside polars, in exact
 //! integer arithmetic.
 
+pub(crate) mod csvscan;
 pub mod error;
 pub mod facts;
 pub mod ledger;

@@ -630,17 +630,29 @@ fn parse_money_parallel(
 
 fn int_column(col: &Column, path: &Path, source: Source) -> Result<Int64Chunked, EngineError> {
     let name = col.name().as_str();
+    // Activity is counted: a negative count is a broken export, not a credit.
+    let counted = allot_core::facts::ACTIVITY_COUNTS.contains(&name);
     match col.dtype() {
         DataType::String => {
             let ca = col.str()?;
             let mut out: Vec<Option<i64>> = Vec::with_capacity(ca.len());
             for (i, v) in ca.iter().enumerate() {
-                match v {
-                    None => out.push(None),
+                match v.map(str::trim) {
+                    None | Some("") => out.push(None),
                     Some(s) => {
-                        let n = s.trim().parse::<i64>().map_err(|_| {
+                        let n = s.parse::<i64>().map_err(|_| {
                             bad_value(path, source, i, name, s, "is not a whole number")
                         })?;
+                        if counted && n < 0 {
+                            return Err(bad_value(
+                                path,
+                                source,
+                                i,
+                                name,
+                                s,
+                                "is negative: a count of activity cannot be",
+                            ));
+                        }
                         out.push(Some(n));
                     }
                 }
@@ -650,7 +662,23 @@ fn int_column(col: &Column, path: &Path, source: Source) -> Result<Int64Chunked,
                 out.into_iter(),
             ))
         }
-        dt if dt.is_integer() => Ok(col.cast(&DataType::Int64)?.i64()?.clone()),
+        dt if dt.is_integer() => {
+            let ca = col.cast(&DataType::Int64)?.i64()?.clone();
+            if counted {
+                if let Some(i) = ca.iter().position(|v| v.is_some_and(|v| v < 0)) {
+                    let v = ca.get(i).unwrap_or_default().to_string();
+                    return Err(bad_value(
+                        path,
+                        source,
+                        i,
+                        name,
+                        &v,
+                        "is negative: a count of activity cannot be",
+                    ));
+                }
+            }
+            Ok(ca)
+        }
         other => Err(wrong_type(path, name, other, "whole numbers")),
     }
 }

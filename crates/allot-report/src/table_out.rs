@@ -1,7 +1,7 @@
 //! The terminal table: a title line saying settled or provisional, right-aligned money, a total line.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell as TCell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{Cell as TCell, CellAlignment, ColumnConstraint, ContentArrangement, Table};
 
 use crate::model::{Cell, Kind, Report};
 
@@ -41,6 +41,21 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
     if let Some(total) = &report.total {
         table.add_row(aligned(total));
     }
+    // Numbers are never broken across lines: their columns keep their width, and only text
+    // columns wrap when the terminal is narrow.
+    let shown: Vec<Kind> = report
+        .columns
+        .iter()
+        .filter(|c| c.in_table)
+        .map(|c| c.kind)
+        .collect();
+    for (i, kind) in shown.iter().enumerate() {
+        if *kind != Kind::Text {
+            if let Some(c) = table.column_mut(i) {
+                c.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
+    }
     let mut out = String::new();
     let status = report.status.as_str().to_uppercase();
     out.push_str(&format!("{} [{status}]\n", report.title));
@@ -60,4 +75,40 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Cell, Column};
+    use allot_core::Status;
+
+    #[test]
+    fn a_narrow_terminal_wraps_text_never_numbers() {
+        let report = Report {
+            title: "t".into(),
+            status: Status::Settled,
+            meta: vec![],
+            columns: vec![
+                Column::new("cost_center_with_a_long_name", Kind::Text),
+                Column::new("department", Kind::Text),
+                Column::new("amount_usd", Kind::Money),
+                Column::new("share_pct", Kind::Pct),
+                Column::new("users", Kind::Int),
+            ],
+            rows: vec![vec![
+                Cell::Text("Engineering platform and developer productivity".into()),
+                Cell::Text("Research and development of everything".into()),
+                Cell::Cents(1_981_691),
+                Cell::Pct(10_000),
+                Cell::Int(204),
+            ]],
+            total: None,
+            notes: vec![],
+        };
+        let text = render(&report, Some(60));
+        for n in ["19816.91", "100.00", "204"] {
+            assert!(text.contains(n), "{n} broken in:\n{text}");
+        }
+    }
 }

@@ -1,0 +1,793 @@
+//! A CSV scanner made for fact files: it reads the file in blocks, finds lines and fields with
+//! SIMD byte search (memchr), parses only the columns a load asks for straight from the bytes
+//! (dates, exact money, counts), and aggregates each block on all cores into the same rows the
+//! polars scan produces (one per raw email, day and dimension values). Memory stays bounded by
+//! the block size, whatever the file's size.
+//!
+//! It handles quoted fields (including commas, doubled quotes and line breaks inside them),
+//! CRLF line ends, a byte-order mark and blank lines. Anything it does not expect (a bad
+//! value, a short row, a stray quote) makes it give up, and the load falls back to polars'
+//! reader and then to the precise reader that names file, line, column and value.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
+
+use allot_core::date::{parse_date_bytes, to_epoch_days};
+use allot_core::money::{parse_usd_bytes, AmountError};
+use foldhash::fast::FixedState;
+use polars::prelude::*;
+
+use crate::facts::{missing_column, Spec};
+use crate::load::money_column;
+
+/// Bytes read per block.
+const BLOCK: usize = 32 << 20;
+
+/// Why the scanner gave up (the polars reader and the precise reader take over).
+#[derive(Debug)]
+pub(crate) struct GiveUp;
+
+/// What the scan tallied outside polars.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Tallied {
+    pub cost: i128,
+    pub facts: u64,
+    pub min_day: Option<i32>,
+    pub max_day: Option<i32>,
+}
+
+/// Where each wanted column is in a row.
+struct Layout {
+    date: usize,
+    email: usize,
+    dims: Vec<Option<usize>>,
+    counts: Vec<Option<usize>>,
+    never_negative: Vec<bool>,
+    money: Vec<Option<usize>>,
+    /// Fields to read per row (the highest wanted index + 1).
+    needed: usize,
+    /// Fields every row has.
+    width: usize,
+}
+
+/// A group's key: raw email id, day, dimension value ids.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    email: u32,
+    day: i32,
+    dims: [u32; 6],
+}
+
+/// Groups and their sums, in flat arrays (no allocation per group).
+#[derive(Default)]
+struct Groups {
+    index: HashMap<Key, u32, FixedState>,
+    keys: Vec<Key>,
+    money: Vec<[i128; 2]>,
+    missing: Vec<u32>,
+    /// `width` counts per group.
+    counts: Vec<i64>,
+    width: usize,
+}
+
+impl Groups {
+    fn new(width: usize) -> Groups {
+        Groups {
+            width,
+            ..Groups::default()
+        }
+    }
+
+    /// The slot of `key`, made when new.
+    fn slot(&mut self, key: Key) -> usize {
+        let next = self.keys.len() as u32;
+        let i = *self.index.entry(key.clone()).or_insert(next) as usize;
+        if i == self.keys.len() {
+            self.keys.push(key);
+            self.money.push([0; 2]);
+            self.missing.push(0);
+            self.counts.extend(std::iter::repeat_n(0, self.width));
+        }
+        i
+    }
+
+    /// Adds another part's groups.
+    fn merge(&mut self, other: Groups) {
+        let w = self.width;
+        for (j, key) in other.keys.into_iter().enumerate() {
+            let i = self.slot(key);
+            self.money[i][0] += other.money[j][0];
+            self.money[i][1] += other.money[j][1];
+            self.missing[i] += other.missing[j];
+            for k in 0..w {
+                self.counts[i * w + k] += other.counts[j * w + k];
+            }
+        }
+    }
+}
+
+/// Interns byte strings to ids, shared by the threads.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<Box<[u8]>, u32, FixedState>,
+    values: Vec<Box<[u8]>>,
+}
+
+impl Interner {
+    fn id(&mut self, v: &[u8]) -> u32 {
+        if let Some(id) = self.ids.get(v) {
+            return *id;
+        }
+        let id = self.values.len() as u32;
+        self.ids.insert(v.into(), id);
+        self.values.push(v.into());
+        id
+    }
+}
+
+/// A thread's memory of the ids it has seen, kept from block to block.
+#[derive(Default)]
+struct Caches {
+    emails: HashMap<Box<[u8]>, u32, FixedState>,
+    values: HashMap<Box<[u8]>, u32, FixedState>,
+}
+
+/// Scans `path` as `spec` asks. `Ok(None)` when the file has a shape the scanner leaves to
+/// polars.
+pub(crate) fn scan(
+    path: &Path,
+    headers: &[String],
+    spec: &Spec<'_>,
+) -> Result<Result<(DataFrame, Tallied), GiveUp>, std::io::Error> {
+    let pos = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(date), Some(email)) = (pos("date"), pos("email")) else {
+        return Ok(Err(GiveUp));
+    };
+    if spec.dims.len() > 6 || spec.money.len() > 2 {
+        return Ok(Err(GiveUp));
+    }
+    let layout = Layout {
+        date,
+        email,
+        dims: spec.dims.iter().map(|d| pos(d)).collect(),
+        counts: spec.counts.iter().map(|c| pos(c)).collect(),
+        never_negative: spec
+            .counts
+            .iter()
+            .map(|c| allot_core::facts::ACTIVITY_COUNTS.contains(c))
+            .collect(),
+        money: spec.money.iter().map(|m| pos(m)).collect(),
+        needed: 0,
+        width: headers.len(),
+    };
+    let needed = [Some(date), Some(email)]
+        .into_iter()
+        .chain(layout.dims.iter().copied())
+        .chain(layout.counts.iter().copied())
+        .chain(layout.money.iter().copied())
+        .flatten()
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let layout = Layout { needed, ..layout };
+    if layout.money.first().is_none_or(Option::is_none) {
+        return Ok(Err(GiveUp));
+    }
+    let range = (to_epoch_days(spec.range.from), to_epoch_days(spec.range.to));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, 8);
+
+    let file = std::fs::File::open(path)?;
+    let emails = Mutex::new(Interner::default());
+    let values = Mutex::new(Interner::default());
+    let _ = values.lock().expect("interner").id(b"");
+    let mut groups = Groups::new(spec.counts.len());
+    let mut caches: Vec<Caches> = (0..threads).map(|_| Caches::default()).collect();
+    let mut tally = Tallied::default();
+    let outcome: Result<Result<(), GiveUp>, std::io::Error> = std::thread::scope(|scope| {
+        // A reader thread reads the next block (ending at a line end) while this one parses.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<(Vec<u8>, bool)>>(1);
+        // Parsed blocks come back to be filled again: no fresh pages to fault in per block.
+        let (give_back, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
+        scope.spawn(move || {
+            let mut file = file;
+            let mut tail: Vec<u8> = Vec::new();
+            loop {
+                let mut block = recycled
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BLOCK + 65_536));
+                block.clear();
+                block.append(&mut tail);
+                let read = match (&mut file).take(BLOCK as u64).read_to_end(&mut block) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                let eof = read < BLOCK;
+                if !eof {
+                    if let Some(i) = memchr::memrchr(b'\n', &block) {
+                        tail.extend_from_slice(&block[i + 1..]);
+                        block.truncate(i + 1);
+                    }
+                }
+                if tx.send(Ok((block, eof))).is_err() || eof {
+                    return;
+                }
+            }
+        });
+        let mut pending: Vec<u8> = Vec::new();
+        let mut header_skipped = false;
+        for received in rx {
+            let (block, eof) = received?;
+            let buf = if pending.is_empty() {
+                block
+            } else {
+                pending.extend_from_slice(&block);
+                std::mem::take(&mut pending)
+            };
+            let mut body: &[u8] = &buf;
+            if !header_skipped {
+                // The header line (its names were read already); a quoted header with a
+                // line break inside is left to polars.
+                let Some(nl) = memchr::memchr(b'\n', body) else {
+                    if eof {
+                        return Ok(Ok(()));
+                    }
+                    pending = buf;
+                    continue;
+                };
+                if memchr::memchr(b'"', &body[..nl]).is_some() {
+                    return Ok(Err(GiveUp));
+                }
+                body = &body[nl + 1..];
+                header_skipped = true;
+            }
+            let quoted = memchr::memchr(b'"', body).is_some();
+            let (consumed, parts) = if quoted {
+                // Quotes may hide line ends: one thread walks the records.
+                let mut out = Part::new(spec.counts.len());
+                match walk_quoted(
+                    body,
+                    eof,
+                    &layout,
+                    range,
+                    (&emails, &values, &mut caches[0]),
+                    &mut out,
+                ) {
+                    Ok(c) => (c, vec![out]),
+                    Err(GiveUp) => return Ok(Err(GiveUp)),
+                }
+            } else {
+                let chunks = split_lines(body, threads);
+                let results: Vec<Result<Part, GiveUp>> = std::thread::scope(|s| {
+                    let handles: Vec<_> = chunks
+                        .iter()
+                        .zip(caches.iter_mut())
+                        .map(|(chunk, cache)| {
+                            let (layout, emails, values) = (&layout, &emails, &values);
+                            s.spawn(move || {
+                                let mut out = Part::new(layout.counts.len());
+                                walk_plain(chunk, layout, range, (emails, values, cache), &mut out)
+                                    .map(|()| out)
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or(Err(GiveUp)))
+                        .collect()
+                });
+                let mut parts = Vec::with_capacity(results.len());
+                for r in results {
+                    match r {
+                        Ok(p) => parts.push(p),
+                        Err(GiveUp) => return Ok(Err(GiveUp)),
+                    }
+                }
+                (body.len(), parts)
+            };
+            for p in parts {
+                tally.cost += p.cost;
+                tally.facts += p.facts;
+                if let Some(lo) = p.min_day {
+                    tally.min_day = Some(tally.min_day.map_or(lo, |m| m.min(lo)));
+                }
+                if let Some(hi) = p.max_day {
+                    tally.max_day = Some(tally.max_day.map_or(hi, |m| m.max(hi)));
+                }
+                if groups.keys.is_empty() {
+                    groups = p.groups;
+                } else {
+                    groups.merge(p.groups);
+                }
+            }
+            // A record cut by the block's end waits for the next block.
+            let offset = buf.len() - body.len() + consumed;
+            if offset < buf.len() {
+                if eof {
+                    return Ok(Err(GiveUp));
+                }
+                pending = buf[offset..].to_vec();
+            }
+            let _ = give_back.send(buf);
+        }
+        Ok(Ok(()))
+    });
+    if let Err(GiveUp) = outcome? {
+        return Ok(Err(GiveUp));
+    }
+    let emails = emails.into_inner().expect("interner");
+    let values = values.into_inner().expect("interner");
+    Ok(Ok((frame(&groups, spec, &emails, &values), tally)))
+}
+
+/// Cuts `bytes` (whole lines) into about `n` pieces at line ends.
+fn split_lines(bytes: &[u8], n: usize) -> Vec<&[u8]> {
+    let mut out = Vec::with_capacity(n);
+    let mut start = 0;
+    for i in 1..n {
+        let target = bytes.len() * i / n;
+        if target <= start {
+            continue;
+        }
+        match memchr::memchr(b'\n', &bytes[target..]) {
+            Some(off) => {
+                out.push(&bytes[start..=target + off]);
+                start = target + off + 1;
+            }
+            None => break,
+        }
+    }
+    if start < bytes.len() {
+        out.push(&bytes[start..]);
+    }
+    out
+}
+
+/// One thread's part of a block.
+struct Part {
+    groups: Groups,
+    cost: i128,
+    facts: u64,
+    min_day: Option<i32>,
+    max_day: Option<i32>,
+}
+
+impl Part {
+    fn new(width: usize) -> Part {
+        Part {
+            groups: Groups::new(width),
+            cost: 0,
+            facts: 0,
+            min_day: None,
+            max_day: None,
+        }
+    }
+}
+
+/// The shared interners and a thread's caches of them.
+type Ids<'c> = (&'c Mutex<Interner>, &'c Mutex<Interner>, &'c mut Caches);
+
+/// Aggregates rows into a part: a local map, the thread's caches of the shared ids.
+struct Folder<'a, 'c> {
+    layout: &'a Layout,
+    range: (i32, i32),
+    emails: &'c Mutex<Interner>,
+    values: &'c Mutex<Interner>,
+    cache: &'c mut Caches,
+    groups: Groups,
+    last_date: (&'a [u8], i32),
+    last_email: (&'a [u8], u32),
+    last_key: Option<(Key, usize)>,
+    cost: i128,
+    facts: u64,
+    lo: i32,
+    hi: i32,
+}
+
+/// Trims spaces and tabs around a field.
+fn trim(b: &[u8]) -> &[u8] {
+    let start = b
+        .iter()
+        .position(|c| !matches!(c, b' ' | b'\t'))
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !matches!(c, b' ' | b'\t'))
+        .map_or(start, |e| e + 1);
+    &b[start..end]
+}
+
+fn parse_count(b: &[u8]) -> Result<Option<i64>, GiveUp> {
+    let b = trim(b);
+    if b.is_empty() {
+        return Ok(None);
+    }
+    let (neg, digits) = match b[0] {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(GiveUp);
+    }
+    let v = digits
+        .iter()
+        .fold(0i64, |a, c| a * 10 + i64::from(c - b'0'));
+    Ok(Some(if neg { -v } else { v }))
+}
+
+impl<'a, 'c> Folder<'a, 'c> {
+    fn new(
+        layout: &'a Layout,
+        range: (i32, i32),
+        (emails, values, cache): Ids<'c>,
+    ) -> Folder<'a, 'c> {
+        Folder {
+            layout,
+            range,
+            emails,
+            values,
+            cache,
+            groups: Groups::new(layout.counts.len()),
+            last_date: (&[], 0),
+            last_email: (&[], u32::MAX),
+            last_key: None,
+            cost: 0,
+            facts: 0,
+            lo: i32::MAX,
+            hi: i32::MIN,
+        }
+    }
+
+    /// Folds one row (its fields, unquoted) into the part.
+    fn row(&mut self, fields: &[&'a [u8]]) -> Result<(), GiveUp> {
+        let l = self.layout;
+        let raw = trim(fields[l.date]);
+        let day = if raw == self.last_date.0 {
+            self.last_date.1
+        } else {
+            let d = parse_date_bytes(raw).map(to_epoch_days).ok_or(GiveUp)?;
+            self.last_date = (raw, d);
+            d
+        };
+        self.lo = self.lo.min(day);
+        self.hi = self.hi.max(day);
+        if day < self.range.0 || day > self.range.1 {
+            return Ok(());
+        }
+        let email_raw = fields[l.email];
+        if trim(email_raw).is_empty() {
+            return Err(GiveUp);
+        }
+        // Exports list a person's components of a day together: most rows repeat the last
+        // email and key, which then costs a comparison instead of a hash.
+        let email = if email_raw == self.last_email.0 {
+            self.last_email.1
+        } else {
+            let id = match self.cache.emails.get(email_raw) {
+                Some(id) => *id,
+                None => {
+                    let id = self.emails.lock().expect("interner").id(email_raw);
+                    self.cache.emails.insert(email_raw.into(), id);
+                    id
+                }
+            };
+            self.last_email = (email_raw, id);
+            id
+        };
+        let mut dims = [0u32; 6];
+        for (slot, col) in dims.iter_mut().zip(&l.dims) {
+            if let Some(c) = col {
+                let v = fields[*c];
+                *slot = match self.cache.values.get(v) {
+                    Some(id) => *id,
+                    None => {
+                        let id = self.values.lock().expect("interner").id(v);
+                        self.cache.values.insert(v.into(), id);
+                        id
+                    }
+                };
+            }
+        }
+        let mut money = [0i128; 2];
+        let mut missing = 0u32;
+        for (i, col) in l.money.iter().enumerate() {
+            let v = col.map(|c| trim(fields[c])).unwrap_or_default();
+            match parse_usd_bytes(v) {
+                Ok(n) => money[i] = i128::from(n),
+                Err(AmountError::Empty) if i > 0 => missing += 1,
+                Err(_) => return Err(GiveUp),
+            }
+        }
+        let key = Key { email, day, dims };
+        let slot = match &self.last_key {
+            Some((k, slot)) if *k == key => *slot,
+            _ => {
+                let slot = self.groups.slot(key.clone());
+                self.last_key = Some((key, slot));
+                slot
+            }
+        };
+        let w = self.groups.width;
+        for (i, col) in l.counts.iter().enumerate() {
+            if let Some(c) = col {
+                if let Some(v) = parse_count(fields[*c])? {
+                    if v < 0 && l.never_negative[i] {
+                        return Err(GiveUp);
+                    }
+                    self.groups.counts[slot * w + i] += v;
+                }
+            }
+        }
+        self.groups.money[slot][0] += money[0];
+        self.groups.money[slot][1] += money[1];
+        self.groups.missing[slot] += missing;
+        self.cost += money[0];
+        self.facts += 1;
+        Ok(())
+    }
+
+    fn finish(self, out: &mut Part) {
+        if out.groups.keys.is_empty() {
+            out.groups = self.groups;
+        } else {
+            out.groups.merge(self.groups);
+        }
+        out.cost += self.cost;
+        out.facts += self.facts;
+        if self.lo <= self.hi {
+            out.min_day = Some(out.min_day.map_or(self.lo, |m| m.min(self.lo)));
+            out.max_day = Some(out.max_day.map_or(self.hi, |m| m.max(self.hi)));
+        }
+    }
+}
+
+/// Rows of a block without quotes: every line end ends a record. Commas and line ends are
+/// found in one SIMD pass over the whole chunk.
+fn walk_plain<'a>(
+    bytes: &'a [u8],
+    layout: &'a Layout,
+    range: (i32, i32),
+    ids: Ids<'_>,
+    out: &mut Part,
+) -> Result<(), GiveUp> {
+    let mut f = Folder::new(layout, range, ids);
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(layout.needed);
+    let mut field_start = 0;
+    let mut count = 0;
+    let row =
+        |fields: &mut Vec<&'a [u8]>, count: usize, f: &mut Folder<'a, '_>| -> Result<(), GiveUp> {
+            if fields.len() == 1 && fields[0].is_empty() && count == 1 {
+                fields.clear();
+                return Ok(()); // a blank line
+            }
+            if count != layout.width || fields.len() < layout.needed {
+                return Err(GiveUp);
+            }
+            f.row(fields)?;
+            fields.clear();
+            Ok(())
+        };
+    for pos in memchr::memchr2_iter(b',', b'\n', bytes) {
+        let mut field = &bytes[field_start..pos];
+        count += 1;
+        if bytes[pos] == b'\n' {
+            if let Some(x) = field.strip_suffix(b"\r") {
+                field = x;
+            }
+            if fields.len() < layout.needed {
+                fields.push(field);
+            }
+            row(&mut fields, count, &mut f)?;
+            count = 0;
+        } else if fields.len() < layout.needed {
+            fields.push(field);
+        }
+        field_start = pos + 1;
+    }
+    if field_start < bytes.len() {
+        let mut field = &bytes[field_start..];
+        if let Some(x) = field.strip_suffix(b"\r") {
+            field = x;
+        }
+        count += 1;
+        if fields.len() < layout.needed {
+            fields.push(field);
+        }
+        row(&mut fields, count, &mut f)?;
+    } else if count > 0 {
+        return Err(GiveUp);
+    }
+    f.finish(out);
+    Ok(())
+}
+
+/// Splits one record (which may hold quoted fields) into owned fields.
+fn split_quoted(record: &[u8]) -> Result<Vec<Vec<u8>>, GiveUp> {
+    let mut fields = Vec::new();
+    let mut cur = Vec::new();
+    let mut i = 0;
+    let mut in_quotes = false;
+    let mut was_quoted = false;
+    while i < record.len() {
+        let c = record[i];
+        if in_quotes {
+            if c == b'"' {
+                if record.get(i + 1) == Some(&b'"') {
+                    cur.push(b'"');
+                    i += 1;
+                } else {
+                    in_quotes = false;
+                }
+            } else {
+                cur.push(c);
+            }
+        } else {
+            match c {
+                b'"' if cur.iter().all(|b| matches!(b, b' ' | b'\t')) && !was_quoted => {
+                    cur.clear();
+                    in_quotes = true;
+                    was_quoted = true;
+                }
+                b'"' => return Err(GiveUp),
+                b',' => {
+                    fields.push(std::mem::take(&mut cur));
+                    was_quoted = false;
+                }
+                _ if was_quoted && !matches!(c, b' ' | b'\t') => return Err(GiveUp),
+                _ => cur.push(c),
+            }
+        }
+        i += 1;
+    }
+    if in_quotes {
+        return Err(GiveUp);
+    }
+    fields.push(cur);
+    Ok(fields)
+}
+
+/// Rows of a block with quotes, one record at a time; returns the bytes consumed (whole
+/// records; at the end of the file, everything).
+fn walk_quoted(
+    bytes: &[u8],
+    eof: bool,
+    layout: &Layout,
+    range: (i32, i32),
+    ids: Ids<'_>,
+    out: &mut Part,
+) -> Result<usize, GiveUp> {
+    // Owned fields live as long as the block: keep them in an arena the folder can borrow.
+    let mut records: Vec<Vec<Vec<u8>>> = Vec::new();
+    let mut start = 0;
+    let mut consumed = 0;
+    while start < bytes.len() {
+        // A record ends at a line end outside quotes.
+        let mut end = start;
+        let mut in_quotes = false;
+        let mut complete = false;
+        while end < bytes.len() {
+            match bytes[end] {
+                b'"' => in_quotes = !in_quotes,
+                b'\n' if !in_quotes => {
+                    complete = true;
+                    break;
+                }
+                _ => {}
+            }
+            end += 1;
+        }
+        if !complete && !eof {
+            break;
+        }
+        if in_quotes {
+            return Err(GiveUp);
+        }
+        let mut record = &bytes[start..end];
+        start = (end + 1).min(bytes.len());
+        consumed = start;
+        if let Some(r) = record.strip_suffix(b"\r") {
+            record = r;
+        }
+        if record.is_empty() {
+            continue;
+        }
+        let fields = split_quoted(record)?;
+        if fields.len() != layout.width {
+            return Err(GiveUp);
+        }
+        records.push(fields);
+    }
+    // The folder caches borrowed keys; owned fields must outlive it.
+    let borrowed: Vec<Vec<&[u8]>> = records
+        .iter()
+        .map(|r| r.iter().map(Vec::as_slice).collect())
+        .collect();
+    let mut f = Folder::new(layout, range, ids);
+    for fields in &borrowed {
+        f.row(fields)?;
+    }
+    f.finish(out);
+    Ok(consumed)
+}
+
+/// The aggregated groups as the load's frame.
+fn frame(groups: &Groups, spec: &Spec<'_>, emails: &Interner, values: &Interner) -> DataFrame {
+    let n = groups.keys.len();
+    let w = groups.width;
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let email_text: Vec<String> = emails.values.iter().map(|e| text(e)).collect();
+    let value_text: Vec<String> = values.values.iter().map(|v| text(v)).collect();
+    let email: Vec<&str> = groups
+        .keys
+        .iter()
+        .map(|k| email_text[k.email as usize].as_str())
+        .collect();
+    let day: Vec<i32> = groups.keys.iter().map(|k| k.day).collect();
+    let mut cols = vec![
+        Column::new("email".into(), email),
+        Column::new("day".into(), day),
+    ];
+    for (i, name) in spec.dims.iter().enumerate() {
+        let v: Vec<&str> = groups
+            .keys
+            .iter()
+            .map(|k| value_text[k.dims[i] as usize].as_str())
+            .collect();
+        cols.push(Column::new((*name).into(), v));
+    }
+    for (i, name) in spec.counts.iter().enumerate() {
+        let v: Vec<i64> = (0..n).map(|g| groups.counts[g * w + i]).collect();
+        cols.push(Column::new((*name).into(), v));
+    }
+    for (i, name) in spec.money.iter().enumerate() {
+        // A group's sum stays far inside i64 nano-dollars (9 billion dollars); like polars'
+        // sum, it adds the values present (the missing column counts the others).
+        let v: Vec<Option<i64>> = (0..n)
+            .map(|g| i64::try_from(groups.money[g][i]).ok())
+            .collect();
+        cols.push(Column::new(money_column(name).as_str().into(), v));
+        if i > 0 {
+            cols.push(Column::new(
+                missing_column(name).as_str().into(),
+                groups.missing.clone(),
+            ));
+        }
+    }
+    DataFrame::new(n, cols).expect("columns of one length")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_fields_keep_commas_quotes_and_line_breaks() {
+        let f = split_quoted(b"a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\"").unwrap();
+        assert_eq!(
+            f,
+            vec![
+                b"a".to_vec(),
+                b"b,c".to_vec(),
+                b"say \"hi\"".to_vec(),
+                b"x\ny".to_vec()
+            ]
+        );
+        assert!(split_quoted(b"a,b\"c").is_err());
+        assert!(split_quoted(b"a,\"open").is_err());
+    }
+
+    #[test]
+    fn lines_split_at_line_ends_only() {
+        let s = b"aa\nbbb\ncccc\nd\n";
+        let parts = split_lines(s, 3);
+        assert_eq!(parts.concat(), s.to_vec());
+        assert!(parts.iter().all(|p| p.ends_with(b"\n")));
+    }
+}
