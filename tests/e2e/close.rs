@@ -203,3 +203,59 @@ fn an_unsettled_month_is_refused_unless_provisional() {
         .iter()
         .all(|r| r["status"] == "UNSETTLED"));
 }
+
+#[test]
+fn a_later_as_of_alone_records_no_new_version() {
+    let c = Close::new();
+    assert_eq!(c.run("closes", &[]).code, 0);
+    let run = c.run("closes", &["--as-of", "2027-01-15"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("identical, byte for byte"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !c.path("closes/2026-09/v2").exists(),
+        "a version changes only when outputs change"
+    );
+}
+
+#[test]
+fn an_incomplete_month_is_refused_and_the_reconciliation_is_shown() {
+    let c = Close::new();
+    // Facts that stop on 09-10 do not make a September.
+    let cost: String = std::fs::read_to_string(c.path("cost.csv"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("date") || &l[..10] <= "2026-09-10")
+        .fold(String::new(), |mut t, l| {
+            t.push_str(l);
+            t.push('\n');
+            t
+        });
+    std::fs::write(c.path("cost.csv"), cost).unwrap();
+    let run = c.run("closes", &[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("cannot be closed") && run.stderr.contains("2026-09-11..2026-09-30"),
+        "{}",
+        run.stderr
+    );
+    assert!(!c.path("closes/2026-09").exists());
+    // Complete again, but the invoice no longer matches: the reconciliation is on screen.
+    std::fs::copy(fixture("handmade/cost.csv"), c.path("cost.csv")).unwrap();
+    std::fs::write(
+        c.path("invoice.csv"),
+        "Billing Month,Description,Amount\n2026-09,Claude usage,$140.95\n",
+    )
+    .unwrap();
+    let run = c.run("closes", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("Invoice reconciliation") && run.stdout.contains("VARIANCE"),
+        "{}",
+        run.stdout
+    );
+    assert!(!c.path("closes/2026-09").exists(), "nothing recorded");
+}

@@ -12,3 +12,5 @@ mod reconcile;
 mod reviews;
 mod support;
 mod sync;
+mod trend;
+mod trust;

@@ -55,12 +55,6 @@ pub fn read_mapping(spec: &MappingSpec) -> Result<(OrgMapping, Vec<String>), App
     for w in &mapping.warnings {
         said.push(format!("warning: {}", w.message));
     }
-    if mapping.rows.is_empty() {
-        return Err(AppError::Usage(format!(
-            "`{}` has no mapping rows: every cost would go to UNMAPPED. Add one row per person (email, cost center)",
-            spec.path.display()
-        )));
-    }
     Ok((mapping, said))
 }
 

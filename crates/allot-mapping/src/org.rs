@@ -246,6 +246,12 @@ impl OrgMapping {
         };
         findings.extend(mapping.check_people(table));
         findings.extend(mapping.check_hierarchy(table));
+        if mapping.rows.is_empty() && !findings.iter().any(|f| f.severity == Severity::Error) {
+            findings.push(Finding {
+                severity: Severity::Error,
+                message: "no mapping rows: every cost would go to UNMAPPED (add one row per person: email, cost center)".into(),
+            });
+        }
         mapping.warnings = findings
             .iter()
             .filter(|f| f.severity == Severity::Warning)

@@ -16,6 +16,66 @@ pub fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Whole cents as dollars with thousands separators, e.g. `19,816.91` or `-1,234.50`.
+pub fn money_text(cents: i64) -> String {
+    let plain = format_cents(cents);
+    let (sign, rest) = plain
+        .strip_prefix('-')
+        .map_or(("", plain.as_str()), |r| ("-", r));
+    let (whole, frac) = rest.split_once('.').unwrap_or((rest, "00"));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{frac}")
+}
+
+/// A column's name in words for a reader: `cost_per_commit_usd` is "Cost per commit ($)",
+/// `coverage_pct` "Coverage (%)", `cost_center` "Cost center".
+pub fn heading(name: &str) -> String {
+    let (stem, unit) = if let Some(s) = name.strip_suffix("_usd") {
+        (s, " ($)")
+    } else if let Some(s) = name.strip_suffix("_pct") {
+        (s, " (%)")
+    } else {
+        (name, "")
+    };
+    let words = stem
+        .replace("200k_1m", "200K-1M")
+        .replace("0_200k", "0-200K")
+        .replace("_per_1k_", " per 1,000 ")
+        .replace("pr_", "PR ")
+        .replace('_', " ");
+    let mut out = String::with_capacity(words.len() + unit.len());
+    let mut chars = words.chars();
+    if let Some(first) = chars.next() {
+        out.extend(first.to_uppercase());
+        out.extend(chars);
+    }
+    out.push_str(unit);
+    out
+}
+
+/// A cell as the page shows it: money with thousands separators, percentages with a sign.
+fn shown(cell: &Cell, kind: Kind) -> String {
+    match (cell, kind) {
+        (Cell::Cents(c), Kind::Money) => money_text(*c),
+        (Cell::Exact(n), _) => {
+            let c = n.round_cents();
+            if allot_core::Nanos::from_cents(c) == *n {
+                money_text(c)
+            } else {
+                n.to_string()
+            }
+        }
+        (Cell::Int(i), _) => money_text(*i * 100).trim_end_matches(".00").to_string(),
+        _ => cell.to_plain(),
+    }
+}
+
 fn column(report: &Report, name: &str) -> Option<usize> {
     report.columns.iter().position(|c| c.name == name)
 }
@@ -47,7 +107,7 @@ pub fn bars(title: &str, items: &[(String, i64)], unit: &str) -> String {
         let value = if unit == "%" {
             format!("{}%", format_cents(*v))
         } else {
-            format!("${}", format_cents(*v))
+            format!("${}", money_text(*v))
         };
         svg.push_str(&format!(
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"lbl\">{}</text><rect x=\"{LABEL}\" y=\"{y}\" width=\"{}\" height=\"{}\" class=\"bar\"/><text x=\"{}\" y=\"{}\" class=\"val\">{}</text>",
@@ -109,27 +169,156 @@ pub fn line(title: &str, points: &[(String, i64)]) -> String {
             W - PAD,
             H - 10,
             esc(&last.0),
-            format_cents(max)
+            money_text(max)
         ));
     }
     svg.push_str("</svg></figure>");
     svg
 }
 
-fn table(report: &Report) -> String {
-    let mut h = String::from("<table><thead><tr>");
-    for c in &report.columns {
-        h.push_str(&format!("<th>{}</th>", esc(&c.name)));
+/// Colours of a chart's series, told apart without relying on colour alone (each series is
+/// also named in the legend and the tables).
+const PALETTE: [&str; 9] = [
+    "#3b6fb6", "#d9822b", "#2e9a5e", "#b83b5e", "#7a5cc4", "#8c6d1f", "#1f8a96", "#c44e2b",
+    "#8c959f",
+];
+
+/// A line per series over the same periods (labels at both ends), with a legend.
+pub fn lines(title: &str, periods: &[String], series: &[(String, Vec<i64>)]) -> String {
+    const W: i64 = 760;
+    const H: i64 = 240;
+    const PAD: i64 = 56;
+    let max = series
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let n = periods.len().max(2) as i64;
+    let xy = |i: usize, v: i64| {
+        (
+            PAD + (W - 2 * PAD) * i as i64 / (n - 1),
+            H - 30 - (v.max(0) * (H - 60) / max),
+        )
+    };
+    let legend_h = 16 * series.len() as i64;
+    let total_h = H + legend_h;
+    let mut svg = format!(
+        "<figure><figcaption>{}</figcaption><svg class=\"chart\" role=\"img\" aria-label=\"{}\" width=\"{W}\" height=\"{total_h}\" viewBox=\"0 0 {W} {total_h}\"><line x1=\"{PAD}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"axis\"/>",
+        esc(title),
+        esc(title),
+        H - 30,
+        W - PAD,
+        H - 30
+    );
+    for (k, (name, values)) in series.iter().enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        let points: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let (x, y) = xy(i, *v);
+                format!("{x},{y}")
+            })
+            .collect();
+        svg.push_str(&format!(
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"><title>{}</title></polyline>",
+            points.join(" "),
+            esc(name)
+        ));
+        let y = H + 12 + 16 * k as i64;
+        svg.push_str(&format!(
+            "<rect x=\"{PAD}\" y=\"{}\" width=\"12\" height=\"4\" fill=\"{colour}\"/><text x=\"{}\" y=\"{y}\" class=\"lbl\">{}</text>",
+            y - 6,
+            PAD + 18,
+            esc(name)
+        ));
+    }
+    if let (Some(first), Some(last)) = (periods.first(), periods.last()) {
+        svg.push_str(&format!(
+            "<text x=\"{PAD}\" y=\"{}\" class=\"lbl\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"lbl\">{}</text><text x=\"{PAD}\" y=\"16\" class=\"lbl\">max ${}</text>",
+            H - 10,
+            esc(first),
+            W - PAD,
+            H - 10,
+            esc(last),
+            money_text(max)
+        ));
+    }
+    svg.push_str("</svg></figure>");
+    svg
+}
+
+/// Named series of values over the same periods.
+type Series = Vec<(String, Vec<i64>)>;
+
+/// The series of a trend report: the eight largest keys and the rest summed as `other`.
+fn trend_series(report: &Report) -> Option<(Vec<String>, Series)> {
+    let start = column(report, "period_start")?;
+    let key = 2;
+    let amount = column(report, "amount_usd")?;
+    let mut periods: Vec<String> = report.rows.iter().map(|r| r[start].to_plain()).collect();
+    periods.dedup();
+    let index: std::collections::HashMap<&str, usize> = periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i))
+        .collect();
+    let mut by_key: std::collections::BTreeMap<String, Vec<i64>> =
+        std::collections::BTreeMap::new();
+    for r in &report.rows {
+        let v = by_key
+            .entry(r[key].to_plain())
+            .or_insert_with(|| vec![0; periods.len()]);
+        v[index[r[start].to_plain().as_str()]] += cents(&r[amount]);
+    }
+    let mut keys: Vec<(String, Vec<i64>)> = by_key.into_iter().collect();
+    keys.sort_by_key(|(_, v)| std::cmp::Reverse(v.iter().sum::<i64>()));
+    let mut series: Vec<(String, Vec<i64>)> = keys.iter().take(8).cloned().collect();
+    if keys.len() > 8 {
+        let mut other = vec![0; periods.len()];
+        for (_, v) in &keys[8..] {
+            for (o, x) in other.iter_mut().zip(v) {
+                *o += x;
+            }
+        }
+        series.push(("other".into(), other));
+    }
+    Some((periods, series))
+}
+
+/// A report as a table of the columns a reader needs (detail columns stay in the CSV),
+/// headed in words, money with thousands separators, in a box that scrolls sideways on a
+/// narrow screen instead of spilling over the page.
+pub fn table(report: &Report) -> String {
+    let shown_cols: Vec<usize> = (0..report.columns.len())
+        .filter(|&i| report.columns[i].in_table)
+        .collect();
+    let mut h = String::from("<div class=\"scroll\"><table><thead><tr>");
+    for &i in &shown_cols {
+        let c = &report.columns[i];
+        h.push_str(&format!(
+            "<th title=\"{}\"{}>{}</th>",
+            esc(&c.name),
+            if c.kind == Kind::Text {
+                ""
+            } else {
+                " class=\"num\""
+            },
+            esc(&heading(&c.name))
+        ));
     }
     h.push_str("</tr></thead><tbody>");
     let row = |cells: &[Cell], class: &str| -> String {
         let mut r = format!("<tr class=\"{class}\">");
-        for (cell, col) in cells.iter().zip(&report.columns) {
+        for &i in &shown_cols {
+            let col = &report.columns[i];
+            let cell = cells.get(i).unwrap_or(&Cell::Empty);
             let num = col.kind != Kind::Text;
             r.push_str(&format!(
                 "<td{}>{}</td>",
                 if num { " class=\"num\"" } else { "" },
-                esc(&cell.to_plain())
+                esc(&shown(cell, col.kind))
             ));
         }
         r.push_str("</tr>");
@@ -141,7 +330,7 @@ fn table(report: &Report) -> String {
     if let Some(total) = &report.total {
         h.push_str(&row(total, "total"));
     }
-    h.push_str("</tbody></table>");
+    h.push_str("</tbody></table></div>");
     h
 }
 
@@ -162,14 +351,34 @@ fn charts(reports: &[(&Report, &str)]) -> Vec<String> {
     let mut out = Vec::new();
     for (report, name) in reports {
         match *name {
-            "chargeback" => {
+            n if n.starts_with("chargeback") => {
                 let level = report
                     .columns
                     .get(1)
                     .map_or("cost_center", |c| c.name.as_str());
+                // A cost center is labelled with its code and its name (the first attribute
+                // the mapping gives it, e.g. its department).
+                let name_col = (level == "cost_center")
+                    .then(|| report.columns.get(2))
+                    .flatten()
+                    .filter(|c| c.kind == Kind::Text && c.name != "users")
+                    .map(|c| c.name.clone());
+                let mut labelled = items(report, level, "amount_usd", 60);
+                if let (Some(nc), Some(ni)) = (
+                    name_col.as_deref(),
+                    name_col.as_deref().and_then(|n| column(report, n)),
+                ) {
+                    let _ = nc;
+                    for (item, r) in labelled.iter_mut().zip(&report.rows) {
+                        let name = r[ni].to_plain();
+                        if !name.is_empty() {
+                            item.0 = format!("{} · {name}", item.0);
+                        }
+                    }
+                }
                 out.push(bars(
-                    &format!("Cost by {level}"),
-                    &items(report, level, "amount_usd", 60),
+                    &format!("Cost by {}", heading(level).to_lowercase()),
+                    &labelled,
                     "$",
                 ));
             }
@@ -198,6 +407,19 @@ fn charts(reports: &[(&Report, &str)]) -> Vec<String> {
                     "%",
                 ));
             }
+            n if n.starts_with("trend") => {
+                if let Some((periods, series)) = trend_series(report) {
+                    let level = report
+                        .columns
+                        .get(2)
+                        .map_or("cost_center", |c| c.name.as_str());
+                    out.push(lines(
+                        &format!("Cost per period by {level}"),
+                        &periods,
+                        &series,
+                    ));
+                }
+            }
             "top_spenders" => out.push(bars(
                 "Top spenders",
                 &items(report, "email", "amount_usd", 15),
@@ -212,9 +434,12 @@ fn charts(reports: &[(&Report, &str)]) -> Vec<String> {
 const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem;color:#1b1f24;max-width:1200px}\
 h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem}\
 .status{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;font-weight:600;font-size:.85rem}\
-.settled{background:#dafbe1;color:#116329}.provisional{background:#fff8c5;color:#7d4e00}\
-.meta{color:#57606a;font-size:.9rem}table{border-collapse:collapse;font-size:.8rem;margin:.5rem 0 1rem}\
-th,td{border:1px solid #d0d7de;padding:.2rem .45rem}th{background:#f6f8fa;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}\
+.settled{background:#dafbe1;color:#116329}.provisional{background:#fff8c5;color:#7d4e00}.incomplete{background:#ffebe9;color:#a40e26}\
+.meta{color:#57606a;font-size:.9rem}.scroll{max-width:100%;overflow-x:auto}table{border-collapse:collapse;font-size:.8rem;margin:.5rem 0 1rem}\
+th,td{border:1px solid #d0d7de;padding:.2rem .45rem;vertical-align:top}th{background:#f6f8fa;text-align:left}th.num{text-align:right}\
+td{overflow-wrap:anywhere;max-width:22rem}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;overflow-wrap:normal}\
+svg.chart{max-width:100%;height:auto}\
+@media (max-width:700px){body{margin:.6rem}h1{font-size:1.2rem}table{font-size:.72rem}}\
 tr.total td{font-weight:700;background:#f6f8fa}figure{margin:1rem 0;break-inside:avoid}figcaption{font-weight:600;margin-bottom:.3rem}\
 .bar{fill:#3b6fb6}.trend{fill:none;stroke:#3b6fb6;stroke-width:2}.dot{fill:#3b6fb6}.axis{stroke:#8c959f}\
 .lbl{font-size:11px;fill:#1b1f24}.val{font-size:11px;fill:#57606a}.notes{font-size:.85rem;color:#57606a}\
@@ -226,7 +451,7 @@ pub fn write(title: &str, reports: &[(&Report, &str)], w: &mut dyn Write) -> std
         .first()
         .map_or(allot_core::Status::Provisional, |(r, _)| r.status);
     let mut h = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body>",
         esc(title)
     );
     h.push_str(&format!(
@@ -239,7 +464,17 @@ pub fn write(title: &str, reports: &[(&Report, &str)], w: &mut dyn Write) -> std
         let meta: Vec<String> = first
             .meta
             .iter()
-            .map(|(k, v)| format!("{}: <b>{}</b>", esc(k), esc(v)))
+            .map(|(k, v)| {
+                let value = if k.ends_with("_usd") {
+                    allot_core::shared::parse_cents(v)
+                        .map_or_else(|_| v.clone(), |c| format!("${}", money_text(c)))
+                } else if k.ends_with("_pct") {
+                    format!("{v}%")
+                } else {
+                    v.clone()
+                };
+                format!("{}: <b>{}</b>", esc(&heading(k)), esc(&value))
+            })
             .collect();
         h.push_str(&format!(
             "<p class=\"meta\">{}</p>",
@@ -258,4 +493,20 @@ pub fn write(title: &str, reports: &[(&Report, &str)], w: &mut dyn Write) -> std
     }
     h.push_str("<p class=\"meta\">Made by allot. Money is exact to the cent; rows add up to their totals.</p></body></html>\n");
     w.write_all(h.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_like_money_and_headings_like_words() {
+        assert_eq!(money_text(1_981_691), "19,816.91");
+        assert_eq!(money_text(-123_456_789), "-1,234,567.89");
+        assert_eq!(money_text(5), "0.05");
+        assert_eq!(heading("cost_per_commit_usd"), "Cost per commit ($)");
+        assert_eq!(heading("coverage_pct"), "Coverage (%)");
+        assert_eq!(heading("cost_200k_1m_usd"), "Cost 200K-1M ($)");
+        assert_eq!(heading("cost_center"), "Cost center");
+    }
 }

@@ -184,6 +184,12 @@ impl Store {
     /// Opens (creating it if needed) the store at `root` for writing. Another sync holding it
     /// makes this fail with [`SyncError::Locked`], or wait when `wait` is set.
     pub fn open(root: &Path, wait: bool) -> Result<Store, SyncError> {
+        if root.exists() && !root.is_dir() {
+            return Err(SyncError::Plan(format!(
+                "the store `{}` is a file: --store names the folder allot keeps its data in (it is made if missing)",
+                root.display()
+            )));
+        }
         fs::create_dir_all(root).map_err(|e| io(root, e))?;
         let lock_path = root.join(".lock");
         let mut lock = OpenOptions::new()
@@ -209,8 +215,11 @@ impl Store {
         lock.set_len(0).map_err(|e| io(&lock_path, e))?;
         let _ = writeln!(lock, "pid {}", std::process::id());
         // Leftovers of a sync killed mid-write: never renamed into place, so never read.
-        for source in Source::ALL {
-            let dir = source_dir(root, source);
+        for dir in Source::ALL
+            .iter()
+            .map(|s| source_dir(root, *s))
+            .chain([root.to_path_buf(), root.join("restatements")])
+        {
             if let Ok(entries) = fs::read_dir(&dir) {
                 for e in entries.flatten() {
                     if e.file_name().to_string_lossy().contains(".tmp-") {

@@ -29,7 +29,8 @@ pub fn run(args: &FakeApiArgs, quiet: bool) -> anyhow::Result<()> {
         output::say(
             quiet,
             &format!(
-                "fake Anthropic API listening on http://{addr} (today {today}; Analytics key: the one given with --key, Admin key: that key with `-admin` appended)"
+                "fake Anthropic API listening on http://{addr} (today {today}; it accepts the Analytics key {} and the Admin key {}-admin: it is a fake, its keys are not secret)",
+                args.key, args.key
             ),
         );
         let state = State::new(config);

@@ -65,6 +65,31 @@ pub fn describe(s: &Summary) -> Vec<String> {
     lines
 }
 
+/// On Ctrl-C, says what the interrupted sync kept and how to go on, then exits with 130 (as a
+/// shell does for an interrupt). Every day is written whole before it is recorded, so
+/// stopping anywhere loses nothing stored.
+fn on_interrupt(store: &std::path::Path, today: chrono::NaiveDate) {
+    let store = store.to_path_buf();
+    let _ = ctrlc::set_handler(move || {
+        let kept: usize = allot_sync::store::read_state(&store).map_or(0, |s| {
+            s.days
+                .values()
+                .map(|d| d.values().filter(|e| e.fetched_on == today).count())
+                .sum()
+        });
+        output::say(
+            false,
+            &format!(
+                "\ninterrupted: the {kept} source-days fetched by this sync are kept in `{}` (each day whole); run the same command again to resume: only missing and provisional days are fetched",
+                store.display()
+            ),
+        );
+        // The one exit outside main: an interrupt ends the process here, as Ctrl-C would.
+        #[allow(clippy::exit)]
+        std::process::exit(130);
+    });
+}
+
 pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<()> {
     let today = args.as_of.unwrap_or_else(super::today);
     let yesterday = today - Duration::days(1);
@@ -96,6 +121,7 @@ pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<()> {
         ..ClientConfig::default()
     })?;
     let mut store = Store::open(&args.store, args.wait)?;
+    on_interrupt(&args.store, today);
     let bar = ProgressBar::new(0);
     if quiet {
         bar.set_draw_target(ProgressDrawTarget::hidden());
