@@ -69,11 +69,12 @@ fn render(spec: &CloseSpec, mapping: &MappingSpec) -> Result<Rendered, AppError>
     let range = DateRange::month(spec.month);
     let period = ws.period(
         range,
-        Needs {
+        &Needs {
             usage: true,
             focus: false,
             activity: true,
             previous: true,
+            starts: vec![range.from],
         },
     )?;
     let status = period.status();

@@ -98,11 +98,12 @@ pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
     )?;
     let period = ws.period(
         DateRange::month(month),
-        Needs {
+        &Needs {
             usage: true,
             focus: false,
             activity: true,
             previous: true,
+            starts: vec![month.first_day()],
         },
     )?;
     let mut messages = vec![format!(

@@ -85,11 +85,12 @@ fn amounts(sources: &Sources, range: DateRange, as_of: NaiveDate) -> Result<Amou
         counts: &[],
         money: &["cost_usd"],
         range,
+        grain: allot_engine::Grain::Day,
     };
     let load = |kind: Facts| -> Result<(ByMonthProduct, Option<(NaiveDate, NaiveDate)>), AppError> {
         let loaded = load_facts(&sources.files(kind, range)?, &spec)?;
         let span = loaded.span;
-        let ledger = Ledger::new(nobody.clone(), range, loaded, None)?;
+        let ledger = Ledger::new(nobody.clone(), range, loaded, None, None)?;
         Ok((ledger.by_month_product()?, span))
     };
     let (per_user, span) = load(Facts::Cost)?;

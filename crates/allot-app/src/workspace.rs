@@ -74,7 +74,7 @@ pub struct Workspace {
 }
 
 /// What a period load keeps beyond person, day and cost.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Needs {
     /// Product, model, context window, token type and tokens (the reviews).
     pub usage: bool,
@@ -84,6 +84,75 @@ pub struct Needs {
     pub activity: bool,
     /// The period before as well (top spenders' change).
     pub previous: bool,
+    /// The periods the run will ask about start on these days only, and it needs no single
+    /// day beyond the daily totals: the load may then sum each person's days in spans (much
+    /// less to group and assign over long ranges). Empty: keep every day.
+    pub starts: Vec<NaiveDate>,
+}
+
+/// A segmenter for a load of `range` whose reports ask about periods starting on `starts`:
+/// each person's spans end where a period or one of their mapping rows ends; a person with a
+/// day no mapping row covers keeps every day (so unmapped days stay exact).
+fn segmenter(
+    mapping: &OrgMapping,
+    range: DateRange,
+    starts: &[NaiveDate],
+) -> allot_engine::Segmenter {
+    use std::collections::{BTreeSet, HashMap};
+    let mut rows: HashMap<&str, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
+    for r in &mapping.rows {
+        rows.entry(r.email.as_str()).or_default().push((
+            r.effective_from.unwrap_or(NaiveDate::MIN),
+            r.effective_to.unwrap_or(NaiveDate::MAX),
+        ));
+    }
+    let base: BTreeSet<i32> = starts
+        .iter()
+        .chain(std::iter::once(&range.from))
+        .filter(|d| range.contains(**d))
+        .map(|d| allot_core::date::to_epoch_days(*d))
+        .collect();
+    let mut spans: HashMap<String, Option<std::sync::Arc<[i32]>>> = HashMap::new();
+    for (email, mut rs) in rows {
+        rs.sort_unstable();
+        // Covered on every day of the range?
+        let mut next = range.from;
+        let mut covered = true;
+        for (f, t) in &rs {
+            if *f > next {
+                covered = false;
+                break;
+            }
+            if *t >= next {
+                match t.succ_opt() {
+                    Some(n) => next = n,
+                    None => {
+                        next = NaiveDate::MAX;
+                        break;
+                    }
+                }
+            }
+            if next > range.to {
+                break;
+            }
+        }
+        if next <= range.to {
+            covered = false;
+        }
+        let cuts = covered.then(|| {
+            let mut c = base.clone();
+            for (f, t) in &rs {
+                for d in [Some(*f), t.succ_opt()].into_iter().flatten() {
+                    if range.contains(d) {
+                        c.insert(allot_core::date::to_epoch_days(d));
+                    }
+                }
+            }
+            c.into_iter().collect::<Vec<i32>>().into()
+        });
+        spans.insert(email.to_string(), cuts);
+    }
+    std::sync::Arc::new(move |email: &str| spans.get(email).cloned().flatten())
 }
 
 impl Workspace {
@@ -120,7 +189,7 @@ impl Workspace {
     }
 
     /// Loads `range` once, keeping what `needs` asks for.
-    pub fn period(&self, range: DateRange, needs: Needs) -> Result<Period, AppError> {
+    pub fn period(&self, range: DateRange, needs: &Needs) -> Result<Period, AppError> {
         if range.from >= self.as_of {
             return Err(AppError::NoData(format!(
                 "{range} has not started as of {}: there is nothing to report yet",
@@ -147,6 +216,19 @@ impl Workspace {
             money.push("list_cost_usd");
         }
         let cost_files = self.sources.files(Facts::Cost, loaded)?;
+        let starts: Option<Vec<NaiveDate>> =
+            (!needs.starts.is_empty() && !needs.focus).then(|| {
+                let mut s = needs.starts.clone();
+                s.push(loaded.from);
+                s.push(range.from);
+                s.sort_unstable();
+                s.dedup();
+                s
+            });
+        let grain = match &starts {
+            Some(s) => allot_engine::Grain::Spans(segmenter(&self.mapping, loaded, s)),
+            None => allot_engine::Grain::Day,
+        };
         let cost = load_facts(
             &cost_files,
             &Spec {
@@ -155,6 +237,7 @@ impl Workspace {
                 counts: &counts,
                 money: &money,
                 range: loaded,
+                grain,
             },
         )?;
         let activity = if needs.activity && self.sources.has(Facts::Activity)? {
@@ -167,6 +250,7 @@ impl Workspace {
                     counts: &ACTIVITY_COUNTS,
                     money: &[],
                     range: loaded,
+                    grain: allot_engine::Grain::Day,
                 },
             )?)
         } else {
@@ -211,7 +295,13 @@ impl Workspace {
                 "no cost data for {range}: {held}; {hint}"
             )));
         }
-        let ledger = Ledger::new(self.mapping.clone(), loaded, cost, activity)?;
+        let ledger = Ledger::new(
+            self.mapping.clone(),
+            loaded,
+            cost,
+            activity,
+            starts.as_deref(),
+        )?;
         Ok(Period {
             range,
             loaded,
@@ -374,5 +464,85 @@ pub fn plural(n: usize, what: &str) -> String {
         Some((noun, "is")) => format!("{n} {noun}s are"),
         Some((noun, "was")) => format!("{n} {noun}s were"),
         _ => format!("{n} {what}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use allot_core::period::buckets;
+    use allot_core::Per;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        allot_core::date::parse_date(s).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+        /// Summing days in spans never changes a chargeback: lines, people, users and the
+        /// unmapped people with their days are the same as with every day kept.
+        #[test]
+        fn spans_give_the_chargebacks_days_give(
+            people in proptest::collection::vec((0u8..3, 0u8..3, 0i64..45, 0u8..4), 1..6),
+            facts in proptest::collection::vec((0usize..8, 0i64..61, -500_000_000i64..9_000_000_000), 1..80),
+            per_week in any::<bool>(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let start = d("2026-08-01");
+            // Each person: a first cost center until a split day, then another (or a gap, or
+            // nothing after it).
+            let mut mapping = String::from("email,cost_center,department,effective_from,effective_to\n");
+            for (i, (a, b, split, kind)) in people.iter().enumerate() {
+                let until = start + chrono::Duration::days(*split);
+                match kind {
+                    0 => mapping.push_str(&format!("p{i}@x.test,CC{a},D{a},,\n")),
+                    1 => mapping.push_str(&format!("p{i}@x.test,CC{a},D{a},,{until}\np{i}@x.test,CC{b},D{b},{},\n", until.succ_opt().unwrap())),
+                    2 => mapping.push_str(&format!("p{i}@x.test,CC{a},D{a},,{until}\np{i}@x.test,CC{b},D{b},{},\n", until + chrono::Duration::days(5))),
+                    _ => mapping.push_str(&format!("p{i}@x.test,CC{a},D{a},{until},\n")),
+                }
+            }
+            let mut cost = String::from("date,email,product,model,context_window,cost_type,token_type,tokens,cost_usd\n");
+            for (p, day, nanos) in &facts {
+                let date = start + chrono::Duration::days(*day);
+                cost.push_str(&format!(
+                    "{date},p{p}@x.test,chat,m,0-200k,tokens,output_tokens,1,{}\n",
+                    allot_core::Nanos(i128::from(*nanos))
+                ));
+            }
+            std::fs::write(dir.path().join("m.csv"), mapping).unwrap();
+            std::fs::write(dir.path().join("c.csv"), cost).unwrap();
+            let ws = Workspace::open(
+                &MappingSpec::file(dir.path().join("m.csv")),
+                Sources::Files {
+                    cost: vec![dir.path().join("c.csv")],
+                    activity: vec![],
+                    org_cost: vec![],
+                    covers: DateRange::new(d("2026-08-01"), d("2026-09-30")),
+                },
+                d("2026-12-31"),
+            )
+            .unwrap();
+            let range = DateRange::new(d("2026-08-01"), d("2026-09-30")).unwrap();
+            let cuts = buckets(range, if per_week { Per::Week } else { Per::Month });
+            let by_day = ws.period(range, &Needs::default()).unwrap();
+            let by_span = ws
+                .period(range, &Needs { starts: cuts.iter().map(|b| b.from).collect(), ..Needs::default() })
+                .unwrap();
+            for policy in [UnmappedPolicy::Bucket, UnmappedPolicy::LastKnown] {
+                for by in [None, Some("department")] {
+                    let a = by_day.ledger.chargebacks(&by_day.keying(by, &policy).unwrap(), &cuts).unwrap();
+                    let b = by_span.ledger.chargebacks(&by_span.keying(by, &policy).unwrap(), &cuts).unwrap();
+                    for (x, y) in a.iter().zip(&b) {
+                        prop_assert_eq!(&x.lines, &y.lines);
+                        prop_assert_eq!(&x.people, &y.people);
+                        prop_assert_eq!(&x.unmapped, &y.unmapped);
+                        prop_assert_eq!(&x.tree, &y.tree);
+                        prop_assert_eq!(x.total, y.total);
+                    }
+                }
+            }
+            prop_assert_eq!(by_day.ledger.daily(range).unwrap(), by_span.ledger.daily(range).unwrap());
+        }
     }
 }

@@ -19,8 +19,8 @@ use allot_core::money::{parse_usd_bytes, AmountError};
 use foldhash::fast::FixedState;
 use polars::prelude::*;
 
-use crate::facts::{missing_column, Spec};
-use crate::load::money_column;
+use crate::facts::Spec;
+use crate::fold::{frame, Groups, Interner, Key};
 
 /// Bytes read per block.
 const BLOCK: usize = 32 << 20;
@@ -50,88 +50,19 @@ struct Layout {
     needed: usize,
     /// Fields every row has.
     width: usize,
+    /// How finely days are kept.
+    grain: crate::fold::Grain,
 }
 
-/// A group's key: raw email id, day, dimension value ids.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Key {
-    email: u32,
-    day: i32,
-    dims: [u32; 6],
-}
-
-/// Groups and their sums, in flat arrays (no allocation per group).
-#[derive(Default)]
-struct Groups {
-    index: HashMap<Key, u32, FixedState>,
-    keys: Vec<Key>,
-    money: Vec<[i128; 2]>,
-    missing: Vec<u32>,
-    /// `width` counts per group.
-    counts: Vec<i64>,
-    width: usize,
-}
-
-impl Groups {
-    fn new(width: usize) -> Groups {
-        Groups {
-            width,
-            ..Groups::default()
-        }
-    }
-
-    /// The slot of `key`, made when new.
-    fn slot(&mut self, key: Key) -> usize {
-        let next = self.keys.len() as u32;
-        let i = *self.index.entry(key.clone()).or_insert(next) as usize;
-        if i == self.keys.len() {
-            self.keys.push(key);
-            self.money.push([0; 2]);
-            self.missing.push(0);
-            self.counts.extend(std::iter::repeat_n(0, self.width));
-        }
-        i
-    }
-
-    /// Adds another part's groups.
-    fn merge(&mut self, other: Groups) {
-        let w = self.width;
-        for (j, key) in other.keys.into_iter().enumerate() {
-            let i = self.slot(key);
-            self.money[i][0] += other.money[j][0];
-            self.money[i][1] += other.money[j][1];
-            self.missing[i] += other.missing[j];
-            for k in 0..w {
-                self.counts[i * w + k] += other.counts[j * w + k];
-            }
-        }
-    }
-}
-
-/// Interns byte strings to ids, shared by the threads.
-#[derive(Default)]
-struct Interner {
-    ids: HashMap<Box<[u8]>, u32, FixedState>,
-    values: Vec<Box<[u8]>>,
-}
-
-impl Interner {
-    fn id(&mut self, v: &[u8]) -> u32 {
-        if let Some(id) = self.ids.get(v) {
-            return *id;
-        }
-        let id = self.values.len() as u32;
-        self.ids.insert(v.into(), id);
-        self.values.push(v.into());
-        id
-    }
-}
+/// A scanned file: its groups, the cost of each day, what was tallied.
+pub(crate) type Scanned = (DataFrame, Vec<(i32, i128)>, Tallied);
 
 /// A thread's memory of the ids it has seen, kept from block to block.
 #[derive(Default)]
 struct Caches {
     emails: HashMap<Box<[u8]>, u32, FixedState>,
     values: HashMap<Box<[u8]>, u32, FixedState>,
+    spanner: crate::fold::Spanner,
 }
 
 /// Scans `path` as `spec` asks. `Ok(None)` when the file has a shape the scanner leaves to
@@ -140,7 +71,7 @@ pub(crate) fn scan(
     path: &Path,
     headers: &[String],
     spec: &Spec<'_>,
-) -> Result<Result<(DataFrame, Tallied), GiveUp>, std::io::Error> {
+) -> Result<Result<Scanned, GiveUp>, std::io::Error> {
     let pos = |name: &str| headers.iter().position(|h| h == name);
     let (Some(date), Some(email)) = (pos("date"), pos("email")) else {
         return Ok(Err(GiveUp));
@@ -161,6 +92,7 @@ pub(crate) fn scan(
         money: spec.money.iter().map(|m| pos(m)).collect(),
         needed: 0,
         width: headers.len(),
+        grain: spec.grain.clone(),
     };
     let needed = [Some(date), Some(email)]
         .into_iter()
@@ -184,7 +116,7 @@ pub(crate) fn scan(
     let emails = Mutex::new(Interner::default());
     let values = Mutex::new(Interner::default());
     let _ = values.lock().expect("interner").id(b"");
-    let mut groups = Groups::new(spec.counts.len());
+    let mut groups = Groups::new(spec.counts.len(), range);
     let mut caches: Vec<Caches> = (0..threads).map(|_| Caches::default()).collect();
     let mut tally = Tallied::default();
     let outcome: Result<Result<(), GiveUp>, std::io::Error> = std::thread::scope(|scope| {
@@ -250,7 +182,7 @@ pub(crate) fn scan(
             let quoted = memchr::memchr(b'"', body).is_some();
             let (consumed, parts) = if quoted {
                 // Quotes may hide line ends: one thread walks the records.
-                let mut out = Part::new(spec.counts.len());
+                let mut out = Part::new(spec.counts.len(), range);
                 match walk_quoted(
                     body,
                     eof,
@@ -271,7 +203,7 @@ pub(crate) fn scan(
                         .map(|(chunk, cache)| {
                             let (layout, emails, values) = (&layout, &emails, &values);
                             s.spawn(move || {
-                                let mut out = Part::new(layout.counts.len());
+                                let mut out = Part::new(layout.counts.len(), range);
                                 walk_plain(chunk, layout, range, (emails, values, cache), &mut out)
                                     .map(|()| out)
                             })
@@ -323,7 +255,8 @@ pub(crate) fn scan(
     }
     let emails = emails.into_inner().expect("interner");
     let values = values.into_inner().expect("interner");
-    Ok(Ok((frame(&groups, spec, &emails, &values), tally)))
+    let days = groups.days();
+    Ok(Ok((frame(&groups, spec, &emails, &values), days, tally)))
 }
 
 /// Cuts `bytes` (whole lines) into about `n` pieces at line ends.
@@ -359,9 +292,9 @@ struct Part {
 }
 
 impl Part {
-    fn new(width: usize) -> Part {
+    fn new(width: usize, range: (i32, i32)) -> Part {
         Part {
-            groups: Groups::new(width),
+            groups: Groups::new(width, range),
             cost: 0,
             facts: 0,
             min_day: None,
@@ -381,8 +314,9 @@ struct Folder<'a, 'c> {
     values: &'c Mutex<Interner>,
     cache: &'c mut Caches,
     groups: Groups,
+    grain: &'a crate::fold::Grain,
     last_date: (&'a [u8], i32),
-    last_email: (&'a [u8], u32),
+    last_email: Option<(&'a [u8], u32)>,
     last_key: Option<(Key, usize)>,
     cost: i128,
     facts: u64,
@@ -434,9 +368,10 @@ impl<'a, 'c> Folder<'a, 'c> {
             emails,
             values,
             cache,
-            groups: Groups::new(layout.counts.len()),
+            groups: Groups::new(layout.counts.len(), range),
+            grain: &layout.grain,
             last_date: (&[], 0),
-            last_email: (&[], u32::MAX),
+            last_email: None,
             last_key: None,
             cost: 0,
             facts: 0,
@@ -467,8 +402,8 @@ impl<'a, 'c> Folder<'a, 'c> {
         }
         // Exports list a person's components of a day together: most rows repeat the last
         // email and key, which then costs a comparison instead of a hash.
-        let email = if email_raw == self.last_email.0 {
-            self.last_email.1
+        let email = if let Some((_, id)) = self.last_email.filter(|(l, _)| *l == email_raw) {
+            id
         } else {
             let id = match self.cache.emails.get(email_raw) {
                 Some(id) => *id,
@@ -478,7 +413,7 @@ impl<'a, 'c> Folder<'a, 'c> {
                     id
                 }
             };
-            self.last_email = (email_raw, id);
+            self.last_email = Some((email_raw, id));
             id
         };
         let mut dims = [0u32; 6];
@@ -505,7 +440,12 @@ impl<'a, 'c> Folder<'a, 'c> {
                 Err(_) => return Err(GiveUp),
             }
         }
-        let key = Key { email, day, dims };
+        let kept = self.cache.spanner.day(self.grain, email, email_raw, day);
+        let key = Key {
+            email,
+            day: kept,
+            dims,
+        };
         let slot = match &self.last_key {
             Some((k, slot)) if *k == key => *slot,
             _ => {
@@ -525,6 +465,7 @@ impl<'a, 'c> Folder<'a, 'c> {
                 }
             }
         }
+        self.groups.on_day(day, money[0]);
         self.groups.money[slot][0] += money[0];
         self.groups.money[slot][1] += money[1];
         self.groups.missing[slot] += missing;
@@ -534,11 +475,7 @@ impl<'a, 'c> Folder<'a, 'c> {
     }
 
     fn finish(self, out: &mut Part) {
-        if out.groups.keys.is_empty() {
-            out.groups = self.groups;
-        } else {
-            out.groups.merge(self.groups);
-        }
+        out.groups.merge(self.groups);
         out.cost += self.cost;
         out.facts += self.facts;
         if self.lo <= self.hi {
@@ -715,52 +652,6 @@ fn walk_quoted(
     }
     f.finish(out);
     Ok(consumed)
-}
-
-/// The aggregated groups as the load's frame.
-fn frame(groups: &Groups, spec: &Spec<'_>, emails: &Interner, values: &Interner) -> DataFrame {
-    let n = groups.keys.len();
-    let w = groups.width;
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let email_text: Vec<String> = emails.values.iter().map(|e| text(e)).collect();
-    let value_text: Vec<String> = values.values.iter().map(|v| text(v)).collect();
-    let email: Vec<&str> = groups
-        .keys
-        .iter()
-        .map(|k| email_text[k.email as usize].as_str())
-        .collect();
-    let day: Vec<i32> = groups.keys.iter().map(|k| k.day).collect();
-    let mut cols = vec![
-        Column::new("email".into(), email),
-        Column::new("day".into(), day),
-    ];
-    for (i, name) in spec.dims.iter().enumerate() {
-        let v: Vec<&str> = groups
-            .keys
-            .iter()
-            .map(|k| value_text[k.dims[i] as usize].as_str())
-            .collect();
-        cols.push(Column::new((*name).into(), v));
-    }
-    for (i, name) in spec.counts.iter().enumerate() {
-        let v: Vec<i64> = (0..n).map(|g| groups.counts[g * w + i]).collect();
-        cols.push(Column::new((*name).into(), v));
-    }
-    for (i, name) in spec.money.iter().enumerate() {
-        // A group's sum stays far inside i64 nano-dollars (9 billion dollars); like polars'
-        // sum, it adds the values present (the missing column counts the others).
-        let v: Vec<Option<i64>> = (0..n)
-            .map(|g| i64::try_from(groups.money[g][i]).ok())
-            .collect();
-        cols.push(Column::new(money_column(name).as_str().into(), v));
-        if i > 0 {
-            cols.push(Column::new(
-                missing_column(name).as_str().into(),
-                groups.missing.clone(),
-            ));
-        }
-    }
-    DataFrame::new(n, cols).expect("columns of one length")
 }
 
 #[cfg(test)]

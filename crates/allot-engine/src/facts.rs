@@ -36,6 +36,8 @@ pub struct Spec<'a> {
     pub money: &'a [&'a str],
     /// The days kept.
     pub range: DateRange,
+    /// How finely days are kept (every day, or spans of a segmenter).
+    pub grain: crate::fold::Grain,
 }
 
 /// Facts of a period, aggregated to one row per raw email, day and dimension values.
@@ -50,6 +52,8 @@ pub struct Loaded {
     pub span: Option<(NaiveDate, NaiveDate)>,
     /// Facts read in the range.
     pub facts: u64,
+    /// The exact cost of each day with facts (whatever the grain), oldest first.
+    pub daily: Vec<(NaiveDate, Nanos)>,
 }
 
 /// What the scan's conversions see, tallied outside polars.
@@ -85,11 +89,13 @@ fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded
             total: Nanos::ZERO,
             span: None,
             facts: 0,
+            daily: Vec::new(),
         });
     }
     let mut frames = Vec::with_capacity(files.len());
     let mut parquet = Vec::new();
     let mut ready: Vec<DataFrame> = Vec::new();
+    let mut daily: std::collections::BTreeMap<i32, i128> = std::collections::BTreeMap::new();
     for path in files {
         // CSV goes through allot's own scanner; anything it does not expect, through polars.
         if scanner
@@ -104,7 +110,10 @@ fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded
                     source,
                 }
             })?;
-            if let Ok((df, t)) = scanned {
+            if let Ok((df, days, t)) = scanned {
+                for (d, v) in days {
+                    *daily.entry(d).or_default() += v;
+                }
                 let mut all = tally.lock().expect("tally");
                 all.cost += t.cost;
                 all.facts += t.facts;
@@ -148,24 +157,41 @@ fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded
         } else {
             concat(frames, UnionArgs::default())?
         };
-        let query = all.group_by(group.clone()).agg(aggs);
+        // polars decodes on all cores; each morsel is folded where it is decoded, by an
+        // elementwise UDF over the converted columns (its output, a column of zeros, only
+        // keeps the plan honest).
+        let fold = Arc::new(crate::fold::MorselFold::new(spec));
+        let mut inputs: Vec<Expr> = vec![col("day")];
+        inputs.extend(spec.dims.iter().map(|d| col(*d)));
+        inputs.extend(spec.counts.iter().map(|c| col(*c)));
+        inputs.extend(spec.money.iter().map(|m| col(money_column(m).as_str())));
+        let folder = fold.clone();
+        let query = all.select([col("email")
+            .map_many(
+                move |cols: &mut [Column]| {
+                    folder.add(cols)?;
+                    Ok(UInt8Chunked::full("n".into(), 0, cols[0].len()).into_column())
+                },
+                &inputs,
+                |_, f| Ok(Field::new(f[0].name().clone(), DataType::UInt8)),
+            )
+            .alias("n")
+            .cast(DataType::UInt64)
+            .sum()]);
         if tracing::enabled!(tracing::Level::TRACE) {
             tracing::trace!(
                 "fact scan plan:\n{}",
                 query.explain(true).unwrap_or_default()
             );
         }
-        let result = query
-            .collect_with_engine(Engine::Streaming)
-            // polars does not export the `QueryResult` type to name its method.
-            .map(
-                #[allow(clippy::redundant_closure_for_method_calls)]
-                |r| r.unwrap_single(),
-            );
-        match result {
-            Ok(df) => ready.push(df),
-            Err(e) => return Err(precise(files, spec, e)),
+        if let Err(e) = query.collect_with_engine(Engine::Streaming) {
+            return Err(precise(files, spec, e));
         }
+        let (df, days) = fold.finish(spec);
+        for (d, v) in days {
+            *daily.entry(d).or_default() += v;
+        }
+        ready.push(df);
     }
     // Several files may hold the same person, day and dimensions: add them up once more.
     let df = match ready.len() {
@@ -200,6 +226,10 @@ fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded
         total: Nanos(t.cost),
         span: span.map(|(a, b)| (from_epoch_days(a), from_epoch_days(b))),
         facts: t.facts,
+        daily: daily
+            .into_iter()
+            .map(|(d, v)| (from_epoch_days(d), Nanos(v)))
+            .collect(),
     })
 }
 
@@ -450,23 +480,39 @@ fn money(c: &Column, required: bool, tally: Option<&Shared>) -> PolarsResult<Col
             let ca = c.decimal()?.physical();
             let up = 10i128.pow(NANO_SCALE.saturating_sub(scale));
             let down = 10i128.pow(scale.saturating_sub(NANO_SCALE));
+            let to_nanos = |v: i128| -> Option<i64> {
+                let n = if scale <= NANO_SCALE {
+                    v.checked_mul(up)?
+                } else if v % down == 0 {
+                    v / down
+                } else {
+                    return None;
+                };
+                i64::try_from(n).ok()
+            };
+            if ca.null_count() == 0 {
+                // The usual case: one tight loop over the values, summed as it goes.
+                let mut out: Vec<i64> = Vec::with_capacity(ca.len());
+                let mut sum: i128 = 0;
+                for arr in ca.downcast_iter() {
+                    for v in arr.values().iter() {
+                        let n = to_nanos(*v).ok_or_else(|| not_exact("decimal"))?;
+                        sum += i128::from(n);
+                        out.push(n);
+                    }
+                }
+                if let Some(t) = tally {
+                    let mut t = t.lock().expect("tally");
+                    t.cost += sum;
+                    t.facts += out.len() as u64;
+                }
+                return Ok(Int64Chunked::from_vec(name, out).into_column());
+            }
             let mut out = Vec::with_capacity(ca.len());
             for v in ca.iter() {
                 out.push(match v {
                     None => None,
-                    Some(v) => {
-                        let n = if scale <= NANO_SCALE {
-                            v.checked_mul(up)
-                        } else if v % down == 0 {
-                            Some(v / down)
-                        } else {
-                            None
-                        };
-                        Some(
-                            n.and_then(|n| i64::try_from(n).ok())
-                                .ok_or_else(|| not_exact("decimal"))?,
-                        )
-                    }
+                    Some(v) => Some(to_nanos(v).ok_or_else(|| not_exact("decimal"))?),
                 });
             }
             out
@@ -560,6 +606,7 @@ mod tests {
                 NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(),
             )
             .unwrap(),
+            grain: crate::fold::Grain::Day,
         }
     }
 

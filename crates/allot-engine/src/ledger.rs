@@ -61,11 +61,15 @@ impl People {
     }
 
     /// Replaces the `email` column by a `person` id column (emails matched after trimming and
-    /// lower-casing), numbering each distinct spelling once.
-    fn number(&mut self, df: &mut DataFrame) -> Result<(), EngineError> {
+    /// lower-casing), numbering each distinct spelling once. Returns whether two spellings
+    /// became one person (rows may then repeat a person and day).
+    fn number(&mut self, df: &mut DataFrame) -> Result<bool, EngineError> {
+        let mut merged = false;
         let ids: Vec<u32> = {
             let emails = df.column("email")?.str()?;
-            let mut cache: HashMap<&str, u32> = HashMap::new();
+            let mut cache: HashMap<&str, u32, foldhash::fast::FixedState> = HashMap::default();
+            let mut seen: std::collections::HashSet<u32, foldhash::fast::FixedState> =
+                std::collections::HashSet::default();
             let mut ids = Vec::with_capacity(emails.len());
             for e in emails.iter() {
                 let e = e.unwrap_or("");
@@ -74,6 +78,7 @@ impl People {
                     None => {
                         let id = self.id(&normalize_email(e));
                         cache.insert(e, id);
+                        merged |= !seen.insert(id);
                         id
                     }
                 };
@@ -83,7 +88,7 @@ impl People {
         };
         let _ = df.drop_in_place("email")?;
         df.with_column(Column::new(PERSON.into(), ids))?;
-        Ok(())
+        Ok(merged)
     }
 }
 
@@ -208,6 +213,11 @@ pub struct Ledger {
     /// person, day, activity counts.
     activity: Option<DataFrame>,
     total: Nanos,
+    /// The exact cost of each day with facts.
+    daily: Vec<(NaiveDate, Nanos)>,
+    /// When the load kept spans of days instead of days: the days spans may start on for
+    /// every person (a period asked of the ledger must start on one of them).
+    span_starts: Option<Vec<i32>>,
 }
 
 fn i128_sum(ca: &Int64Chunked) -> i128 {
@@ -225,11 +235,14 @@ fn within(df: &DataFrame, range: DateRange) -> PolarsResult<DataFrame> {
 
 impl Ledger {
     /// Builds the ledger of `range` from one load of cost facts (and optionally activity).
+    /// `span_starts`: when the cost load kept spans of days (its grain), the days every span
+    /// boundary of every person includes (the starts of the periods reports will ask for).
     pub fn new(
         mapping: Arc<OrgMapping>,
         range: DateRange,
         cost: Loaded,
         activity: Option<Loaded>,
+        span_starts: Option<&[NaiveDate]>,
     ) -> Result<Ledger, EngineError> {
         let started = std::time::Instant::now();
         let mut people = People::default();
@@ -237,9 +250,10 @@ impl Ledger {
         let Loaded {
             df: mut cost_df,
             total,
+            daily,
             ..
         } = cost;
-        people.number(&mut cost_df)?;
+        let merged = people.number(&mut cost_df)?;
         let dims: Vec<String> = cost_df
             .get_column_names()
             .iter()
@@ -250,12 +264,18 @@ impl Ledger {
                     .is_ok_and(|c| c.dtype() == &DataType::String)
             })
             .collect();
-        let days = cost_df
-            .clone()
-            .lazy()
-            .group_by([col(PERSON), col(DAY)])
-            .agg([col(COST).sum()])
-            .collect()?;
+        // One row per person-day: the load already gives that when it kept no dimensions and
+        // no two spellings of an email became one person.
+        let days = if dims.is_empty() && !merged {
+            cost_df.select([PERSON, DAY, COST])?
+        } else {
+            cost_df
+                .clone()
+                .lazy()
+                .group_by([col(PERSON), col(DAY)])
+                .agg([col(COST).sum()])
+                .collect()?
+        };
         // The early aggregation and the numbering kept every nano-dollar of the source rows.
         let got = Nanos(i128_sum(days.column(COST)?.i64()?));
         if got != total {
@@ -268,7 +288,7 @@ impl Ledger {
         let activity = match activity {
             Some(a) => {
                 let mut df = a.df;
-                people.number(&mut df)?;
+                let _ = people.number(&mut df)?;
                 Some(df)
             }
             None => None,
@@ -284,7 +304,34 @@ impl Ledger {
             days,
             activity,
             total,
+            daily,
+            span_starts: span_starts.map(|s| s.iter().map(|d| to_epoch_days(*d)).collect()),
         })
+    }
+
+    /// Refuses a period the load's grain cannot answer exactly (one starting inside a span).
+    fn check_grain(&self, what: &str, periods: &[DateRange]) -> Result<(), EngineError> {
+        if let Some(starts) = &self.span_starts {
+            for p in periods {
+                if !starts.contains(&to_epoch_days(p.from)) {
+                    return Err(EngineError::Internal(format!(
+                        "{what} of {p} asked of a load that summed days in spans not starting on {}",
+                        p.from
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a question that needs single days of a load that summed spans of them.
+    fn need_days(&self, what: &str) -> Result<(), EngineError> {
+        match self.span_starts {
+            Some(_) => Err(EngineError::Internal(format!(
+                "{what} needs single days, and this load summed spans of days"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// The period the ledger holds.
@@ -421,6 +468,7 @@ impl Ledger {
         buckets: &[DateRange],
     ) -> Result<Vec<Chargeback>, EngineError> {
         let started = std::time::Instant::now();
+        self.check_grain("a chargeback", buckets)?;
         let mapping = &self.mapping;
         let Some(outer) = buckets
             .first()
@@ -429,7 +477,6 @@ impl Ledger {
         else {
             return Ok(Vec::new());
         };
-        let mut df = within(&self.days, outer)?;
         // Bucket of every day of the outer range.
         let base = to_epoch_days(outer.from);
         let mut bucket_of = vec![u32::MAX; outer.len() as usize];
@@ -438,58 +485,54 @@ impl Ledger {
                 bucket_of[(to_epoch_days(d) - base) as usize] = i as u32;
             }
         }
-        let bucket: Vec<u32> = df
-            .column(DAY)?
-            .i32()?
-            .into_no_null_iter()
-            .map(|d| bucket_of[(d - base) as usize])
-            .collect();
-        df.with_column(Column::new("bucket".into(), bucket))?;
-        self.with_keys(&mut df, keying, true)?;
-        // One grouping of the person-days; everything else comes from its (small) result.
-        let cells = df
-            .clone()
-            .lazy()
-            .group_by([col("bucket"), col("key"), col("cc"), col(PERSON)])
-            .agg([col(COST).sum()])
-            .collect()?;
-        let unmapped_df = df
-            .lazy()
-            .filter(col("mapped").not())
-            .group_by([col("bucket"), col(PERSON)])
-            .agg([
-                col(COST).sum().alias("amount"),
-                col(DAY).n_unique().alias("days"),
-                col(DAY).min().alias("first_day"),
-                col("key").first().alias("charged_to"),
-            ])
-            .collect()?;
-
+        // One pass over the person-days: each goes to its (bucket, line, cost center, person)
+        // cell; days no mapping row covers are also tallied per (bucket, person).
         let n = buckets.len();
-        let mut acc: Vec<Acc> = (0..n).map(|_| Acc::default()).collect();
+        let mut cells: HashMap<(u32, u32, u32, u32), i128, foldhash::fast::FixedState> =
+            HashMap::default();
+        // (bucket, person) -> (amount, days, first day, line charged to)
+        let mut uncovered: HashMap<(u32, u32), (i128, u32, i32, u32), foldhash::fast::FixedState> =
+            HashMap::default();
         {
-            let b = cells.column("bucket")?.u32()?;
-            let k = cells.column("key")?.u32()?;
-            let c = cells.column("cc")?.u32()?;
-            let p = cells.column(PERSON)?.u32()?;
-            let a = cells.column(COST)?.i64()?;
-            for i in 0..cells.height() {
-                let (b, k, c, p) = (
-                    b.get(i).unwrap_or(0) as usize,
-                    k.get(i).unwrap_or(0),
-                    c.get(i).unwrap_or(0),
-                    p.get(i).unwrap_or(0),
-                );
-                let v = i128::from(a.get(i).unwrap_or(0));
-                let e = &mut acc[b];
-                let line = e.lines.entry(k).or_default();
-                line.0 += v;
-                line.1.push(p);
-                *e.ccs.entry(c).or_default() += v;
-                *e.people.entry((k, p)).or_default() += v;
-                e.persons.insert(p);
-                e.total += v;
+            let persons = self.days.column(PERSON)?.u32()?;
+            let days = self.days.column(DAY)?.i32()?;
+            let amounts = self.days.column(COST)?.i64()?;
+            for ((p, d), a) in persons
+                .into_no_null_iter()
+                .zip(days.into_no_null_iter())
+                .zip(amounts.into_no_null_iter())
+            {
+                let off = d - base;
+                if off < 0 || off as usize >= bucket_of.len() {
+                    continue;
+                }
+                let b = bucket_of[off as usize];
+                if b == u32::MAX {
+                    continue;
+                }
+                let (k, c, mapped) = keying.code(&self.assigner, p, d);
+                *cells.entry((b, k, c, p)).or_default() += i128::from(a);
+                if !mapped {
+                    let e = uncovered.entry((b, p)).or_insert((0, 0, d, k));
+                    e.0 += i128::from(a);
+                    e.1 += 1;
+                    if d < e.2 {
+                        e.2 = d;
+                        e.3 = k;
+                    }
+                }
             }
+        }
+        let mut acc: Vec<Acc> = (0..n).map(|_| Acc::default()).collect();
+        for ((b, k, c, p), v) in cells {
+            let e = &mut acc[b as usize];
+            let line = e.lines.entry(k).or_default();
+            line.0 += v;
+            line.1.push(p);
+            *e.ccs.entry(c).or_default() += v;
+            *e.people.entry((k, p)).or_default() += v;
+            e.persons.insert(p);
+            e.total += v;
         }
         // Exact day sums of each bucket, computed from the person-days alone.
         let mut expected = vec![0i128; n];
@@ -508,31 +551,18 @@ impl Ledger {
         }
 
         let mut unmapped: Vec<Vec<UnmappedPerson>> = (0..n).map(|_| Vec::new()).collect();
-        {
-            let b = unmapped_df.column("bucket")?.u32()?;
-            let p = unmapped_df.column(PERSON)?.u32()?;
-            let a = unmapped_df.column("amount")?.i64()?;
-            let days = unmapped_df.column("days")?.cast(&DataType::UInt32)?;
-            let days = days.u32()?;
-            let first = unmapped_df.column("first_day")?.i32()?;
-            let charged = unmapped_df.column("charged_to")?.u32()?;
-            for i in 0..unmapped_df.height() {
-                let person = p.get(i).unwrap_or(0);
-                let last = self
-                    .assigner
-                    .last_before(person, first.get(i).unwrap_or(0))
-                    .map(|r| r as usize);
-                unmapped[b.get(i).unwrap_or(0) as usize].push(UnmappedPerson {
-                    email: self.people.email(person).to_string(),
-                    amount: Nanos(i128::from(a.get(i).unwrap_or(0))),
-                    days: days.get(i).unwrap_or(0),
-                    last_cost_center: last.map(|r| mapping.rows[r].cost_center.clone()),
-                    unmapped_since: last
-                        .and_then(|r| mapping.rows[r].effective_to)
-                        .and_then(|t| t.succ_opt()),
-                    charged_to: keying.key(charged.get(i).unwrap_or(0)).to_string(),
-                });
-            }
+        for ((b, person), (amount, days, first, charged)) in uncovered {
+            let last = self.assigner.last_before(person, first).map(|r| r as usize);
+            unmapped[b as usize].push(UnmappedPerson {
+                email: self.people.email(person).to_string(),
+                amount: Nanos(amount),
+                days,
+                last_cost_center: last.map(|r| mapping.rows[r].cost_center.clone()),
+                unmapped_since: last
+                    .and_then(|r| mapping.rows[r].effective_to)
+                    .and_then(|t| t.succ_opt()),
+                charged_to: keying.key(charged).to_string(),
+            });
         }
 
         let attr_idx = match keying.level {
@@ -658,6 +688,7 @@ impl Ledger {
 
     /// Cost and tokens per person, line and component over `range`, summed over its days.
     pub fn usage(&self, keying: &Keying, range: DateRange) -> Result<Vec<UsageRow>, EngineError> {
+        self.check_grain("the usage", &[range])?;
         let dims = ["product", "model", "context_window", "token_type"];
         for d in dims {
             if !self.dims.iter().any(|x| x == d) {
@@ -800,24 +831,20 @@ impl Ledger {
         Ok(rows)
     }
 
-    /// The exact cost of each day of `range` that has cost, oldest first.
+    /// The exact cost of each day of `range` that has facts, oldest first (tallied while
+    /// loading, whatever the grain).
     pub fn daily(&self, range: DateRange) -> Result<Vec<(NaiveDate, Nanos)>, EngineError> {
-        let df = within(&self.days, range)?
-            .lazy()
-            .group_by([col(DAY)])
-            .agg([col(COST).sum()])
-            .sort([DAY], SortMultipleOptions::default())
-            .collect()?;
-        let d = df.column(DAY)?.i32()?;
-        let a = df.column(COST)?.i64()?;
-        Ok(d.into_no_null_iter()
-            .zip(a.into_no_null_iter())
-            .map(|(d, a)| (from_epoch_days(d), Nanos(i128::from(a))))
+        Ok(self
+            .daily
+            .iter()
+            .copied()
+            .filter(|(d, _)| range.contains(*d))
             .collect())
     }
 
     /// Each person's last day with cost in the period (for adoption and idle seats).
     pub fn last_cost_day(&self) -> Result<HashMap<String, NaiveDate>, EngineError> {
+        self.need_days("the last day with cost")?;
         let df = self
             .days
             .clone()
@@ -846,6 +873,7 @@ impl Ledger {
                 "`{dim}` was not kept by this load"
             )));
         }
+        self.check_grain("a split by dimension", buckets)?;
         let Some(outer) = buckets
             .first()
             .zip(buckets.last())

@@ -7,6 +7,7 @@
 pub(crate) mod csvscan;
 pub mod error;
 pub mod facts;
+pub mod fold;
 pub mod ledger;
 pub mod level;
 pub mod load;
@@ -14,6 +15,7 @@ pub mod table_parquet;
 
 pub use error::EngineError;
 pub use facts::{load as load_facts, Loaded, Spec};
+pub use fold::{Grain, Segmenter};
 pub use ledger::{Keying, Ledger};
 pub use level::{Level, UnmappedPolicy, BLANK};
 pub use load::{cost_fact_rows, load_activity, load_costs, write_costs_parquet, FactFrame};

@@ -26,11 +26,12 @@ pub fn run(args: &ChargebackArgs, quiet: bool) -> anyhow::Result<()> {
     let focus = c.format.contains(&Format::Focus);
     let period = ws.period(
         DateRange::month(c.month),
-        Needs {
+        &Needs {
             usage: with_reviews,
             focus,
             activity: with_reviews,
             previous: with_reviews,
+            starts: vec![c.month.first_day()],
         },
     )?;
     let out = period.chargeback_output(&ChargebackOptions {

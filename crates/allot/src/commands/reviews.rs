@@ -21,11 +21,12 @@ fn load(
     }
     let period = ws.period(
         DateRange::month(c.month),
-        Needs {
+        &Needs {
             usage: true,
             focus: c.format.contains(&Format::Focus),
             activity: true,
             previous,
+            starts: vec![c.month.first_day()],
         },
     )?;
     let reviews = period.reviews(&inputs::report_options(c))?;

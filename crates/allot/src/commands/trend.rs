@@ -22,8 +22,12 @@ pub fn run(args: &TrendArgs, quiet: bool) -> anyhow::Result<()> {
     }
     let period = ws.period(
         range,
-        Needs {
+        &Needs {
             usage: needs_dimensions(args.by.as_deref()),
+            starts: allot_core::period::buckets(range, args.per)
+                .iter()
+                .map(|b| b.from)
+                .collect(),
             ..Needs::default()
         },
     )?;
