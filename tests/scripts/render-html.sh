@@ -1,26 +1,35 @@
 #!/usr/bin/env bash
-# Renders the demo's HTML report in headless Chromium, as a person would see it, and checks
-# that the page has its charts: the SVG charts are in the file, and the screenshot is not a
-# blank page. Usage: render-html.sh ALLOT_BIN OUT_DIR
+# Renders report pages in headless Chromium as a person would see them, at 1280 px and at a
+# phone's 390 px: the charts are there, nothing spills past the page's edge, no number is cut
+# in two, no console error, no request leaves the machine, and the screenshots are not blank.
+# Installs Debian's chromium and playwright-core (into ~/.cache/allot-node) on first use.
+# Usage: render-html.sh ALLOT_BIN OUT_DIR
 set -euo pipefail
 allot=${1:?usage: render-html.sh ALLOT_BIN OUT_DIR}
 out=${2:?usage: render-html.sh ALLOT_BIN OUT_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
 if ! command -v chromium >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+node_home=${ALLOT_NODE:-$HOME/.cache/allot-node}
+if [ ! -d "$node_home/node_modules/playwright-core" ]; then
+  mkdir -p "$node_home"
+  (cd "$node_home" && npm install -q --no-audit --no-fund playwright-core@1.64 >/dev/null)
+fi
 mkdir -p "$out"
-"$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
+[ -f "$out/demo/store/state.json" ] || "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
 "$allot" -q chargeback --month 2026-09 --mapping "$out/demo/input/org-mapping.csv" \
   --store "$out/demo/store" --as-of 2026-11-23 --out "$out/html" --format html,xlsx
+"$allot" -q trend --from 2026-08-01 --to 2026-11-22 --per week --mapping "$out/demo/input/org-mapping.csv" \
+  --store "$out/demo/store" --as-of 2026-11-23 --out "$out/html" --format html
 page="$out/html/chargeback.html"
 charts=$(grep -o '<svg class="chart"' "$page" | wc -l)
 [ "$charts" -ge 5 ] || { echo "render-html: expected 5 charts in $page, found $charts"; exit 1; }
-if grep -Eq '<script|https?://' "$page"; then echo "render-html: $page is not self-contained"; exit 1; fi
-png="$out/html/chargeback.png"
-chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
-  --disable-component-update --disable-sync --user-data-dir="$(mktemp -d)" --hide-scrollbars \
-  --window-size=1280,2400 --screenshot="$png" "file://$(cd "$(dirname "$page")" && pwd)/$(basename "$page")" >/dev/null 2>&1
-python3 - "$png" <<'PY'
+for p in "$page" "$out/demo/chargeback.html" "$out/html/trend.html"; do
+  if grep -Eq '<script|https?://' "$p"; then echo "render-html: $p is not self-contained"; exit 1; fi
+done
+ALLOT_NODE="$node_home" node "$here/page-check.mjs" "$page" "$out/demo/chargeback.html" "$out/html/trend.html"
+python3 - "$out/html/chargeback-desktop.png" <<'PY'
 import sys, zlib, struct
 data = open(sys.argv[1], "rb").read()
 assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
@@ -41,4 +50,4 @@ busy = sum(1 for r in range(h) if len(set(raw[r * stride + 1:(r + 1) * stride]))
 print(f"render-html: {w}x{h} screenshot, {busy} rows with content")
 assert busy > h // 10, "the rendered page looks empty"
 PY
-echo "render-html: $charts charts, screenshot $png"
+echo "render-html: $charts charts on the chargeback page; every page checked at 1280 px and 390 px"

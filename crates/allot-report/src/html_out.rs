@@ -437,7 +437,7 @@ h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;bor
 .settled{background:#dafbe1;color:#116329}.provisional{background:#fff8c5;color:#7d4e00}.incomplete{background:#ffebe9;color:#a40e26}\
 .meta{color:#57606a;font-size:.9rem}.scroll{max-width:100%;overflow-x:auto}table{border-collapse:collapse;font-size:.8rem;margin:.5rem 0 1rem}\
 th,td{border:1px solid #d0d7de;padding:.2rem .45rem;vertical-align:top}th{background:#f6f8fa;text-align:left}th.num{text-align:right}\
-td{overflow-wrap:anywhere;max-width:22rem}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;overflow-wrap:normal}\
+td{overflow-wrap:break-word;max-width:22rem}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;overflow-wrap:normal}\
 svg.chart{max-width:100%;height:auto}\
 @media (max-width:700px){body{margin:.6rem}h1{font-size:1.2rem}table{font-size:.72rem}}\
 tr.total td{font-weight:700;background:#f6f8fa}figure{margin:1rem 0;break-inside:avoid}figcaption{font-weight:600;margin-bottom:.3rem}\
@@ -473,7 +473,8 @@ pub fn write(title: &str, reports: &[(&Report, &str)], w: &mut dyn Write) -> std
                 } else {
                     v.clone()
                 };
-                format!("{}: <b>{}</b>", esc(&heading(k)), esc(&value))
+                let name = heading(k.trim_end_matches("_usd").trim_end_matches("_pct"));
+                format!("{}: <b>{}</b>", esc(&name), esc(&value))
             })
             .collect();
         h.push_str(&format!(
