@@ -42,8 +42,9 @@ fn demo_charges_back_the_latest_settled_month_and_ties_out() {
     // The total equals the exact sum of the organisation's September cost as the fake API
     // served it (its ground truth), rounded once: nothing lost or doubled on the way through
     // the sync and the store.
-    let org = allot_synth::demo_org();
+    // The organisation the demo's fake serves: the demo organisation with its planted events.
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let org = allot_synth::demo_org_at(today);
     let sept = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
     let exact: i128 = allot_fake_api::truth::days(sept, sept + chrono::Duration::days(30))
         .flat_map(|d| allot_fake_api::truth::user_costs(&org, d, today, 0))

@@ -1,6 +1,8 @@
 //! End-to-end tests of the `allot` binary, one test binary for all (polars makes each binary
 //! large, so they share one). Each module is named after what it guards.
 
+mod adoption;
+mod alerts;
 mod bad_input;
 mod chargeback;
 mod close;

@@ -25,12 +25,18 @@ pub struct Run {
 
 /// Runs `allot` with `args` in `cwd`.
 pub fn allot(cwd: &Path, args: &[&str]) -> Run {
+    allot_env(cwd, args, &[])
+}
+
+/// Runs `allot` with `args` in `cwd` and these environment variables set.
+pub fn allot_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_allot"))
         .args(args)
         .current_dir(cwd)
         .env_remove("RUST_LOG")
         .env("NO_COLOR", "1")
         .env("COLUMNS", "200")
+        .envs(env.iter().copied())
         .output()
         .expect("run allot");
     Run {
@@ -60,4 +66,28 @@ pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
 pub fn money(s: &str) -> rust_decimal::Decimal {
     s.parse()
         .unwrap_or_else(|e| panic!("`{s}` is not money: {e}"))
+}
+
+/// A demo store synced as of 2026-11-23 (2026-08-01..2026-11-22), shared by the tests that
+/// only read it.
+pub fn demo() -> &'static Path {
+    static DEMO: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let (_, out) = DEMO.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("demo");
+        let run = allot(
+            dir.path(),
+            &[
+                "-q",
+                "demo",
+                "--as-of",
+                "2026-11-23",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        (dir, out)
+    });
+    out
 }

@@ -9,31 +9,7 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
-use crate::support::{allot, fixture, money, read_csv, Run};
-
-/// A demo store synced as of 2026-11-23 (2026-08-01..2026-11-22), shared by the tests that
-/// only read it.
-fn demo() -> &'static Path {
-    static DEMO: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
-    let (_, out) = DEMO.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("demo");
-        let run = allot(
-            dir.path(),
-            &[
-                "-q",
-                "demo",
-                "--as-of",
-                "2026-11-23",
-                "--out",
-                out.to_str().unwrap(),
-            ],
-        );
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        (dir, out)
-    });
-    out
-}
+use crate::support::{allot, demo, fixture, money, read_csv, Run};
 
 /// A copy of the demo store holding only the days in `keep` of every source.
 fn partial_store(dir: &Path, keep: impl Fn(&str) -> bool) -> PathBuf {

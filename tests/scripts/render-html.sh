@@ -22,13 +22,21 @@ mkdir -p "$out"
   --store "$out/demo/store" --as-of 2026-11-23 --out "$out/html" --format html,xlsx
 "$allot" -q trend --from 2026-08-01 --to 2026-11-22 --per week --mapping "$out/demo/input/org-mapping.csv" \
   --store "$out/demo/store" --as-of 2026-11-23 --out "$out/html" --format html
+# The daily run's page (exit 3: the demo's planted events raise alerts) and the adoption page.
+rc=0
+"$allot" -q alerts --mapping "$out/demo/input/org-mapping.csv" --store "$out/demo/store" \
+  --budgets "$out/demo/input/budgets.csv" --as-of 2026-11-23 --out "$out/html" --format html || rc=$?
+[ "$rc" -eq 3 ] || { echo "render-html: allot alerts exited $rc, expected 3"; exit 1; }
+"$allot" -q adoption --month 2026-09 --mapping "$out/demo/input/org-mapping.csv" \
+  --store "$out/demo/store" --as-of 2026-11-23 --out "$out/html" --format html
 page="$out/html/chargeback.html"
 charts=$(grep -o '<svg class="chart"' "$page" | wc -l)
 [ "$charts" -ge 5 ] || { echo "render-html: expected 5 charts in $page, found $charts"; exit 1; }
-for p in "$page" "$out/demo/chargeback.html" "$out/html/trend.html"; do
+for p in "$page" "$out/demo/chargeback.html" "$out/html/trend.html" "$out/html/alerts.html" "$out/html/adoption.html"; do
   if grep -Eq '<script|https?://' "$p"; then echo "render-html: $p is not self-contained"; exit 1; fi
 done
-ALLOT_NODE="$node_home" node "$here/page-check.mjs" "$page" "$out/demo/chargeback.html" "$out/html/trend.html"
+ALLOT_NODE="$node_home" node "$here/page-check.mjs" "$page" "$out/demo/chargeback.html" "$out/html/trend.html" \
+  "$out/html/alerts.html" "$out/html/adoption.html"
 python3 - "$out/html/chargeback-desktop.png" <<'PY'
 import sys, zlib, struct
 data = open(sys.argv[1], "rb").read()

@@ -16,10 +16,15 @@ use crate::error::AppError;
 use crate::output::{Named, Output};
 use crate::reports::{ChargebackOptions, ReportOptions, CONTEXT_THRESHOLD_PCT, TOP_N};
 use crate::sources::Sources;
+use crate::watch::{read_budgets, WatchOptions};
 use crate::workspace::{MappingSpec, Needs, Workspace};
 
 /// The demo organisation's mapping, committed under `mappings/` and embedded in the binary.
 pub const DEMO_MAPPING: &str = include_str!("../../../mappings/demo-org.csv");
+
+/// The demo organisation's monthly budgets per cost center (Mobile's is too small for its
+/// planted ramp-up), committed under `mappings/` and embedded in the binary.
+pub const DEMO_BUDGETS: &str = include_str!("../../../mappings/demo-budgets.csv");
 
 /// The key the in-process fake accepts; it never leaves the process.
 const DEMO_KEY: &str = "sk-ant-demo-in-process";
@@ -40,6 +45,7 @@ pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
     let input = out.join("input");
     let mut set = allot_report::OutputSet::new(&input);
     set.write("org-mapping.csv", |w| w.write_all(DEMO_MAPPING.as_bytes()))
+        .and_then(|()| set.write("budgets.csv", |w| w.write_all(DEMO_BUDGETS.as_bytes())))
         .and_then(|()| set.commit().map(|_| ()))
         .map_err(|source| AppError::Write {
             path: input.clone(),
@@ -51,18 +57,17 @@ pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
         .pred_opt()
         .ok_or_else(|| AppError::Usage("as-of date out of range".into()))?;
     let store_dir = out.join("store");
-    let state = State::new(Config {
-        rate_per_minute: 1_000_000,
-        ..Config::new(as_of, DEMO_KEY)
-    });
+    // The organisation with its planted events (a team ramping up, a new heavy user, a move
+    // into the long context window) in the weeks before `as_of`, for the alerts to find.
+    let state = State::with_org(
+        Config {
+            rate_per_minute: 1_000_000,
+            ..Config::new(as_of, DEMO_KEY)
+        },
+        allot_synth::demo_org_at(as_of),
+    );
     let people = state.org.people.len();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| AppError::Write {
-            path: "async runtime".into(),
-            source,
-        })?;
+    let runtime = crate::error::runtime(true)?;
     let summary = runtime.block_on(async {
         let base = allot_fake_api::spawn(state.clone())
             .await
@@ -131,6 +136,22 @@ pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
     let (context_people, context_teams) = reviews.context(CONTEXT_THRESHOLD_PCT);
     let (mix, mix_people, downgrade) = reviews.models();
     let efficiency = reviews.efficiency(false);
+    let budgets_path = input.join("budgets.csv");
+    let watch = WatchOptions {
+        budgets: Some(read_budgets(&budgets_path, None)?),
+        ..WatchOptions::default()
+    };
+    let alerts = ws.alerts(&watch)?;
+    let forecast = ws.forecast(allot_core::Month::of(alerts.last), None, &watch)?;
+    messages.push(format!(
+        "demo: {} alert(s) for the days to {} (`{}`) and the forecast of {} against `{}`",
+        alerts.alerts.len(),
+        alerts.last,
+        out.join("alerts.csv").display(),
+        allot_core::Month::of(alerts.last),
+        budgets_path.display()
+    ));
+    let adoption = ws.adoption(month, &crate::adoption::AdoptionOptions::default())?;
     let table = [Format::Table, Format::Csv, Format::Json];
     let files = [Format::Csv, Format::Json];
     let mut everything = Output {
@@ -143,7 +164,12 @@ pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
         .reports
         .extend(by_cc.reports.iter().map(as_files));
     everything.reports.push(as_files(&by_division.reports[0]));
+    everything
+        .reports
+        .extend(adoption.reports.iter().map(as_files));
     for n in [
+        &alerts.output.reports[0],
+        &forecast.reports[0],
         &top,
         &efficiency,
         &context_people,
@@ -186,6 +212,9 @@ pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
             (by_cc, table.to_vec()),
             (division_main, files.to_vec()),
             (top_out, table.to_vec()),
+            (alerts.output.clone(), table.to_vec()),
+            (forecast, table.to_vec()),
+            (adoption, table.to_vec()),
             (reviews_out, files.to_vec()),
             (everything, vec![Format::Xlsx, Format::Html]),
         ],

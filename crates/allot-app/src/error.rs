@@ -27,6 +27,9 @@ pub enum AppError {
     /// The run was refused because what it would record cannot be stood behind.
     #[error("{0}")]
     Refused(String),
+    /// The notification could not be delivered (the message never names the webhook URL).
+    #[error("notification: {0}")]
+    Notify(String),
     /// Writing an output failed.
     #[error("writing `{}`", path.display())]
     Write {
@@ -42,4 +45,17 @@ impl From<allot_core::shared::AllocError> for AppError {
     fn from(e: allot_core::shared::AllocError) -> AppError {
         AppError::Usage(e.to_string())
     }
+}
+
+/// A tokio runtime for the parts of a run that talk HTTP (the in-process fake, webhooks).
+pub(crate) fn runtime(multi_thread: bool) -> Result<tokio::runtime::Runtime, AppError> {
+    let mut b = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    b.enable_all().build().map_err(|source| AppError::Write {
+        path: "async runtime".into(),
+        source,
+    })
 }

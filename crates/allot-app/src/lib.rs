@@ -4,6 +4,7 @@
 //! [`Period`]'s methods answer every report from that load. Front ends parse their input, call
 //! one function here, and show or write the [`Output`].
 
+pub mod adoption;
 pub mod bench;
 pub mod close;
 pub mod demo;
@@ -13,11 +14,14 @@ pub mod reconcile;
 pub mod reports;
 pub mod sources;
 pub mod trend;
+pub mod watch;
 pub mod workspace;
 
+pub use adoption::AdoptionOptions;
 pub use error::AppError;
 pub use output::{file_name, Named, Output, Show};
 pub use reports::{ChargebackOptions, ReportOptions, Reviews, CONTEXT_THRESHOLD_PCT, TOP_N};
 pub use sources::{Facts, Sources};
 pub use trend::TrendOptions;
+pub use watch::{AlertRun, Delivery, WatchOptions};
 pub use workspace::{level_of, read_mapping, MappingSpec, Needs, Period, Workspace};

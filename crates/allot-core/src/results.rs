@@ -171,3 +171,88 @@ pub struct FocusFact {
     /// List cost, when every fact of the row had one.
     pub list_cost: Option<Nanos>,
 }
+
+/// How loud an alert is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; pages nobody.
+    Info,
+    /// Someone should look this week.
+    Warning,
+    /// Someone should look today.
+    Critical,
+}
+
+impl Severity {
+    /// The word used in outputs and flags.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Severity, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
+            "warning" => Ok(Severity::Warning),
+            "critical" => Ok(Severity::Critical),
+            other => Err(format!(
+                "`{other}` is not a severity (info, warning or critical)"
+            )),
+        }
+    }
+}
+
+/// One alert: a rule that fired for a key at a level over a window, with the dollars at stake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// The rule (`sustained_increase`, `spike`, `new_spender`, `long_context`, `model_shift`,
+    /// `budget`).
+    pub rule: String,
+    /// `org`, `cost_center`, a hierarchy column's name, or `person`.
+    pub level: String,
+    /// The cost center, the column's value, the email, or `all` for the organisation.
+    pub key: String,
+    /// First day of the window looked at.
+    pub window_start: NaiveDate,
+    /// Last day of the window looked at.
+    pub window_end: NaiveDate,
+    /// What the window would usually cost (or the budget, or the baseline share's cost).
+    pub baseline: Nanos,
+    /// What it cost.
+    pub current: Nanos,
+    /// Change against the baseline in hundredths of a percent (or percentage points for
+    /// share rules), when defined.
+    pub change_bp: Option<i64>,
+    /// The dollars at stake.
+    pub amount: Nanos,
+    /// How loud.
+    pub severity: Severity,
+    /// One sentence a manager understands.
+    pub message: String,
+}
+
+/// A key's month: what it has spent so far and where it is heading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForecastLine {
+    /// The cost center or level value (`TOTAL` for the organisation).
+    pub key: String,
+    /// Spent from the month's first day through the last day with data.
+    pub month_to_date: Nanos,
+    /// Expected for the whole month.
+    pub forecast: Nanos,
+    /// Low end of the expected range.
+    pub low: Nanos,
+    /// High end of the expected range.
+    pub high: Nanos,
+    /// The month's budget, when one is set.
+    pub budget: Option<Nanos>,
+}

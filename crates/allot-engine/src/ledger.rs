@@ -195,6 +195,15 @@ struct Acc {
     total: i128,
 }
 
+/// Daily cost by line and by person, oldest day first in each (days with no cost are absent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Series {
+    /// Line (cost center or level value) -> (day, cost).
+    pub lines: BTreeMap<String, Vec<(NaiveDate, Nanos)>>,
+    /// Person (normalised email) -> (day, cost).
+    pub people: BTreeMap<String, Vec<(NaiveDate, Nanos)>>,
+}
+
 /// One value of a fact dimension in one bucket: (value, people with cost, amount).
 pub type DimensionRow = (String, u64, Nanos);
 
@@ -761,6 +770,44 @@ impl Ledger {
                 ))
         });
         Ok(rows)
+    }
+
+    /// The exact cost of each (line, day) of `range` at the keying's level, and of each
+    /// (person, day): the daily series alerts and forecasts read. Needs a day-grain load.
+    pub fn series(&self, keying: &Keying, range: DateRange) -> Result<Series, EngineError> {
+        self.need_days("a daily series")?;
+        let (lo, hi) = (to_epoch_days(range.from), to_epoch_days(range.to));
+        let mut lines: BTreeMap<(u32, i32), i128> = BTreeMap::new();
+        let mut people: BTreeMap<(u32, i32), i128> = BTreeMap::new();
+        let persons = self.days.column(PERSON)?.u32()?;
+        let days = self.days.column(DAY)?.i32()?;
+        let amounts = self.days.column(COST)?.i64()?;
+        for ((p, d), a) in persons
+            .into_no_null_iter()
+            .zip(days.into_no_null_iter())
+            .zip(amounts.into_no_null_iter())
+        {
+            if d < lo || d > hi {
+                continue;
+            }
+            let (k, _, _) = keying.code(&self.assigner, p, d);
+            *lines.entry((k, d)).or_default() += i128::from(a);
+            *people.entry((p, d)).or_default() += i128::from(a);
+        }
+        let mut out = Series::default();
+        for ((k, d), a) in lines {
+            out.lines
+                .entry(keying.key(k).to_string())
+                .or_default()
+                .push((from_epoch_days(d), Nanos(a)));
+        }
+        for ((p, d), a) in people {
+            out.people
+                .entry(self.people.email(p).to_string())
+                .or_default()
+                .push((from_epoch_days(d), Nanos(a)));
+        }
+        Ok(out)
     }
 
     /// Exact cost of the days of `range`, from the person-days.

@@ -16,7 +16,7 @@ pub mod table_parquet;
 pub use error::EngineError;
 pub use facts::{load as load_facts, Loaded, Spec};
 pub use fold::{Grain, Segmenter};
-pub use ledger::{Keying, Ledger};
+pub use ledger::{Keying, Ledger, Series};
 pub use level::{Level, UnmappedPolicy, BLANK};
 pub use load::{cost_fact_rows, load_activity, load_costs, write_costs_parquet, FactFrame};
 

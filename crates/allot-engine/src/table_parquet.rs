@@ -45,6 +45,50 @@ pub fn write_parquet(columns: Vec<(String, Values)>, w: &mut dyn Write) -> Resul
     Ok(())
 }
 
+/// One row of a store table read back: its `date` column and its whole-number columns.
+pub type IntRow = (String, std::collections::BTreeMap<String, i64>);
+
+/// Reads the whole-number columns (and the `date` text) of Parquet files the store wrote, one
+/// entry per row (e.g. the engagement `summaries`, a row per day). Non-integer columns are
+/// skipped; nulls are left out of the row.
+pub fn read_int_rows(files: &[std::path::PathBuf]) -> Result<Vec<IntRow>, EngineError> {
+    let mut out = Vec::new();
+    for path in files {
+        let file = std::fs::File::open(path).map_err(|e| {
+            EngineError::Input(allot_core::InputError::BadFile {
+                path: path.clone(),
+                problem: e.to_string(),
+            })
+        })?;
+        let df = ParquetReader::new(file).finish()?;
+        let dates: Vec<String> = match df.column("date") {
+            Ok(c) => c
+                .cast(&DataType::String)?
+                .str()?
+                .iter()
+                .map(|v| v.unwrap_or_default().to_string())
+                .collect(),
+            Err(_) => vec![String::new(); df.height()],
+        };
+        let mut rows: Vec<IntRow> = dates
+            .into_iter()
+            .map(|d| (d, std::collections::BTreeMap::new()))
+            .collect();
+        for c in df.columns() {
+            if c.dtype() != &DataType::Int64 {
+                continue;
+            }
+            for (i, v) in c.i64()?.iter().enumerate() {
+                if let Some(v) = v {
+                    rows[i].1.insert(c.name().to_string(), v);
+                }
+            }
+        }
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,12 +50,27 @@ fn zeros(names: &[&str]) -> Value {
     Value::Object(names.iter().map(|n| ((*n).to_string(), json!(0))).collect())
 }
 
+/// A metric block with its first counters set (sessions, messages, actions...) and the rest
+/// zero, as the API sends every block in full.
+fn counts(names: &[&str], values: &[u64]) -> Value {
+    Value::Object(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| ((*n).to_string(), json!(values.get(i).copied().unwrap_or(0))))
+            .collect(),
+    )
+}
+
 fn tool(accepted: u64, rejected: u64) -> Value {
     json!({ "accepted_count": accepted, "rejected_count": rejected })
 }
 
+/// User id -> (email, products with cost).
+type Active = BTreeMap<String, (String, BTreeSet<String>)>;
+
 /// The people active on `day` (any cost), with their products.
-fn active(state: &State, day: NaiveDate) -> BTreeMap<String, (String, BTreeSet<String>)> {
+fn active(state: &State, day: NaiveDate) -> Active {
     let mut out: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
     for u in user_costs(&state.org, day, state.config.today, 0) {
         out.entry(u.user_id)
@@ -90,6 +105,31 @@ pub async fn users(
                 let a = code.get(&user_id);
                 let c = |f: fn(&allot_core::facts::ActivityFact) -> i64| a.map_or(0, f);
                 let edits = c(|a| a.commits) as u64 * 4;
+                // Cowork use shows where there is Cowork cost; some chatters also work with
+                // Claude in Excel and Word (activity with no cost line of its own).
+                let cowork: Vec<u64> = if products.contains("cowork") {
+                    let sessions = r.range(1, 4);
+                    vec![
+                        sessions,
+                        sessions * r.range(3, 12),
+                        sessions * r.range(1, 6),
+                    ]
+                } else {
+                    Vec::new()
+                };
+                let office: [Vec<u64>; 2] = if chatting && who % 5 == 1 {
+                    let s = r.range(1, 3);
+                    [
+                        vec![s, s * r.range(2, 9)],
+                        if who % 2 == 0 {
+                            vec![1, r.range(1, 5)]
+                        } else {
+                            Vec::new()
+                        },
+                    ]
+                } else {
+                    [Vec::new(), Vec::new()]
+                };
                 vec![json!({
                     "user": { "id": user_id, "email_address": email, "type": "user" },
                     "chat_metrics": {
@@ -124,11 +164,11 @@ pub async fn users(
                         },
                     },
                     "office_metrics": {
-                        "excel": zeros(&OFFICE), "powerpoint": zeros(&OFFICE),
-                        "word": zeros(&OFFICE), "outlook": zeros(&OFFICE),
+                        "excel": counts(&OFFICE, &office[0]), "powerpoint": zeros(&OFFICE),
+                        "word": counts(&OFFICE, &office[1]), "outlook": zeros(&OFFICE),
                     },
-                    "cowork_metrics": zeros(&COWORK),
-                    "web_search_count": 0,
+                    "cowork_metrics": counts(&COWORK, &cowork),
+                    "web_search_count": if chatting { messages / 10 } else { 0 },
                 })]
             })
             .collect()
@@ -189,20 +229,31 @@ pub async fn summaries(
         state.config.engagement_lag_days,
     )
     .map_err(ApiError::bad_request)?;
-    let seats = state.org.people.len();
+    // Everyone with a seat: people who use Claude and people the org chart lists who never do.
+    let seats = state
+        .org
+        .people
+        .iter()
+        .map(|p| p.email.to_lowercase())
+        .chain(state.org.mapping.iter().map(|r| r.email.to_lowercase()))
+        .collect::<BTreeSet<_>>()
+        .len();
     let from = start - Duration::days(29);
-    let actives: Vec<(NaiveDate, BTreeSet<String>)> = days(from, end)
-        .map(|d| (d, active(&state, d).into_keys().collect()))
-        .collect();
-    let count = |day: NaiveDate, span: i64| -> usize {
+    let actives: Vec<(NaiveDate, Active)> =
+        days(from, end).map(|d| (d, active(&state, d))).collect();
+    let counter = |day: NaiveDate, span: i64, product: Option<&str>| -> usize {
         let lo = day - Duration::days(span - 1);
         actives
             .iter()
             .filter(|(d, _)| *d >= lo && *d <= day)
             .flat_map(|(_, s)| s.iter())
+            .filter(|(_, (_, products))| product.is_none_or(|p| products.contains(p)))
+            .map(|(id, _)| id)
             .collect::<BTreeSet<_>>()
             .len()
     };
+    let count = |day: NaiveDate, span: i64| counter(day, span, None);
+    let cowork = |day: NaiveDate, span: i64| counter(day, span, Some("cowork"));
     let pct = |k: usize| ((k as f64 / seats as f64) * 10_000.0).round() / 100.0;
     let rows: Vec<Value> = days(start, end)
         .map(|day| {
@@ -218,9 +269,9 @@ pub async fn summaries(
                 "daily_adoption_rate": pct(d),
                 "weekly_adoption_rate": pct(w),
                 "monthly_adoption_rate": pct(m),
-                "cowork_daily_active_user_count": 0,
-                "cowork_weekly_active_user_count": 0,
-                "cowork_monthly_active_user_count": 0,
+                "cowork_daily_active_user_count": cowork(day, 1),
+                "cowork_weekly_active_user_count": cowork(day, 7),
+                "cowork_monthly_active_user_count": cowork(day, 30),
             })
         })
         .collect();

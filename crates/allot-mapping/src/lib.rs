@@ -1,6 +1,7 @@
 //! Reading the spreadsheets people keep by hand: the org chart / cost-center mapping that says
 //! which cost center each person belongs to, and when, from CSV, XLSX, XLS or ODS.
 
+pub mod budgets;
 pub mod columns;
 pub mod invoice;
 pub mod org;

@@ -420,6 +420,41 @@ fn charts(reports: &[(&Report, &str)]) -> Vec<String> {
                     ));
                 }
             }
+            n if n.starts_with("forecast") => {
+                let level = report
+                    .columns
+                    .first()
+                    .map_or("cost_center", |c| c.name.as_str());
+                let rows: Vec<(String, i64)> = items(report, level, "forecast_usd", 60)
+                    .into_iter()
+                    .filter(|(k, _)| k != "TOTAL")
+                    .collect();
+                out.push(bars("Forecast for the month", &rows, "$"));
+            }
+            n if n.starts_with("adoption") && n != "adoption_org" => {
+                let level = report
+                    .columns
+                    .get(1)
+                    .map_or("cost_center", |c| c.name.as_str());
+                let rows: Vec<(String, i64)> = items(report, level, "utilization_pct", 60)
+                    .into_iter()
+                    .filter(|(k, _)| k != "TOTAL" && k != "UNMAPPED")
+                    .collect();
+                out.push(bars(
+                    "Utilization by team (active users over headcount)",
+                    &rows,
+                    "%",
+                ));
+            }
+            "alerts" if !report.rows.is_empty() => {
+                let rules = items(report, "rule", "amount_usd", 15);
+                let labelled: Vec<(String, i64)> = items(report, "key", "amount_usd", 15)
+                    .into_iter()
+                    .zip(rules)
+                    .map(|((k, v), (r, _))| (format!("{k} · {r}"), v))
+                    .collect();
+                out.push(bars("Dollars at stake per alert", &labelled, "$"));
+            }
             "top_spenders" => out.push(bars(
                 "Top spenders",
                 &items(report, "email", "amount_usd", 15),

@@ -1,6 +1,7 @@
 //! Report writers: a report is built once as a [`Report`] (typed cells, exact money) and then
 //! written in every format asked for, so the terminal table, CSV and JSON always agree.
 
+pub mod adoption;
 pub mod atomic;
 pub mod cents;
 pub mod close;
@@ -15,6 +16,7 @@ pub mod reconcile;
 pub mod reviews;
 pub mod table_out;
 pub mod views;
+pub mod watch;
 pub mod xlsx_out;
 
 pub use atomic::OutputSet;

@@ -695,6 +695,12 @@ pub fn context_window(usage: &[UsageRow], ctx: &Context, threshold_pct: i64) -> 
     (people_report, teams_report)
 }
 
+/// The largest model in `usage`: the one with the highest cost per output token (per token
+/// when no output tokens are given), as the model-mix review ranks them.
+pub fn largest_model(usage: &[UsageRow]) -> Option<String> {
+    Rates::of(usage).ranking().into_iter().next()
+}
+
 /// Rates the data itself shows: cost and tokens per (model, token type, context window).
 #[derive(Debug, Default)]
 struct Rates {

@@ -279,7 +279,7 @@ pub fn org_costs(
 }
 
 /// One person's engagement on one day, from the `users` endpoint (or the Claude Code report).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Activity {
     /// The UTC day.
     pub date: NaiveDate,
@@ -307,6 +307,34 @@ pub struct Activity {
     pub chat_conversations: i64,
     /// Web searches.
     pub web_searches: i64,
+    /// Chat projects created.
+    pub chat_projects_created: i64,
+    /// Files uploaded to chat.
+    pub chat_files_uploaded: i64,
+    /// Artifacts created in chat.
+    pub chat_artifacts_created: i64,
+    /// Distinct skills used in chat.
+    pub chat_skills_used: i64,
+    /// Distinct connectors used in chat.
+    pub chat_connectors_used: i64,
+    /// Cowork sessions.
+    pub cowork_sessions: i64,
+    /// Cowork messages.
+    pub cowork_messages: i64,
+    /// Cowork actions.
+    pub cowork_actions: i64,
+    /// Office app sessions (Excel, PowerPoint, Word, Outlook), summed.
+    pub office_sessions: i64,
+    /// Office app messages, summed.
+    pub office_messages: i64,
+}
+
+/// Sums one counter over the Office apps of an `office_metrics` block (whatever apps it
+/// lists: Excel and PowerPoint in older answers, Word and Outlook too in newer ones).
+fn office_sum(office: &Value, counter: &str) -> i64 {
+    office
+        .as_object()
+        .map_or(0, |apps| apps.values().map(|a| int(&a[counter])).sum())
 }
 
 fn tool_sums(actions: &Value, accepted: &str, rejected: &str) -> (i64, i64) {
@@ -342,6 +370,16 @@ pub fn users(day: NaiveDate, pages: &[Value]) -> Result<Vec<Activity>, SyncError
                 chat_messages: int(&r["chat_metrics"]["message_count"]),
                 chat_conversations: int(&r["chat_metrics"]["distinct_conversation_count"]),
                 web_searches: int(&r["web_search_count"]),
+                chat_projects_created: int(&r["chat_metrics"]["distinct_projects_created_count"]),
+                chat_files_uploaded: int(&r["chat_metrics"]["distinct_files_uploaded_count"]),
+                chat_artifacts_created: int(&r["chat_metrics"]["distinct_artifacts_created_count"]),
+                chat_skills_used: int(&r["chat_metrics"]["distinct_skills_used_count"]),
+                chat_connectors_used: int(&r["chat_metrics"]["distinct_connectors_used_count"]),
+                cowork_sessions: int(&r["cowork_metrics"]["distinct_session_count"]),
+                cowork_messages: int(&r["cowork_metrics"]["message_count"]),
+                cowork_actions: int(&r["cowork_metrics"]["action_count"]),
+                office_sessions: office_sum(&r["office_metrics"], "distinct_session_count"),
+                office_messages: office_sum(&r["office_metrics"], "message_count"),
             });
         }
     }
@@ -386,17 +424,7 @@ pub fn claude_code(
             let e = people.entry(email.clone()).or_insert_with(|| Activity {
                 date: day,
                 email: email.clone(),
-                user_id: String::new(),
-                sessions: 0,
-                commits: 0,
-                pull_requests: 0,
-                lines_added: 0,
-                lines_removed: 0,
-                tool_accepted: 0,
-                tool_rejected: 0,
-                chat_messages: 0,
-                chat_conversations: 0,
-                web_searches: 0,
+                ..Activity::default()
             });
             e.sessions += int(&core["num_sessions"]);
             e.commits += int(&core["commits_by_claude_code"]);

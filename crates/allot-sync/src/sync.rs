@@ -188,6 +188,22 @@ fn activity_columns(rows: &[Activity]) -> Vec<(String, Values)> {
         ("chat_messages".into(), i(|r| r.chat_messages)),
         ("chat_conversations".into(), i(|r| r.chat_conversations)),
         ("web_searches".into(), i(|r| r.web_searches)),
+        (
+            "chat_projects_created".into(),
+            i(|r| r.chat_projects_created),
+        ),
+        ("chat_files_uploaded".into(), i(|r| r.chat_files_uploaded)),
+        (
+            "chat_artifacts_created".into(),
+            i(|r| r.chat_artifacts_created),
+        ),
+        ("chat_skills_used".into(), i(|r| r.chat_skills_used)),
+        ("chat_connectors_used".into(), i(|r| r.chat_connectors_used)),
+        ("cowork_sessions".into(), i(|r| r.cowork_sessions)),
+        ("cowork_messages".into(), i(|r| r.cowork_messages)),
+        ("cowork_actions".into(), i(|r| r.cowork_actions)),
+        ("office_sessions".into(), i(|r| r.office_sessions)),
+        ("office_messages".into(), i(|r| r.office_messages)),
     ]
 }
 

@@ -6,7 +6,7 @@ pub mod org;
 pub mod rng;
 pub mod usage;
 
-pub use org::{demo_org, scale_org, Org, Person};
+pub use org::{demo_org, demo_org_at, scale_org, Event, Org, Person, IDLE_SEATS};
 pub use usage::{
     activity_for, costs_for, unattributed_costs, write_activity_csv, write_costs_csv, Intensity,
 };

@@ -58,6 +58,39 @@ pub struct MappingRow {
     pub effective_to: Option<NaiveDate>,
 }
 
+/// Something the demo organisation does on purpose, so its alerts have something to find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// These people use `percent`% of their usual volume from `from` on (a team ramping up).
+    Ramp {
+        /// Person ids.
+        people: Vec<u64>,
+        /// First day.
+        from: NaiveDate,
+        /// Percent of the usual volume.
+        percent: u64,
+    },
+    /// The person uses nothing before `from`, then `percent`% of their usual volume every
+    /// working day (a new heavy user).
+    Starts {
+        /// Person id.
+        person: u64,
+        /// First day.
+        from: NaiveDate,
+        /// Percent of the usual volume.
+        percent: u64,
+    },
+    /// From `from`, the person's share of requests in the 200K-1M window is `per_mille`.
+    LongContext {
+        /// Person id.
+        person: u64,
+        /// First day.
+        from: NaiveDate,
+        /// Per mille.
+        per_mille: u64,
+    },
+}
+
 /// A synthetic organisation: its people and its mapping.
 #[derive(Debug, Clone)]
 pub struct Org {
@@ -65,8 +98,10 @@ pub struct Org {
     pub seed: u64,
     /// Everyone who uses Claude, mapped or not.
     pub people: Vec<Person>,
-    /// The mapping rows, in file order.
+    /// The mapping rows, in file order (people who hold a seat and never use it included).
     pub mapping: Vec<MappingRow>,
+    /// Planted events (none unless asked for).
+    pub events: Vec<Event>,
 }
 
 impl Org {
@@ -145,9 +180,85 @@ fn unit_of(weights_total: u64, pick: u64) -> usize {
 
 /// The demo organisation: 200 mapped people in 12 cost centers under 4 divisions, 8 of whom
 /// move team mid-month, 2 leavers who keep spending after their last mapped day, 4
-/// contractors nobody mapped, and a few whose exports spell their email in mixed case.
+/// contractors nobody mapped, a few whose exports spell their email in mixed case, and 3
+/// people who hold a seat (a mapping row) and never use it.
 pub fn demo_org() -> Org {
     build_org(2026, 200, 4, true)
+}
+
+/// People of the demo organisation who hold a seat and never use it.
+pub const IDLE_SEATS: [(&str, &str); 3] = [
+    ("rita.idle@example.com", "CC-2010"),
+    ("otto.unused@example.com", "CC-3010"),
+    ("vera.seatonly@example.com", "CC-4020"),
+];
+
+/// The demo organisation with events planted in the four weeks before `anchor` (the demo's
+/// as-of date), so alerts have something to find whatever day the demo runs: Mobile (CC-1030)
+/// doubles its usage two weeks before; an engineer who never used Claude starts as one of
+/// its heaviest users twelve days before; an engineer moves most of their work into the
+/// 200K-1M window two weeks before.
+pub fn demo_org_at(anchor: NaiveDate) -> Org {
+    let mut org = demo_org();
+    let days = |n: u64| {
+        anchor
+            .checked_sub_days(chrono::Days::new(n))
+            .unwrap_or(anchor)
+    };
+    let in_unit = |cc: &str| -> Vec<u64> {
+        org.mapping
+            .iter()
+            .filter(|r| {
+                r.cost_center == cc && r.effective_from.is_none() && r.effective_to.is_none()
+            })
+            .filter_map(|r| org.people.iter().find(|p| p.email == r.email).map(|p| p.id))
+            .collect()
+    };
+    let mobile = in_unit("CC-1030");
+    // Stable choices: the first knowledge worker and the first engineer without long context
+    // who are mapped for good and outside Mobile.
+    let steady = |p: &&Person| {
+        !mobile.contains(&p.id)
+            && p.last_active.is_none()
+            && org.mapping.iter().filter(|r| r.email == p.email).count() == 1
+    };
+    let long = org
+        .people
+        .iter()
+        .filter(steady)
+        .find(|p| {
+            p.role == Role::Engineer && p.long_context == 0 && p.volume > 1_500_000 && p.id < 10_000
+        })
+        .map(|p| p.id);
+    let newcomer = org
+        .people
+        .iter()
+        .filter(steady)
+        .find(|p| {
+            p.role == Role::Engineer && p.volume > 1_000_000 && p.id < 10_000 && Some(p.id) != long
+        })
+        .map(|p| p.id);
+    let mut events = vec![Event::Ramp {
+        people: mobile,
+        from: days(14),
+        percent: 200,
+    }];
+    if let Some(person) = newcomer {
+        events.push(Event::Starts {
+            person,
+            from: days(12),
+            percent: 600,
+        });
+    }
+    if let Some(person) = long {
+        events.push(Event::LongContext {
+            person,
+            from: days(14),
+            per_mille: 800,
+        });
+    }
+    org.events = events;
+    org
 }
 
 /// A large organisation for benchmarks: `people` mapped people across 200 cost centers.
@@ -271,10 +382,26 @@ fn build_org(seed: u64, mapped: u64, contractors: u64, demo: bool) -> Org {
             last_active: None,
         });
     }
+    if demo {
+        for (email, cc) in IDLE_SEATS {
+            let u = UNITS.iter().position(|x| x.0 == cc).unwrap_or(0);
+            let (_, dept, div, _, _) = UNITS[u];
+            mapping.push(MappingRow {
+                email: email.to_string(),
+                cost_center: cc.to_string(),
+                department: dept.to_string(),
+                division: div.to_string(),
+                manager: managers[u].clone(),
+                effective_from: None,
+                effective_to: None,
+            });
+        }
+    }
     Org {
         seed,
         people,
         mapping,
+        events: Vec::new(),
     }
 }
 
@@ -302,7 +429,7 @@ mod tests {
         let org = demo_org();
         let mapped: std::collections::HashSet<&str> =
             org.mapping.iter().map(|r| r.email.as_str()).collect();
-        assert_eq!(mapped.len(), 200);
+        assert_eq!(mapped.len(), 203, "200 people and 3 seats nobody uses");
         assert_eq!(org.people.len(), 204);
         assert!(org.mapping.len() >= 206, "movers have two rows");
         assert!(org.people.iter().any(|p| p.last_active.is_some()));

@@ -7,7 +7,7 @@ use allot_core::facts::{ActivityFact, CostFact};
 use allot_core::Nanos;
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use crate::org::{Org, Person, Role};
+use crate::org::{Event, Org, Person, Role};
 use crate::rng::Rng;
 
 /// How much usage to generate per person-day.
@@ -68,6 +68,43 @@ pub fn costs_for(
     if intensity == Intensity::Realistic && !active(person, day, &mut r) {
         return Vec::new();
     }
+    // Planted events change a person's volume and long-context share from a day on.
+    let mut adjusted;
+    let person = if org.events.is_empty() {
+        person
+    } else {
+        adjusted = person.clone();
+        for e in &org.events {
+            match e {
+                Event::Ramp {
+                    people,
+                    from,
+                    percent,
+                } if day >= *from && people.contains(&person.id) => {
+                    adjusted.volume = adjusted.volume * percent / 100;
+                }
+                Event::Starts {
+                    person: p, from, ..
+                } if *p == person.id && day < *from => {
+                    return Vec::new();
+                }
+                Event::Starts {
+                    person: p, percent, ..
+                } if *p == person.id => {
+                    adjusted.volume = adjusted.volume * percent / 100;
+                }
+                Event::LongContext {
+                    person: p,
+                    from,
+                    per_mille,
+                } if *p == person.id && day >= *from => {
+                    adjusted.long_context = *per_mille;
+                }
+                _ => {}
+            }
+        }
+        &adjusted
+    };
     let products: &[&str] = match (intensity, person.role) {
         (Intensity::Dense, _) => &["claude_code", "chat"],
         (_, Role::Engineer) => {

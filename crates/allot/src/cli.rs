@@ -53,6 +53,12 @@ pub enum Command {
     Close(CloseArgs),
     /// Cost per day, ISO week or month over any range, per cost center, mapping column, product, model or context window.
     Trend(TrendArgs),
+    /// Anomaly alerts over the recent days (sustained increases, spikes, new heavy spenders, long context, model shift, budgets); exit 3 when one at or above --fail-on fires.
+    Alerts(AlertsArgs),
+    /// Adoption scorecard: headcount against active users per team and surface, the organisation's engagement summary, and the seats nobody used.
+    Adoption(AdoptionArgs),
+    /// Month-end forecast per cost center (or budget level) with a low and high bound, against budgets.
+    Forecast(ForecastArgs),
     /// Sync Anthropic's analytics APIs into the local store (missing and provisional days only).
     Sync(SyncArgs),
     /// Run the fake Anthropic analytics API on 127.0.0.1, to try allot without a key or network.
@@ -365,6 +371,127 @@ pub struct TrendArgs {
     pub format: Vec<allot_report::Format>,
 }
 
+/// The org mapping and where facts come from: the store, or cost and activity files.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Org mapping (CSV, XLSX, XLS, ODS): email, cost center, optional effective dates, any attribute columns.
+    #[arg(long)]
+    pub mapping: PathBuf,
+    #[command(flatten)]
+    pub read: MappingReadArgs,
+    /// Cost-fact file (CSV or Parquet); repeat for several.
+    #[arg(long = "cost", required_unless_present = "store")]
+    pub cost: Vec<PathBuf>,
+    /// Activity-fact file (CSV or Parquet): date, email and any per-surface counts; repeat for several.
+    #[arg(long = "activity")]
+    pub activity: Vec<PathBuf>,
+    /// Read the facts (and the engagement summaries) from this store (`allot sync`) instead of --cost and --activity.
+    #[arg(long, conflicts_with = "cost")]
+    pub store: Option<PathBuf>,
+    /// The days the fact files are meant to cover (YYYY-MM, or FROM..TO); default from their first to their last fact.
+    #[arg(long, value_parser = parse_range, conflicts_with = "store")]
+    pub covers: Option<DateRange>,
+}
+
+/// Where the weekly run's facts come from, and how it reads the org, budgets and rules.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Budgets (CSV, XLSX, ODS): cost_center (or a hierarchy column), month (YYYY-MM, empty for every month), budget_usd.
+    #[arg(long)]
+    pub budgets: Option<PathBuf>,
+    /// Budget amounts use a decimal comma (`1.234,56`).
+    #[arg(long)]
+    pub decimal_comma: bool,
+    /// Rule thresholds (TOML); every key optional, unknown keys are errors.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Settlement and the recent window are judged as of this date (YYYY-MM-DD); default today (UTC).
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<NaiveDate>,
+    /// Comma-separated formats: table, csv, json, xlsx, html, parquet.
+    #[arg(long, default_value = "table,csv,json", value_delimiter = ',', value_parser = parse_reconcile_format)]
+    pub format: Vec<allot_report::Format>,
+}
+
+/// Arguments of `allot alerts`.
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    #[command(flatten)]
+    pub watch: WatchArgs,
+    /// Post the new alerts to this webhook (Slack-compatible JSON); the URL is a secret and never printed.
+    #[arg(long, env = crate::env::NOTIFY_URL, hide_env_values = true)]
+    pub notify: Option<String>,
+    /// Exit 3 when an alert at or above this severity fires.
+    #[arg(long, default_value = "warning", value_parser = parse_severity)]
+    pub fail_on: allot_core::results::Severity,
+    /// Send only alerts at or above this severity.
+    #[arg(long, default_value = "info", value_parser = parse_severity)]
+    pub notify_min: allot_core::results::Severity,
+    /// Where sent alerts are remembered when there is no --store (a JSON file).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Output folder; default reports/alerts.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// First webhook retry's backoff in milliseconds (doubled each retry).
+    #[arg(long, default_value_t = 500, hide = true)]
+    pub notify_backoff_ms: u64,
+}
+
+/// Arguments of `allot forecast`.
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    /// The month, YYYY-MM.
+    #[arg(long, value_parser = parse_month)]
+    pub month: Month,
+    #[command(flatten)]
+    pub watch: WatchArgs,
+    /// Forecast per this mapping column; default the budgets' level, else cost_center.
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Output folder; default reports/<month>.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `allot adoption`.
+#[derive(Debug, Args)]
+pub struct AdoptionArgs {
+    /// The month, YYYY-MM.
+    #[arg(long, value_parser = parse_month)]
+    pub month: Month,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Group by this mapping column (e.g. department) instead of cost_center.
+    #[arg(long)]
+    pub by: Option<String>,
+    /// A seat is idle with no cost and no activity in this many days up to the month's end (or the as-of date); default the month.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub inactive_days: Option<u32>,
+    /// Unmapped cost policy.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "bucket",
+        conflicts_with = "unmapped_to"
+    )]
+    pub unmapped: UnmappedArg,
+    /// Send all unmapped cost to this cost center.
+    #[arg(long)]
+    pub unmapped_to: Option<String>,
+    /// Settlement and the headcount day are judged as of this date (YYYY-MM-DD); default today (UTC).
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<NaiveDate>,
+    /// Output folder; default reports/<month>.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Comma-separated formats: table, csv, json, xlsx, html, parquet.
+    #[arg(long, default_value = "table,csv,json", value_delimiter = ',', value_parser = parse_reconcile_format)]
+    pub format: Vec<allot_report::Format>,
+}
+
 /// Arguments of `allot sync`.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -513,4 +640,9 @@ fn parse_month(s: &str) -> Result<Month, String> {
 fn parse_day(s: &str) -> Result<NaiveDate, String> {
     allot_core::date::parse_date(s)
         .ok_or_else(|| format!("`{s}` is not a date: expected YYYY-MM-DD"))
+}
+
+/// A severity word: info, warning or critical.
+fn parse_severity(s: &str) -> Result<allot_core::results::Severity, String> {
+    s.parse()
 }

@@ -9,3 +9,5 @@ pub const ANALYTICS_KEY: &str = allot_sync::key::ANALYTICS_ENV;
 pub const ADMIN_KEY: &str = allot_sync::key::ADMIN_ENV;
 /// Base URL of the API (`allot sync --base-url`).
 pub const BASE_URL: &str = "ALLOT_BASE_URL";
+/// Webhook for `allot alerts --notify` (a secret: never printed).
+pub const NOTIFY_URL: &str = "ALLOT_NOTIFY_URL";

@@ -6,7 +6,7 @@ use allot_app::{MappingSpec, ReportOptions, Sources, Workspace};
 use allot_core::DateRange;
 use allot_engine::UnmappedPolicy;
 
-use crate::cli::{MappingReadArgs, ReportArgs, UnmappedArg};
+use crate::cli::{InputArgs, MappingReadArgs, ReportArgs, UnmappedArg};
 
 /// The unmapped policy of `--unmapped` / `--unmapped-to`.
 pub fn policy(unmapped: UnmappedArg, to: Option<&String>) -> UnmappedPolicy {
@@ -61,4 +61,19 @@ pub fn report_options(c: &ReportArgs) -> ReportOptions {
         by: c.by.clone(),
         policy: policy(c.unmapped, c.unmapped_to.as_ref()),
     }
+}
+
+/// The workspace of `--mapping` and `--store` or the fact files, as of `as_of` (default today).
+pub fn open(input: &InputArgs, as_of: Option<chrono::NaiveDate>) -> anyhow::Result<Workspace> {
+    Ok(Workspace::open(
+        &mapping(&input.mapping, &input.read),
+        sources(
+            input.store.as_ref(),
+            &input.cost,
+            &input.activity,
+            &[],
+            input.covers,
+        ),
+        as_of.unwrap_or_else(crate::commands::today),
+    )?)
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand: each turns parsed flags into one call of `allot-app` and shows
 //! or writes what it returns. No command module imports another.
 
+mod adoption;
 mod bench;
 mod chargeback;
 mod close;
@@ -11,6 +12,7 @@ mod reconcile;
 mod reviews;
 mod sync;
 mod trend;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_VARIANCE: u8 = 1;
 /// Exit code: bad input, bad usage, or an internal error.
 pub const EXIT_ERROR: u8 = 2;
+/// Exit code: `allot alerts` ran and an alert at or above `--fail-on` fired.
+pub const EXIT_ALERT: u8 = 3;
 
 /// Runs the chosen command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -42,6 +46,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trend(args) => trend::run(&args, quiet),
         Command::Close(args) => return close::run(&args, quiet).map(code),
         Command::FakeApi(args) => fake_api::run(&args, quiet),
+        Command::Alerts(args) => {
+            return watch::alerts(&args, quiet)
+                .map(|fired| ExitCode::from(if fired { EXIT_ALERT } else { EXIT_OK }))
+        }
+        Command::Forecast(args) => watch::forecast(&args, quiet),
+        Command::Adoption(args) => adoption::run(&args, quiet),
         Command::Sync(args) => sync::run(&args, quiet),
         Command::Reconcile(args) => return reconcile::run(&args, quiet).map(code),
         Command::Bench(args) => bench::run(&args, quiet),

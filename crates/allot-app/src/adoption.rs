@@ -1,0 +1,460 @@
+//! The adoption scorecard of a month: headcount against active users per team and surface,
+//! the organisation's engagement summary, and the seats nobody used. One period load (cost
+//! with its products, and activity) answers all three.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use allot_core::money::div_round_half_away;
+use allot_core::{DateRange, Month, Status, UNMAPPED};
+use allot_engine::UnmappedPolicy;
+use allot_report::adoption::{
+    adoption_org_report, adoption_report, inactive_report, AdoptionLine, IdleSeat, OrgFigure,
+};
+use allot_report::cents::PeriodCents;
+use chrono::{Duration, NaiveDate};
+
+use crate::error::AppError;
+use crate::output::{file_name, Named, Output};
+use crate::sources::Facts;
+use crate::workspace::{level_of, Needs, Workspace};
+
+/// Days before the month the load reaches back for each idle person's last active day.
+pub const LAST_ACTIVE_LOOKBACK_DAYS: i64 = 92;
+
+/// What an adoption run is told.
+#[derive(Debug, Clone, Default)]
+pub struct AdoptionOptions {
+    /// A mapping column to group by instead of the cost center.
+    pub by: Option<String>,
+    /// Count a seat idle when it has no cost and no activity in this many days up to the
+    /// month's end (or the as-of date); default the month itself.
+    pub inactive_days: Option<u32>,
+    /// Where uncovered cost goes.
+    pub policy: UnmappedPolicy,
+}
+
+/// A day of engagement summaries: its whole-number figures by name.
+type SummaryDay = (NaiveDate, BTreeMap<String, i64>);
+
+/// Which surface a product's cost counts on.
+fn surface_of_product(product: &str) -> Option<usize> {
+    let p = product.to_ascii_lowercase();
+    match p.as_str() {
+        "chat" | "claude" | "claude_ai" => Some(0),
+        "claude_code" | "code" => Some(1),
+        "cowork" => Some(2),
+        _ if ["office", "excel", "powerpoint", "word", "outlook"]
+            .iter()
+            .any(|o| p.contains(o)) =>
+        {
+            Some(3)
+        }
+        _ => None,
+    }
+}
+
+/// The activity counters that show use of each surface.
+const SURFACE_COUNTS: [&[&str]; 4] = [
+    &[
+        "chat_conversations",
+        "chat_messages",
+        "chat_projects_created",
+        "chat_files_uploaded",
+        "chat_artifacts_created",
+        "web_searches",
+    ],
+    &[
+        "sessions",
+        "commits",
+        "pull_requests",
+        "lines_added",
+        "lines_removed",
+        "tool_accepted",
+        "tool_rejected",
+    ],
+    &["cowork_sessions", "cowork_messages", "cowork_actions"],
+    &["office_sessions", "office_messages"],
+];
+
+/// Who was active in a range, and on which surfaces.
+#[derive(Default)]
+struct Use {
+    active: BTreeSet<String>,
+    surfaces: [BTreeSet<String>; 4],
+}
+
+impl Workspace {
+    /// The adoption scorecard of `month`.
+    pub fn adoption(&self, month: Month, o: &AdoptionOptions) -> Result<Output, AppError> {
+        let range = DateRange::month(month);
+        if range.from >= self.as_of {
+            return Err(AppError::NoData(format!(
+                "{month} has not started as of {}: there is no adoption to score yet",
+                self.as_of
+            )));
+        }
+        // The headcount day: the month's last day, or the as-of date while it is not over.
+        let headcount_day = if month.last_day() < self.as_of {
+            month.last_day()
+        } else {
+            self.as_of
+        };
+        let end = headcount_day.min(month.last_day());
+        let window_from = match o.inactive_days {
+            Some(0) => return Err(AppError::Usage("--inactive-days must be at least 1".into())),
+            Some(n) => end - Duration::days(i64::from(n) - 1),
+            None => range.from,
+        };
+        let prev = DateRange::month(month.prev());
+        let from = prev
+            .from
+            .min(window_from)
+            .min(range.from - Duration::days(LAST_ACTIVE_LOOKBACK_DAYS));
+        let loaded = DateRange::new(from, range.to).expect("from is before the month's end");
+        let mapping = self.mapping.clone();
+        let level = level_of(&mapping, o.by.as_deref())?;
+        let period = self.period(
+            loaded,
+            &Needs {
+                usage: true,
+                activity: true,
+                ..Needs::default()
+            },
+        )?;
+        let cov = &period.coverage[0];
+        let held = |r: DateRange| {
+            r.days()
+                .filter(|d| !cov.missing.contains(d) && !cov.not_yet.contains(d))
+                .count()
+        };
+        if held(range) == 0 {
+            return Err(AppError::NoData(format!(
+                "no cost data for {month}: sync it (or give the files for it) first"
+            )));
+        }
+        let keying = period.keying(o.by.as_deref(), &o.policy)?;
+        let cbs = period.ledger.chargebacks(&keying, &[range])?;
+        let cb = &cbs[0];
+        let cents = PeriodCents::of(cb);
+        // Who used what, from cost (by product) and from activity (by counter).
+        let uses = |r: DateRange| -> Result<Use, AppError> {
+            let mut u = Use::default();
+            for row in period.ledger.usage(&keying, r)? {
+                if row.cost.0 == 0 && row.tokens == 0 {
+                    continue;
+                }
+                u.active.insert(row.email.clone());
+                if let Some(s) = surface_of_product(&row.product) {
+                    u.surfaces[s].insert(row.email.clone());
+                }
+            }
+            for a in period.ledger.activity(&keying, r)? {
+                if !a.any() {
+                    continue;
+                }
+                u.active.insert(a.email.clone());
+                for (s, names) in SURFACE_COUNTS.iter().enumerate() {
+                    if names.iter().any(|n| a.get(n) > 0) {
+                        u.surfaces[s].insert(a.email.clone());
+                    }
+                }
+            }
+            Ok(u)
+        };
+        let now = uses(range)?;
+        let before = (held(prev) > 0).then(|| uses(prev)).transpose()?;
+        // Headcount: the people whose mapping row is valid on a day, by their key then.
+        let key_of = |r: &allot_mapping::org::Assignment| -> String {
+            match &level {
+                allot_engine::Level::CostCenter => r.cost_center.clone(),
+                allot_engine::Level::Attribute(i) => {
+                    let v = &r.attributes[*i];
+                    if v.is_empty() {
+                        allot_engine::BLANK.to_string()
+                    } else {
+                        v.clone()
+                    }
+                }
+            }
+        };
+        let heads = |day: NaiveDate| -> BTreeMap<String, (String, String)> {
+            mapping
+                .rows
+                .iter()
+                .filter(|r| r.covers(day))
+                .map(|r| (r.email.clone(), (key_of(r), r.cost_center.clone())))
+                .collect()
+        };
+        let people = heads(headcount_day);
+        let prev_people = heads(prev.to);
+        let cc_attrs = mapping.cost_center_attributes();
+        let attribute_names: Vec<String> = match level {
+            allot_engine::Level::CostCenter => cc_attrs
+                .iter()
+                .map(|i| mapping.attributes[*i].clone())
+                .collect(),
+            allot_engine::Level::Attribute(_) => Vec::new(),
+        };
+        let mut attrs_of: HashMap<String, Vec<String>> = HashMap::new();
+        if matches!(level, allot_engine::Level::CostCenter) {
+            for r in &mapping.rows {
+                attrs_of
+                    .entry(r.cost_center.clone())
+                    .or_insert_with(|| cc_attrs.iter().map(|i| r.attributes[*i].clone()).collect());
+            }
+        }
+        let mut keys: BTreeSet<String> = people.values().map(|(k, _)| k.clone()).collect();
+        keys.extend(cb.lines.iter().map(|l| l.key.clone()));
+        let count =
+            |set: &BTreeSet<String>, heads: &BTreeMap<String, (String, String)>, key: &str| {
+                heads
+                    .iter()
+                    .filter(|(e, (k, _))| k == key && set.contains(*e))
+                    .count() as u64
+            };
+        let mut lines: Vec<AdoptionLine> = keys
+            .iter()
+            .map(|k| {
+                let mut surfaces = [0u64; 4];
+                for (s, set) in now.surfaces.iter().enumerate() {
+                    surfaces[s] = count(set, &people, k);
+                }
+                AdoptionLine {
+                    key: k.clone(),
+                    attributes: attrs_of.get(k).cloned().unwrap_or_default(),
+                    headcount: people.values().filter(|(x, _)| x == k).count() as u64,
+                    active: count(&now.active, &people, k),
+                    surfaces,
+                    cents: cents.line(k),
+                    previous_active: before.as_ref().map(|b| count(&b.active, &prev_people, k)),
+                }
+            })
+            .collect();
+        // UNMAPPED (cost no row covers) last, as in the chargeback.
+        lines.sort_by_key(|l| (l.key == UNMAPPED, l.key.clone()));
+        let status = period.status_of(range, &[Facts::Cost, Facts::Activity]);
+        let mut notes = period.status_notes(range, &[Facts::Cost, Facts::Activity]);
+        notes.push(format!(
+            "headcount: people whose mapping row is valid on {headcount_day}; active_users: of those, people with any cost or any activity in {month}; a surface counts a person with cost on its product or activity on it (chat: conversations, messages, files, artifacts, web searches; claude_code: sessions, commits, lines, tool actions; cowork: sessions, messages, actions; office: Excel, PowerPoint, Word and Outlook sessions and messages)."
+        ));
+        notes.push(format!(
+            "amount_usd is the chargeback of {month} (every cost on the line, people who left or moved included); cost_per_active_user_usd divides it by active_users; active_users_change compares with {} counted the same way.",
+            month.prev()
+        ));
+        if !self.sources.has(Facts::Activity)? {
+            notes.push("No activity facts were given: people are active by their cost alone, and surfaces by the products they were charged for.".into());
+        }
+        let level_name = keying.level_name.clone();
+        let score = adoption_report(
+            &level_name,
+            &attribute_names,
+            month,
+            headcount_day,
+            &lines,
+            status,
+            self.as_of,
+            notes,
+        );
+
+        // Idle seats: in headcount, no cost and no activity in the window.
+        let window = DateRange::new(window_from, end).unwrap_or(range);
+        let idle_use = if window == range {
+            None
+        } else {
+            Some(uses(window)?)
+        };
+        let idle_use = idle_use.as_ref().unwrap_or(&now);
+        let mut last: HashMap<String, NaiveDate> =
+            period.ledger.last_cost_day()?.into_iter().collect();
+        let cc_keying = period.keying(None, &UnmappedPolicy::Bucket)?;
+        for a in period.ledger.activity(&cc_keying, loaded)? {
+            if let Some(d) = a.last_day.filter(|_| a.any()) {
+                let e = last.entry(a.email.clone()).or_insert(d);
+                *e = (*e).max(d);
+            }
+        }
+        let mut idle: Vec<IdleSeat> = people
+            .iter()
+            .filter(|(e, _)| !idle_use.active.contains(*e))
+            .map(|(e, (_, cc))| {
+                let l = last.get(e).copied().filter(|d| *d <= end);
+                IdleSeat {
+                    email: e.clone(),
+                    cost_center: cc.clone(),
+                    last_active: l,
+                    days_inactive: l.map(|d| (end - d).num_days()),
+                }
+            })
+            .collect();
+        idle.sort_by(|a, b| {
+            b.days_inactive
+                .unwrap_or(i64::MAX)
+                .cmp(&a.days_inactive.unwrap_or(i64::MAX))
+                .then_with(|| a.email.cmp(&b.email))
+        });
+        let idle_notes = vec![
+            format!(
+                "People counted in the headcount on {headcount_day} with no cost and no activity from {} to {}. last_active is their last day with either in the data looked at (from {}); empty: none in it.",
+                window.from, window.to, loaded.from
+            ),
+        ];
+        let inactive = inactive_report(month, (window.from, window.to), &idle, status, idle_notes);
+
+        let mut reports = vec![Named::table(file_name("adoption", &level_name), score)];
+        if let Some(org) = self.adoption_org(month)? {
+            reports.push(Named::table("adoption_org", org));
+        }
+        reports.push(Named::table("inactive_seats", inactive));
+        Ok(Output {
+            run: file_name("adoption", &level_name),
+            title: format!("Adoption {month}"),
+            reports,
+            files: Vec::new(),
+            messages: Vec::new(),
+        })
+    }
+
+    /// `adoption_org` from the store's engagement summaries, when it has them for the month.
+    fn adoption_org(&self, month: Month) -> Result<Option<allot_report::Report>, AppError> {
+        let Some(root) = self.sources.store() else {
+            return Ok(None);
+        };
+        let files: Vec<std::path::PathBuf> =
+            allot_sync::store::files(root, allot_sync::store::Source::Summaries)?;
+        let read = |m: Month| -> Result<Vec<SummaryDay>, AppError> {
+            let r = DateRange::month(m);
+            let mine: Vec<std::path::PathBuf> = files
+                .iter()
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .and_then(|n| n.strip_prefix("date="))
+                        .and_then(|n| n.strip_suffix(".parquet"))
+                        .and_then(allot_core::date::parse_date)
+                        .is_some_and(|d| r.contains(d))
+                })
+                .cloned()
+                .collect();
+            let mut rows: Vec<SummaryDay> = allot_engine::table_parquet::read_int_rows(&mine)?
+                .into_iter()
+                .filter_map(|(d, m)| allot_core::date::parse_date(&d).map(|d| (d, m)))
+                .collect();
+            rows.sort_by_key(|r| r.0);
+            Ok(rows)
+        };
+        let now = read(month)?;
+        if now.is_empty() {
+            return Ok(None);
+        }
+        let before = read(month.prev())?;
+        let figures = org_figures(&now);
+        let previous = org_figures(&before);
+        let merged: Vec<OrgFigure> = figures
+            .into_iter()
+            .map(|(metric, value)| OrgFigure {
+                previous: previous
+                    .iter()
+                    .find(|(m, _)| *m == metric)
+                    .and_then(|(_, v)| *v),
+                metric,
+                value,
+            })
+            .collect();
+        let first = now.first().map(|r| r.0);
+        let last = now.last().map(|r| r.0);
+        let days_held = now.len();
+        let r = DateRange::month(month);
+        let status = if days_held
+            < r.days()
+                .filter(|d| *d < self.as_of - Duration::days(crate::sources::ENGAGEMENT_LAG_DAYS))
+                .count()
+        {
+            Status::Incomplete
+        } else if (self.as_of - r.to).num_days() < allot_core::settle::SETTLEMENT_DAYS {
+            Status::Provisional
+        } else {
+            Status::Settled
+        };
+        let notes = vec![format!(
+            "From the engagement summaries of {} days ({} to {}): averages over those days; seats, invites and utilization (monthly active users over assigned seats) on the last of them. Values in units (users) or percent, two decimals.",
+            days_held,
+            first.map(|d| d.to_string()).unwrap_or_default(),
+            last.map(|d| d.to_string()).unwrap_or_default()
+        )];
+        Ok(Some(adoption_org_report(month, &merged, status, notes)))
+    }
+}
+
+/// The organisation's figures of one month of summaries, in hundredths.
+fn org_figures(rows: &[SummaryDay]) -> Vec<(String, Option<i64>)> {
+    let avg = |name: &str| -> Option<i64> {
+        let v: Vec<i64> = rows
+            .iter()
+            .filter_map(|(_, m)| m.get(name).copied())
+            .collect();
+        (!v.is_empty()).then(|| {
+            div_round_half_away(i128::from(v.iter().sum::<i64>()) * 100, v.len() as i128) as i64
+        })
+    };
+    let last = rows.last().map(|(_, m)| m.clone()).unwrap_or_default();
+    let at_end = |name: &str| last.get(name).map(|v| v * 100);
+    let seats = last.get("assigned_seat_count").copied().filter(|s| *s > 0);
+    let util = |name: &str| -> Option<i64> {
+        let s = seats?;
+        last.get(name)
+            .map(|m| div_round_half_away(i128::from(*m) * 10_000, i128::from(s)) as i64)
+    };
+    let mut out = vec![
+        (
+            "avg_daily_active_users".to_string(),
+            avg("daily_active_user_count"),
+        ),
+        (
+            "avg_weekly_active_users".to_string(),
+            avg("weekly_active_user_count"),
+        ),
+        (
+            "avg_monthly_active_users".to_string(),
+            avg("monthly_active_user_count"),
+        ),
+        (
+            "monthly_active_users_at_month_end".to_string(),
+            at_end("monthly_active_user_count"),
+        ),
+        ("assigned_seats".to_string(), at_end("assigned_seat_count")),
+        (
+            "pending_invites".to_string(),
+            at_end("pending_invite_count"),
+        ),
+        (
+            "utilization_pct".to_string(),
+            util("monthly_active_user_count"),
+        ),
+    ];
+    // Per surface: every `<surface>_monthly_active_user_count` the summaries carry.
+    let mut surfaces: BTreeSet<String> = BTreeSet::new();
+    for (_, m) in rows {
+        for k in m.keys() {
+            if let Some(s) = k.strip_suffix("_monthly_active_user_count") {
+                if s != "monthly_active_user_count" && !s.is_empty() {
+                    surfaces.insert(s.to_string());
+                }
+            }
+        }
+    }
+    for s in surfaces {
+        out.push((
+            format!("{s}_avg_daily_active_users"),
+            avg(&format!("{s}_daily_active_user_count")),
+        ));
+        out.push((
+            format!("{s}_monthly_active_users_at_month_end"),
+            at_end(&format!("{s}_monthly_active_user_count")),
+        ));
+        out.push((
+            format!("{s}_utilization_pct"),
+            util(&format!("{s}_monthly_active_user_count")),
+        ));
+    }
+    out
+}

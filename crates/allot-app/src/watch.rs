@@ -1,0 +1,735 @@
+//! The weekly (or daily) run: anomaly alerts over the recent days against a weekday-aware
+//! baseline, month-end forecasts against budgets, and the notification that tells people. All
+//! of it reads one period load of the store or the files; the rules themselves are pure
+//! functions in `allot-watch`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use allot_core::results::{Alert, ForecastLine, Severity};
+use allot_core::{DateRange, Month, Nanos, Status, UNMAPPED};
+use allot_engine::UnmappedPolicy;
+use allot_mapping::budgets::Budgets;
+use allot_report::cents::PeriodCents;
+use allot_report::watch::{alerts_report, forecast_report, sort_alerts, Judged};
+use allot_watch::rules::{self, dollars, Daily, Rules, Shares, Subject};
+use allot_watch::{forecast, notify};
+use chrono::{Duration, NaiveDate};
+
+use crate::error::AppError;
+use crate::output::{Named, Output};
+use crate::sources::Facts;
+use crate::workspace::{Needs, Period, Workspace};
+
+/// Days of history a load for files without a stated period reaches back.
+const FILE_LOOKBACK_DAYS: i64 = 400;
+
+/// What the weekly run is told.
+#[derive(Debug, Clone, Default)]
+pub struct WatchOptions {
+    /// The rules and their thresholds.
+    pub rules: Rules,
+    /// Budgets, when given (`--budgets`), with the file they came from.
+    pub budgets: Option<(PathBuf, Budgets)>,
+    /// Where uncovered cost goes.
+    pub policy: UnmappedPolicy,
+}
+
+/// Reads a rules file (`--rules`): every key optional, unknown keys errors naming the file.
+pub fn read_rules(path: &Path) -> Result<Rules, AppError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::Usage(format!("the rules file `{}`: {e}", path.display())))?;
+    Rules::parse(&text)
+        .map_err(|e| AppError::Usage(format!("the rules file `{}`: {e}", path.display())))
+}
+
+/// Reads a budgets file (`--budgets`).
+pub fn read_budgets(
+    path: &Path,
+    decimals: Option<allot_mapping::invoice::Decimals>,
+) -> Result<(PathBuf, Budgets), AppError> {
+    Ok((path.to_path_buf(), Budgets::read(path, decimals)?))
+}
+
+/// One run of the alert rules.
+#[derive(Debug, Clone)]
+pub struct AlertRun {
+    /// The `alerts` report to show and write.
+    pub output: Output,
+    /// The alerts, most expensive first, each with its window's status.
+    pub alerts: Vec<Judged>,
+    /// The last day the run looked at.
+    pub last: NaiveDate,
+}
+
+impl AlertRun {
+    /// Whether an alert at or above `level` fired.
+    pub fn fires(&self, level: Severity) -> bool {
+        self.alerts.iter().any(|j| j.alert.severity >= level)
+    }
+}
+
+/// Each key's month (outlook and budget, with its month-to-date cents), the level's name, and
+/// warnings about budgets that name no key.
+type MonthLines = (Vec<(ForecastLine, i64)>, String, Vec<String>);
+
+/// A level's keys with their daily series, and how messages name them.
+struct LevelSeries {
+    name: String,
+    lines: BTreeMap<String, Daily>,
+    labels: BTreeMap<String, String>,
+}
+
+/// A loaded watch period: what every rule and forecast reads.
+struct Watched {
+    period: Period,
+    last: NaiveDate,
+    /// cost_center first, then each hierarchy column, lowest first.
+    levels: Vec<LevelSeries>,
+    people: BTreeMap<String, Daily>,
+    org: Daily,
+}
+
+fn to_daily(v: Vec<(NaiveDate, Nanos)>) -> Daily {
+    v.into_iter().collect()
+}
+
+impl Workspace {
+    /// The last day a run can look at: yesterday (as of the run), or the last day the data
+    /// holds when it ends earlier.
+    fn data_end(&self) -> Result<NaiveDate, AppError> {
+        let yesterday = self.as_of - Duration::days(1);
+        Ok(match self.sources.held(Facts::Cost)? {
+            Some(r) => r.to.min(yesterday),
+            None => yesterday,
+        })
+    }
+
+    /// Loads what the watch needs: from `first` (or earlier, for files without a stated
+    /// period) to the data's last day, with usage dimensions, at day grain.
+    fn watched(
+        &self,
+        span: impl Fn(NaiveDate) -> (NaiveDate, NaiveDate),
+    ) -> Result<Watched, AppError> {
+        let data_end = self.data_end()?;
+        let files_unstated = self.sources.held(Facts::Cost)?.is_none();
+        let (first, end) = span(data_end);
+        let end = end.min(data_end);
+        let from = if files_unstated {
+            first.min(end - Duration::days(FILE_LOOKBACK_DAYS))
+        } else {
+            first
+        };
+        let range = DateRange::new(from, end)
+            .ok_or_else(|| AppError::Usage(format!("nothing to look at before {end}")))?;
+        let period = self.period(
+            range,
+            &Needs {
+                usage: true,
+                ..Needs::default()
+            },
+        )?;
+        // The last day with data: a store's last synced day, or the files' last fact.
+        let cov = &period.coverage[0];
+        let last = range
+            .days()
+            .filter(|d| !cov.missing.contains(d) && !cov.not_yet.contains(d))
+            .max()
+            .unwrap_or(end);
+        let mapping = period.ledger.mapping();
+        let mut names = vec!["cost_center".to_string()];
+        names.extend(
+            mapping
+                .hierarchy
+                .iter()
+                .map(|i| mapping.attributes[*i].clone()),
+        );
+        // A cost center is named in messages by its first attribute (e.g. its department).
+        let cc_attr = mapping.cost_center_attributes().into_iter().next();
+        let mut levels = Vec::new();
+        let mut people = BTreeMap::new();
+        for (i, name) in names.iter().enumerate() {
+            let keying =
+                period.keying((i > 0).then_some(name.as_str()), &UnmappedPolicy::Bucket)?;
+            let s = period.ledger.series(&keying, range)?;
+            if i == 0 {
+                people = s
+                    .people
+                    .into_iter()
+                    .map(|(k, v)| (k, to_daily(v)))
+                    .collect();
+            }
+            let mut labels = BTreeMap::new();
+            if i == 0 {
+                if let Some(a) = cc_attr {
+                    for r in &mapping.rows {
+                        if !r.attributes[a].is_empty() {
+                            labels.insert(
+                                r.cost_center.clone(),
+                                format!("{} ({})", r.cost_center, r.attributes[a]),
+                            );
+                        }
+                    }
+                }
+            }
+            levels.push(LevelSeries {
+                name: name.clone(),
+                lines: s.lines.into_iter().map(|(k, v)| (k, to_daily(v))).collect(),
+                labels,
+            });
+        }
+        let org = to_daily(period.ledger.daily(range)?);
+        Ok(Watched {
+            period,
+            last,
+            levels,
+            people,
+            org,
+        })
+    }
+
+    /// Runs every alert rule over the recent days as of the workspace's date.
+    pub fn alerts(&self, o: &WatchOptions) -> Result<AlertRun, AppError> {
+        let r = &o.rules;
+        let span = i64::from(r.windows.recent_days + r.windows.baseline_days);
+        let w = self.watched(|end| {
+            let month_start = Month::of(end).first_day();
+            let lookback = end - Duration::days(forecast::LOOKBACK_WEEKS * 7 - 1);
+            (
+                (end - Duration::days(span - 1))
+                    .min(month_start)
+                    .min(lookback),
+                end,
+            )
+        })?;
+        let last = w.last;
+        let (recent, base) = r.windows_ending(last);
+        let period = &w.period;
+        let mut notes = Vec::new();
+        let window = DateRange::new(base.0, recent.1).unwrap_or(period.range);
+        let missing: Vec<NaiveDate> = period.coverage[0]
+            .missing
+            .iter()
+            .copied()
+            .filter(|d| window.contains(*d))
+            .collect();
+        let mut found: Vec<Alert> = Vec::new();
+        if missing.is_empty() && base.0 >= period.range.from {
+            let subject = |level: &str, key: &str, label: Option<&String>| Subject {
+                level: level.to_string(),
+                key: key.to_string(),
+                label: label.cloned().unwrap_or_else(|| key.to_string()),
+            };
+            let org = subject("org", "all", Some(&"The organisation".to_string()));
+            found.extend(rules::sustained(r, &org, &w.org, last));
+            found.extend(rules::spike(r, &org, &w.org, last));
+            for l in &w.levels {
+                for (key, d) in &l.lines {
+                    let s = subject(&l.name, key, l.labels.get(key));
+                    found.extend(rules::sustained(r, &s, d, last));
+                    found.extend(rules::spike(r, &s, d, last));
+                }
+            }
+            found.extend(rules::new_spenders(r, &w.people, last));
+            found.extend(Self::share_rules(&w, r, recent, base)?);
+        } else {
+            notes.push(format!(
+                "The rules that compare with a baseline did not run: the cost data misses {} between {} and {}. Sync those days (or give the files for them) and run again.",
+                crate::workspace::plural(missing.len().max(1), "day"),
+                window.from,
+                window.to
+            ));
+        }
+        if let Some((path, budgets)) = &o.budgets {
+            if r.budget.enabled {
+                let (lines, _, warnings) =
+                    Self::budget_lines(&w, budgets, path, Month::of(last), last)?;
+                notes.extend(warnings);
+                found.extend(budget_alerts(r, &lines, Month::of(last), last, &w));
+            }
+        }
+        let mut judged: Vec<Judged> = found
+            .into_iter()
+            .map(|alert| {
+                let range =
+                    DateRange::new(alert.window_start, alert.window_end).unwrap_or(period.range);
+                Judged {
+                    status: period.status_of(range, &[Facts::Cost]),
+                    alert,
+                }
+            })
+            .collect();
+        sort_alerts(&mut judged);
+        notes.push(format!(
+            "Recent window: {} to {} ({} days); baseline: {} to {} ({} days). Baselines are per weekday (weekends and weekdays differ); spikes are judged against the median and MAD of days of the same kind.",
+            recent.0, recent.1, r.windows.recent_days, base.0, base.1, r.windows.baseline_days
+        ));
+        if judged.iter().any(|j| j.status != Status::Settled) {
+            notes.push("PROVISIONAL: alerts over days less than 30 days old rest on figures Anthropic may still revise.".into());
+        }
+        let report = alerts_report(&judged, recent, self.as_of, notes);
+        Ok(AlertRun {
+            output: Output {
+                run: "alerts".into(),
+                title: report.title.clone(),
+                reports: vec![Named::table("alerts", report)],
+                files: Vec::new(),
+                messages: Vec::new(),
+            },
+            alerts: judged,
+            last,
+        })
+    }
+
+    /// `long_context` per person and `model_shift` per cost center.
+    fn share_rules(
+        w: &Watched,
+        r: &Rules,
+        recent: (NaiveDate, NaiveDate),
+        base: (NaiveDate, NaiveDate),
+    ) -> Result<Vec<Alert>, AppError> {
+        let keying = w.period.keying(None, &UnmappedPolicy::Bucket)?;
+        let range = |x: (NaiveDate, NaiveDate)| DateRange::new(x.0, x.1).unwrap_or(w.period.range);
+        let before = w.period.ledger.usage(&keying, range(base))?;
+        let now = w.period.ledger.usage(&keying, range(recent))?;
+        let long = |cw: &str| cw.to_ascii_lowercase().starts_with("200k");
+        // Person: tokens in the long window over all tokens.
+        let mut people: BTreeMap<&str, Shares> = BTreeMap::new();
+        for u in &before {
+            let e = people.entry(u.email.as_str()).or_default();
+            e.baseline.1 += i128::from(u.tokens);
+            if long(&u.context_window) {
+                e.baseline.0 += i128::from(u.tokens);
+            }
+        }
+        for u in &now {
+            let e = people.entry(u.email.as_str()).or_default();
+            e.recent.1 += i128::from(u.tokens);
+            if long(&u.context_window) {
+                e.recent.0 += i128::from(u.tokens);
+                e.recent_cost += u.cost;
+            }
+        }
+        let mut out = Vec::new();
+        for (email, sh) in people {
+            let s = Subject {
+                level: "person".into(),
+                key: email.to_string(),
+                label: email.to_string(),
+            };
+            out.extend(rules::share_jump(
+                r,
+                "long_context",
+                &s,
+                "of their tokens in the 200K-1M context window",
+                sh,
+                w.last,
+            ));
+        }
+        // Team: spend on the largest model over all spend.
+        let mut all = before.clone();
+        all.extend(now.iter().cloned());
+        if let Some(largest) = allot_report::reviews::largest_model(&all) {
+            let mut teams: BTreeMap<&str, Shares> = BTreeMap::new();
+            for u in &before {
+                let e = teams.entry(u.key.as_str()).or_default();
+                e.baseline.1 += u.cost.0;
+                if u.model == largest {
+                    e.baseline.0 += u.cost.0;
+                }
+            }
+            for u in &now {
+                let e = teams.entry(u.key.as_str()).or_default();
+                e.recent.1 += u.cost.0;
+                if u.model == largest {
+                    e.recent.0 += u.cost.0;
+                    e.recent_cost += u.cost;
+                }
+            }
+            let labels = &w.levels[0].labels;
+            for (key, sh) in teams {
+                if key == UNMAPPED {
+                    continue;
+                }
+                let s = Subject {
+                    level: "cost_center".into(),
+                    key: key.to_string(),
+                    label: labels.get(key).cloned().unwrap_or_else(|| key.to_string()),
+                };
+                out.extend(rules::share_jump(
+                    r,
+                    "model_shift",
+                    &s,
+                    &format!("of its spend on {largest}"),
+                    sh,
+                    w.last,
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Each key's month at the budgets' level (or `by`): outlook and budget, with the
+    /// chargeback's month-to-date cents; and warnings for budgets naming no key.
+    fn budget_lines(
+        w: &Watched,
+        budgets: &Budgets,
+        path: &Path,
+        month: Month,
+        through: NaiveDate,
+    ) -> Result<MonthLines, AppError> {
+        Self::forecast_lines(
+            w,
+            Some(&budgets.level),
+            Some((budgets, path)),
+            month,
+            through,
+        )
+    }
+
+    fn forecast_lines(
+        w: &Watched,
+        by: Option<&str>,
+        budgets: Option<(&Budgets, &Path)>,
+        month: Month,
+        through: NaiveDate,
+    ) -> Result<MonthLines, AppError> {
+        let level_name = match by {
+            None => "cost_center".to_string(),
+            Some(b) if b.eq_ignore_ascii_case("cost_center") => "cost_center".to_string(),
+            Some(b) => {
+                let mapping = w.period.ledger.mapping();
+                let i = mapping.attribute(b).ok_or_else(|| {
+                    AppError::Usage(format!(
+                        "the budgets (or --by) name the level `{b}`, which the mapping has no column for (levels: cost_center, {})",
+                        mapping.attributes.join(", ")
+                    ))
+                })?;
+                mapping.attributes[i].clone()
+            }
+        };
+        let level = w
+            .levels
+            .iter()
+            .find(|l| l.name == level_name)
+            .map(|l| &l.lines);
+        // A level that is a mapping column but not of the hierarchy: its own series.
+        let owned;
+        let lines = if let Some(l) = level {
+            l
+        } else {
+            let keying = w
+                .period
+                .keying(Some(&level_name), &UnmappedPolicy::Bucket)?;
+            owned = w
+                .period
+                .ledger
+                .series(&keying, w.period.range)?
+                .lines
+                .into_iter()
+                .map(|(k, v)| (k, to_daily(v)))
+                .collect::<BTreeMap<_, _>>();
+            &owned
+        };
+        let mtd_range = DateRange::new(month.first_day(), through.min(month.last_day()));
+        let keying = w.period.keying(
+            (level_name != "cost_center").then_some(level_name.as_str()),
+            &UnmappedPolicy::Bucket,
+        )?;
+        let cents = match mtd_range {
+            Some(r) if r.from >= w.period.range.from => {
+                let cb = w.period.ledger.chargebacks(&keying, &[r])?;
+                Some(PeriodCents::of(&cb[0]))
+            }
+            _ => None,
+        };
+        let mut keys: BTreeSet<String> = lines.keys().cloned().collect();
+        let mut warnings = Vec::new();
+        if let Some((b, path)) = budgets {
+            let known: BTreeSet<String> = w
+                .period
+                .ledger
+                .mapping()
+                .rows
+                .iter()
+                .map(|r| {
+                    if level_name == "cost_center" {
+                        r.cost_center.clone()
+                    } else {
+                        w.period
+                            .ledger
+                            .mapping()
+                            .attribute(&level_name)
+                            .map_or_else(String::new, |i| r.attributes[i].clone())
+                    }
+                })
+                .collect();
+            for line in &b.lines {
+                if !known.contains(&line.key) {
+                    warnings.push(format!(
+                        "warning: {} ({}): the budget names `{}`, which is no {level_name} of the mapping; it is not compared with anything",
+                        path.display(),
+                        line.location,
+                        line.key
+                    ));
+                } else if line.month.is_none_or(|m| m == month) {
+                    keys.insert(line.key.clone());
+                }
+            }
+        }
+        let empty = Daily::new();
+        let out = keys
+            .into_iter()
+            .filter(|k| {
+                // Keys with nothing this month and nothing in the lookback are left out.
+                let d = lines.get(k).unwrap_or(&empty);
+                budgets.is_some_and(|(b, _)| b.of(k, month).is_some())
+                    || d.values().any(|v| v.0 != 0)
+            })
+            .map(|k| {
+                let d = lines.get(&k).unwrap_or(&empty);
+                let o = forecast::outlook(d, month, through);
+                let mtd = cents
+                    .as_ref()
+                    .map_or_else(|| o.month_to_date.round_cents(), |c| c.line(&k));
+                let budget = budgets.and_then(|(b, _)| b.of(&k, month));
+                (
+                    ForecastLine {
+                        key: k,
+                        month_to_date: o.month_to_date,
+                        forecast: o.forecast,
+                        low: o.low,
+                        high: o.high,
+                        budget,
+                    },
+                    mtd,
+                )
+            })
+            .collect();
+        Ok((out, level_name, warnings))
+    }
+
+    /// The month-end forecast of `month` per key of `by` (default: the budgets' level, else
+    /// the cost center), with budgets when given, and the organisation's total line.
+    pub fn forecast(
+        &self,
+        month: Month,
+        by: Option<&str>,
+        o: &WatchOptions,
+    ) -> Result<Output, AppError> {
+        if month.first_day() >= self.as_of {
+            return Err(AppError::NoData(format!(
+                "{month} has not started as of {}: there is nothing to forecast from yet",
+                self.as_of
+            )));
+        }
+        let w = self.watched(|end| {
+            let to = end.min(month.last_day());
+            (
+                (to - Duration::days(forecast::LOOKBACK_WEEKS * 7 - 1)).min(month.first_day()),
+                to,
+            )
+        })?;
+        let through = w.last.min(month.last_day());
+        let cov = &w.period.coverage[0];
+        let held = DateRange::month(month)
+            .days()
+            .filter(|d| *d <= through && !cov.missing.contains(d) && !cov.not_yet.contains(d))
+            .count();
+        if held == 0 {
+            let hint = match self.sources.store() {
+                Some(s) => format!(
+                    "run `allot sync --store {} --from {} --to {}` first",
+                    s.display(),
+                    month.first_day(),
+                    month.last_day().min(self.as_of - Duration::days(1))
+                ),
+                None => {
+                    "give the files for it, or --covers to state a period the files cover".into()
+                }
+            };
+            return Err(AppError::NoData(format!(
+                "no cost data for {month}: the data held ends on {} or starts after the month; {hint}",
+                w.last
+            )));
+        }
+        let by = by.or(o.budgets.as_ref().map(|(_, b)| b.level.as_str()));
+        let (lines, level, mut notes) = Self::forecast_lines(
+            &w,
+            by,
+            o.budgets.as_ref().map(|(p, b)| (b, p.as_path())),
+            month,
+            through,
+        )?;
+        let org = forecast::outlook(&w.org, month, through);
+        let org_line = ForecastLine {
+            key: "TOTAL".into(),
+            month_to_date: org.month_to_date,
+            forecast: org.forecast,
+            low: org.low,
+            high: org.high,
+            budget: None,
+        };
+        let range = DateRange::month(month);
+        let status = w.period.status_of(
+            DateRange::new(range.from.max(w.period.range.from), range.to).unwrap_or(range),
+            &[Facts::Cost],
+        );
+        notes.push(format!(
+            "forecast_usd is the month to date plus each remaining day at what that weekday cost on average over the {} weeks to {through}; the low and high bounds repeat the projection with each of those weeks alone (the organisation's TOTAL range is its own, not the sum of the rows').",
+            forecast::LOOKBACK_WEEKS
+        ));
+        notes.push(format!(
+            "month_to_date_usd is the chargeback of {} to {} at this level, rounded once: the rows add up to the total.",
+            month.first_day(),
+            through
+        ));
+        notes.extend(
+            w.period
+                .status_notes(range, &[Facts::Cost])
+                .into_iter()
+                .filter(|n| !n.starts_with("INCOMPLETE") || through >= month.first_day()),
+        );
+        let report = forecast_report(
+            &level, month, through, &lines, &org_line, status, self.as_of, notes,
+        );
+        let name = crate::output::file_name("forecast", &level);
+        Ok(Output {
+            run: name.clone(),
+            title: report.title.clone(),
+            reports: vec![Named::table(name, report)],
+            files: Vec::new(),
+            messages: Vec::new(),
+        })
+    }
+}
+
+/// The `budget` rule over a month's lines.
+fn budget_alerts(
+    r: &Rules,
+    lines: &[(ForecastLine, i64)],
+    month: Month,
+    through: NaiveDate,
+    w: &Watched,
+) -> Vec<Alert> {
+    let labels = &w.levels[0].labels;
+    let mut out = Vec::new();
+    for (l, _) in lines {
+        let Some(budget) = l.budget else { continue };
+        let label = labels.get(&l.key).cloned().unwrap_or_else(|| l.key.clone());
+        let pct = rules::bp(l.forecast.0, budget.0);
+        let over_now = l.month_to_date > budget;
+        let heading_over = l.forecast > budget;
+        let near = pct.is_some_and(|p| p >= r.budget.info_pct * 100);
+        if !(over_now || heading_over || near) {
+            continue;
+        }
+        let (severity, amount, message) = if over_now {
+            (
+                Severity::Critical,
+                l.month_to_date - budget,
+                format!(
+                    "{label} has already spent {} of its {} budget for {month} and is heading for {}.",
+                    dollars(l.month_to_date),
+                    dollars(budget),
+                    dollars(l.forecast)
+                ),
+            )
+        } else if heading_over {
+            (
+                Severity::Warning,
+                l.forecast - budget,
+                format!(
+                    "{label} is heading for {} in {month} (between {} and {}) against a budget of {}: {} over.",
+                    dollars(l.forecast),
+                    dollars(l.low),
+                    dollars(l.high),
+                    dollars(budget),
+                    dollars(l.forecast - budget)
+                ),
+            )
+        } else {
+            (
+                Severity::Info,
+                Nanos::ZERO,
+                format!(
+                    "{label} is heading for {} in {month}, {} of its {} budget.",
+                    dollars(l.forecast),
+                    pct.map_or_else(String::new, |p| format!(
+                        "{}%",
+                        allot_core::money::div_round_half_away(i128::from(p), 100)
+                    )),
+                    dollars(budget)
+                ),
+            )
+        };
+        out.push(Alert {
+            rule: "budget".into(),
+            level: w
+                .levels
+                .iter()
+                .find(|x| x.lines.contains_key(&l.key))
+                .map_or_else(|| "cost_center".to_string(), |x| x.name.clone()),
+            key: l.key.clone(),
+            window_start: month.first_day(),
+            window_end: through,
+            baseline: budget,
+            current: l.forecast,
+            change_bp: pct.map(|p| p - 10_000),
+            amount,
+            severity,
+            message,
+        });
+    }
+    out
+}
+
+/// What became of the notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Posted, with this many alerts.
+    Sent(usize),
+    /// Nothing new to send (every alert was sent before at this severity within a week).
+    NothingNew,
+}
+
+/// Posts the run's new alerts to the webhook, once, and records what was sent in `state`
+/// (the store's `alerts-sent.json` or `--state`), so a persisting alert is sent again only
+/// when its severity rises or after a week. Alerts below `min` are not sent.
+pub fn notify(
+    run: &AlertRun,
+    url: &notify::WebhookUrl,
+    state: Option<&Path>,
+    today: NaiveDate,
+    min: Severity,
+    retry: notify::Retry,
+) -> Result<Delivery, AppError> {
+    let mut sent = match state {
+        Some(p) => notify::Sent::read(p).map_err(|e| AppError::Usage(e.to_string()))?,
+        None => notify::Sent::default(),
+    };
+    let alerts: Vec<Alert> = run
+        .alerts
+        .iter()
+        .filter(|j| j.alert.severity >= min)
+        .map(|j| j.alert.clone())
+        .collect();
+    let due: Vec<Alert> = sent.due(&alerts, today).into_iter().cloned().collect();
+    if due.is_empty() {
+        return Ok(Delivery::NothingNew);
+    }
+    let body = notify::message(
+        &due,
+        &format!("allot: spend alerts for the days to {}", run.last),
+    );
+    let runtime = crate::error::runtime(false)?;
+    runtime
+        .block_on(notify::post(url, &body, retry))
+        .map_err(|e| AppError::Notify(e.to_string()))?;
+    if let Some(p) = state {
+        let refs: Vec<&Alert> = due.iter().collect();
+        sent.record(&refs, today);
+        sent.write(p).map_err(|e| AppError::Notify(e.to_string()))?;
+    }
+    Ok(Delivery::Sent(due.len()))
+}

@@ -1,0 +1,207 @@
+//! The reports of the weekly run: `alerts` (one row per alert that fired, most expensive
+//! first) and `forecast` (each key's month to date, where it is heading, and its budget).
+
+use allot_core::alloc::round_to_cents;
+use allot_core::money::{div_round_half_away, format_cents};
+use allot_core::results::Severity::{Critical, Info, Warning};
+use allot_core::results::{Alert, ForecastLine};
+use allot_core::{Month, Nanos, Status};
+use chrono::NaiveDate;
+
+use crate::model::{Cell, Column, Kind, Report};
+
+/// An alert with the status of its window's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    /// The alert.
+    pub alert: Alert,
+    /// `provisional` when its window holds days less than 30 days old, `incomplete` when it
+    /// misses days.
+    pub status: Status,
+}
+
+/// Orders alerts the way people read them: most dollars at stake first, then the loudest,
+/// then by rule, level and key (so the order never depends on how they were found).
+pub fn sort_alerts(alerts: &mut [Judged]) {
+    alerts.sort_by(|a, b| {
+        b.alert
+            .amount
+            .cmp(&a.alert.amount)
+            .then_with(|| b.alert.severity.cmp(&a.alert.severity))
+            .then_with(|| a.alert.rule.cmp(&b.alert.rule))
+            .then_with(|| a.alert.level.cmp(&b.alert.level))
+            .then_with(|| a.alert.key.cmp(&b.alert.key))
+    });
+}
+
+/// The `alerts` report: `rule`, `level`, `key`, `window_start`, `window_end`,
+/// `baseline_usd`, `current_usd`, `change_pct`, `amount_usd`, `severity`, `message`, `status`.
+pub fn alerts_report(
+    alerts: &[Judged],
+    window: (NaiveDate, NaiveDate),
+    as_of: NaiveDate,
+    notes: Vec<String>,
+) -> Report {
+    let columns = vec![
+        Column::new("rule", Kind::Text),
+        Column::new("level", Kind::Text),
+        Column::new("key", Kind::Text),
+        Column::new("window_start", Kind::Text).csv_only(),
+        Column::new("window_end", Kind::Text).csv_only(),
+        Column::new("baseline_usd", Kind::Money).csv_only(),
+        Column::new("current_usd", Kind::Money).csv_only(),
+        Column::new("change_pct", Kind::Pct).csv_only(),
+        Column::new("amount_usd", Kind::Money),
+        Column::new("severity", Kind::Text),
+        Column::new("message", Kind::Text),
+        Column::new("status", Kind::Text),
+    ];
+    let rows: Vec<Vec<Cell>> = alerts
+        .iter()
+        .map(|j| {
+            let a = &j.alert;
+            let (base, cur) = (a.baseline.round_cents(), a.current.round_cents());
+            // Where the dollars at stake are the rise itself, they are the difference of the
+            // cents shown, so the row adds up as printed.
+            let amount = if a.amount == a.current - a.baseline {
+                cur - base
+            } else {
+                a.amount.round_cents()
+            };
+            vec![
+                Cell::Text(a.rule.clone()),
+                Cell::Text(a.level.clone()),
+                Cell::Text(a.key.clone()),
+                Cell::Text(a.window_start.to_string()),
+                Cell::Text(a.window_end.to_string()),
+                Cell::Cents(base),
+                Cell::Cents(cur),
+                a.change_bp.map_or(Cell::Empty, Cell::Pct),
+                Cell::Cents(amount),
+                Cell::Text(a.severity.as_str().to_string()),
+                Cell::Text(a.message.clone()),
+                Cell::Text(j.status.to_string()),
+            ]
+        })
+        .collect();
+    let status = alerts
+        .iter()
+        .map(|j| j.status)
+        .max()
+        .unwrap_or(Status::Settled);
+    let count = |s| alerts.iter().filter(|j| j.alert.severity == s).count();
+    Report {
+        title: format!(
+            "Alerts for the days to {} ({} critical, {} warning, {} info)",
+            window.1,
+            count(Critical),
+            count(Warning),
+            count(Info)
+        ),
+        status,
+        meta: vec![
+            ("window_start".into(), window.0.to_string()),
+            ("window_end".into(), window.1.to_string()),
+            ("as_of".into(), as_of.to_string()),
+            ("alerts".into(), alerts.len().to_string()),
+            ("critical".into(), count(Critical).to_string()),
+            ("warning".into(), count(Warning).to_string()),
+            ("info".into(), count(Info).to_string()),
+        ],
+        columns,
+        rows,
+        total: None,
+        notes,
+    }
+}
+
+/// The `forecast` report of `month` at `level_name`: one row per key, then the `TOTAL` line
+/// of the organisation. Month-to-date cents are the chargeback's (`mtd_cents`, rounded once
+/// for the period); forecasts and their bounds are rounded by largest remainder across the
+/// keys, so every column adds up to its total line.
+#[allow(clippy::too_many_arguments)]
+pub fn forecast_report(
+    level_name: &str,
+    month: Month,
+    through: NaiveDate,
+    lines: &[(ForecastLine, i64)],
+    org: &ForecastLine,
+    status: Status,
+    as_of: NaiveDate,
+    notes: Vec<String>,
+) -> Report {
+    let columns = vec![
+        Column::new(level_name, Kind::Text),
+        Column::new("month", Kind::Text).csv_only(),
+        Column::new("month_to_date_usd", Kind::Money),
+        Column::new("forecast_usd", Kind::Money),
+        Column::new("forecast_low_usd", Kind::Money),
+        Column::new("forecast_high_usd", Kind::Money),
+        Column::new("budget_usd", Kind::Money),
+        Column::new("forecast_vs_budget_pct", Kind::Pct),
+        Column::new("status", Kind::Text),
+    ];
+    let parts = |f: fn(&ForecastLine) -> Nanos| -> Vec<i64> {
+        let p: Vec<(String, Nanos)> = lines.iter().map(|(l, _)| (l.key.clone(), f(l))).collect();
+        round_to_cents(&p)
+    };
+    let forecast = parts(|l| l.forecast);
+    let low = parts(|l| l.low);
+    let high = parts(|l| l.high);
+    let vs = |f: i64, b: Option<Nanos>| -> Cell {
+        match b.map(Nanos::round_cents) {
+            Some(b) if b > 0 => {
+                Cell::Pct(div_round_half_away(i128::from(f) * 10_000, i128::from(b)) as i64)
+            }
+            _ => Cell::Empty,
+        }
+    };
+    let mut rows = Vec::new();
+    for (i, (l, mtd)) in lines.iter().enumerate() {
+        rows.push(vec![
+            Cell::Text(l.key.clone()),
+            Cell::Text(month.to_string()),
+            Cell::Cents(*mtd),
+            Cell::Cents(forecast[i]),
+            Cell::Cents(low[i]),
+            Cell::Cents(high[i]),
+            l.budget
+                .map_or(Cell::Empty, |b| Cell::Cents(b.round_cents())),
+            vs(forecast[i], l.budget),
+            Cell::Text(status.to_string()),
+        ]);
+    }
+    let mtd_total: i64 = lines.iter().map(|(_, c)| c).sum();
+    let forecast_total: i64 = forecast.iter().sum();
+    let budget_total: Option<Nanos> = {
+        let b: Vec<Nanos> = lines.iter().filter_map(|(l, _)| l.budget).collect();
+        (!b.is_empty()).then(|| b.into_iter().sum())
+    };
+    rows.push(vec![
+        Cell::Text("TOTAL".into()),
+        Cell::Text(month.to_string()),
+        Cell::Cents(mtd_total),
+        Cell::Cents(forecast_total),
+        Cell::Cents(org.low.round_cents()),
+        Cell::Cents(org.high.round_cents()),
+        budget_total.map_or(Cell::Empty, |b| Cell::Cents(b.round_cents())),
+        vs(forecast_total, budget_total),
+        Cell::Text(status.to_string()),
+    ]);
+    Report {
+        title: format!("Forecast {month} by {level_name} (data through {through})"),
+        status,
+        meta: vec![
+            ("month".into(), month.to_string()),
+            ("through".into(), through.to_string()),
+            ("level".into(), level_name.to_string()),
+            ("as_of".into(), as_of.to_string()),
+            ("month_to_date_usd".into(), format_cents(mtd_total)),
+            ("forecast_usd".into(), format_cents(forecast_total)),
+        ],
+        columns,
+        rows,
+        total: None,
+        notes,
+    }
+}

@@ -1,0 +1,114 @@
+//! `allot alerts` and `allot forecast`: the weekly run over the store or files.
+
+use std::path::PathBuf;
+
+use allot_app::watch::{notify, read_budgets, read_rules};
+use allot_app::{Delivery, WatchOptions, Workspace};
+use allot_mapping::invoice::Decimals;
+
+use crate::cli::{AlertsArgs, ForecastArgs, WatchArgs};
+use crate::{inputs, output};
+
+/// Opens the workspace and reads the rules and budgets of a watch command.
+fn open(w: &WatchArgs, quiet: bool) -> anyhow::Result<(Workspace, WatchOptions)> {
+    let ws = inputs::open(&w.input, w.as_of)?;
+    for m in &ws.messages {
+        output::say(quiet, m);
+    }
+    let rules = match &w.rules {
+        Some(p) => read_rules(p)?,
+        None => allot_watch::Rules::default(),
+    };
+    let budgets = match &w.budgets {
+        Some(p) => Some(read_budgets(p, w.decimal_comma.then_some(Decimals::Comma))?),
+        None => None,
+    };
+    Ok((
+        ws,
+        WatchOptions {
+            rules,
+            budgets,
+            ..WatchOptions::default()
+        },
+    ))
+}
+
+/// Runs the rules, writes `alerts.csv` and the other formats, then notifies; returns whether
+/// an alert at or above `--fail-on` fired.
+pub fn alerts(args: &AlertsArgs, quiet: bool) -> anyhow::Result<bool> {
+    let url = args
+        .notify
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .map(allot_watch::WebhookUrl::new)
+        .transpose()?;
+    let (ws, opts) = open(&args.watch, quiet)?;
+    let run = ws.alerts(&opts)?;
+    for n in run
+        .output
+        .reports
+        .iter()
+        .flat_map(|n| n.report.notes.iter())
+    {
+        if n.starts_with("warning") {
+            output::say(quiet, n);
+        }
+    }
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join("alerts"));
+    output::emit(&run.output, &args.watch.format, &dir, quiet, false)?;
+    if let Some(url) = url {
+        let state = args.state.clone().or_else(|| {
+            args.watch
+                .input
+                .store
+                .as_ref()
+                .map(|s| s.join("alerts-sent.json"))
+        });
+        if state.is_none() {
+            output::say(
+                quiet,
+                "warning: no --store or --state: every run sends every alert again",
+            );
+        }
+        let retry = allot_watch::notify::Retry {
+            backoff: std::time::Duration::from_millis(args.notify_backoff_ms),
+            ..allot_watch::notify::Retry::default()
+        };
+        match notify(
+            &run,
+            &url,
+            state.as_deref(),
+            ws.as_of,
+            args.notify_min,
+            retry,
+        )? {
+            Delivery::Sent(n) => {
+                output::say(quiet, &format!("notified the webhook of {n} alert(s)"));
+            }
+            Delivery::NothingNew => output::say(
+                quiet,
+                "nothing new to notify: every alert was sent before at this severity within a week",
+            ),
+        }
+    }
+    Ok(run.fires(args.fail_on))
+}
+
+/// Writes `forecast.csv` for the month.
+pub fn forecast(args: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
+    let (ws, opts) = open(&args.watch, quiet)?;
+    let out = ws.forecast(args.month, args.by.as_deref(), &opts)?;
+    for n in out.reports.iter().flat_map(|n| n.report.notes.iter()) {
+        if n.starts_with("warning") {
+            output::say(quiet, n);
+        }
+    }
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(args.month.to_string()));
+    output::emit(&out, &args.watch.format, &dir, quiet, false)
+}
