@@ -550,3 +550,35 @@ fn bad_budgets_rules_and_months_are_refused_cleanly() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("no cost data"), "{}", run.stderr);
 }
+
+#[test]
+fn a_pseudonymised_run_sends_no_email_to_the_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, "k").unwrap();
+    let state = dir.path().join("sent.json");
+    let h = hook(0);
+    let run = watch(
+        "alerts",
+        dir.path(),
+        &demo().join("store"),
+        AS_OF,
+        &[
+            "--pseudonymize",
+            "--pseudonym-key-file",
+            key.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--notify",
+            &h.url,
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let body = h.bodies.lock().unwrap()[0].to_string();
+    assert!(
+        body.contains("person-") && !body.contains("@example.com"),
+        "{body}"
+    );
+    let csv = std::fs::read_to_string(dir.path().join("out/alerts.csv")).unwrap();
+    assert!(!csv.contains("@example.com"), "{csv}");
+}

@@ -695,7 +695,8 @@ pub enum Delivery {
 
 /// Posts the run's new alerts to the webhook, once, and records what was sent in `state`
 /// (the store's `alerts-sent.json` or `--state`), so a persisting alert is sent again only
-/// when its severity rises or after a week. Alerts below `min` are not sent.
+/// when its severity rises or after a week. Alerts below `min` are not sent. With
+/// `pseudonyms` (`--pseudonymize`), no email reaches the message.
 pub fn notify(
     run: &AlertRun,
     url: &notify::WebhookUrl,
@@ -703,6 +704,7 @@ pub fn notify(
     today: NaiveDate,
     min: Severity,
     retry: notify::Retry,
+    pseudonyms: Option<&allot_report::privacy::Pseudonymizer>,
 ) -> Result<Delivery, AppError> {
     let mut sent = match state {
         Some(p) => notify::Sent::read(p).map_err(|e| AppError::Usage(e.to_string()))?,
@@ -718,8 +720,19 @@ pub fn notify(
     if due.is_empty() {
         return Ok(Delivery::NothingNew);
     }
+    let shown: Vec<Alert> = match pseudonyms {
+        None => due.clone(),
+        Some(p) => due
+            .iter()
+            .map(|a| Alert {
+                key: p.text(&a.key),
+                message: p.text(&a.message),
+                ..a.clone()
+            })
+            .collect(),
+    };
     let body = notify::message(
-        &due,
+        &shown,
         &format!("allot: spend alerts for the days to {}", run.last),
     );
     let runtime = crate::error::runtime(false)?;

@@ -84,6 +84,7 @@ pub fn alerts(args: &AlertsArgs, quiet: bool) -> anyhow::Result<bool> {
             ws.as_of,
             args.notify_min,
             retry,
+            output::pseudonyms(),
         )? {
             Delivery::Sent(n) => {
                 output::say(quiet, &format!("notified the webhook of {n} alert(s)"));
