@@ -549,3 +549,54 @@ fn the_key_never_reaches_any_output() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("before 2026-01-01"), "{}", r.stderr);
 }
+
+#[test]
+fn sync_check_says_what_answers_and_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fake(&[]);
+    let out = sync_cmd(
+        dir.path(),
+        &["--check", "--base-url", &f.url, "--as-of", "2026-11-23"],
+        true,
+    )
+    .output()
+    .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("API check: 10 endpoints, 0 with a problem")
+            && stdout.contains("user_cost_report"),
+        "{stdout}"
+    );
+    assert!(
+        !dir.path().join("allot-data").exists(),
+        "a check syncs nothing"
+    );
+    let drifted = fake(&["--drift"]);
+    let out = sync_cmd(
+        dir.path(),
+        &[
+            "--check",
+            "--base-url",
+            &drifted.url,
+            "--as-of",
+            "2026-11-23",
+        ],
+        true,
+    )
+    .output()
+    .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("SHAPE CHANGED") && stdout.contains("`amount`"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
+}

@@ -8,6 +8,7 @@ pub mod adoption;
 pub mod bench;
 pub mod close;
 pub mod demo;
+pub mod doctor;
 pub mod error;
 pub mod output;
 pub mod reconcile;

@@ -59,6 +59,9 @@ pub struct Faults {
     pub truncate_every: Option<u64>,
     /// Every Nth request is answered only after this long (for client timeouts).
     pub slow_every: Option<(u64, std::time::Duration)>,
+    /// Answers as an API that changed under its clients would: `amount` is renamed
+    /// `amount_minor` and `email_address` `mail` in every answer (for `allot sync --check`).
+    pub drift: bool,
 }
 
 impl Faults {
@@ -70,6 +73,7 @@ impl Faults {
             drop_every: Some(11),
             truncate_every: Some(13),
             slow_every: None,
+            drift: false,
         }
     }
 }
@@ -218,6 +222,13 @@ impl State {
 
     /// A successful JSON answer to request `n`, with the body faults applied.
     fn respond(&self, n: u64, body: &Value) -> Response {
+        let drifted;
+        let body = if self.config.faults.drift {
+            drifted = drift(body);
+            &drifted
+        } else {
+            body
+        };
         let bytes = serde_json::to_vec(body).expect("JSON");
         let every = |f: Option<u64>| f.is_some_and(|e| e > 0 && n.is_multiple_of(e));
         if every(self.config.faults.drop_every) {
@@ -382,5 +393,25 @@ impl IntoResponse for ApiError {
             }
         }
         r
+    }
+}
+
+/// `body` with the renames of the drift fault applied at every depth.
+fn drift(body: &Value) -> Value {
+    match body {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let k = match k.as_str() {
+                        "amount" => "amount_minor".to_string(),
+                        "email_address" => "mail".to_string(),
+                        other => other.to_string(),
+                    };
+                    (k, drift(v))
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(drift).collect()),
+        other => other.clone(),
     }
 }

@@ -35,12 +35,14 @@ pub enum SyncError {
         last: String,
     },
     /// The answer does not have the documented shape.
-    #[error("{endpoint}: unexpected answer: {problem}")]
+    #[error("{endpoint}: unexpected answer: {problem}{}", request_note(.request))]
     Malformed {
         /// The endpoint's path.
         endpoint: String,
-        /// What was wrong.
+        /// What was wrong (the field, when one is missing).
         problem: String,
+        /// The request that got the answer (path and query; never the key), when known.
+        request: String,
     },
     /// Another sync holds the store.
     #[error("the store `{}` is being synced by another process ({holder}); wait for it to finish, or pass --wait", path.display())]
@@ -69,4 +71,31 @@ pub enum SyncError {
     /// Writing or reading a partition failed.
     #[error(transparent)]
     Engine(#[from] EngineError),
+}
+
+fn request_note(request: &str) -> String {
+    if request.is_empty() {
+        String::new()
+    } else {
+        format!(" (request: GET {request})")
+    }
+}
+
+impl SyncError {
+    /// The same error, naming the request that got a malformed answer.
+    #[must_use]
+    pub fn in_request(self, request: impl Into<String>) -> SyncError {
+        match self {
+            SyncError::Malformed {
+                endpoint,
+                problem,
+                request: r,
+            } if r.is_empty() => SyncError::Malformed {
+                endpoint,
+                problem,
+                request: request.into(),
+            },
+            other => other,
+        }
+    }
 }

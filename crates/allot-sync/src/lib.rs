@@ -4,6 +4,7 @@
 //! with settled/provisional state and restatement records), and the sync that plans the fewest
 //! requests. Keys never appear in any message.
 
+pub mod check;
 pub mod client;
 pub mod error;
 pub mod key;

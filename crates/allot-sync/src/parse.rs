@@ -34,6 +34,7 @@ fn malformed(endpoint: &str, problem: impl Into<String>) -> SyncError {
     SyncError::Malformed {
         endpoint: endpoint.to_string(),
         problem: problem.into(),
+        request: String::new(),
     }
 }
 
@@ -160,7 +161,12 @@ fn join(
         list_cost_nanos: None,
     };
     for (k, email, r) in costs {
-        let amount = r["amount"].as_str().unwrap_or_default();
+        let amount = r["amount"].as_str().ok_or_else(|| {
+            malformed(
+                endpoint,
+                "a row has no `amount` (a decimal string in cents)",
+            )
+        })?;
         let cost = cents_to_nanos(amount).ok_or_else(|| {
             malformed(
                 endpoint,
@@ -236,8 +242,10 @@ pub fn user_costs(
     for page in cost_pages {
         for r in rows(E, page, "data")? {
             let day = day_of(E, &r["starting_at"])?;
-            let user = text(&r["actor"]["user_id"]);
-            costs.push((unit_key(day, &user, r), actor_email(r), r.clone()));
+            let user = r["actor"]["user_id"]
+                .as_str()
+                .ok_or_else(|| malformed(E, "a row has no `actor.user_id`"))?;
+            costs.push((unit_key(day, user, r), actor_email(r), r.clone()));
         }
     }
     join(E, costs, usage)
@@ -356,9 +364,18 @@ pub fn users(day: NaiveDate, pages: &[Value]) -> Result<Vec<Activity>, SyncError
                 "accepted_count",
                 "rejected_count",
             );
+            let email = r["user"]["email_address"]
+                .as_str()
+                .or_else(|| r["user"]["email"].as_str())
+                .ok_or_else(|| {
+                    malformed(
+                        "users",
+                        "a row has no `user.email_address` (nor the older `user.email`)",
+                    )
+                })?;
             out.push(Activity {
                 date: day,
-                email: text(&r["user"]["email_address"]),
+                email: email.to_string(),
                 user_id: text(&r["user"]["id"]),
                 sessions: int(&core["distinct_session_count"]),
                 commits: int(&core["commit_count"]),
@@ -417,7 +434,12 @@ pub fn claude_code(
             let email = a["email_address"]
                 .as_str()
                 .or_else(|| a["api_key_name"].as_str())
-                .unwrap_or_default()
+                .ok_or_else(|| {
+                    malformed(
+                        E,
+                        "a record's `actor` has neither `email_address` nor `api_key_name`",
+                    )
+                })?
                 .to_string();
             let core = &r["core_metrics"];
             let (acc, rej) = tool_sums(&r["tool_actions"], "accepted", "rejected");
@@ -536,5 +558,183 @@ mod tests {
             "finer than a nano-dollar"
         );
         assert_eq!(cents_to_nanos("12,00"), None);
+    }
+
+    /// The documented example answers, as `tests/fixtures/api/` keeps them.
+    fn fixture(name: &str) -> Value {
+        let path = format!(
+            "{}/../../tests/fixtures/api/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_documented_users_answer_keeps_every_surface() {
+        let rows = users(day("2026-03-01"), &[fixture("users")]).unwrap();
+        let a = &rows[0];
+        assert_eq!(a.email, "jane@example.com");
+        assert_eq!(
+            (
+                a.sessions,
+                a.commits,
+                a.pull_requests,
+                a.lines_added,
+                a.lines_removed
+            ),
+            (3, 4, 1, 512, 88)
+        );
+        assert_eq!((a.tool_accepted, a.tool_rejected), (28, 3));
+        assert_eq!(
+            (
+                a.chat_conversations,
+                a.chat_messages,
+                a.chat_files_uploaded,
+                a.chat_artifacts_created,
+                a.chat_skills_used
+            ),
+            (7, 41, 2, 1, 1)
+        );
+        assert_eq!(
+            (a.cowork_sessions, a.cowork_messages, a.cowork_actions),
+            (1, 6, 4)
+        );
+        assert_eq!(
+            (a.office_sessions, a.office_messages, a.web_searches),
+            (2, 9, 2)
+        );
+    }
+
+    #[test]
+    fn a_renamed_or_missing_block_is_tolerated_and_a_missing_email_is_named() {
+        // The older field name, and no office or cowork block at all.
+        let mut v = fixture("users");
+        let row = &mut v["data"][0];
+        row["user"] = serde_json::json!({"id": "user_1", "email": "old@example.com"});
+        row.as_object_mut().unwrap().remove("office_metrics");
+        row.as_object_mut().unwrap().remove("cowork_metrics");
+        row["design_metrics"] = serde_json::json!({"distinct_session_count": 3});
+        let rows = users(day("2026-03-01"), &[v.clone()]).unwrap();
+        assert_eq!(
+            (
+                rows[0].email.as_str(),
+                rows[0].office_sessions,
+                rows[0].cowork_sessions
+            ),
+            ("old@example.com", 0, 0)
+        );
+        v["data"][0]["user"] = serde_json::json!({"id": "user_1"});
+        let e = users(day("2026-03-01"), &[v])
+            .unwrap_err()
+            .in_request("/v1/organizations/analytics/users?date=2026-03-01");
+        let text = e.to_string();
+        assert!(
+            text.contains("users")
+                && text.contains("user.email_address")
+                && text.contains("?date=2026-03-01"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_documented_cost_and_usage_answers_join_exactly() {
+        let rows = user_costs(
+            &[fixture("user_cost_report")],
+            &[fixture("user_usage_report")],
+        )
+        .unwrap();
+        let cost = rows
+            .iter()
+            .find(|r| r.cost_type == "tokens" && r.token_type == "output_tokens")
+            .unwrap();
+        assert_eq!(
+            (cost.cost_nanos, cost.list_cost_nanos),
+            (412_800_000_000, Some(516_000_000_000))
+        );
+        assert_eq!(
+            (cost.email.as_str(), cost.user_id.as_str(), cost.tokens),
+            ("jane@example.com", "user_01AbCdEfGhIjKlMnOpQrSt", 900)
+        );
+        // Usage with no cost row is kept at zero cost, so no token is lost.
+        let kept: i64 = rows
+            .iter()
+            .filter(|r| r.cost_nanos == 0)
+            .map(|r| r.tokens)
+            .sum();
+        assert_eq!(kept, 1200 + 300 + 5000);
+        let org = org_costs(&[fixture("cost_report")], &[fixture("usage_report")]).unwrap();
+        let by_model: i128 = org
+            .iter()
+            .filter(|r| r.model == "claude-opus-4-6" && r.cost_nanos != 0)
+            .map(|r| r.cost_nanos)
+            .sum();
+        assert_eq!(by_model, 1_250_342_500_000);
+        assert!(org
+            .iter()
+            .any(|r| r.product == "chat" && r.cost_type == "web_search" && r.tokens == 10));
+    }
+
+    #[test]
+    fn unknown_values_pass_through_and_a_missing_amount_is_named() {
+        let mut v = fixture("user_cost_report");
+        v["data"][0]["product"] = serde_json::json!("claude_design_v9");
+        v["data"][0]["context_window"] = serde_json::json!("1M-2M");
+        v["data"][0]["cost_type"] = serde_json::json!("session_hours");
+        let rows = user_costs(&[v.clone()], &[]).unwrap();
+        assert_eq!(
+            (
+                rows[0].product.as_str(),
+                rows[0].context_window.as_str(),
+                rows[0].cost_type.as_str()
+            ),
+            ("claude_design_v9", "1M-2M", "session_hours")
+        );
+        assert_eq!(
+            rows[0].cost_nanos, 412_800_000_000,
+            "kept and charged, not dropped"
+        );
+        v["data"][0].as_object_mut().unwrap().remove("amount");
+        let e = user_costs(&[v.clone()], &[]).unwrap_err().to_string();
+        assert!(
+            e.contains("user_cost_report") && e.contains("`amount`"),
+            "{e}"
+        );
+        v["data"][0]["amount"] = serde_json::json!("1");
+        v["data"][0]["actor"] = serde_json::json!({"type": "user_actor"});
+        let e = user_costs(&[v], &[]).unwrap_err().to_string();
+        assert!(e.contains("actor.user_id"), "{e}");
+    }
+
+    #[test]
+    fn the_documented_summaries_and_claude_code_answers_parse() {
+        let s = summaries(&fixture("summaries")).unwrap();
+        assert_eq!(s[0].0, day("2026-03-01"));
+        assert_eq!(s[0].1["assigned_seat_count"], "950");
+        assert_eq!(s[0].1["cowork_monthly_active_user_count"], "77");
+        let (people, models) = claude_code(day("2025-08-08"), &[fixture("claude_code")]).unwrap();
+        assert_eq!(
+            (
+                people[0].email.as_str(),
+                people[0].sessions,
+                people[0].commits,
+                people[0].tool_accepted
+            ),
+            ("user@emaildomain.com", 15, 8, 50)
+        );
+        let cost: i128 = models.iter().map(|m| m.estimated_cost_nanos).sum();
+        assert_eq!(cost, 2_280_000_000, "186 + 42 cents");
+        let mut v = fixture("claude_code");
+        v["data"][0]["actor"] = serde_json::json!({"type": "user_actor"});
+        let e = claude_code(day("2025-08-08"), &[v])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("email_address") && e.contains("api_key_name"),
+            "{e}"
+        );
     }
 }

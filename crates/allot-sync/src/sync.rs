@@ -465,7 +465,9 @@ impl Run<'_> {
                     &["cost_type", "token_type"],
                 )
                 .await?;
-            let rows = parse::user_costs(&cost, &usage)?;
+            let request = |p: &str| format!("{ANALYTICS}/{p}?starting_at={}", w.0);
+            let rows = parse::user_costs(&cost, &usage)
+                .map_err(|e| e.in_request(request("user_cost_report")))?;
             self.store_costs(Source::Cost, w, rows)?;
             self.progress.step("per-user cost");
         }
@@ -497,7 +499,9 @@ impl Run<'_> {
                     }
                 }
             }
-            let rows = parse::org_costs(&cost, &usage)?;
+            let rows = parse::org_costs(&cost, &usage).map_err(|e| {
+                e.in_request(format!("{ANALYTICS}/cost_report?starting_at={}", w.0))
+            })?;
             self.store_costs(Source::OrgCost, w, rows)?;
             self.progress.step("organisation cost");
         }
@@ -519,7 +523,12 @@ impl Run<'_> {
             for d in w.0.iter_days().take_while(|d| *d < w.1) {
                 by_day.insert(d, Vec::new());
             }
-            for (day, row) in parse::summaries(&body)? {
+            let parsed = parse::summaries(&body).map_err(|err| {
+                err.in_request(format!(
+                    "{ANALYTICS}/summaries?starting_date={s}&ending_date={e}"
+                ))
+            })?;
+            for (day, row) in parsed {
                 by_day.entry(day).or_default().push(row);
             }
             for (day, rows) in by_day {
@@ -564,19 +573,22 @@ impl Run<'_> {
         while let Some((day, pages)) = fetches.try_next().await? {
             match source {
                 Source::Activity => {
-                    let rows = parse::users(day, &pages)?;
+                    let rows = parse::users(day, &pages)
+                        .map_err(|e| e.in_request(format!("{path}?{day_param}={day}")))?;
                     let n = rows.len() as u64;
                     self.stored(source, day, activity_columns(&rows), n)?;
                 }
                 Source::ClaudeCode => {
-                    let (people, models) = parse::claude_code(day, &pages)?;
+                    let (people, models) = parse::claude_code(day, &pages)
+                        .map_err(|e| e.in_request(format!("{path}?{day_param}={day}")))?;
                     let n = models.len() as u64;
                     self.stored(Source::ClaudeCodeModels, day, model_columns(&models), n)?;
                     let n = people.len() as u64;
                     self.stored(source, day, activity_columns(&people), n)?;
                 }
                 _ => {
-                    let rows = parse::catalogue(source.name(), &pages)?;
+                    let rows = parse::catalogue(source.name(), &pages)
+                        .map_err(|e| e.in_request(format!("{path}?{day_param}={day}")))?;
                     let n = rows.len() as u64;
                     self.stored(source, day, flat_columns(day, &rows), n)?;
                 }

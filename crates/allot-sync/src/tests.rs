@@ -474,6 +474,7 @@ proptest! {
             drop_every: drop,
             truncate_every: truncate,
             slow_every: None,
+            drift: false,
         };
         let state = fake(faults);
         if revise {
@@ -490,4 +491,81 @@ proptest! {
             truth(&state, &from.to_string(), &to.to_string())
         );
     }
+}
+
+#[test]
+fn the_check_knows_every_endpoint_and_names_what_changed() {
+    use crate::check::{check, Outcome};
+    let rt = runtime();
+    let probe = |faults: Faults, keys: Keys| {
+        let state = fake(faults);
+        rt.block_on(async {
+            let base = allot_fake_api::spawn(state).await.unwrap();
+            check(&client(&base, 100_000), &keys, today()).await
+        })
+    };
+    let all = probe(Faults::default(), keys());
+    assert_eq!(all.len(), 10);
+    for p in &all {
+        assert!(matches!(p.outcome, Outcome::Known(_)), "{p:?}");
+    }
+    // Without the Admin key its endpoint is skipped, not a problem.
+    let some = probe(
+        Faults::default(),
+        Keys {
+            analytics: Some(ApiKey::new(KEY)),
+            admin: None,
+        },
+    );
+    assert!(some
+        .iter()
+        .any(|p| p.outcome == Outcome::NoKey && !p.is_problem()));
+    // A wrong key is refused, with what to check.
+    let wrong = probe(
+        Faults::default(),
+        Keys {
+            analytics: Some(ApiKey::new("sk-ant-wrong")),
+            admin: None,
+        },
+    );
+    assert!(
+        wrong
+            .iter()
+            .any(|p| matches!(p.outcome, Outcome::Refused(401, _))),
+        "{wrong:?}"
+    );
+    assert!(
+        wrong
+            .iter()
+            .any(|p| matches!(p.outcome, Outcome::Refused(404, _))),
+        "{wrong:?}"
+    );
+    // An API that renamed fields: the endpoints whose answers allot can no longer read say
+    // which field is gone; the others still read.
+    let drifted = probe(
+        Faults {
+            drift: true,
+            ..Faults::default()
+        },
+        keys(),
+    );
+    let outcome = |e: &str| {
+        drifted
+            .iter()
+            .find(|p| p.endpoint.ends_with(e))
+            .map(|p| p.outcome.clone())
+            .unwrap()
+    };
+    for (e, field) in [
+        ("user_cost_report", "amount"),
+        ("/cost_report", "amount"),
+        ("/users", "user.email_address"),
+        ("claude_code", "email_address"),
+    ] {
+        match outcome(e) {
+            Outcome::Mismatch(why) => assert!(why.contains(field), "{e}: {why}"),
+            other => panic!("{e}: {other:?}"),
+        }
+    }
+    assert!(matches!(outcome("summaries"), Outcome::Known(_)));
 }

@@ -531,6 +531,9 @@ pub struct SyncArgs {
     /// First retry's backoff in milliseconds (doubled on each retry, with jitter, capped at 60 s).
     #[arg(long, default_value_t = 500)]
     pub backoff_ms: u64,
+    /// Sync nothing: make one request per endpoint with the keys given and say which answer, which key each wants, and whether the answers have the shape allot reads (exit 1 on a problem).
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Arguments of `allot fake-api`.
@@ -555,6 +558,9 @@ pub struct FakeApiArgs {
     /// Inject a mix of every fault (503s, expired cursors, dropped connections, cut bodies).
     #[arg(long)]
     pub faults: bool,
+    /// Answer as an API that changed would (renamed fields), to try `allot sync --check`.
+    #[arg(long)]
+    pub drift: bool,
     /// Revise recent (unsettled) values this many times, as Anthropic does for 30 days.
     #[arg(long, default_value_t = 0)]
     pub revisions: u32,

@@ -10,10 +10,13 @@ pub fn run(args: &FakeApiArgs, quiet: bool) -> anyhow::Result<()> {
     let today = args.today.unwrap_or_else(super::today);
     let config = Config {
         rate_per_minute: args.rate,
-        faults: if args.faults {
-            Faults::all()
-        } else {
-            Faults::default()
+        faults: Faults {
+            drift: args.drift,
+            ..if args.faults {
+                Faults::all()
+            } else {
+                Faults::default()
+            }
         },
         ..Config::new(today, &args.key)
     };

@@ -52,7 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Forecast(args) => watch::forecast(&args, quiet),
         Command::Adoption(args) => adoption::run(&args, quiet),
-        Command::Sync(args) => sync::run(&args, quiet),
+        Command::Sync(args) => return sync::run(&args, quiet).map(code),
         Command::Reconcile(args) => return reconcile::run(&args, quiet).map(code),
         Command::Bench(args) => bench::run(&args, quiet),
     }

@@ -90,7 +90,35 @@ fn on_interrupt(store: &std::path::Path, today: chrono::NaiveDate) {
     });
 }
 
-pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<()> {
+/// `allot sync --check`: returns whether an endpoint is a problem.
+fn check(
+    args: &SyncArgs,
+    keys: &Keys,
+    today: chrono::NaiveDate,
+    quiet: bool,
+) -> anyhow::Result<bool> {
+    let (out, problem) = allot_app::doctor::run(
+        ClientConfig {
+            base_url: args.base_url.clone(),
+            rate_per_minute: args.rate,
+            backoff: std::time::Duration::from_millis(args.backoff_ms),
+            ..ClientConfig::default()
+        },
+        keys,
+        today,
+    )?;
+    output::emit(
+        &out,
+        &[allot_report::Format::Table],
+        std::path::Path::new("."),
+        quiet,
+        false,
+    )?;
+    Ok(problem)
+}
+
+/// Syncs (or, with `--check`, probes); returns whether the check found a problem.
+pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<bool> {
     let today = args.as_of.unwrap_or_else(super::today);
     let yesterday = today - Duration::days(1);
     let from = args
@@ -104,6 +132,9 @@ pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<()> {
             crate::env::ANALYTICS_KEY,
             crate::env::ADMIN_KEY
         );
+    }
+    if args.check {
+        return check(args, &keys, today, quiet);
     }
     let opts = SyncOptions {
         from,
@@ -149,5 +180,5 @@ pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<()> {
     for line in describe(&summary) {
         output::say(quiet, &line);
     }
-    Ok(())
+    Ok(false)
 }
