@@ -56,6 +56,17 @@ pub struct Loaded {
     pub daily: Vec<(NaiveDate, Nanos)>,
 }
 
+impl Loaded {
+    /// The sum of the first money column (`name`, e.g. `cost_usd`) over the aggregated rows:
+    /// equal to `total` whenever the load is right (the fuzz targets check it).
+    pub fn rows_total(&self, name: &str) -> Result<Nanos, EngineError> {
+        let col = self.df.column(&crate::load::money_column(name))?;
+        Ok(Nanos(
+            col.i64()?.iter().map(|v| i128::from(v.unwrap_or(0))).sum(),
+        ))
+    }
+}
+
 /// What the scan's conversions see, tallied outside polars.
 #[derive(Debug, Default)]
 struct Tally {
@@ -76,7 +87,46 @@ fn not_exact(what: &str) -> PolarsError {
 
 /// Loads `files` as `spec` asks. No files give an empty frame.
 pub fn load(files: &[PathBuf], spec: &Spec<'_>) -> Result<Loaded, EngineError> {
-    load_with(files, spec, true)
+    // A damaged file can make a reader below panic (polars' Parquet metadata decoder does on
+    // some corrupt footers, as fuzzing found): that is bad input, reported as such and naming
+    // the files, never a crash.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        load_with(files, spec, true)
+    })) {
+        Ok(r) => r,
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let named: Vec<String> = files
+                .iter()
+                .take(3)
+                .map(|p| p.display().to_string())
+                .collect();
+            let more = files.len().saturating_sub(3);
+            Err(EngineError::Input(allot_core::InputError::BadFile {
+                path: files.first().cloned().unwrap_or_default(),
+                problem: format!(
+                    "is damaged and could not be read ({why}){}",
+                    if files.len() > 1 {
+                        format!(
+                            "; the files read together: {}{}",
+                            named.join(", "),
+                            if more > 0 {
+                                format!(" and {more} more")
+                            } else {
+                                String::new()
+                            }
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+            }))
+        }
+    }
 }
 
 /// [`load`], with allot's CSV scanner or (`scanner` false) polars' reader for CSV.
@@ -549,6 +599,7 @@ fn money(c: &Column, required: bool, tally: Option<&Shared>) -> PolarsResult<Col
 fn parquet_span(files: &[PathBuf]) -> Result<Option<(i32, i32)>, EngineError> {
     let mut frames = Vec::new();
     for p in files {
+        crate::load::parquet_schema(p)?;
         let args = ScanArgsParquet {
             glob: false,
             ..ScanArgsParquet::default()

@@ -226,12 +226,32 @@ pub(crate) fn parquet_schema(path: &Path) -> Result<Schema, EngineError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let schema = ParquetReader::new(file)
+    let len = file.metadata().map_or(u64::MAX, |m| m.len());
+    let mut reader = ParquetReader::new(file);
+    let bad = |problem: String| InputError::BadFile {
+        path: path.to_path_buf(),
+        problem,
+    };
+    // The footer's row groups must lie inside the file: polars' streaming reader trusts them
+    // and reads out of bounds when they do not (fuzzing found a damaged file that did).
+    let md = reader
+        .get_metadata()
+        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    for (i, rg) in md.row_groups.iter().enumerate() {
+        let ranges = std::iter::once(rg.full_byte_range()).chain(rg.byte_ranges_iter());
+        for r in ranges {
+            if r.start > r.end || r.end > len {
+                return Err(bad(format!(
+                    "is damaged or cut short: its row group {i} claims bytes {}..{} of a {len}-byte file",
+                    r.start, r.end
+                ))
+                .into());
+            }
+        }
+    }
+    let schema = reader
         .schema()
-        .map_err(|e| InputError::BadFile {
-            path: path.to_path_buf(),
-            problem: format!("not a readable Parquet file: {e}"),
-        })?;
+        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
     Ok(Schema::from_arrow_schema(&schema))
 }
 

@@ -105,7 +105,17 @@ impl Table {
                 }
                 Table::read_csv(path)
             }
-            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Table::read_sheet(path, sheet),
+            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => {
+                // A damaged workbook can make the spreadsheet reader panic (fuzzing found an
+                // XLSX whose cell reference overflows calamine's arithmetic): bad input,
+                // named, never a crash.
+                std::panic::catch_unwind(|| Table::read_sheet(path, sheet)).unwrap_or_else(|_| {
+                    Err(InputError::BadFile {
+                        path: path.to_path_buf(),
+                        problem: "is damaged: the workbook could not be read".into(),
+                    })
+                })
+            }
             _ => Err(InputError::BadFile {
                 path: path.to_path_buf(),
                 problem: "is not a CSV, XLSX, XLS, XLSB or ODS file".into(),
