@@ -242,8 +242,13 @@ impl Workspace {
         }
         if let Some((path, budgets)) = &o.budgets {
             if r.budget.enabled {
-                let (lines, _, warnings) =
-                    Self::budget_lines(&w, budgets, path, Month::of(last), last)?;
+                let (lines, _, warnings) = Self::forecast_lines(
+                    &w,
+                    Some(&budgets.level),
+                    Some((budgets, path)),
+                    Month::of(last),
+                    last,
+                )?;
                 notes.extend(warnings);
                 found.extend(budget_alerts(r, &lines, Month::of(last), last, &w));
             }
@@ -371,22 +376,6 @@ impl Workspace {
 
     /// Each key's month at the budgets' level (or `by`): outlook and budget, with the
     /// chargeback's month-to-date cents; and warnings for budgets naming no key.
-    fn budget_lines(
-        w: &Watched,
-        budgets: &Budgets,
-        path: &Path,
-        month: Month,
-        through: NaiveDate,
-    ) -> Result<MonthLines, AppError> {
-        Self::forecast_lines(
-            w,
-            Some(&budgets.level),
-            Some((budgets, path)),
-            month,
-            through,
-        )
-    }
-
     fn forecast_lines(
         w: &Watched,
         by: Option<&str>,

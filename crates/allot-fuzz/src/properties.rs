@@ -33,6 +33,18 @@ fn edits() -> impl Strategy<Value = Vec<(usize, u8, u8)>> {
     proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 0..6)
 }
 
+/// The plainest cost load: date, email and cost.
+fn cost_spec() -> allot_engine::Spec<'static> {
+    allot_engine::Spec {
+        required: &COST_REQUIRED,
+        dims: &[],
+        counts: &[],
+        money: &["cost_usd"],
+        range: range(),
+        grain: allot_engine::Grain::Day,
+    }
+}
+
 fn check(r: Result<(), Violation>) -> Result<(), TestCaseError> {
     r.map_err(|v| TestCaseError::fail(v.0))
 }
@@ -98,14 +110,7 @@ fn the_seeds_parse() {
         assert_eq!(m.rows.len(), 2, "{rel}");
     }
     let (_d, path) = file(&seed("fuzz/seeds/cost.parquet"), "cost.parquet");
-    let spec = allot_engine::Spec {
-        required: &COST_REQUIRED,
-        dims: &[],
-        counts: &[],
-        money: &["cost_usd"],
-        range: range(),
-        grain: allot_engine::Grain::Day,
-    };
+    let spec = cost_spec();
     let loaded = allot_engine::load_facts(std::slice::from_ref(&path), &spec).unwrap();
     assert!(loaded.total.0 > 0);
     for e in ENDPOINTS {
@@ -124,14 +129,7 @@ fn a_damaged_parquet_footer_is_bad_input_not_a_crash() {
     let bytes = seed("tests/fixtures/damaged-footer.parquet");
     check(cost_facts(&bytes, "parquet")).unwrap();
     let (_d, path) = file(&bytes, "cost.parquet");
-    let spec = allot_engine::Spec {
-        required: &COST_REQUIRED,
-        dims: &[],
-        counts: &[],
-        money: &["cost_usd"],
-        range: range(),
-        grain: allot_engine::Grain::Day,
-    };
+    let spec = cost_spec();
     let e = allot_engine::load_facts(std::slice::from_ref(&path), &spec)
         .unwrap_err()
         .to_string();
