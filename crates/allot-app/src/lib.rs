@@ -6,6 +6,7 @@
 
 pub mod adoption;
 pub mod bench;
+pub mod board;
 pub mod close;
 pub mod demo;
 pub mod doctor;
@@ -19,6 +20,7 @@ pub mod watch;
 pub mod workspace;
 
 pub use adoption::AdoptionOptions;
+pub use board::{months_held, MonthBoard, Overview};
 pub use error::AppError;
 pub use output::{file_name, Named, Output, Show};
 pub use reports::{ChargebackOptions, ReportOptions, Reviews, CONTEXT_THRESHOLD_PCT, TOP_N};

@@ -60,7 +60,7 @@ pub fn heading(name: &str) -> String {
 }
 
 /// A cell as the page shows it: money with thousands separators, percentages with a sign.
-fn shown(cell: &Cell, kind: Kind) -> String {
+pub fn shown(cell: &Cell, kind: Kind) -> String {
     match (cell, kind) {
         (Cell::Cents(c), Kind::Money) => money_text(*c),
         (Cell::Exact(n), _) => {
@@ -466,7 +466,8 @@ fn charts(reports: &[(&Report, &str)]) -> Vec<String> {
     out
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem;color:#1b1f24;max-width:1200px}\
+/// The pages' style sheet (the dashboard serves the same one as a file).
+pub const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem;color:#1b1f24;max-width:1200px}\
 h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem}\
 .status{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;font-weight:600;font-size:.85rem}\
 .settled{background:#dafbe1;color:#116329}.provisional{background:#fff8c5;color:#7d4e00}.incomplete{background:#ffebe9;color:#a40e26}\

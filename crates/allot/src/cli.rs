@@ -61,6 +61,8 @@ pub enum Command {
     Forecast(ForecastArgs),
     /// Sync Anthropic's analytics APIs into the local store (missing and provisional days only).
     Sync(SyncArgs),
+    /// Serve a read-only dashboard over the store (overview, months with drill-down, cost centers, people, reviews, adoption, reconciliation) on 127.0.0.1.
+    Serve(ServeArgs),
     /// Run the fake Anthropic analytics API on 127.0.0.1, to try allot without a key or network.
     FakeApi(FakeApiArgs),
     /// Work with org mapping files.
@@ -438,6 +440,54 @@ pub struct AlertsArgs {
     /// First webhook retry's backoff in milliseconds (doubled each retry).
     #[arg(long, default_value_t = 500, hide = true)]
     pub notify_backoff_ms: u64,
+}
+
+/// Arguments of `allot serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The store to read (`allot sync` or `allot demo` made it); never written to.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Org mapping (CSV, XLSX, XLS, ODS): email, cost center, optional effective dates, any attribute columns.
+    #[arg(long)]
+    pub mapping: PathBuf,
+    #[command(flatten)]
+    pub read: MappingReadArgs,
+    /// Port to listen on (0: any free port; the URL printed says which).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on; anything but a loopback address needs --token.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Every request must carry this token (Authorization: Bearer, or the cookie the printed one-time link sets); at least 16 characters; never printed.
+    #[arg(long, env = crate::env::SERVE_TOKEN, hide_env_values = true)]
+    pub token: Option<String>,
+    /// Budgets (CSV, XLSX, ODS) for the overview's forecast and the budget alerts.
+    #[arg(long)]
+    pub budgets: Option<PathBuf>,
+    /// Budget amounts use a decimal comma (`1.234,56`).
+    #[arg(long)]
+    pub decimal_comma: bool,
+    /// Alert rule thresholds (TOML).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Invoices to reconcile on the reconciliation page; repeatable.
+    #[arg(long)]
+    pub invoice: Vec<PathBuf>,
+    /// Settlement is judged as of this date (YYYY-MM-DD); default today (UTC), following the calendar while it runs.
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<NaiveDate>,
+    /// Unmapped cost policy.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "bucket",
+        conflicts_with = "unmapped_to"
+    )]
+    pub unmapped: UnmappedArg,
+    /// Charge every uncovered cost to this cost center.
+    #[arg(long)]
+    pub unmapped_to: Option<String>,
 }
 
 /// Arguments of `allot forecast`.

@@ -11,3 +11,5 @@ pub const ADMIN_KEY: &str = allot_sync::key::ADMIN_ENV;
 pub const BASE_URL: &str = "ALLOT_BASE_URL";
 /// Webhook for `allot alerts --notify` (a secret: never printed).
 pub const NOTIFY_URL: &str = "ALLOT_NOTIFY_URL";
+/// Token of `allot serve` (a secret: never printed).
+pub const SERVE_TOKEN: &str = "ALLOT_SERVE_TOKEN";

@@ -10,6 +10,7 @@ mod fake_api;
 mod mapping;
 mod reconcile;
 mod reviews;
+mod serve;
 mod sync;
 mod trend;
 mod watch;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => return sync::run(&args, quiet).map(code),
         Command::Reconcile(args) => return reconcile::run(&args, quiet).map(code),
         Command::Bench(args) => bench::run(&args, quiet),
+        Command::Serve(args) => serve::run(&args, quiet),
     }
     .map(|()| ExitCode::from(EXIT_OK))
 }

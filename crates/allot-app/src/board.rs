@@ -1,0 +1,704 @@
+//! What the dashboard (`allot serve`) shows, computed by the same period query, the same
+//! rounding and the same report builders as the CLI, so every page agrees with the CLI's
+//! reports to the cent. A front end renders these reports; nothing here knows about HTTP.
+//!
+//! A [`MonthBoard`] is one month loaded once (day grain, with usage, activity and the month
+//! before): every hierarchy level's chargeback (exactly `allot chargeback --by LEVEL`), the
+//! reviews (exactly `allot top`, `allot models`, `allot context`, `allot efficiency`), the
+//! cost per day per cost center (exactly `allot trend --per day`), and the cost-center and
+//! person pages cut from those same reports.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use allot_core::results::UsageRow;
+use allot_core::{DateRange, Month, Nanos, Per, Status};
+use allot_engine::UnmappedPolicy;
+use allot_report::cents::{split, PeriodCents};
+use allot_report::{Cell, Column, Kind, Report};
+use chrono::NaiveDate;
+
+use crate::error::AppError;
+use crate::output::{Named, Output};
+use crate::reports::{ChargebackOptions, ReportOptions, Reviews, CONTEXT_THRESHOLD_PCT};
+use crate::sources::Facts;
+use crate::trend::TrendOptions;
+use crate::workspace::{Needs, Period, Workspace};
+
+/// One month as the dashboard shows it, computed once.
+#[derive(Debug, Clone)]
+pub struct MonthBoard {
+    /// The month.
+    pub month: Month,
+    /// Settled, provisional or incomplete (cost facts).
+    pub status: Status,
+    /// Why, in words (missing days, days still open to revision).
+    pub notes: Vec<String>,
+    /// The hierarchy's levels, top first, `cost_center` last.
+    pub levels: Vec<String>,
+    /// For each level after the first: its value -> the value of the level above.
+    parents: Vec<BTreeMap<String, String>>,
+    /// Each level's chargeback run (same order as `levels`), as `allot chargeback --by LEVEL`.
+    pub chargebacks: Vec<Output>,
+    /// The reviews at the cost-center level (with the month before, for the change).
+    pub reviews: Reviews,
+    /// Every spender, as `allot top --n` with no limit.
+    pub spenders: Named,
+    /// Cost per day per cost center, as `allot trend --per day`.
+    pub daily_by_line: Named,
+    /// Efficiency per person (`allot efficiency --per person`).
+    pub efficiency_people: Named,
+    /// The context-window review per person.
+    pub context_people: Named,
+    /// The model mix per person.
+    pub models_people: Named,
+    /// The top spenders as `allot top` shows them.
+    pub top: Named,
+    /// The model mix per cost center.
+    pub models: Named,
+    /// Who mostly uses the largest model.
+    pub downgrade: Named,
+    /// The context-window review per cost center.
+    pub context: Named,
+    /// Claude Code efficiency per cost center.
+    pub efficiency: Named,
+    /// The cost-center cents of the month.
+    cents: PeriodCents,
+    /// The cost-center cents of the month before, when it is in the store and complete.
+    prev_cents: Option<PeriodCents>,
+    /// Each person's exact cost per day.
+    person_days: BTreeMap<String, Vec<(NaiveDate, Nanos)>>,
+    /// Cost centers of the mapping and of the month, with their attributes' values.
+    pub cost_centers: BTreeMap<String, Vec<(String, String)>>,
+    /// Everyone with cost in the month or a mapping row valid in it.
+    pub people: BTreeSet<String>,
+    range: DateRange,
+    as_of: NaiveDate,
+}
+
+/// The months the store holds cost for that have started by `as_of`, oldest first.
+pub fn months_held(ws: &Workspace) -> Result<Vec<Month>, AppError> {
+    let Some(r) = ws.sources.held(Facts::Cost)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    let mut m = Month::of(r.from);
+    while m.first_day() <= r.to && m.first_day() < ws.as_of {
+        out.push(m);
+        m = m.next();
+    }
+    Ok(out)
+}
+
+/// The report `r` with only the rows whose `column` is `value` (the total line and the notes
+/// about the whole report dropped: the rows are a part, and the status notes stay).
+pub fn only(r: &Named, name: &str, column: &str, value: &str) -> Named {
+    let mut report = r.report.clone();
+    let i = report.columns.iter().position(|c| c.name == column);
+    report
+        .rows
+        .retain(|row| i.is_some_and(|i| row[i].to_plain() == value));
+    report.total = None;
+    report
+        .notes
+        .retain(|n| n.starts_with("PROVISIONAL") || n.starts_with("INCOMPLETE"));
+    Named {
+        name: name.to_string(),
+        report,
+        show: r.show,
+    }
+}
+
+impl Workspace {
+    /// The dashboard's month: one load, every level, the reviews and the daily series.
+    pub fn month_board(
+        &self,
+        month: Month,
+        policy: &UnmappedPolicy,
+    ) -> Result<MonthBoard, AppError> {
+        let range = DateRange::month(month);
+        let period = self.period(
+            range,
+            &Needs {
+                usage: true,
+                focus: false,
+                activity: true,
+                previous: true,
+                starts: Vec::new(),
+            },
+        )?;
+        MonthBoard::build(&period, policy)
+    }
+}
+
+impl MonthBoard {
+    fn build(period: &Period, policy: &UnmappedPolicy) -> Result<MonthBoard, AppError> {
+        let mapping = period.ledger.mapping();
+        let mut levels: Vec<String> = mapping
+            .hierarchy
+            .iter()
+            .rev()
+            .map(|&i| mapping.attributes[i].clone())
+            .collect();
+        levels.push("cost_center".into());
+        // parents[k] maps a value of levels[k] to its value at levels[k-1].
+        let mut parents = vec![BTreeMap::new(); levels.len()];
+        let col_of = |name: &str| mapping.attribute(name);
+        for r in &mapping.rows {
+            for k in 1..levels.len() {
+                let here = if k == levels.len() - 1 {
+                    r.cost_center.clone()
+                } else {
+                    r.attributes[col_of(&levels[k]).expect("hierarchy column")].clone()
+                };
+                let up = r.attributes[col_of(&levels[k - 1]).expect("hierarchy column")].clone();
+                parents[k].entry(here).or_insert(up);
+            }
+        }
+        let mut chargebacks = Vec::new();
+        for (k, level) in levels.iter().enumerate() {
+            let by = (k + 1 < levels.len()).then(|| level.clone());
+            chargebacks.push(period.chargeback_output(&ChargebackOptions {
+                common: ReportOptions {
+                    by,
+                    policy: policy.clone(),
+                },
+                pools: Vec::new(),
+                with_reviews: false,
+                focus: false,
+            })?);
+        }
+        let o = ReportOptions {
+            by: None,
+            policy: policy.clone(),
+        };
+        let reviews = period.reviews(&o)?;
+        let spenders = reviews.top(usize::MAX);
+        let efficiency_people = reviews.efficiency(true);
+        let (context_people, context) = reviews.context(CONTEXT_THRESHOLD_PCT);
+        let (models, models_people, downgrade) = reviews.models();
+        let efficiency = reviews.efficiency(false);
+        let top = reviews.top(crate::reports::TOP_N);
+        let daily_by_line = period
+            .trend(&TrendOptions {
+                per: Per::Day,
+                by: None,
+                policy: policy.clone(),
+            })?
+            .reports
+            .remove(0);
+        let keying = period.keying(None, policy)?;
+        let cb = period.chargeback(&keying)?;
+        let cents = PeriodCents::of(&cb);
+        let prev = crate::workspace::previous(period.range);
+        let prev_cents = (period.loaded.contains(prev.from)
+            && period.status_of(prev, &[Facts::Cost]) != Status::Incomplete)
+            .then(|| -> Result<PeriodCents, AppError> {
+                let pcb = period
+                    .ledger
+                    .chargebacks(&keying, &[prev])?
+                    .pop()
+                    .expect("one bucket");
+                Ok(PeriodCents::of(&pcb))
+            })
+            .transpose()?;
+        let person_days = period.ledger.series(&keying, period.range)?.people;
+        let attrs = mapping.cost_center_attributes();
+        let mut cost_centers: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        let mut people: BTreeSet<String> = BTreeSet::new();
+        for r in &mapping.rows {
+            cost_centers
+                .entry(r.cost_center.clone())
+                .or_insert_with(|| {
+                    attrs
+                        .iter()
+                        .map(|&i| (mapping.attributes[i].clone(), r.attributes[i].clone()))
+                        .collect()
+                });
+            if r.effective_from.is_none_or(|f| f <= period.range.to)
+                && r.effective_to.is_none_or(|t| t >= period.range.from)
+            {
+                people.insert(r.email.clone());
+            }
+        }
+        for l in &cb.lines {
+            cost_centers.entry(l.key.clone()).or_default();
+        }
+        people.extend(cents.persons.keys().cloned());
+        Ok(MonthBoard {
+            month: Month::of(period.range.from),
+            status: period.status(),
+            notes: period.status_notes(period.range, &[Facts::Cost]),
+            levels,
+            parents,
+            chargebacks,
+            reviews,
+            spenders,
+            daily_by_line,
+            efficiency_people,
+            context_people,
+            models_people,
+            top,
+            models,
+            downgrade,
+            context,
+            efficiency,
+            cents,
+            prev_cents,
+            person_days,
+            cost_centers,
+            people,
+            range: period.range,
+            as_of: period.as_of,
+        })
+    }
+
+    /// The chargeback report of level `k` (as `allot chargeback --by LEVEL` writes it).
+    pub fn chargeback(&self, k: usize) -> &Named {
+        &self.chargebacks[k].reports[0]
+    }
+
+    /// The people whose cost no mapping row covered (`unmapped.csv`).
+    pub fn unmapped(&self) -> &Named {
+        let last = self.chargebacks.len() - 1;
+        self.chargebacks[last]
+            .reports
+            .iter()
+            .find(|n| n.name == "unmapped")
+            .expect("the chargeback run has an unmapped report")
+    }
+
+    /// The cost of each day (`daily.csv`).
+    pub fn daily(&self) -> &Named {
+        let last = self.chargebacks.len() - 1;
+        self.chargebacks[last]
+            .reports
+            .iter()
+            .find(|n| n.name == "daily")
+            .expect("the chargeback run has a daily report")
+    }
+
+    /// The index of a level by name (case-insensitive; `cost-center` accepted).
+    pub fn level(&self, name: &str) -> Option<usize> {
+        let name = name.replace('-', "_");
+        self.levels
+            .iter()
+            .position(|l| l.eq_ignore_ascii_case(&name))
+    }
+
+    /// The rows of level `k + 1` under `value` of level `k` (the drill-down), or None when
+    /// the level has no such value or is the last.
+    pub fn children(&self, k: usize, value: &str) -> Option<Named> {
+        if k + 1 >= self.levels.len() || !self.has_value(k, value) {
+            return None;
+        }
+        let below = self.chargeback(k + 1);
+        let col = &self.levels[k + 1];
+        let mut part = below.clone();
+        let i = part.report.columns.iter().position(|c| &c.name == col)?;
+        part.report.rows.retain(|row| {
+            let v = row[i].to_plain();
+            self.parents[k + 1].get(&v).is_some_and(|p| p == value)
+        });
+        part.report.total = None;
+        part.name = format!("{}-in-{}", below.name, slug(value));
+        Some(part)
+    }
+
+    /// The row of `value` in level `k`'s chargeback (None when it has none).
+    pub fn row_of(&self, k: usize, value: &str) -> Option<Named> {
+        let r = only(
+            self.chargeback(k),
+            &self.chargeback(k).name,
+            &self.levels[k],
+            value,
+        );
+        (!r.report.rows.is_empty()).then_some(r)
+    }
+
+    fn has_value(&self, k: usize, value: &str) -> bool {
+        if k + 1 == self.levels.len() {
+            return self.cost_centers.contains_key(value);
+        }
+        self.parents
+            .get(k + 1)
+            .is_some_and(|m| m.values().any(|v| v == value))
+            || self.row_of(k, value).is_some()
+    }
+
+    /// The path above a value of level `k`: (level, value) pairs, top first.
+    pub fn path(&self, k: usize, value: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut v = value.to_string();
+        let mut k = k;
+        while k > 0 {
+            let Some(up) = self.parents[k].get(&v) else {
+                break;
+            };
+            out.push((self.levels[k - 1].clone(), up.clone()));
+            v = up.clone();
+            k -= 1;
+        }
+        out.reverse();
+        out
+    }
+
+    /// Whether `cc` is a cost center of the mapping or of the month's chargeback.
+    pub fn has_cost_center(&self, cc: &str) -> bool {
+        self.cost_centers.contains_key(cc)
+    }
+
+    /// The cost-center page's reports, or None for a cost center the month does not know.
+    pub fn cost_center(&self, cc: &str) -> Option<Vec<Named>> {
+        if !self.has_cost_center(cc) {
+            return None;
+        }
+        let last = self.levels.len() - 1;
+        let cb = self.chargeback(last);
+        let product_usage: Vec<&UsageRow> =
+            self.reviews.usage.iter().filter(|u| u.key == cc).collect();
+        Some(vec![
+            only(cb, "chargeback", "cost_center", cc),
+            self.month_over_month_line(cc),
+            titled(
+                only(&self.daily_by_line, "daily", "cost_center", cc),
+                format!("{cc}: cost by day"),
+            ),
+            titled(
+                only(&self.spenders, "people", "cost_center", cc),
+                format!("{cc}: people, by cost"),
+            ),
+            self.mix(
+                "product_mix",
+                "Product mix",
+                "product",
+                &product_usage,
+                self.cents.line(cc),
+            ),
+            only(&self.models, "model_mix", "cost_center", cc),
+            only(&self.context, "context_window", "cost_center", cc),
+            only(&self.efficiency, "efficiency", "cost_center", cc),
+            only(
+                &self.efficiency_people,
+                "efficiency_people",
+                "cost_center",
+                cc,
+            ),
+        ])
+    }
+
+    /// Whether `email` has cost in the month or a mapping row valid in it.
+    pub fn has_person(&self, email: &str) -> bool {
+        self.people.contains(email)
+    }
+
+    /// The person's page reports, or None for someone the month does not know.
+    pub fn person(&self, email: &str) -> Option<Vec<Named>> {
+        if !self.has_person(email) {
+            return None;
+        }
+        let usage: Vec<&UsageRow> = self
+            .reviews
+            .usage
+            .iter()
+            .filter(|u| u.email == email)
+            .collect();
+        let total = self.cents.person(email).unwrap_or(0);
+        Some(vec![
+            only(&self.spenders, "top_spenders", "email", email),
+            self.person_days(email),
+            self.mix("product_mix", "Product mix", "product", &usage, total),
+            only(&self.models_people, "model_mix", "email", email),
+            only(&self.context_people, "context_window", "email", email),
+            only(&self.efficiency_people, "efficiency", "email", email),
+        ])
+    }
+
+    /// The cost center a person was last charged to in the month (their main line).
+    pub fn home_of(&self, email: &str) -> Option<String> {
+        let i = self
+            .spenders
+            .report
+            .columns
+            .iter()
+            .position(|c| c.name == "cost_center")?;
+        let e = self
+            .spenders
+            .report
+            .columns
+            .iter()
+            .position(|c| c.name == "email")?;
+        self.spenders
+            .report
+            .rows
+            .iter()
+            .find(|r| r[e].to_plain() == email)
+            .map(|r| r[i].to_plain())
+    }
+
+    fn stamp(&self, title: String, columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> Report {
+        Report {
+            title,
+            status: self.status,
+            meta: vec![
+                ("month".into(), self.month.to_string()),
+                ("as_of".into(), self.as_of.to_string()),
+            ],
+            columns,
+            rows,
+            total: None,
+            notes: self.notes.clone(),
+        }
+    }
+
+    /// A split of `target` cents (a line's or a person's cents) by a usage dimension.
+    fn mix(&self, name: &str, title: &str, dim: &str, usage: &[&UsageRow], target: i64) -> Named {
+        let mut by: BTreeMap<String, Nanos> = BTreeMap::new();
+        for u in usage {
+            let v = match dim {
+                "product" => &u.product,
+                "model" => &u.model,
+                _ => &u.context_window,
+            };
+            let v = if v.is_empty() { "(none)" } else { v.as_str() };
+            *by.entry(v.to_string()).or_default() += u.cost;
+        }
+        let parts: Vec<(String, Nanos)> = by.into_iter().collect();
+        let cents = split(target, &parts);
+        let shares = allot_report::views::shares(
+            &parts
+                .iter()
+                .zip(&cents)
+                .map(|((k, _), c)| (k.clone(), Nanos::from_cents(*c)))
+                .collect::<Vec<_>>(),
+        );
+        let status = self.status.to_string();
+        let rows = parts
+            .iter()
+            .zip(cents)
+            .zip(shares)
+            .map(|(((k, _), c), s)| {
+                vec![
+                    Cell::Text(k.clone()),
+                    Cell::Cents(c),
+                    s.map_or(Cell::Empty, Cell::Pct),
+                    Cell::Text(status.clone()),
+                ]
+            })
+            .collect();
+        Named::table(
+            name,
+            self.stamp(
+                format!("{title} {}", self.month),
+                vec![
+                    Column::new(dim, Kind::Text),
+                    Column::new("amount_usd", Kind::Money),
+                    Column::new("share_pct", Kind::Pct),
+                    Column::new("status", Kind::Text),
+                ],
+                rows,
+            ),
+        )
+    }
+
+    /// A person's cents per day: their month's cents split over their days by the exact
+    /// amounts, so the days add up to the amount every other report shows.
+    fn person_days(&self, email: &str) -> Named {
+        let days = self.person_days.get(email).cloned().unwrap_or_default();
+        let parts: Vec<(NaiveDate, Nanos)> = days;
+        let cents = split(self.cents.person(email).unwrap_or(0), &parts);
+        let status_of = |d: NaiveDate| {
+            if (self.as_of - d).num_days() < allot_core::settle::SETTLEMENT_DAYS {
+                Status::Provisional
+            } else {
+                self.status
+            }
+        };
+        let rows = parts
+            .iter()
+            .zip(cents)
+            .map(|((d, _), c)| {
+                vec![
+                    Cell::Text(d.to_string()),
+                    Cell::Cents(c),
+                    Cell::Text(status_of(*d).to_string()),
+                ]
+            })
+            .collect();
+        Named::table(
+            "daily",
+            self.stamp(
+                format!("Cost by day {}", self.month),
+                vec![
+                    Column::new("date", Kind::Text),
+                    Column::new("amount_usd", Kind::Money),
+                    Column::new("status", Kind::Text),
+                ],
+                rows,
+            ),
+        )
+    }
+
+    /// A cost center's month against the month before.
+    fn month_over_month_line(&self, cc: &str) -> Named {
+        let now = self.cents.line(cc);
+        let before = self.prev_cents.as_ref().map(|p| p.line(cc));
+        let mut row = vec![
+            Cell::Text(self.month.to_string()),
+            Cell::Cents(now),
+            before.map_or(Cell::Empty, Cell::Cents),
+            before.map_or(Cell::Empty, |b| Cell::Cents(now - b)),
+            before
+                .filter(|b| *b != 0)
+                .map_or(Cell::Empty, |b| Cell::Pct(pct_change(now, b))),
+            Cell::Text(self.status.to_string()),
+        ];
+        row.truncate(6);
+        let mut r = self.stamp(
+            format!("{cc}: month over month"),
+            vec![
+                Column::new("month", Kind::Text),
+                Column::new("amount_usd", Kind::Money),
+                Column::new("previous_month_usd", Kind::Money),
+                Column::new("change_usd", Kind::Money),
+                Column::new("change_pct", Kind::Pct),
+                Column::new("status", Kind::Text),
+            ],
+            vec![row],
+        );
+        if self.prev_cents.is_none() {
+            r.notes.push(format!(
+                "The month before ({}) is not complete in the store: no change is shown.",
+                self.month.prev()
+            ));
+        }
+        Named::table("month_over_month", r)
+    }
+
+    /// The month's range.
+    pub fn range(&self) -> DateRange {
+        self.range
+    }
+}
+
+fn titled(mut n: Named, title: String) -> Named {
+    n.report.title = title;
+    n
+}
+
+/// Change in hundredths of a percent, rounded half away from zero.
+fn pct_change(now: i64, before: i64) -> i64 {
+    let num = i128::from(now - before) * 10_000;
+    let den = i128::from(before.abs());
+    allot_core::money::div_round_half_away(num, den) as i64
+}
+
+/// A value made safe for a file name: letters, digits and `-`, lower case.
+pub fn slug(value: &str) -> String {
+    let mut s: String = value
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while s.contains("--") {
+        s = s.replace("--", "-");
+    }
+    s.trim_matches('-').to_string()
+}
+
+/// The overview's figures: the month so far with its forecast and budget, the last weeks,
+/// the open alerts.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    /// The month the as-of date is in (or the last month with data).
+    pub month: Month,
+    /// `forecast.csv` of that month.
+    pub forecast: Option<Named>,
+    /// Why there is no forecast, when there is none.
+    pub forecast_note: Option<String>,
+    /// Cost per ISO week per cost center over the last 12 weeks (`allot trend --per week`).
+    pub weeks: Option<Named>,
+    /// `alerts.csv` of the as-of date.
+    pub alerts: Option<Named>,
+    /// Why there are no alerts, when they could not be computed.
+    pub alerts_note: Option<String>,
+    /// The last day the store holds cost for.
+    pub last_day: Option<NaiveDate>,
+    /// The days held that are still provisional (younger than 30 days, or fetched too early).
+    pub provisional: Vec<NaiveDate>,
+}
+
+/// How many weeks the overview's chart shows.
+pub const OVERVIEW_WEEKS: i64 = 12;
+
+impl Workspace {
+    /// The overview: forecast, the last weeks, alerts, what is provisional.
+    pub fn overview(
+        &self,
+        watch: &crate::watch::WatchOptions,
+        policy: &UnmappedPolicy,
+    ) -> Result<Overview, AppError> {
+        let held = self.sources.held(Facts::Cost)?;
+        let last_day = held.map(|r| r.to.min(self.as_of - chrono::Duration::days(1)));
+        let month = Month::of(last_day.unwrap_or(self.as_of - chrono::Duration::days(1)));
+        let (forecast, forecast_note) = match self.forecast(month, None, watch) {
+            Ok(mut o) => (Some(o.reports.remove(0)), None),
+            Err(e @ (AppError::NoData(_) | AppError::Usage(_))) => (None, Some(e.to_string())),
+            Err(e) => return Err(e),
+        };
+        let (alerts, alerts_note) = match self.alerts(watch) {
+            Ok(mut run) => (Some(run.output.reports.remove(0)), None),
+            Err(e @ (AppError::NoData(_) | AppError::Usage(_))) => (None, Some(e.to_string())),
+            Err(e) => return Err(e),
+        };
+        let mut weeks = None;
+        let mut provisional = Vec::new();
+        if let (Some(held), Some(last)) = (held, last_day) {
+            let monday = Per::Week.start_of(last);
+            let from = (monday - chrono::Duration::weeks(OVERVIEW_WEEKS - 1)).max(held.from);
+            let from = Per::Week.start_of(from).max(held.from);
+            if let Some(range) = DateRange::new(from, last) {
+                let starts = allot_core::period::buckets(range, Per::Week)
+                    .iter()
+                    .map(|b| b.from)
+                    .collect();
+                let period = self.period(
+                    range,
+                    &Needs {
+                        starts,
+                        ..Needs::default()
+                    },
+                )?;
+                let mut out = period.trend(&TrendOptions {
+                    per: Per::Week,
+                    by: None,
+                    policy: policy.clone(),
+                })?;
+                weeks = Some(out.reports.remove(0));
+                let cov = &period.coverage[0];
+                provisional = range
+                    .days()
+                    .filter(|d| {
+                        !cov.missing.contains(d)
+                            && ((self.as_of - *d).num_days() < allot_core::settle::SETTLEMENT_DAYS
+                                || cov.stale.contains(d))
+                    })
+                    .collect();
+            }
+        }
+        Ok(Overview {
+            month,
+            forecast,
+            forecast_note,
+            weeks,
+            alerts,
+            alerts_note,
+            last_day,
+            provisional,
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! `allot serve`: a read-only dashboard over the store. Every page is a handful of the
+//! reports the CLI writes (the same `allot-app` calls, so the same cents), rendered as HTML
+//! with inline SVG charts, each table with a link to the CSV of exactly its rows.
+//!
+//! Safe by default: it binds 127.0.0.1; any other address needs a token, and with a token
+//! every request needs `Authorization: Bearer TOKEN` or the session cookie that the printed
+//! one-time link (or the sign-in form) sets. Nothing a page loads comes from elsewhere
+//! (`Content-Security-Policy: default-src 'self'`), and no route writes to the store.
+
+mod auth;
+mod cache;
+mod pages;
+mod render;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use allot_app::reconcile::InvoiceSpec;
+use allot_app::{WatchOptions, Workspace};
+use allot_engine::UnmappedPolicy;
+use allot_report::privacy::Pseudonymizer;
+
+pub use auth::Token;
+
+/// Why the dashboard could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// Binding another address than loopback without a token.
+    #[error("refusing to serve on {0} without a token: anyone who can reach it could read the chargeback. Give --token TOKEN (or ALLOT_SERVE_TOKEN) and every request then needs it, or bind 127.0.0.1")]
+    NeedsToken(SocketAddr),
+    /// A token too short to stand up to guessing.
+    #[error(
+        "the token is too short: use at least {} characters (e.g. `openssl rand -hex 24`)",
+        auth::MIN_TOKEN_LEN
+    )]
+    WeakToken,
+    /// The serve command works over a store only.
+    #[error("allot serve reads a store: give --store DIR (made by `allot sync` or `allot demo`)")]
+    NoStore,
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What the dashboard serves and how.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// The mapping, the store and the as-of date.
+    pub workspace: Workspace,
+    /// Budgets, rules and the unmapped policy of the overview's forecast and alerts.
+    pub watch: WatchOptions,
+    /// Invoices to reconcile (the reconciliation page), when given.
+    pub invoices: Vec<InvoiceSpec>,
+    /// Where uncovered cost goes.
+    pub policy: UnmappedPolicy,
+    /// Emails replaced by pseudonyms on every page and CSV.
+    pub pseudonyms: Option<Pseudonymizer>,
+    /// Required on every request when set.
+    pub token: Option<Token>,
+    /// Whether the as-of date follows the calendar (no `--as-of`): then each page is as of today.
+    pub as_of_today: bool,
+}
+
+/// The shared state of the running dashboard.
+pub(crate) struct App {
+    pub config: ServeConfig,
+    pub cache: cache::Cache,
+    pub auth: auth::Sessions,
+}
+
+/// A bound dashboard, ready to serve.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    /// The address it listens on.
+    pub addr: SocketAddr,
+}
+
+impl Server {
+    /// Checks the configuration against the address and binds it.
+    pub async fn bind(config: ServeConfig, addr: SocketAddr) -> Result<Server, ServeError> {
+        if !addr.ip().is_loopback() && config.token.is_none() {
+            return Err(ServeError::NeedsToken(addr));
+        }
+        if config.token.as_ref().is_some_and(|t| !t.strong()) {
+            return Err(ServeError::WeakToken);
+        }
+        let store: PathBuf = config
+            .workspace
+            .sources
+            .store()
+            .ok_or(ServeError::NoStore)?
+            .to_path_buf();
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let app = Arc::new(App {
+            cache: cache::Cache::new(&store),
+            auth: auth::Sessions::default(),
+            config,
+        });
+        Ok(Server {
+            listener,
+            app,
+            addr,
+        })
+    }
+
+    /// The URL to print: the overview, or with a token the one-time sign-in link.
+    pub fn url(&self) -> String {
+        let base = format!("http://{}", self.addr);
+        match self.app.config.token {
+            Some(_) => format!("{base}/login?once={}", self.app.auth.one_time()),
+            None => format!("{base}/"),
+        }
+    }
+
+    /// Loads the overview and the latest month into the cache, so the first visitor does not
+    /// wait for them.
+    pub async fn warm(&self) {
+        let app = self.app.clone();
+        let _ = tokio::task::spawn_blocking(move || pages::warm(&app)).await;
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn run(self) -> std::io::Result<()> {
+        axum::serve(self.listener, pages::router(self.app).into_make_service()).await
+    }
+}

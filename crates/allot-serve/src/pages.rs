@@ -1,0 +1,1262 @@
+//! The routes: each page is built from `allot-app` (cached until the store changes), rendered
+//! to HTML, or answered as the CSV of one of its tables (`?csv=NAME`). Every response carries
+//! `Content-Security-Policy: default-src 'self'` and is never cached by the browser.
+//!
+//! | route | page |
+//! |---|---|
+//! | `/` | overview: the month so far, forecast, budget, 12 weeks, top cost centers and spenders, alerts |
+//! | `/trend` | cost per week per cost center, 12 weeks |
+//! | `/forecast` | the month's forecast per cost center |
+//! | `/month/{month}` | the chargeback at every level, unmapped people, cost per day |
+//! | `/month/{month}/by/{level}/{value}` | one value of a level and what is under it |
+//! | `/month/{month}/cost-center/{cc}` | a cost center |
+//! | `/month/{month}/person/{email}` | a person (their pseudonym with `--pseudonymize`) |
+//! | `/month/{month}/reviews` | top spenders, context window, model mix, efficiency |
+//! | `/month/{month}/adoption` | the adoption scorecard and idle seats |
+//! | `/reconciliation` | the invoices against the API (with `--invoice`) |
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use allot_app::board::OVERVIEW_WEEKS;
+use allot_app::{months_held, AdoptionOptions, AppError, MonthBoard, Named, Overview, Workspace};
+use allot_core::{Month, Status};
+use allot_report::html_out::{bars, esc, lines, money_text};
+use allot_report::{Cell, Column, Kind, Report};
+use axum::extract::{Form, Path, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::auth;
+use crate::render::{self, card, enc, section, Frame};
+use crate::App;
+
+/// Why a page cannot be shown.
+#[derive(Debug)]
+enum Fail {
+    NotFound(String),
+    BadRequest(String),
+    Internal(String),
+}
+
+impl From<AppError> for Fail {
+    fn from(e: AppError) -> Fail {
+        match e {
+            AppError::NoData(m) => Fail::NotFound(m),
+            AppError::Usage(m) => Fail::BadRequest(m),
+            other => {
+                let mut text = other.to_string();
+                let mut source = std::error::Error::source(&other);
+                while let Some(s) = source {
+                    text.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                Fail::Internal(text)
+            }
+        }
+    }
+}
+
+/// A built page: its frame, its HTML body and the tables it shows (for `?csv=`).
+struct View {
+    title: String,
+    status: Option<Status>,
+    crumbs: Vec<(String, String)>,
+    month: Option<Month>,
+    here: &'static str,
+    body: String,
+    tables: Vec<Named>,
+}
+
+/// A finished response before it becomes an HTTP one.
+struct Reply {
+    status: StatusCode,
+    content_type: &'static str,
+    body: Vec<u8>,
+    download: Option<String>,
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut r = (self.status, self.body).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
+        if let Some(name) = self.download {
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+        }
+        r
+    }
+}
+
+fn problem(status: StatusCode, title: &str, message: &str) -> Reply {
+    Reply {
+        status,
+        content_type: "text/html; charset=utf-8",
+        body: render::problem(title, message).into_bytes(),
+        download: None,
+    }
+}
+
+fn fail_reply(app: &App, f: Fail) -> Reply {
+    let hide = |m: &str| {
+        app.config
+            .pseudonyms
+            .as_ref()
+            .map_or_else(|| m.to_string(), |p| p.text(m))
+    };
+    match f {
+        Fail::NotFound(m) => problem(StatusCode::NOT_FOUND, "Not found", &hide(&m)),
+        Fail::BadRequest(m) => problem(StatusCode::BAD_REQUEST, "Bad request", &hide(&m)),
+        Fail::Internal(m) => {
+            tracing::error!("{}", hide(&m));
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                &hide(&m),
+            )
+        }
+    }
+}
+
+/// The router of every page, behind the token (when set) and the security headers.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(overview))
+        .route("/trend", get(trend))
+        .route("/forecast", get(forecast))
+        .route("/month/{month}", get(month))
+        .route("/month/{month}/by/{level}/{value}", get(drill))
+        .route("/month/{month}/cost-center/{cc}", get(cost_center))
+        .route("/month/{month}/person/{who}", get(person))
+        .route("/month/{month}/reviews", get(reviews))
+        .route("/month/{month}/adoption", get(adoption))
+        .route("/reconciliation", get(reconciliation))
+        .route("/login", get(login_page).post(login_form))
+        .route("/assets/style.css", get(style))
+        .route("/assets/sort.js", get(script))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), guard))
+        .layer(middleware::map_response(headers))
+        .with_state(app)
+}
+
+async fn headers(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    r
+}
+
+/// With a token, lets through only requests that carry it (or a live session); the sign-in
+/// routes and the style sheet are open.
+async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let Some(token) = &app.config.token else {
+        return next.run(req).await;
+    };
+    let path = req.uri().path();
+    if path == "/login" || path == "/assets/style.css" {
+        return next.run(req).await;
+    }
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| token.matches(t.trim()));
+    let session = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(auth::session_cookie)
+        .any(|id| app.auth.live(id));
+    if bearer || session {
+        return next.run(req).await;
+    }
+    let mut r = problem(
+        StatusCode::UNAUTHORIZED,
+        "Sign in needed",
+        "This dashboard needs its token: open the one-time link allot serve printed, sign in at /login, or send Authorization: Bearer TOKEN.",
+    )
+    .into_response();
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    r
+}
+
+async fn login_page(
+    State(app): State<Arc<App>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if app.config.token.is_none() {
+        return redirect("/", None);
+    }
+    match q.get("once") {
+        Some(code) => match app.auth.redeem(code) {
+            Some(id) => redirect("/", Some(&id)),
+            None => html(
+                StatusCode::UNAUTHORIZED,
+                render::login(
+                    "That sign-in link was already used or is not valid: sign in with the token.",
+                ),
+            ),
+        },
+        None => html(
+            StatusCode::OK,
+            render::login("This dashboard is protected by a token."),
+        ),
+    }
+}
+
+async fn login_form(
+    State(app): State<Arc<App>>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(token) = &app.config.token else {
+        return redirect("/", None);
+    };
+    if f.get("token").is_some_and(|t| token.matches(t.trim())) {
+        let id = app.auth.open();
+        redirect("/", Some(&id))
+    } else {
+        html(
+            StatusCode::UNAUTHORIZED,
+            render::login("That is not the token."),
+        )
+    }
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    Reply {
+        status,
+        content_type: "text/html; charset=utf-8",
+        body: body.into_bytes(),
+        download: None,
+    }
+    .into_response()
+}
+
+fn redirect(to: &'static str, session: Option<&str>) -> Response {
+    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    if let Some(id) = session {
+        if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(id)) {
+            r.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    r
+}
+
+async fn style() -> Response {
+    Reply {
+        status: StatusCode::OK,
+        content_type: "text/css; charset=utf-8",
+        body: render::style().into_bytes(),
+        download: None,
+    }
+    .into_response()
+}
+
+async fn script() -> Response {
+    Reply {
+        status: StatusCode::OK,
+        content_type: "text/javascript; charset=utf-8",
+        body: render::SORT_JS.as_bytes().to_vec(),
+        download: None,
+    }
+    .into_response()
+}
+
+async fn not_found() -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "There is no such page in this dashboard.",
+    )
+    .into_response()
+}
+
+/// Builds (or takes from the cache) the page at `path` and answers it as HTML or as one of
+/// its tables' CSV.
+async fn respond(
+    app: Arc<App>,
+    path: String,
+    q: HashMap<String, String>,
+    build: impl FnOnce(&App) -> Result<View, Fail> + Send + 'static,
+) -> Response {
+    let worker = app.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let app = worker;
+        for k in q.keys() {
+            if k != "csv" {
+                return Err(Fail::BadRequest(format!(
+                    "unknown parameter `{k}`: a page takes only ?csv=TABLE"
+                )));
+            }
+        }
+        check(&app);
+        let view = app.cache.get(&format!("page:{path}"), || build(&app))?;
+        Ok(finish(&app, &view, q.get("csv").map(String::as_str)))
+    })
+    .await;
+    match done {
+        Ok(Ok(reply)) => reply.into_response(),
+        Ok(Err(f)) => fail_reply(&app, f).into_response(),
+        Err(e) => fail_reply(&app, Fail::Internal(format!("the page failed: {e}"))).into_response(),
+    }
+}
+
+/// Looks at the store before answering (drops the cache when a sync changed it).
+fn check(app: &App) {
+    app.cache.check(app.config.as_of_today.then(today));
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// The workspace as of now (today, when the dashboard follows the calendar).
+fn ws(app: &App) -> Workspace {
+    let mut ws = app.config.workspace.clone();
+    if app.config.as_of_today {
+        ws.as_of = today();
+    }
+    ws
+}
+
+fn finish(app: &App, view: &View, csv: Option<&str>) -> Reply {
+    let p = app.config.pseudonyms.as_ref();
+    if let Some(name) = csv {
+        let Some(t) = view.tables.iter().find(|t| t.name == name) else {
+            let names: Vec<&str> = view.tables.iter().map(|t| t.name.as_str()).collect();
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "Bad request",
+                &format!(
+                    "this page has no table `{name}` (its tables: {})",
+                    names.join(", ")
+                ),
+            );
+        };
+        let report = p.map_or_else(|| t.report.clone(), |p| p.report(&t.report));
+        let mut body = Vec::new();
+        if let Err(e) = allot_report::csv_out::write(&report, &mut body) {
+            return problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                &e.to_string(),
+            );
+        }
+        return Reply {
+            status: StatusCode::OK,
+            content_type: "text/csv; charset=utf-8",
+            body,
+            download: Some(format!("{name}.csv")),
+        };
+    }
+    let months = months(app).map(|m| (*m).clone()).unwrap_or_default();
+    let stamp = app
+        .cache
+        .check(app.config.as_of_today.then(today))
+        .map(|t| {
+            chrono::DateTime::<chrono::Utc>::from(t)
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()
+        })
+        .unwrap_or_else(|| "never".into());
+    let footer = format!(
+        "As of {}; the store was last synced {stamp}.",
+        ws(app).as_of
+    );
+    let html = render::page(
+        &Frame {
+            title: &view.title,
+            status: view.status,
+            crumbs: &view.crumbs,
+            month: view.month.or_else(|| months.last().copied()),
+            months: &months,
+            invoices: !app.config.invoices.is_empty(),
+            here: view.here,
+            footer: &footer,
+        },
+        &view.body,
+    );
+    let html = p.map_or(html.clone(), |p| p.text(&html));
+    Reply {
+        status: StatusCode::OK,
+        content_type: "text/html; charset=utf-8",
+        body: html.into_bytes(),
+        download: None,
+    }
+}
+
+fn months(app: &App) -> Result<Arc<Vec<Month>>, Fail> {
+    app.cache
+        .get("months", || months_held(&ws(app)).map_err(Fail::from))
+}
+
+fn parse_month(s: &str) -> Result<Month, Fail> {
+    s.parse::<Month>().map_err(|_| {
+        Fail::BadRequest(format!(
+            "`{s}` is not a month: write it as YYYY-MM, e.g. 2026-09"
+        ))
+    })
+}
+
+fn board(app: &App, m: Month) -> Result<Arc<MonthBoard>, Fail> {
+    let held = months(app)?;
+    if !held.contains(&m) {
+        return Err(Fail::NotFound(format!(
+            "the store holds no cost for {m} (it holds {})",
+            match (held.first(), held.last()) {
+                (Some(a), Some(b)) => format!("{a} to {b}"),
+                _ => "nothing yet".into(),
+            }
+        )));
+    }
+    app.cache.get(&format!("board:{m}"), || {
+        ws(app)
+            .month_board(m, &app.config.policy)
+            .map_err(Fail::from)
+    })
+}
+
+fn overview_data(app: &App) -> Result<Arc<Overview>, Fail> {
+    app.cache.get("overview", || {
+        ws(app)
+            .overview(&app.config.watch, &app.config.policy)
+            .map_err(Fail::from)
+    })
+}
+
+/// Loads the overview and the month it shows (called once at start).
+pub fn warm(app: &App) {
+    check(app);
+    if let Ok(ov) = overview_data(app) {
+        let _ = board(app, ov.month);
+    }
+}
+
+/// Links of a month's tables: cost centers, people and hierarchy values to their pages.
+fn month_links(m: Month, levels: Vec<String>) -> impl Fn(&str, &str) -> Option<String> {
+    move |col: &str, text: &str| {
+        if text.is_empty() || text == "UNMAPPED" || text == "TOTAL" {
+            return None;
+        }
+        match col {
+            "cost_center" | "last_cost_center" | "charged_to" => {
+                Some(format!("/month/{m}/cost-center/{}", enc(text)))
+            }
+            "email" => Some(format!("/month/{m}/person/{}", enc(text))),
+            c if levels.iter().any(|l| l == c) => {
+                Some(format!("/month/{m}/by/{}/{}", enc(c), enc(text)))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn cost_center_label(b: &MonthBoard, cc: &str) -> String {
+    match b.cost_centers.get(cc).and_then(|a| a.first()) {
+        Some((_, v)) if !v.is_empty() => format!("{cc} · {v}"),
+        _ => cc.to_string(),
+    }
+}
+
+/// (label, URL) of the path above a level's value, from the month down.
+fn crumbs_of(b: &MonthBoard, k: usize, value: &str) -> Vec<(String, String)> {
+    let m = b.month;
+    let mut out = vec![(format!("Month {m}"), format!("/month/{m}"))];
+    for (level, v) in b.path(k, value) {
+        out.push((
+            v.clone(),
+            format!("/month/{m}/by/{}/{}", enc(&level), enc(&v)),
+        ));
+    }
+    out
+}
+
+fn notes_html(notes: &[String]) -> String {
+    notes
+        .iter()
+        .map(|n| {
+            let class = if n.starts_with("PROVISIONAL") || n.starts_with("INCOMPLETE") {
+                "warn"
+            } else {
+                "notes"
+            };
+            format!("<p class=\"{class}\">{}</p>", esc(n))
+        })
+        .collect()
+}
+
+fn total_cell(r: &Report, col: &str) -> Option<i64> {
+    let i = r.columns.iter().position(|c| c.name == col)?;
+    r.total.as_ref().map(|t| render::cents(&t[i]))
+}
+
+fn cell_of(r: &Report, row: usize, col: &str) -> Option<Cell> {
+    let i = r.columns.iter().position(|c| c.name == col)?;
+    r.rows.get(row).map(|x| x[i].clone())
+}
+
+/// A report of the first `n` rows of `r`, sorted by `by` (largest first) when given.
+fn first_rows(r: &Named, name: &str, n: usize, by: Option<&str>, skip: &[&str]) -> Named {
+    let mut out = r.clone();
+    out.name = name.to_string();
+    out.report.total = None;
+    let key0 = 0;
+    out.report
+        .rows
+        .retain(|row| !skip.contains(&row[key0].to_plain().as_str()));
+    if let Some(col) = by.and_then(|c| out.report.columns.iter().position(|x| x.name == c)) {
+        out.report
+            .rows
+            .sort_by_key(|row| std::cmp::Reverse(render::cents(&row[col])));
+    }
+    out.report.rows.truncate(n);
+    out
+}
+
+fn dollars(c: i64) -> String {
+    format!("${}", money_text(c))
+}
+
+async fn overview(
+    State(app): State<Arc<App>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    respond(app, "/".into(), q, |app| {
+        let ov = overview_data(app)?;
+        let m = ov.month;
+        let mut body = String::new();
+        let mut tables = Vec::new();
+        let mut said = Vec::new();
+        let mut cards = String::from("<div class=\"cards\">");
+        let mut status = None;
+        if let Some(f) = &ov.forecast {
+            status = Some(f.report.status);
+            let total = f
+                .report
+                .rows
+                .iter()
+                .position(|r| r[0].to_plain() == "TOTAL");
+            if let Some(t) = total {
+                let get = |c: &str| cell_of(&f.report, t, c).map(|c| render::cents(&c));
+                cards.push_str(&card(
+                    &format!("{m} to date"),
+                    &dollars(get("month_to_date_usd").unwrap_or(0)),
+                    &format!("{} · through {}", f.report.status, ov.last_day.map(|d| d.to_string()).unwrap_or_default()),
+                ));
+                cards.push_str(&card(
+                    "Forecast for the month",
+                    &dollars(get("forecast_usd").unwrap_or(0)),
+                    &format!(
+                        "range {} to {}",
+                        dollars(get("forecast_low_usd").unwrap_or(0)),
+                        dollars(get("forecast_high_usd").unwrap_or(0))
+                    ),
+                ));
+                if let Some(Cell::Cents(b)) = cell_of(&f.report, t, "budget_usd") {
+                    let pct = cell_of(&f.report, t, "forecast_vs_budget_pct")
+                        .map(|c| c.to_plain())
+                        .unwrap_or_default();
+                    cards.push_str(&card(
+                        "Budget",
+                        &dollars(b),
+                        &format!("forecast is {pct}% of it"),
+                    ));
+                }
+            }
+        }
+        if let Some(a) = &ov.alerts {
+            let critical = a
+                .report
+                .rows
+                .iter()
+                .filter(|r| cell_of_row(&a.report, r, "severity") == "critical")
+                .count();
+            cards.push_str(&card(
+                "Open alerts",
+                &a.report.rows.len().to_string(),
+                &format!("{critical} critical"),
+            ));
+        }
+        cards.push_str(&card(
+            "Data through",
+            &ov.last_day.map(|d| d.to_string()).unwrap_or_else(|| "no data".into()),
+            &if ov.provisional.is_empty() {
+                "every day settled".to_string()
+            } else {
+                format!(
+                    "provisional: {}",
+                    allot_core::period::describe_days(&ov.provisional)
+                )
+            },
+        ));
+        cards.push_str("</div>");
+        body.push_str(&cards);
+        if !ov.provisional.is_empty() {
+            body.push_str(&format!(
+                "<p class=\"warn\">PROVISIONAL: {} are less than 30 days old or were synced while they were; Anthropic may still revise them. Every figure that includes them says so.</p>",
+                allot_core::period::describe_days(&ov.provisional),
+            ));
+        }
+        for n in [&ov.forecast_note, &ov.alerts_note].into_iter().flatten() {
+            body.push_str(&format!("<p class=\"notes\">{}</p>", esc(n)));
+        }
+        let b = board(app, m).ok();
+        let levels = b.as_ref().map(|b| b.levels.clone()).unwrap_or_default();
+        let link = month_links(m, levels);
+        if let Some(w) = &ov.weeks {
+            let (weeks, chart) = week_totals(w);
+            said.extend(w.report.notes.iter().cloned());
+            body.push_str(&section(&weeks, &[], &link, &[chart]));
+            body.push_str("<p class=\"csv\"><a href=\"/trend\">Each cost center per week</a></p>");
+            tables.push(weeks);
+        }
+        if let Some(f) = &ov.forecast {
+            let top = first_rows(f, "top_cost_centers", 10, Some("month_to_date_usd"), &["TOTAL"]);
+            let mut top = top;
+            top.report.title = format!("Top cost centers, {m} to date, with their forecast");
+            body.push_str(&section(&top, &said, &link, &[]));
+            body.push_str("<p class=\"csv\"><a href=\"/forecast\">Every cost center's forecast</a></p>");
+            said.extend(f.report.notes.iter().cloned());
+            tables.push(top);
+        }
+        if let Some(b) = &b {
+            let mut top = b.top.clone();
+            top.report.title = format!("Top spenders, {m} so far");
+            body.push_str(&section(&top, &said, &link, &[]));
+            said.extend(top.report.notes.iter().cloned());
+            tables.push(top);
+        }
+        if let Some(a) = &ov.alerts {
+            let mut a = a.clone();
+            a.report.title = format!("Open alerts ({})", a.report.rows.len());
+            body.push_str(&section(&a, &said, &link, &[]));
+            tables.push(a);
+        }
+        Ok(View {
+            title: "Overview".into(),
+            status,
+            crumbs: Vec::new(),
+            month: Some(m),
+            here: "overview",
+            body,
+            tables,
+        })
+    })
+    .await
+}
+
+fn cell_of_row(r: &Report, row: &[Cell], col: &str) -> String {
+    r.columns
+        .iter()
+        .position(|c| c.name == col)
+        .map(|i| row[i].to_plain())
+        .unwrap_or_default()
+}
+
+/// The organisation's cost per week from the per-cost-center trend (each week's cents are
+/// its lines' cents, so they add up to the trend's rows), and its chart.
+fn week_totals(w: &Named) -> (Named, String) {
+    let r = &w.report;
+    let mut by: BTreeMap<String, (String, i64, Status)> = BTreeMap::new();
+    for row in &r.rows {
+        let start = cell_of_row(r, row, "period_start");
+        let end = cell_of_row(r, row, "period_end");
+        let amount = r
+            .columns
+            .iter()
+            .position(|c| c.name == "amount_usd")
+            .map_or(0, |i| render::cents(&row[i]));
+        let status = match cell_of_row(r, row, "status").as_str() {
+            "incomplete" => Status::Incomplete,
+            "provisional" => Status::Provisional,
+            _ => Status::Settled,
+        };
+        let e = by.entry(start).or_insert((end, 0, Status::Settled));
+        e.1 += amount;
+        if status != Status::Settled && e.2 != Status::Incomplete {
+            e.2 = status;
+        }
+    }
+    let periods: Vec<String> = by.keys().cloned().collect();
+    let values: Vec<i64> = by.values().map(|v| v.1).collect();
+    let chart = lines(
+        &format!("Cost per week, last {OVERVIEW_WEEKS} weeks (all cost centers)"),
+        &periods,
+        &[("all cost centers".into(), values)],
+    );
+    let rows = by
+        .into_iter()
+        .map(|(start, (end, c, s))| {
+            vec![
+                Cell::Text(start),
+                Cell::Text(end),
+                Cell::Cents(c),
+                Cell::Text(s.to_string()),
+            ]
+        })
+        .collect();
+    let report = Report {
+        title: format!("Cost per week, last {OVERVIEW_WEEKS} weeks"),
+        status: r.status,
+        meta: r.meta.clone(),
+        columns: vec![
+            Column::new("week_start", Kind::Text),
+            Column::new("week_end", Kind::Text),
+            Column::new("amount_usd", Kind::Money),
+            Column::new("status", Kind::Text),
+        ],
+        rows,
+        total: None,
+        notes: r.notes.clone(),
+    };
+    (Named::table("weeks", report), chart)
+}
+
+async fn trend(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    respond(app, "/trend".into(), q, |app| {
+        let ov = overview_data(app)?;
+        let Some(w) = ov.weeks.clone() else {
+            return Err(Fail::NotFound("the store holds no cost yet".into()));
+        };
+        let r = &w.report;
+        // One line per cost center: the eight largest, the rest summed.
+        let mut periods: Vec<String> = r
+            .rows
+            .iter()
+            .map(|x| cell_of_row(r, x, "period_start"))
+            .collect();
+        periods.sort();
+        periods.dedup();
+        let amount = r.columns.iter().position(|c| c.name == "amount_usd");
+        let mut by: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for x in &r.rows {
+            let p = periods
+                .binary_search(&cell_of_row(r, x, "period_start"))
+                .unwrap_or(0);
+            let v = by
+                .entry(cell_of_row(r, x, "cost_center"))
+                .or_insert_with(|| vec![0; periods.len()]);
+            v[p] += amount.map_or(0, |i| render::cents(&x[i]));
+        }
+        let mut series: Vec<(String, Vec<i64>)> = by.into_iter().collect();
+        series.sort_by_key(|(_, v)| std::cmp::Reverse(v.iter().sum::<i64>()));
+        if series.len() > 8 {
+            let rest: Vec<(String, Vec<i64>)> = series.split_off(8);
+            let mut other = vec![0; periods.len()];
+            for (_, v) in rest {
+                for (o, x) in other.iter_mut().zip(v) {
+                    *o += x;
+                }
+            }
+            series.push(("other".into(), other));
+        }
+        let chart = lines("Cost per week by cost center", &periods, &series);
+        let b = board(app, ov.month).ok();
+        let link = month_links(ov.month, b.map(|b| b.levels.clone()).unwrap_or_default());
+        let mut body = notes_html(&r.notes);
+        body.push_str(&section(&w, &r.notes, &link, &[chart]));
+        Ok(View {
+            title: format!("Trend: cost per week, last {OVERVIEW_WEEKS} weeks"),
+            status: Some(r.status),
+            crumbs: Vec::new(),
+            month: Some(ov.month),
+            here: "trend",
+            body,
+            tables: vec![w],
+        })
+    })
+    .await
+}
+
+async fn forecast(
+    State(app): State<Arc<App>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    respond(app, "/forecast".into(), q, |app| {
+        let ov = overview_data(app)?;
+        let Some(f) = ov.forecast.clone() else {
+            return Err(Fail::NotFound(
+                ov.forecast_note
+                    .clone()
+                    .unwrap_or_else(|| "no forecast can be made yet".into()),
+            ));
+        };
+        let rows: Vec<(String, i64)> = render::items(&f.report, "cost_center", "forecast_usd", 60)
+            .into_iter()
+            .filter(|(k, _)| k != "TOTAL")
+            .collect();
+        let chart = bars("Forecast for the month", &rows, "$");
+        let b = board(app, ov.month).ok();
+        let link = month_links(ov.month, b.map(|b| b.levels.clone()).unwrap_or_default());
+        let mut body = notes_html(&f.report.notes);
+        body.push_str(&section(&f, &f.report.notes, &link, &[chart]));
+        Ok(View {
+            title: format!("Forecast {}", ov.month),
+            status: Some(f.report.status),
+            crumbs: Vec::new(),
+            month: Some(ov.month),
+            here: "forecast",
+            body,
+            tables: vec![f],
+        })
+    })
+    .await
+}
+
+async fn month(
+    State(app): State<Arc<App>>,
+    Path(m): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let path = format!("/month/{m}");
+    respond(app, path, q, move |app| {
+        let m = parse_month(&m)?;
+        let b = board(app, m)?;
+        let link = month_links(m, b.levels.clone());
+        let last = b.levels.len() - 1;
+        let cc = b.chargeback(last);
+        let mut body = notes_html(&b.notes);
+        let r = &cc.report;
+        let meta = |k: &str| r.meta.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let unmapped = b.unmapped();
+        body.push_str("<div class=\"cards\">");
+        body.push_str(&card(
+            "Total",
+            &dollars(total_cell(r, "amount_usd").unwrap_or(0)),
+            &format!("{} people with cost", total_cell(r, "users").unwrap_or(0) / 100),
+        ));
+        body.push_str(&card(
+            "Coverage",
+            &format!("{}%", meta("coverage_pct").unwrap_or_default()),
+            "of the cost reached a real cost center",
+        ));
+        body.push_str(&card(
+            "Unmapped people",
+            &unmapped.report.rows.len().to_string(),
+            &dollars(render::items(&unmapped.report, "email", "amount_usd", usize::MAX).iter().map(|x| x.1).sum()),
+        ));
+        body.push_str("</div>");
+        let mut tables = Vec::new();
+        let mut said = b.notes.clone();
+        if last > 0 {
+            let top = b.chargeback(0);
+            let chart = bars(
+                &format!("Cost by {}", b.levels[0]),
+                &render::items(&top.report, &b.levels[0], "amount_usd", 60),
+                "$",
+            );
+            body.push_str(&section(top, &said, &link, &[chart]));
+            tables.push(top.clone());
+        }
+        let labelled: Vec<(String, i64)> = render::items(r, "cost_center", "amount_usd", 60)
+            .into_iter()
+            .map(|(k, v)| (cost_center_label(&b, &k), v))
+            .collect();
+        let chart = (last == 0).then(|| bars("Cost by cost center", &labelled, "$"));
+        body.push_str(&section(cc, &said, &link, &chart.into_iter().collect::<Vec<_>>()));
+        tables.push(cc.clone());
+        said.extend(cc.report.notes.iter().cloned());
+        body.push_str(&section(unmapped, &said, &link, &[]));
+        tables.push(unmapped.clone());
+        let daily = b.daily();
+        let chart = allot_report::html_out::line(
+            "Cost by day",
+            &render::items(&daily.report, "date", "amount_usd", 400),
+        );
+        body.push_str(&section(daily, &said, &link, &[chart]));
+        tables.push(daily.clone());
+        body.push_str(&format!(
+            "<p class=\"csv\"><a href=\"/month/{m}/reviews\">Reviews of {m}</a> · <a href=\"/month/{m}/adoption\">Adoption in {m}</a></p>"
+        ));
+        Ok(View {
+            title: format!("Month {m}"),
+            status: Some(b.status),
+            crumbs: Vec::new(),
+            month: Some(m),
+            here: "month",
+            body,
+            tables,
+        })
+    })
+    .await
+}
+
+async fn drill(
+    State(app): State<Arc<App>>,
+    Path((m, level, value)): Path<(String, String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let path = format!("/month/{m}/by/{}/{}", enc(&level), enc(&value));
+    let app2 = app.clone();
+    if let Ok(month) = parse_month(&m) {
+        if let Ok(b) = tokio::task::spawn_blocking(move || {
+            check(&app2);
+            board(&app2, month)
+        })
+        .await
+        .unwrap_or_else(|e| Err(Fail::Internal(e.to_string())))
+        {
+            if b.level(&level) == Some(b.levels.len() - 1) {
+                let to = format!("/month/{month}/cost-center/{}", enc(&value));
+                return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+            }
+        }
+    }
+    respond(app, path, q, move |app| {
+        let m = parse_month(&m)?;
+        let b = board(app, m)?;
+        let Some(k) = b.level(&level) else {
+            return Err(Fail::NotFound(format!(
+                "`{level}` is not a level of the mapping (levels: {})",
+                b.levels.join(", ")
+            )));
+        };
+        let Some(children) = b.children(k, &value) else {
+            return Err(Fail::NotFound(format!("{m} has no {level} `{value}`")));
+        };
+        let link = month_links(m, b.levels.clone());
+        let mut body = notes_html(&b.notes);
+        let mut tables = Vec::new();
+        if let Some(row) = b.row_of(k, &value) {
+            let mut row = row;
+            row.name = "line".into();
+            row.report.title = format!("{value} in the {} chargeback", b.levels[k]);
+            body.push_str(&section(&row, &b.notes, &link, &[]));
+            tables.push(row);
+        }
+        let below = &b.levels[k + 1];
+        let mut items = render::items(&children.report, below, "amount_usd", 60);
+        if k + 1 == b.levels.len() - 1 {
+            for it in &mut items {
+                it.0 = cost_center_label(&b, &it.0);
+            }
+        }
+        let chart = bars(&format!("Cost by {below} in {value}"), &items, "$");
+        let mut children = children;
+        children.report.title = format!("{value}: by {below}");
+        body.push_str(&section(&children, &b.notes, &link, &[chart]));
+        tables.push(children);
+        let mut crumbs = crumbs_of(&b, k, &value);
+        crumbs.push((value.clone(), String::new()));
+        crumbs.retain(|(_, u)| !u.is_empty());
+        Ok(View {
+            title: format!("{value} ({}) · {m}", b.levels[k]),
+            status: Some(b.status),
+            crumbs,
+            month: Some(m),
+            here: "month",
+            body,
+            tables,
+        })
+    })
+    .await
+}
+
+async fn cost_center(
+    State(app): State<Arc<App>>,
+    Path((m, cc)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let path = format!("/month/{m}/cost-center/{}", enc(&cc));
+    respond(app, path, q, move |app| {
+        let m = parse_month(&m)?;
+        let b = board(app, m)?;
+        let Some(reports) = b.cost_center(&cc) else {
+            return Err(Fail::NotFound(format!("{m} has no cost center `{cc}`")));
+        };
+        let link = month_links(m, b.levels.clone());
+        let mut body = notes_html(&b.notes);
+        let last = b.levels.len() - 1;
+        for n in &reports {
+            let chart = match n.name.as_str() {
+                "daily" => vec![allot_report::html_out::line(
+                    "Cost by day",
+                    &render::items(&n.report, "period_start", "amount_usd", 400),
+                )],
+                "product_mix" => vec![bars(
+                    "Product mix",
+                    &render::items(&n.report, "product", "amount_usd", 20),
+                    "$",
+                )],
+                "model_mix" => vec![bars(
+                    "Model mix",
+                    &render::items(&n.report, "model", "amount_usd", 20),
+                    "$",
+                )],
+                _ => Vec::new(),
+            };
+            body.push_str(&section(n, &b.notes, &link, &chart));
+        }
+        let mut crumbs = crumbs_of(&b, last, &cc);
+        crumbs.retain(|(_, u)| !u.is_empty());
+        Ok(View {
+            title: format!("{} · {m}", cost_center_label(&b, &cc)),
+            status: Some(b.status),
+            crumbs,
+            month: Some(m),
+            here: "month",
+            body,
+            tables: reports,
+        })
+    })
+    .await
+}
+
+async fn person(
+    State(app): State<Arc<App>>,
+    Path((m, who)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let path = format!("/month/{m}/person/{}", enc(&who));
+    respond(app, path, q, move |app| {
+        let m = parse_month(&m)?;
+        let b = board(app, m)?;
+        let who = who.trim().to_lowercase();
+        // With --pseudonymize people are addressed by pseudonym only.
+        let email = match &app.config.pseudonyms {
+            Some(p) => b.people.iter().find(|e| p.pseudonym(e) == who).cloned(),
+            None => b.has_person(&who).then(|| who.clone()),
+        };
+        let Some(email) = email else {
+            return Err(Fail::NotFound(format!("{m} has no person `{who}`")));
+        };
+        let reports = b.person(&email).expect("known person");
+        let link = month_links(m, b.levels.clone());
+        let mut body = notes_html(&b.notes);
+        for n in &reports {
+            let chart = match n.name.as_str() {
+                "daily" => vec![allot_report::html_out::line(
+                    "Cost by day",
+                    &render::items(&n.report, "date", "amount_usd", 400),
+                )],
+                "product_mix" => vec![bars(
+                    "Product mix",
+                    &render::items(&n.report, "product", "amount_usd", 20),
+                    "$",
+                )],
+                "model_mix" => vec![bars(
+                    "Model mix",
+                    &render::items(&n.report, "model", "amount_usd", 20),
+                    "$",
+                )],
+                _ => Vec::new(),
+            };
+            body.push_str(&section(n, &b.notes, &link, &chart));
+        }
+        let mut crumbs = Vec::new();
+        if let Some(home) = b.home_of(&email) {
+            let last = b.levels.len() - 1;
+            crumbs = crumbs_of(&b, last, &home);
+            if home != "UNMAPPED" {
+                crumbs.push((
+                    cost_center_label(&b, &home),
+                    format!("/month/{m}/cost-center/{}", enc(&home)),
+                ));
+            }
+        } else {
+            crumbs.push((format!("Month {m}"), format!("/month/{m}")));
+        }
+        Ok(View {
+            title: format!("{email} · {m}"),
+            status: Some(b.status),
+            crumbs,
+            month: Some(m),
+            here: "month",
+            body,
+            tables: reports,
+        })
+    })
+    .await
+}
+
+async fn reviews(
+    State(app): State<Arc<App>>,
+    Path(m): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let path = format!("/month/{m}/reviews");
+    respond(app, path, q, move |app| {
+        let m = parse_month(&m)?;
+        let b = board(app, m)?;
+        let link = month_links(m, b.levels.clone());
+        let mut body = notes_html(&b.notes);
+        let top_chart = bars(
+            "Top spenders",
+            &render::items(&b.top.report, "email", "amount_usd", 15),
+            "$",
+        );
+        let mut by_model: BTreeMap<String, i64> = BTreeMap::new();
+        for (k, v) in render::items(&b.models.report, "model", "amount_usd", usize::MAX) {
+            *by_model.entry(k).or_default() += v;
+        }
+        let mut mix: Vec<(String, i64)> = by_model.into_iter().collect();
+        mix.sort_by_key(|x| std::cmp::Reverse(x.1));
+        let ctx_chart = bars(
+            "Share of tokens in the 200K-1M window",
+            &render::items(
+                &b.context.report,
+                "cost_center",
+                "long_context_share_pct",
+                60,
+            ),
+            "%",
+        );
+        let parts: Vec<(&Named, Vec<String>)> = vec![
+            (&b.top, vec![top_chart]),
+            (&b.context, vec![ctx_chart]),
+            (&b.context_people, Vec::new()),
+            (&b.models, vec![bars("Model mix", &mix, "$")]),
+            (&b.downgrade, Vec::new()),
+            (&b.efficiency, Vec::new()),
+        ];
+        let mut tables = Vec::new();
+        for (n, charts) in parts {
+            body.push_str(&section(n, &b.notes, &link, &charts));
+            tables.push(n.clone());
+        }
+        Ok(View {
+            title: format!("Reviews {m}"),
+            status: Some(b.status),
+            crumbs: vec![(format!("Month {m}"), format!("/month/{m}"))],
+            month: Some(m),
+            here: "reviews",
+            body,
+            tables,
+        })
+    })
+    .await
+}
+
+async fn adoption(
+    State(app): State<Arc<App>>,
+    Path(m): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let path = format!("/month/{m}/adoption");
+    respond(app, path, q, move |app| {
+        let m = parse_month(&m)?;
+        let held = months(app)?;
+        if !held.contains(&m) {
+            return Err(Fail::NotFound(format!("the store holds no cost for {m}")));
+        }
+        let out = ws(app).adoption(
+            m,
+            &AdoptionOptions {
+                policy: app.config.policy.clone(),
+                ..AdoptionOptions::default()
+            },
+        )?;
+        let levels = board(app, m).map(|b| b.levels.clone()).unwrap_or_default();
+        let link = month_links(m, levels);
+        let status = out.reports.first().map(|n| n.report.status);
+        let mut said: Vec<String> = Vec::new();
+        let mut body = String::new();
+        if let Some(first) = out.reports.first() {
+            body.push_str(&notes_html(&first.report.notes));
+            said.extend(first.report.notes.iter().cloned());
+        }
+        for n in &out.reports {
+            let charts = if n.name == "adoption" {
+                let rows: Vec<(String, i64)> =
+                    render::items(&n.report, "cost_center", "utilization_pct", 60)
+                        .into_iter()
+                        .filter(|(k, _)| k != "TOTAL" && k != "UNMAPPED")
+                        .collect();
+                vec![bars(
+                    "Utilization by team (active users over headcount)",
+                    &rows,
+                    "%",
+                )]
+            } else {
+                Vec::new()
+            };
+            body.push_str(&section(n, &said, &link, &charts));
+        }
+        Ok(View {
+            title: format!("Adoption {m}"),
+            status,
+            crumbs: vec![(format!("Month {m}"), format!("/month/{m}"))],
+            month: Some(m),
+            here: "adoption",
+            body,
+            tables: out.reports,
+        })
+    })
+    .await
+}
+
+async fn reconciliation(
+    State(app): State<Arc<App>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    respond(app, "/reconciliation".into(), q, |app| {
+        if app.config.invoices.is_empty() {
+            return Err(Fail::NotFound(
+                "no invoice was given: start allot serve with --invoice FILE to reconcile it here".into(),
+            ));
+        }
+        let ws = ws(app);
+        let mut body = String::new();
+        let mut tables = Vec::new();
+        let several = app.config.invoices.len() > 1;
+        let mut status = Status::Settled;
+        for (i, inv) in app.config.invoices.iter().enumerate() {
+            let rec = allot_app::reconcile::run(&ws.sources, inv, ws.as_of)?;
+            let file = inv
+                .path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            body.push_str(&format!("<h2>Invoice {}</h2>", esc(&file)));
+            if rec.variance {
+                body.push_str("<p class=\"warn\">A settled month is off, or API cost is billed on no line: see the rows marked below.</p>");
+            }
+            if rec.incomplete {
+                body.push_str("<p class=\"warn\">INCOMPLETE: a month's data is not all in the store; it cannot be confirmed.</p>");
+            }
+            for mut n in rec.output.reports {
+                if n.report.status != Status::Settled && status == Status::Settled {
+                    status = n.report.status;
+                }
+                if several {
+                    n.name = format!("{}-{}", n.name, i + 1);
+                }
+                body.push_str(&section(&n, &[], &|_: &str, _: &str| None, &[]));
+                tables.push(n);
+            }
+        }
+        Ok(View {
+            title: "Reconciliation".into(),
+            status: Some(status),
+            crumbs: Vec::new(),
+            month: None,
+            here: "reconciliation",
+            body,
+            tables,
+        })
+    })
+    .await
+}
