@@ -12,6 +12,7 @@ mod formats;
 mod mapping;
 mod reconcile;
 mod reviews;
+mod serve;
 mod support;
 mod sync;
 mod trend;

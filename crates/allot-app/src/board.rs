@@ -4,9 +4,9 @@
 //!
 //! A [`MonthBoard`] is one month loaded once (day grain, with usage, activity and the month
 //! before): every hierarchy level's chargeback (exactly `allot chargeback --by LEVEL`), the
-//! reviews (exactly `allot top`, `allot models`, `allot context`, `allot efficiency`), the
-//! cost per day per cost center (exactly `allot trend --per day`), and the cost-center and
-//! person pages cut from those same reports.
+//! reviews (exactly `allot top`, `allot models`, `allot context`, `allot efficiency`), and
+//! the cost-center and person pages cut from those same reports (their days and mixes split
+//! from the same cents, so they add up to them).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,8 +43,6 @@ pub struct MonthBoard {
     pub reviews: Reviews,
     /// Every spender, as `allot top --n` with no limit.
     pub spenders: Named,
-    /// Cost per day per cost center, as `allot trend --per day`.
-    pub daily_by_line: Named,
     /// Efficiency per person (`allot efficiency --per person`).
     pub efficiency_people: Named,
     /// The context-window review per person.
@@ -67,6 +65,8 @@ pub struct MonthBoard {
     prev_cents: Option<PeriodCents>,
     /// Each person's exact cost per day.
     person_days: BTreeMap<String, Vec<(NaiveDate, Nanos)>>,
+    /// Each cost center's exact cost per day.
+    line_days: BTreeMap<String, Vec<(NaiveDate, Nanos)>>,
     /// Cost centers of the mapping and of the month, with their attributes' values.
     pub cost_centers: BTreeMap<String, Vec<(String, String)>>,
     /// Everyone with cost in the month or a mapping row valid in it.
@@ -178,14 +178,6 @@ impl MonthBoard {
         let (models, models_people, downgrade) = reviews.models();
         let efficiency = reviews.efficiency(false);
         let top = reviews.top(crate::reports::TOP_N);
-        let daily_by_line = period
-            .trend(&TrendOptions {
-                per: Per::Day,
-                by: None,
-                policy: policy.clone(),
-            })?
-            .reports
-            .remove(0);
         let keying = period.keying(None, policy)?;
         let cb = period.chargeback(&keying)?;
         let cents = PeriodCents::of(&cb);
@@ -201,7 +193,8 @@ impl MonthBoard {
                 Ok(PeriodCents::of(&pcb))
             })
             .transpose()?;
-        let person_days = period.ledger.series(&keying, period.range)?.people;
+        let series = period.ledger.series(&keying, period.range)?;
+        let (person_days, line_days) = (series.people, series.lines);
         let attrs = mapping.cost_center_attributes();
         let mut cost_centers: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         let mut people: BTreeSet<String> = BTreeSet::new();
@@ -233,7 +226,6 @@ impl MonthBoard {
             chargebacks,
             reviews,
             spenders,
-            daily_by_line,
             efficiency_people,
             context_people,
             models_people,
@@ -245,6 +237,7 @@ impl MonthBoard {
             cents,
             prev_cents,
             person_days,
+            line_days,
             cost_centers,
             people,
             range: period.range,
@@ -359,8 +352,9 @@ impl MonthBoard {
         Some(vec![
             only(cb, "chargeback", "cost_center", cc),
             self.month_over_month_line(cc),
-            titled(
-                only(&self.daily_by_line, "daily", "cost_center", cc),
+            self.days_of(
+                self.line_days.get(cc),
+                self.cents.line(cc),
                 format!("{cc}: cost by day"),
             ),
             titled(
@@ -405,7 +399,11 @@ impl MonthBoard {
         let total = self.cents.person(email).unwrap_or(0);
         Some(vec![
             only(&self.spenders, "top_spenders", "email", email),
-            self.person_days(email),
+            self.days_of(
+                self.person_days.get(email),
+                total,
+                format!("{email}: cost by day"),
+            ),
             self.mix("product_mix", "Product mix", "product", &usage, total),
             only(&self.models_people, "model_mix", "email", email),
             only(&self.context_people, "context_window", "email", email),
@@ -500,12 +498,12 @@ impl MonthBoard {
         )
     }
 
-    /// A person's cents per day: their month's cents split over their days by the exact
-    /// amounts, so the days add up to the amount every other report shows.
-    fn person_days(&self, email: &str) -> Named {
-        let days = self.person_days.get(email).cloned().unwrap_or_default();
-        let parts: Vec<(NaiveDate, Nanos)> = days;
-        let cents = split(self.cents.person(email).unwrap_or(0), &parts);
+    /// A cost center's or a person's cents per day: the month's cents split over the days by
+    /// their exact amounts, so the days add up to the amount every other report shows (a
+    /// trend per day rounds each day on its own, and its days may differ by a cent).
+    fn days_of(&self, days: Option<&Vec<(NaiveDate, Nanos)>>, target: i64, title: String) -> Named {
+        let parts: Vec<(NaiveDate, Nanos)> = days.cloned().unwrap_or_default();
+        let cents = split(target, &parts);
         let status_of = |d: NaiveDate| {
             if (self.as_of - d).num_days() < allot_core::settle::SETTLEMENT_DAYS {
                 Status::Provisional
@@ -527,7 +525,7 @@ impl MonthBoard {
         Named::table(
             "daily",
             self.stamp(
-                format!("Cost by day {}", self.month),
+                title,
                 vec![
                     Column::new("date", Kind::Text),
                     Column::new("amount_usd", Kind::Money),

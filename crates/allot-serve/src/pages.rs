@@ -376,12 +376,14 @@ fn finish(app: &App, view: &View, csv: Option<&str>) -> Reply {
     let stamp = app
         .cache
         .check(app.config.as_of_today.then(today))
-        .map(|t| {
-            chrono::DateTime::<chrono::Utc>::from(t)
-                .format("%Y-%m-%d %H:%M UTC")
-                .to_string()
-        })
-        .unwrap_or_else(|| "never".into());
+        .map_or_else(
+            || "never".into(),
+            |t| {
+                chrono::DateTime::<chrono::Utc>::from(t)
+                    .format("%Y-%m-%d %H:%M UTC")
+                    .to_string()
+            },
+        );
     let footer = format!(
         "As of {}; the store was last synced {stamp}.",
         ws(app).as_of
@@ -495,17 +497,16 @@ fn crumbs_of(b: &MonthBoard, k: usize, value: &str) -> Vec<(String, String)> {
 }
 
 fn notes_html(notes: &[String]) -> String {
-    notes
-        .iter()
-        .map(|n| {
-            let class = if n.starts_with("PROVISIONAL") || n.starts_with("INCOMPLETE") {
-                "warn"
-            } else {
-                "notes"
-            };
-            format!("<p class=\"{class}\">{}</p>", esc(n))
-        })
-        .collect()
+    let mut h = String::new();
+    for n in notes {
+        let class = if n.starts_with("PROVISIONAL") || n.starts_with("INCOMPLETE") {
+            "warn"
+        } else {
+            "notes"
+        };
+        h.push_str(&format!("<p class=\"{class}\">{}</p>", esc(n)));
+    }
+    h
 }
 
 fn total_cell(r: &Report, col: &str) -> Option<i64> {
@@ -602,7 +603,7 @@ async fn overview(
         }
         cards.push_str(&card(
             "Data through",
-            &ov.last_day.map(|d| d.to_string()).unwrap_or_else(|| "no data".into()),
+            &ov.last_day.map_or_else(|| "no data".into(), |d| d.to_string()),
             &if ov.provisional.is_empty() {
                 "every day settled".to_string()
             } else {
@@ -994,7 +995,7 @@ async fn cost_center(
             let chart = match n.name.as_str() {
                 "daily" => vec![allot_report::html_out::line(
                     "Cost by day",
-                    &render::items(&n.report, "period_start", "amount_usd", 400),
+                    &render::items(&n.report, "date", "amount_usd", 400),
                 )],
                 "product_mix" => vec![bars(
                     "Product mix",

@@ -1,0 +1,778 @@
+//! `allot serve`: every route (200, 404, 400), CSV links equal to the CLI's CSV, parts that
+//! add up to the figures they break down, the token (401 without, 200 with, the one-time link
+//! and the cookie, refusal to bind without), pseudonyms on every page, a sync beside it picked
+//! up, and a store left exactly as it was.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::support::{allot, allot_env, demo, money, read_csv};
+
+/// A running `allot serve`, stopped when dropped.
+struct Served {
+    child: Child,
+    base: String,
+    /// The first line it printed (the URL, or the one-time link).
+    url: String,
+    stderr: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+fn serve(args: &[&str], env: &[(&str, &str)]) -> Served {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = dir.path().join("stderr");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_allot"))
+        .args(args)
+        .args(["--port", "0"])
+        .env_remove("RUST_LOG")
+        .env_remove("ALLOT_SERVE_TOKEN")
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&stderr).unwrap())
+        .spawn()
+        .expect("start allot serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "allot serve printed `{url}`; stderr: {}",
+        std::fs::read_to_string(&stderr).unwrap_or_default()
+    );
+    let base = url[..url[7..].find('/').map_or(url.len(), |i| i + 7)].to_string();
+    Served {
+        child,
+        base,
+        url,
+        stderr,
+        _dir: dir,
+    }
+}
+
+fn demo_args(extra: &[&str]) -> Vec<String> {
+    let d = demo();
+    let mut v: Vec<String> = [
+        "serve",
+        "--store",
+        d.join("store").to_str().unwrap(),
+        "--mapping",
+        d.join("input/org-mapping.csv").to_str().unwrap(),
+        "--budgets",
+        d.join("input/budgets.csv").to_str().unwrap(),
+        "--as-of",
+        "2026-11-23",
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    v.extend(extra.iter().map(ToString::to_string));
+    v
+}
+
+/// An HTTP answer.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection.
+fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+    let host = base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(host).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() {
+        req.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+fn get(base: &str, path: &str) -> Answer {
+    request(base, "GET", path, &[], "")
+}
+
+/// The CLI's CSV of a report: runs `allot ARGS --format csv --out DIR` and reads `NAME.csv`.
+fn cli_csv(args: &[&str], name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let d = demo();
+    let mut all: Vec<String> = args.iter().map(ToString::to_string).collect();
+    all.extend(
+        [
+            "--mapping",
+            d.join("input/org-mapping.csv").to_str().unwrap(),
+            "--store",
+            d.join("store").to_str().unwrap(),
+            "--as-of",
+            "2026-11-23",
+            "--format",
+            "csv",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ]
+        .iter()
+        .map(ToString::to_string),
+    );
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let run = allot(dir.path(), &refs);
+    assert!(run.code == 0 || run.code == 3, "{:?}: {}", args, run.stderr);
+    std::fs::read_to_string(dir.path().join(format!("{name}.csv"))).unwrap()
+}
+
+fn csv_rows(text: &str) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            headers
+                .iter()
+                .zip(rec.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn sum(rows: &[BTreeMap<String, String>], col: &str) -> rust_decimal::Decimal {
+    rows.iter().map(|r| money(&r[col])).sum()
+}
+
+/// Every file under `dir` with its size and modification time.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let m = e.metadata().unwrap();
+            if m.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.insert(e.path(), (m.len(), m.modified().unwrap()));
+            }
+        }
+    }
+    out
+}
+
+const PAGES: [&str; 11] = [
+    "/",
+    "/trend",
+    "/forecast",
+    "/month/2026-09",
+    "/month/2026-09/by/division/Engineering",
+    "/month/2026-09/by/department/Mobile",
+    "/month/2026-09/cost-center/CC-1030",
+    "/month/2026-09/person/ana.varga@example.com",
+    "/month/2026-09/reviews",
+    "/month/2026-09/adoption",
+    "/month/2026-11",
+];
+
+#[test]
+fn every_route_answers_and_the_store_is_left_as_it_was() {
+    let before = snapshot(&demo().join("store"));
+    let s = serve(
+        &demo_args(&[])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[],
+    );
+    assert_eq!(s.url, format!("{}/", s.base));
+    for p in PAGES {
+        let a = get(&s.base, p);
+        assert_eq!(a.status, 200, "{p}: {}", a.body);
+        assert_eq!(
+            a.header("content-type"),
+            Some("text/html; charset=utf-8"),
+            "{p}"
+        );
+        assert_eq!(
+            a.header("content-security-policy"),
+            Some("default-src 'self'"),
+            "{p}"
+        );
+        assert!(a.body.contains("</html>"), "{p} is a whole page");
+        // Nothing from elsewhere: no absolute URL in any attribute.
+        assert!(!a.body.contains("src=\"http"), "{p}");
+        assert!(!a.body.contains("href=\"http"), "{p}");
+        // Every table says where its CSV is, and that link works.
+        let tables = a.body.matches("<table").count();
+        assert_eq!(a.body.matches("?csv=").count(), tables, "{p}");
+        for name in a.body.split("href=\"?csv=").skip(1) {
+            let name = &name[..name.find('"').unwrap()];
+            let c = get(&s.base, &format!("{p}?csv={name}"));
+            assert_eq!(c.status, 200, "{p}?csv={name}");
+            assert_eq!(c.header("content-type"), Some("text/csv; charset=utf-8"));
+        }
+    }
+    // The overview links down: month, division, department, cost center, person.
+    let home = get(&s.base, "/").body;
+    for link in [
+        "/month/2026-11",
+        "/month/2026-11/cost-center/CC-1030",
+        "/month/2026-11/person/",
+    ] {
+        assert!(
+            home.contains(&format!("href=\"{link}")),
+            "the overview links to {link}"
+        );
+    }
+    let month = get(&s.base, "/month/2026-09").body;
+    assert!(month.contains("href=\"/month/2026-09/by/division/Engineering\""));
+    let division = get(&s.base, "/month/2026-09/by/division/Engineering").body;
+    assert!(division.contains("href=\"/month/2026-09/by/department/Mobile\""));
+    let department = get(&s.base, "/month/2026-09/by/department/Mobile").body;
+    assert!(department.contains("href=\"/month/2026-09/cost-center/CC-1030\""));
+    let cc = get(&s.base, "/month/2026-09/cost-center/CC-1030").body;
+    assert!(cc.contains("href=\"/month/2026-09/person/"));
+    assert!(month.contains("SETTLED"), "September is settled");
+    assert!(get(&s.base, "/month/2026-11").body.contains("PROVISIONAL"));
+    // A cost center's level link goes to its page.
+    let r = get(&s.base, "/month/2026-09/by/cost_center/CC-1030");
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location"),
+        Some("/month/2026-09/cost-center/CC-1030")
+    );
+    for (p, code) in [
+        ("/month/2025-01", 404),
+        ("/month/2026-09/cost-center/CC-9999", 404),
+        ("/month/2026-09/person/nobody@example.com", 404),
+        ("/month/2026-09/by/region/North", 404),
+        ("/month/2026-09/by/division/Nowhere", 404),
+        ("/month/2025-01/reviews", 404),
+        ("/month/2025-01/adoption", 404),
+        ("/reconciliation", 404),
+        ("/no/such/page", 404),
+        ("/month/2026-13", 400),
+        ("/month/september", 400),
+        ("/month/2026-9x/reviews", 400),
+        ("/month/2026-09?csv=nonsense", 400),
+        ("/month/2026-09?sort=amount", 400),
+        ("/month/2026-09/cost-center/CC-1030?csv=", 400),
+    ] {
+        let a = get(&s.base, p);
+        assert_eq!(a.status, code, "{p}: {}", a.body);
+        assert!(a.body.contains("href=\"/\""), "{p}: the page links back");
+        assert_eq!(
+            a.header("content-security-policy"),
+            Some("default-src 'self'")
+        );
+    }
+    // The sorting script and the style sheet come from the dashboard itself.
+    assert_eq!(get(&s.base, "/assets/sort.js").status, 200);
+    assert!(get(&s.base, "/assets/style.css").body.contains("table"));
+    drop(s);
+    assert_eq!(
+        before,
+        snapshot(&demo().join("store")),
+        "no route writes to the store"
+    );
+}
+
+#[test]
+fn every_csv_link_equals_the_clis_csv_and_parts_add_up() {
+    let s = serve(
+        &demo_args(&[])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[],
+    );
+    let page = |p: &str, t: &str| {
+        let a = get(&s.base, &format!("{p}?csv={t}"));
+        assert_eq!(a.status, 200, "{p}?csv={t}");
+        a.body
+    };
+    let month = ["--month", "2026-09"];
+    for (p, table, args, file) in [
+        (
+            "/month/2026-09",
+            "chargeback",
+            vec!["chargeback"],
+            "chargeback",
+        ),
+        ("/month/2026-09", "unmapped", vec!["chargeback"], "unmapped"),
+        ("/month/2026-09", "daily", vec!["chargeback"], "daily"),
+        (
+            "/month/2026-09",
+            "chargeback-division",
+            vec!["chargeback", "--by", "division"],
+            "chargeback-division",
+        ),
+        (
+            "/month/2026-09/reviews",
+            "top_spenders",
+            vec!["top"],
+            "top_spenders",
+        ),
+        (
+            "/month/2026-09/reviews",
+            "model_mix",
+            vec!["models"],
+            "model_mix",
+        ),
+        (
+            "/month/2026-09/reviews",
+            "model_downgrade",
+            vec!["models"],
+            "model_downgrade",
+        ),
+        (
+            "/month/2026-09/reviews",
+            "context_window_teams",
+            vec!["context"],
+            "context_window_teams",
+        ),
+        (
+            "/month/2026-09/reviews",
+            "context_window",
+            vec!["context"],
+            "context_window",
+        ),
+        (
+            "/month/2026-09/reviews",
+            "efficiency",
+            vec!["efficiency"],
+            "efficiency",
+        ),
+        (
+            "/month/2026-09/adoption",
+            "adoption",
+            vec!["adoption"],
+            "adoption",
+        ),
+        (
+            "/month/2026-09/adoption",
+            "inactive_seats",
+            vec!["adoption"],
+            "inactive_seats",
+        ),
+    ] {
+        let mut a = args.clone();
+        a.extend(month);
+        assert_eq!(
+            page(p, table),
+            cli_csv(&a, file),
+            "{p}?csv={table} against allot {args:?}"
+        );
+    }
+    let budgets = demo().join("input/budgets.csv");
+    let b = budgets.to_str().unwrap();
+    assert_eq!(
+        page("/forecast", "forecast"),
+        cli_csv(
+            &["forecast", "--month", "2026-11", "--budgets", b],
+            "forecast"
+        )
+    );
+    assert_eq!(
+        page("/", "alerts"),
+        cli_csv(&["alerts", "--budgets", b], "alerts")
+    );
+    // The overview's weeks are the trend's cents per week.
+    let trend = csv_rows(&cli_csv(
+        &[
+            "trend",
+            "--per",
+            "week",
+            "--from",
+            "2026-08-31",
+            "--to",
+            "2026-11-22",
+        ],
+        "trend",
+    ));
+    let weeks = csv_rows(&page("/", "weeks"));
+    assert_eq!(weeks.len(), 12);
+    for w in &weeks {
+        let of: Vec<_> = trend
+            .iter()
+            .filter(|r| r["period_start"] == w["week_start"])
+            .cloned()
+            .collect();
+        assert_eq!(
+            money(&w["amount_usd"]),
+            sum(&of, "amount_usd"),
+            "week {}",
+            w["week_start"]
+        );
+    }
+    assert_eq!(
+        page("/trend", "trend"),
+        cli_csv(
+            &[
+                "trend",
+                "--per",
+                "week",
+                "--from",
+                "2026-08-31",
+                "--to",
+                "2026-11-22"
+            ],
+            "trend"
+        )
+    );
+    // Drill-down: each level's parts add up to the line above, down to the people.
+    let division = csv_rows(&page("/month/2026-09/by/division/Engineering", "line"));
+    let departments = csv_rows(&page(
+        "/month/2026-09/by/division/Engineering",
+        "chargeback-department-in-engineering",
+    ));
+    assert_eq!(division.len(), 1);
+    assert!(departments.len() >= 2);
+    assert_eq!(
+        money(&division[0]["amount_usd"]),
+        sum(&departments, "amount_usd")
+    );
+    let mobile = departments
+        .iter()
+        .find(|r| r["department"] == "Mobile")
+        .unwrap();
+    let ccs = csv_rows(&page(
+        "/month/2026-09/by/department/Mobile",
+        "chargeback-in-mobile",
+    ));
+    assert_eq!(money(&mobile["amount_usd"]), sum(&ccs, "amount_usd"));
+    let cc_line = csv_rows(&page("/month/2026-09/cost-center/CC-1030", "chargeback"));
+    let cli = read_csv(&demo().join("chargeback.csv"));
+    let cli_line = cli.iter().find(|r| r["cost_center"] == "CC-1030").unwrap();
+    assert_eq!(cc_line[0]["amount_usd"], cli_line["amount_usd"]);
+    let cc = money(&cc_line[0]["amount_usd"]);
+    let cc_days = csv_rows(&page("/month/2026-09/cost-center/CC-1030", "daily"));
+    assert_eq!(
+        sum(&cc_days, "amount_usd"),
+        cc,
+        "the cost center's days add up to it"
+    );
+    let products = csv_rows(&page("/month/2026-09/cost-center/CC-1030", "product_mix"));
+    assert_eq!(
+        sum(&products, "amount_usd"),
+        cc,
+        "its product mix adds up to it"
+    );
+    let models = csv_rows(&page("/month/2026-09/cost-center/CC-1030", "model_mix"));
+    assert_eq!(
+        sum(&models, "amount_usd"),
+        cc,
+        "its model mix adds up to it"
+    );
+    let people = csv_rows(&page("/month/2026-09/cost-center/CC-1030", "people"));
+    assert!(people.iter().all(|r| r["cost_center"] == "CC-1030"));
+    let top = read_csv(&demo().join("top_spenders.csv"));
+    let mom = csv_rows(&page(
+        "/month/2026-09/cost-center/CC-1030",
+        "month_over_month",
+    ));
+    assert_eq!(mom[0]["amount_usd"], cc_line[0]["amount_usd"]);
+    // A person: the row of the top spenders, their days and mix adding up to it.
+    let who = &top[0]["email"];
+    let p = format!("/month/2026-09/person/{who}");
+    let row = csv_rows(&page(&p, "top_spenders"));
+    assert_eq!(row[0]["amount_usd"], top[0]["amount_usd"]);
+    let amount = money(&top[0]["amount_usd"]);
+    assert_eq!(sum(&csv_rows(&page(&p, "daily")), "amount_usd"), amount);
+    assert_eq!(
+        sum(&csv_rows(&page(&p, "product_mix")), "amount_usd"),
+        amount
+    );
+    assert!(get(&s.base, &p).body.contains(&format!("{who} · 2026-09")));
+}
+
+#[test]
+fn a_token_guards_every_page_and_never_shows() {
+    let token = "s3cret-dashboard-token-0123456789";
+    // Another address than loopback without a token: refused before binding.
+    let d = demo();
+    let store = d.join("store");
+    let mapping = d.join("input/org-mapping.csv");
+    let base_args = [
+        "serve",
+        "--store",
+        store.to_str().unwrap(),
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--as-of",
+        "2026-11-23",
+    ];
+    let mut open_bind = base_args.to_vec();
+    open_bind.extend(["--bind", "0.0.0.0", "--port", "0"]);
+    let run = allot(d, &open_bind);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("refusing to serve on 0.0.0.0"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--token"), "{}", run.stderr);
+    let mut weak = base_args.to_vec();
+    weak.extend(["--token", "short", "--port", "0"]);
+    let run = allot(d, &weak);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("too short"), "{}", run.stderr);
+    // With a token (from the environment), on loopback.
+    let mut args = base_args.to_vec();
+    args.insert(0, "-vv");
+    let s = serve(
+        &args,
+        &[("ALLOT_SERVE_TOKEN", token), ("RUST_LOG", "trace")],
+    );
+    assert!(
+        s.url.starts_with(&format!("{}/login?once=", s.base)),
+        "{}",
+        s.url
+    );
+    for p in PAGES {
+        let a = get(&s.base, p);
+        assert_eq!(a.status, 401, "{p} without the token");
+        assert!(
+            !a.body.contains("Cost center"),
+            "{p}: no figure without the token"
+        );
+        assert_eq!(a.header("www-authenticate"), Some("Bearer"));
+        let bearer = format!("Bearer {token}");
+        let a = request(&s.base, "GET", p, &[("Authorization", &bearer)], "");
+        assert_eq!(a.status, 200, "{p} with the token");
+        assert!(!a.body.contains(token));
+        let csv = request(&s.base, "GET", &format!("{p}?csv=x"), &[], "");
+        assert_eq!(csv.status, 401, "{p}?csv without the token");
+    }
+    let wrong = request(
+        &s.base,
+        "GET",
+        "/",
+        &[("Authorization", "Bearer s3cret-dashboard-token-0123456780")],
+        "",
+    );
+    assert_eq!(wrong.status, 401);
+    // The one-time link: a session cookie, once.
+    let path = &s.url[s.base.len()..];
+    let a = get(&s.base, path);
+    assert_eq!(a.status, 303, "{}", a.body);
+    let cookie = a.header("set-cookie").unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains(token));
+    let pair = cookie.split(';').next().unwrap().to_string();
+    let a = request(&s.base, "GET", "/month/2026-09", &[("Cookie", &pair)], "");
+    assert_eq!(a.status, 200);
+    assert_eq!(get(&s.base, path).status, 401, "the link works once");
+    let forged = request(&s.base, "GET", "/", &[("Cookie", "allot_session=00ff")], "");
+    assert_eq!(forged.status, 401);
+    // The sign-in form: the token posted, a cookie back; a wrong one refused.
+    assert_eq!(get(&s.base, "/login").status, 200);
+    assert!(!get(&s.base, "/login").body.contains(token));
+    let a = request(&s.base, "POST", "/login", &[], &format!("token={token}"));
+    assert_eq!(a.status, 303);
+    let pair = a
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        request(&s.base, "GET", "/", &[("Cookie", &pair)], "").status,
+        200
+    );
+    let a = request(
+        &s.base,
+        "POST",
+        "/login",
+        &[],
+        "token=guess-guess-guess-guess",
+    );
+    assert_eq!(a.status, 401);
+    let log = s.stderr();
+    assert!(!log.contains(token), "the token is never logged");
+    assert!(!s.url.contains(token), "the printed link is not the token");
+}
+
+#[test]
+fn pseudonyms_reach_every_page_and_csv() {
+    let s = serve(
+        &{
+            let mut a = vec!["--pseudonymize".to_string()];
+            a.extend(demo_args(&[]));
+            a
+        }
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>(),
+        &[("ALLOT_PSEUDONYM_KEY", "serve-test-key")],
+    );
+    let cc = get(&s.base, "/month/2026-09/cost-center/CC-1030").body;
+    let who = cc
+        .split("href=\"/month/2026-09/person/")
+        .nth(1)
+        .map(|x| x[..x.find('"').unwrap()].to_string())
+        .expect("a person link");
+    assert!(who.starts_with("person-"), "{who}");
+    let mut pages: Vec<String> = PAGES.iter().map(ToString::to_string).collect();
+    pages.retain(|p| !p.contains("/person/"));
+    pages.push(format!("/month/2026-09/person/{who}"));
+    for p in &pages {
+        let a = get(&s.base, p);
+        assert_eq!(a.status, 200, "{p}");
+        assert!(!a.body.contains("@example.com"), "{p} shows an email");
+        for name in a.body.split("href=\"?csv=").skip(1) {
+            let name = &name[..name.find('"').unwrap()];
+            let c = get(&s.base, &format!("{p}?csv={name}"));
+            assert!(
+                !c.body.contains("@example.com"),
+                "{p}?csv={name} shows an email"
+            );
+        }
+    }
+    // People are addressed by pseudonym only.
+    let a = get(&s.base, "/month/2026-09/person/ana.varga@example.com");
+    assert_eq!(a.status, 404);
+    assert!(!a.body.contains("@example.com"));
+}
+
+#[test]
+fn a_sync_beside_it_is_picked_up_and_invoices_are_reconciled() {
+    // A copy of the store whose last synced day is missing from state.json, as if a sync had
+    // not got to it yet.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let cp = Command::new("cp")
+        .args([
+            "-r",
+            demo().join("store").to_str().unwrap(),
+            store.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let state_path = store.join("state.json");
+    let full = std::fs::read_to_string(&state_path).unwrap();
+    let mut state: serde_json::Value = serde_json::from_str(&full).unwrap();
+    state["days"]["cost"]
+        .as_object_mut()
+        .unwrap()
+        .remove("2026-11-22");
+    std::fs::write(&state_path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
+    let day_file = store.join("facts/cost/date=2026-11-22.parquet");
+    let kept = dir.path().join("kept.parquet");
+    std::fs::rename(&day_file, &kept).unwrap();
+    let invoice = dir.path().join("invoice.csv");
+    std::fs::write(
+        &invoice,
+        "Billing Month,Description,Line Type,Amount\n2026-09,Claude Code usage,Usage,\"$17,000.00\"\n2026-09,Claude usage - chat,Usage,\"$2,601.84\"\n",
+    )
+    .unwrap();
+    let mapping = demo().join("input/org-mapping.csv");
+    let s = serve(
+        &[
+            "serve",
+            "--store",
+            store.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--as-of",
+            "2026-11-23",
+            "--invoice",
+            invoice.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let daily = |s: &Served| csv_rows(&get(&s.base, "/month/2026-11?csv=daily").body);
+    let before = daily(&s);
+    assert!(before.iter().all(|r| r["date"] != "2026-11-22"));
+    assert!(get(&s.base, "/month/2026-11").body.contains("INCOMPLETE"));
+    // The sync finishes: the day's file is written, then state.json.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::rename(&kept, &day_file).unwrap();
+    std::fs::write(&state_path, &full).unwrap();
+    let after = daily(&s);
+    assert!(
+        after.iter().any(|r| r["date"] == "2026-11-22"),
+        "the new day is shown"
+    );
+    assert!(!get(&s.base, "/month/2026-11").body.contains("INCOMPLETE"));
+    // The reconciliation page answers what `allot reconcile` answers.
+    let page = get(&s.base, "/reconciliation");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let rec = csv_rows(&get(&s.base, "/reconciliation?csv=reconciliation").body);
+    let cli = dir.path().join("rec");
+    let run = allot_env(
+        dir.path(),
+        &[
+            "reconcile",
+            "--invoice",
+            invoice.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--as-of",
+            "2026-11-23",
+            "--format",
+            "csv",
+            "--out",
+            cli.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let cli_rows = csv_rows(&std::fs::read_to_string(cli.join("reconciliation.csv")).unwrap());
+    assert_eq!(rec, cli_rows);
+    assert!(rec.iter().any(|r| r["month"] == "2026-09"));
+}
