@@ -141,6 +141,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/login", get(login_page).post(login_form))
         .route("/assets/style.css", get(style))
         .route("/assets/sort.js", get(script))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(middleware::map_response(headers))
@@ -173,7 +174,7 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
         return next.run(req).await;
     };
     let path = req.uri().path();
-    if path == "/login" || path == "/assets/style.css" {
+    if path == "/login" || path == "/assets/style.css" || path == "/favicon.ico" {
         return next.run(req).await;
     }
     let bearer = req
@@ -629,8 +630,9 @@ async fn overview(
         let link = month_links(m, levels);
         if let Some(w) = &ov.weeks {
             let (weeks, chart) = week_totals(w);
+            // The banner above says which days are provisional; the trend's notes are on /trend.
             said.extend(w.report.notes.iter().cloned());
-            body.push_str(&section(&weeks, &[], &link, &[chart]));
+            body.push_str(&section(&weeks, &said, &link, &[chart]));
             body.push_str("<p class=\"csv\"><a href=\"/trend\">Each cost center per week</a></p>");
             tables.push(weeks);
         }
