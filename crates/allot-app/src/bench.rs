@@ -131,21 +131,19 @@ pub fn run(spec: &BenchSpec, exe: &Path, say: &dyn Fn(&str)) -> Result<(), AppEr
     Ok(())
 }
 
-/// Syncs a month of a `people`-person organisation from the in-process fake (not rate
-/// limited) into a scratch store under `dir` and reports the requests made per endpoint
-/// against the minimum.
-pub fn sync_requests(people: u64, month: Month, dir: &Path) -> Result<String, AppError> {
+/// Syncs `org` over `from..=to` as of `today` from the in-process fake (not rate limited)
+/// into the store at `store`.
+fn sync_into(
+    org: allot_synth::Org,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+    store_dir: &Path,
+) -> Result<allot_sync::Summary, AppError> {
     use allot_fake_api::{Config, State};
     use allot_sync::{sync, ApiKey, Client, ClientConfig, Keys, Quiet, Store, SyncOptions};
 
-    let (from, to) = (month.first_day(), month.last_day());
-    let today = to + chrono::Duration::days(40);
     let key = "sk-ant-bench-in-process";
-    let org = scale_org(people);
-    let end = to
-        .succ_opt()
-        .ok_or_else(|| AppError::Usage("date out of range".into()))?;
-    let minimum = allot_fake_api::truth::minimum_requests(&org, from, end, today);
     let state = State::with_org(
         Config {
             rate_per_minute: 1_000_000,
@@ -153,18 +151,15 @@ pub fn sync_requests(people: u64, month: Month, dir: &Path) -> Result<String, Ap
         },
         org,
     );
-    let scratch = dir.join(format!("sync-store-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).map_err(io(&scratch))?;
+    std::fs::create_dir_all(store_dir).map_err(io(store_dir))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(io(dir))?;
-    let started = std::time::Instant::now();
-    let summary = runtime.block_on(async {
+        .map_err(io(store_dir))?;
+    runtime.block_on(async {
         let base = allot_fake_api::spawn(state.clone())
             .await
-            .map_err(io(dir))?;
+            .map_err(io(store_dir))?;
         let client = Client::new(ClientConfig {
             base_url: base,
             rate_per_minute: 1_000_000,
@@ -174,7 +169,7 @@ pub fn sync_requests(people: u64, month: Month, dir: &Path) -> Result<String, Ap
             analytics: Some(ApiKey::new(key)),
             admin: Some(ApiKey::new(format!("{key}-admin"))),
         };
-        let mut store = Store::open(&scratch, false)?;
+        let mut store = Store::open(store_dir, false)?;
         let opts = SyncOptions {
             from,
             to,
@@ -184,7 +179,60 @@ pub fn sync_requests(people: u64, month: Month, dir: &Path) -> Result<String, Ap
             concurrency: 4,
         };
         Ok::<_, AppError>(sync(&mut store, &client, &keys, &opts, &Quiet).await?)
-    })?;
+    })
+}
+
+/// A store holding `month` of a `people`-person organisation (synced from the in-process
+/// fake once, then reused) and its mapping, for timing the dashboard: (store, mapping,
+/// as-of date, 40 days after the month so it is settled).
+pub fn serve_store(
+    people: u64,
+    month: Month,
+    dir: &Path,
+    say: &dyn Fn(&str),
+) -> Result<(PathBuf, PathBuf, chrono::NaiveDate), AppError> {
+    let org = scale_org(people);
+    let base = dir.join(format!("serve-{people}-{month}"));
+    let store = base.join("store");
+    let mapping = base.join("mapping.csv");
+    let today = month.last_day() + chrono::Duration::days(40);
+    let marker = base.join("synced");
+    if !marker.exists() {
+        let started = std::time::Instant::now();
+        say(&format!(
+            "bench --serve: syncing {people} people for {month} into {}",
+            store.display()
+        ));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(&base).map_err(io(&base))?;
+        std::fs::write(&mapping, org.mapping_csv()).map_err(io(&mapping))?;
+        let summary = sync_into(org, month.first_day(), month.last_day(), today, &store)?;
+        std::fs::write(&marker, b"").map_err(io(&marker))?;
+        say(&format!(
+            "bench --serve: {} requests, {} rows in {:.1} s",
+            summary.requests,
+            summary.rows,
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    Ok((store, mapping, today))
+}
+
+/// Syncs a month of a `people`-person organisation from the in-process fake (not rate
+/// limited) into a scratch store under `dir` and reports the requests made per endpoint
+/// against the minimum.
+pub fn sync_requests(people: u64, month: Month, dir: &Path) -> Result<String, AppError> {
+    let (from, to) = (month.first_day(), month.last_day());
+    let today = to + chrono::Duration::days(40);
+    let org = scale_org(people);
+    let end = to
+        .succ_opt()
+        .ok_or_else(|| AppError::Usage("date out of range".into()))?;
+    let minimum = allot_fake_api::truth::minimum_requests(&org, from, end, today);
+    let scratch = dir.join(format!("sync-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let started = std::time::Instant::now();
+    let summary = sync_into(org, from, to, today, &scratch)?;
     let elapsed = started.elapsed();
     let _ = std::fs::remove_dir_all(&scratch);
     let min: u64 = minimum.iter().map(|(_, n)| n).sum();

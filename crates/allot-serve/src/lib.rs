@@ -9,6 +9,7 @@
 
 mod auth;
 mod cache;
+mod measure;
 mod pages;
 mod render;
 
@@ -22,6 +23,7 @@ use allot_engine::UnmappedPolicy;
 use allot_report::privacy::Pseudonymizer;
 
 pub use auth::Token;
+pub use measure::{measure, Measured, PageTime};
 
 /// Why the dashboard could not start.
 #[derive(Debug, thiserror::Error)]

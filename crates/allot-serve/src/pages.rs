@@ -602,6 +602,15 @@ async fn overview(
                 &format!("{critical} critical"),
             ));
         }
+        let synced = app.cache.check(app.config.as_of_today.then(today)).map_or_else(
+            || "never".to_string(),
+            |t| {
+                chrono::DateTime::<chrono::Utc>::from(t)
+                    .format("%Y-%m-%d %H:%M UTC")
+                    .to_string()
+            },
+        );
+        cards.push_str(&card("Last sync", &synced, "when state.json was last written"));
         cards.push_str(&card(
             "Data through",
             &ov.last_day.map_or_else(|| "no data".into(), |d| d.to_string()),
@@ -864,15 +873,19 @@ async fn month(
         body.push_str("</div>");
         let mut tables = Vec::new();
         let mut said = b.notes.clone();
-        if last > 0 {
-            let top = b.chargeback(0);
-            let chart = bars(
-                &format!("Cost by {}", b.levels[0]),
-                &render::items(&top.report, &b.levels[0], "amount_usd", 60),
-                "$",
-            );
-            body.push_str(&section(top, &said, &link, &[chart]));
-            tables.push(top.clone());
+        // Every level of the hierarchy, top first; each value links to what is under it.
+        for k in 0..last {
+            let level = b.chargeback(k);
+            let chart = (k == 0).then(|| {
+                bars(
+                    &format!("Cost by {}", b.levels[0]),
+                    &render::items(&level.report, &b.levels[0], "amount_usd", 60),
+                    "$",
+                )
+            });
+            body.push_str(&section(level, &said, &link, &chart.into_iter().collect::<Vec<_>>()));
+            said.extend(level.report.notes.iter().cloned());
+            tables.push(level.clone());
         }
         let labelled: Vec<(String, i64)> = render::items(r, "cost_center", "amount_usd", 60)
             .into_iter()

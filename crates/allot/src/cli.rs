@@ -653,6 +653,10 @@ pub struct BenchArgs {
     /// People in the organisation of --sync.
     #[arg(long, default_value_t = 5_000)]
     pub sync_people: u64,
+    /// Time the dashboard instead: every kind of page of `allot serve`, first built and then
+    /// cached, on the demo store and on --month of a --people organisation synced into a store.
+    #[arg(long, conflicts_with_all = ["sync", "year"])]
+    pub serve: bool,
 }
 
 fn parse_focus_version(s: &str) -> Result<String, String> {

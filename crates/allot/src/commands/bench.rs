@@ -14,6 +14,9 @@ pub fn run(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
             &args.dir,
         )?)?);
     }
+    if args.serve {
+        return serve(args, quiet);
+    }
     let exe = std::env::current_exe()?;
     bench(
         &BenchSpec {
@@ -26,5 +29,50 @@ pub fn run(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
         &exe,
         &|m| output::say(quiet, m),
     )?;
+    Ok(())
+}
+
+/// Times every kind of dashboard page on the demo store, then on a large synced one.
+fn serve(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
+    use allot_app::{MappingSpec, Sources, WatchOptions, Workspace};
+    let say = |m: &str| output::say(quiet, m);
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+    let demo_dir = args.dir.join("serve-demo");
+    if !demo_dir.join("store/state.json").exists() {
+        say(&format!(
+            "bench --serve: making the demo store in {}",
+            demo_dir.display()
+        ));
+        allot_app::demo::run(&demo_dir, as_of)?;
+    }
+    let (big_store, big_mapping, big_as_of) =
+        allot_app::bench::serve_store(args.people, args.month, &args.dir, &say)?;
+    let runs = [
+        (
+            "demo store".to_string(),
+            demo_dir.join("store"),
+            demo_dir.join("input/org-mapping.csv"),
+            as_of,
+        ),
+        (
+            format!("{} people, {}", args.people, args.month),
+            big_store,
+            big_mapping,
+            big_as_of,
+        ),
+    ];
+    for (name, store, mapping, as_of) in runs {
+        let ws = Workspace::open(&MappingSpec::file(&mapping), Sources::Store(store), as_of)?;
+        let measured = allot_serve::measure(allot_serve::ServeConfig {
+            workspace: ws,
+            watch: WatchOptions::default(),
+            invoices: Vec::new(),
+            policy: allot_engine::UnmappedPolicy::Bucket,
+            pseudonyms: None,
+            token: None,
+            as_of_today: false,
+        })?;
+        output::stdout(&format!("bench --serve: {name}\n{measured}\n"))?;
+    }
     Ok(())
 }

@@ -13,5 +13,16 @@ pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     for (out, formats) in &demo.outputs {
         output::emit(out, formats, &args.out, quiet, false)?;
     }
+    let dir = args.out.display();
+    let as_of = args
+        .as_of
+        .map(|d| format!(" --as-of {d}"))
+        .unwrap_or_default();
+    output::say(
+        quiet,
+        &format!(
+            "demo: to browse it, run `allot serve --store {dir}/store --mapping {dir}/input/org-mapping.csv --budgets {dir}/input/budgets.csv{as_of}` and open the URL it prints"
+        ),
+    );
     Ok(())
 }
