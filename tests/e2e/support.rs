@@ -5,10 +5,14 @@ use std::process::{Command, Output};
 
 /// The repository's top folder.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    // As cargo gives it to this run: a test binary built in another clone can be reused.
+    PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+    )
+    .join("../..")
+    .canonicalize()
+    .unwrap()
 }
 
 /// A fixture file under tests/fixtures.

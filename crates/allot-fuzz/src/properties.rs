@@ -8,7 +8,11 @@ use super::*;
 
 /// A seed file of the repository (fixtures and fuzz corpora seeds).
 fn seed(rel: &str) -> Vec<u8> {
-    let path = format!("{}/../../{rel}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../{rel}",
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

@@ -564,7 +564,8 @@ mod tests {
     fn fixture(name: &str) -> Value {
         let path = format!(
             "{}/../../tests/fixtures/api/{name}.json",
-            env!("CARGO_MANIFEST_DIR")
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
         );
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
     }
