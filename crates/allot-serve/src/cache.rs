@@ -18,7 +18,7 @@ struct Stamp {
 }
 
 /// How many loaded months are kept (each holds a month of facts at day grain).
-const MONTHS_KEPT: usize = 3;
+pub const MONTHS_KEPT: usize = 3;
 
 type Entry = Arc<dyn Any + Send + Sync>;
 

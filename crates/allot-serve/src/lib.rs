@@ -135,8 +135,11 @@ impl Server {
         let _ = tokio::task::spawn_blocking(move || pages::warm(&app)).await;
     }
 
-    /// Serves until the process is stopped.
+    /// Serves until the process is stopped (the months before the overview's are loaded in
+    /// the background meanwhile).
     pub async fn run(self) -> std::io::Result<()> {
+        let app = self.app.clone();
+        tokio::task::spawn_blocking(move || pages::warm_rest(&app));
         axum::serve(self.listener, pages::router(self.app).into_make_service()).await
     }
 }

@@ -78,40 +78,43 @@ pub fn measure(config: ServeConfig) -> Result<Measured, ServeError> {
     runtime.spawn(async move {
         let _ = server.run().await;
     });
-    let time = |path: &str| -> Option<PageTime> {
+    let mut pages = Vec::new();
+    // Times a path twice and returns its first body.
+    let mut time = |path: &str| -> String {
         let t = Instant::now();
-        let (status, body) = get(addr, path).ok()?;
+        let Ok((status, body)) = get(addr, path) else {
+            return String::new();
+        };
         let first = t.elapsed();
         let t = Instant::now();
-        let _ = get(addr, path).ok()?;
-        Some(PageTime {
+        let _ = get(addr, path);
+        pages.push(PageTime {
             path: path.to_string(),
             status,
             bytes: body.len(),
             first,
             again: t.elapsed(),
-        })
+        });
+        body
     };
-    let mut pages = Vec::new();
-    let mut queue: Vec<String> = vec!["/".into(), "/trend".into(), "/forecast".into()];
-    let (_, home) = get(addr, "/").unwrap_or_default();
+    let home = time("/");
+    time("/trend");
+    time("/forecast");
     if let Some(month) = first_link(&home, "/month/") {
         let month: String = month.split('/').take(3).collect::<Vec<_>>().join("/");
-        let (_, page) = get(addr, &month).unwrap_or_default();
-        queue.push(month.clone());
-        for prefix in ["/by/", "/cost-center/", "/person/"] {
-            if let Some(l) = first_link(&page, &format!("{month}{prefix}")) {
-                queue.push(l);
+        let page = time(&month);
+        if let Some(l) = first_link(&page, &format!("{month}/by/")) {
+            time(&l);
+        }
+        if let Some(cc) = first_link(&page, &format!("{month}/cost-center/")) {
+            let cc_page = time(&cc);
+            if let Some(l) = first_link(&cc_page, &format!("{month}/person/")) {
+                time(&l);
             }
         }
-        queue.push(format!("{month}/reviews"));
-        queue.push(format!("{month}/adoption"));
-        queue.push(format!("{month}?csv=chargeback"));
-    }
-    for p in queue {
-        if let Some(t) = time(&p) {
-            pages.push(t);
-        }
+        time(&format!("{month}/reviews"));
+        time(&format!("{month}/adoption"));
+        time(&format!("{month}?csv=chargeback"));
     }
     runtime.shutdown_background();
     Ok(Measured { warm, pages })

@@ -450,12 +450,42 @@ fn overview_data(app: &App) -> Result<Arc<Overview>, Fail> {
     })
 }
 
-/// Loads the overview and the month it shows (called once at start).
+/// Loads the overview, the month it shows and that month's adoption (called once at start).
 pub fn warm(app: &App) {
     check(app);
     if let Ok(ov) = overview_data(app) {
         let _ = board(app, ov.month);
+        let _ = adoption_data(app, ov.month);
     }
+}
+
+/// Loads the months before the overview's, newest first, as many as the cache keeps (run
+/// in the background once serving).
+pub fn warm_rest(app: &App) {
+    let Ok(held) = months(app) else { return };
+    for m in held
+        .iter()
+        .rev()
+        .skip(1)
+        .take(crate::cache::MONTHS_KEPT - 1)
+    {
+        let _ = board(app, *m);
+        let _ = adoption_data(app, *m);
+    }
+}
+
+fn adoption_data(app: &App, m: Month) -> Result<Arc<allot_app::Output>, Fail> {
+    app.cache.get(&format!("adoption:{m}"), || {
+        ws(app)
+            .adoption(
+                m,
+                &AdoptionOptions {
+                    policy: app.config.policy.clone(),
+                    ..AdoptionOptions::default()
+                },
+            )
+            .map_err(Fail::from)
+    })
 }
 
 /// Links of a month's tables: cost centers, people and hierarchy values to their pages.
@@ -1178,13 +1208,7 @@ async fn adoption(
         if !held.contains(&m) {
             return Err(Fail::NotFound(format!("the store holds no cost for {m}")));
         }
-        let out = ws(app).adoption(
-            m,
-            &AdoptionOptions {
-                policy: app.config.policy.clone(),
-                ..AdoptionOptions::default()
-            },
-        )?;
+        let out = (*adoption_data(app, m)?).clone();
         let levels = board(app, m).map(|b| b.levels.clone()).unwrap_or_default();
         let link = month_links(m, levels);
         let status = out.reports.first().map(|n| n.report.status);

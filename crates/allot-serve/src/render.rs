@@ -106,15 +106,25 @@ pub fn table(named: &Named, link: Linker<'_>) -> String {
         r.push_str("</tr>");
         r
     };
-    for cells in &report.rows {
+    for cells in report.rows.iter().take(MAX_ROWS) {
         h.push_str(&row(cells, "", true));
     }
     if let Some(total) = &report.total {
         h.push_str(&row(total, "total", false));
     }
     h.push_str("</tbody></table></div>");
+    if report.rows.len() > MAX_ROWS {
+        h.push_str(&format!(
+            "<p class=\"notes\">The first {MAX_ROWS} of {} rows are shown; the <a href=\"?csv={}\">CSV</a> has every row.</p>",
+            report.rows.len(),
+            enc(&named.name)
+        ));
+    }
     h
 }
+
+/// The most rows a page shows of one table (the CSV always has them all).
+pub const MAX_ROWS: usize = 500;
 
 fn plural_rows(n: usize) -> String {
     if n == 1 {
