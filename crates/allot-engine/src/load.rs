@@ -823,3 +823,30 @@ pub fn cost_fact_rows(paths: &[PathBuf]) -> Result<Vec<allot_core::facts::CostFa
     }
     Ok(out)
 }
+
+/// Refuses a CSV file with a quoted field that never closes, naming the line it opens on
+/// (`""` inside quotes is an escaped quote, so counting quotes in order finds it).
+pub fn check_quotes(path: &Path) -> Result<(), EngineError> {
+    let bytes = std::fs::read(path).map_err(|source| InputError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut open: Option<usize> = None;
+    for i in memchr::memchr_iter(b'"', &bytes) {
+        open = match open {
+            Some(_) => None,
+            None => Some(i),
+        };
+    }
+    if let Some(at) = open {
+        let line = 1 + memchr::memchr_iter(b'\n', &bytes[..at]).count();
+        return Err(InputError::BadFile {
+            path: path.to_path_buf(),
+            problem: format!(
+                "line {line}: a quoted field opens here and never closes (a closing `\"` is missing), so the rest of the file would be one value"
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}

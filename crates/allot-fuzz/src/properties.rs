@@ -166,3 +166,31 @@ fn a_workbook_that_overflows_the_reader_is_bad_input_not_a_crash() {
         .to_string();
     assert!(e.contains("org.xlsx") && e.contains("damaged"), "{e}");
 }
+
+/// Found by the activity_facts fuzz target: an activity CSV with a quote that never closes
+/// (so a row runs on into the next lines). It is bad input, named, not a crash.
+#[test]
+fn an_unterminated_quote_in_activity_is_bad_input_not_a_crash() {
+    let bytes = seed("tests/fixtures/unterminated-quote-activity.csv");
+    let (_d, path) = file(&bytes, "activity.csv");
+    let spec = allot_engine::Spec {
+        required: &allot_core::facts::ACTIVITY_REQUIRED,
+        dims: &[],
+        counts: &allot_core::facts::ACTIVITY_COUNTS,
+        money: &[],
+        range: allot_core::DateRange::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+        )
+        .unwrap(),
+        grain: allot_engine::Grain::Day,
+    };
+    let e = allot_engine::load_facts(std::slice::from_ref(&path), &spec)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("activity.csv") && e.contains("line 3") && e.contains("never closes"),
+        "{e}"
+    );
+    check(activity_facts(&bytes, "csv")).unwrap();
+}
