@@ -306,6 +306,13 @@ fn every_route_answers_and_the_store_is_left_as_it_was() {
         ("/month/2026-09?csv=nonsense", 400),
         ("/month/2026-09?sort=amount", 400),
         ("/month/2026-09/cost-center/CC-1030?csv=", 400),
+        ("/month/2026-99/cost-center/CC-1030", 400),
+        ("/month/26-09/person/ana.varga@example.com", 400),
+        ("/month/2026-0/by/division/Engineering", 400),
+        ("/month/x/adoption", 400),
+        ("/trend?per=day", 400),
+        ("/forecast?csv=nothing", 400),
+        ("/?csv=chargeback", 400),
     ] {
         let a = get(&s.base, p);
         assert_eq!(a.status, code, "{p}: {}", a.body);
