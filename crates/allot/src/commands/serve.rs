@@ -67,6 +67,13 @@ pub fn run(args: &ServeArgs, quiet: bool) -> anyhow::Result<()> {
     runtime.block_on(async {
         let server = Server::bind(config, SocketAddr::new(args.bind, args.port)).await?;
         let started = std::time::Instant::now();
+        output::say(
+            quiet,
+            &format!(
+                "allot serve: loading the overview and its month on {} (on a large store this takes a while)",
+                server.addr
+            ),
+        );
         server.warm().await;
         output::say(
             quiet,
