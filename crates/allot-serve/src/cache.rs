@@ -25,14 +25,18 @@ type Entry = Arc<dyn Any + Send + Sync>;
 #[derive(Default)]
 struct Inner {
     stamp: Option<Stamp>,
+    /// Counts the times the store changed: a value computed before a change is not kept.
+    generation: u64,
     entries: HashMap<String, Entry>,
     order: Vec<String>,
 }
 
-/// Computed values by key, valid for one state of the store.
+/// Computed values by key, valid for one state of the store. A value is computed once even
+/// when several requests ask for it at the same time (the others wait for it).
 pub struct Cache {
     state: PathBuf,
     inner: Mutex<Inner>,
+    making: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
 
 impl Cache {
@@ -41,6 +45,7 @@ impl Cache {
         Cache {
             state: root.join("state.json"),
             inner: Mutex::new(Inner::default()),
+            making: Mutex::new(HashMap::new()),
         }
     }
 
@@ -60,24 +65,55 @@ impl Cache {
             }
             inner.entries.clear();
             inner.order.clear();
+            inner.generation += 1;
             inner.stamp = Some(stamp.clone());
         }
         stamp.modified
     }
 
-    /// The value under `key`, computed by `make` when absent (outside the lock, so other
-    /// pages are served meanwhile). Errors are not kept.
+    fn lookup<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
+        let hit = self
+            .inner
+            .lock()
+            .expect("cache")
+            .entries
+            .get(key)
+            .cloned()?;
+        hit.downcast::<T>().ok()
+    }
+
+    /// The value under `key`, computed by `make` when absent (outside the cache's lock, so
+    /// other pages are served meanwhile; a second request for the same key waits for the
+    /// first instead of computing it again). Errors are not kept.
     pub fn get<T, E>(&self, key: &str, make: impl FnOnce() -> Result<T, E>) -> Result<Arc<T>, E>
     where
         T: Send + Sync + 'static,
     {
-        if let Some(hit) = self.inner.lock().expect("cache").entries.get(key).cloned() {
-            if let Ok(v) = hit.downcast::<T>() {
-                return Ok(v);
-            }
+        if let Some(v) = self.lookup(key) {
+            return Ok(v);
         }
-        let value = Arc::new(make()?);
+        let gate = self
+            .making
+            .lock()
+            .expect("cache")
+            .entry(key.to_string())
+            .or_default()
+            .clone();
+        let _turn = gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(v) = self.lookup(key) {
+            return Ok(v);
+        }
+        let generation = self.inner.lock().expect("cache").generation;
+        let made = make();
+        self.making.lock().expect("cache").remove(key);
+        let value = Arc::new(made?);
         let mut inner = self.inner.lock().expect("cache");
+        if inner.generation != generation {
+            // The store changed while this was computed: answer with it, keep nothing.
+            return Ok(value);
+        }
         inner.entries.insert(key.to_string(), value.clone());
         inner.order.retain(|k| k != key);
         inner.order.push(key.to_string());
@@ -95,5 +131,44 @@ impl Cache {
             }
         }
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn a_value_is_made_once_for_concurrent_asks_and_dropped_when_the_store_changes() {
+        let dir = std::env::temp_dir().join(format!("allot-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("state.json"), "{}").unwrap();
+        let cache = Arc::new(Cache::new(&dir));
+        cache.check(None);
+        let made = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let (cache, made) = (cache.clone(), made.clone());
+                std::thread::spawn(move || {
+                    cache
+                        .get("k", || {
+                            made.fetch_add(1, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                            Ok::<_, ()>(7u32)
+                        })
+                        .unwrap()
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(*t.join().unwrap(), 7);
+        }
+        assert_eq!(made.load(Ordering::SeqCst), 1, "made once");
+        std::fs::write(dir.join("state.json"), "{\"changed\": true}").unwrap();
+        cache.check(None);
+        let v = cache.get("k", || Ok::<_, ()>(8u32)).unwrap();
+        assert_eq!(*v, 8, "made again after the store changed");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

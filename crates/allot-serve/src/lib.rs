@@ -135,11 +135,18 @@ impl Server {
         let _ = tokio::task::spawn_blocking(move || pages::warm(&app)).await;
     }
 
-    /// Serves until the process is stopped (the months before the overview's are loaded in
-    /// the background meanwhile).
-    pub async fn run(self) -> std::io::Result<()> {
+    /// Loads the overview, its month, then the months before it, in the background; the
+    /// handle ends when all of them are loaded.
+    pub fn warming(&self) -> tokio::task::JoinHandle<()> {
         let app = self.app.clone();
-        tokio::task::spawn_blocking(move || pages::warm_rest(&app));
+        tokio::task::spawn_blocking(move || {
+            pages::warm(&app);
+            pages::warm_rest(&app);
+        })
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn run(self) -> std::io::Result<()> {
         axum::serve(self.listener, pages::router(self.app).into_make_service()).await
     }
 }

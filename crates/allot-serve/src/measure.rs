@@ -75,6 +75,8 @@ pub fn measure(config: ServeConfig) -> Result<Measured, ServeError> {
     let started = Instant::now();
     runtime.block_on(server.warm());
     let warm = started.elapsed();
+    let rest = server.warming();
+    let _ = runtime.block_on(rest);
     runtime.spawn(async move {
         let _ = server.run().await;
     });

@@ -66,24 +66,23 @@ pub fn run(args: &ServeArgs, quiet: bool) -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async {
         let server = Server::bind(config, SocketAddr::new(args.bind, args.port)).await?;
-        let started = std::time::Instant::now();
-        output::say(
-            quiet,
-            &format!(
-                "allot serve: loading the overview and its month on {} (on a large store this takes a while)",
-                server.addr
-            ),
-        );
-        server.warm().await;
-        output::say(
-            quiet,
-            &format!(
-                "allot serve: figures loaded in {:.1} s; read-only, Ctrl-C to stop",
-                started.elapsed().as_secs_f64()
-            ),
-        );
-        // The URL goes to stdout (scripts and tests read it); with a token it is a one-time link.
+        // The URL goes to stdout first (scripts and tests read it; with a token it is a
+        // one-time link); the figures load meanwhile, and a page asked for before they are
+        // ready waits for them instead of loading them a second time.
         output::stdout(&format!("{}\n", server.url()))?;
+        output::say(
+            quiet,
+            "allot serve: read-only; loading the overview and its month (on a large store this takes a while); Ctrl-C to stop",
+        );
+        let warming = server.warming();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let _ = warming.await;
+            tracing::info!(
+                "figures loaded in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        });
         server.run().await?;
         Ok(())
     })
