@@ -75,8 +75,8 @@ pub fn measure(config: ServeConfig) -> Result<Measured, ServeError> {
     let started = Instant::now();
     runtime.block_on(server.warm());
     let warm = started.elapsed();
-    let rest = server.warming();
-    let _ = runtime.block_on(rest);
+    // Then the months before it, as `allot serve` does in the background.
+    let _ = runtime.block_on(async { server.warming().await });
     runtime.spawn(async move {
         let _ = server.run().await;
     });
