@@ -7,14 +7,8 @@ set -euo pipefail
 allot=${1:?usage: serve-check.sh ALLOT_BIN OUT_DIR}
 out=${2:?usage: serve-check.sh ALLOT_BIN OUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-if ! command -v chromium >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-fi
-node_home=${ALLOT_NODE:-$HOME/.cache/allot-node}
-if [ ! -d "$node_home/node_modules/playwright-core" ]; then
-  mkdir -p "$node_home"
-  (cd "$node_home" && npm install -q --no-audit --no-fund playwright-core@1.64 >/dev/null)
-fi
+# shellcheck source=browser-setup.sh
+. "$here/browser-setup.sh"
 mkdir -p "$out/serve"
 [ -f "$out/demo/store/state.json" ] || "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
 "$allot" -q serve --store "$out/demo/store" --mapping "$out/demo/input/org-mapping.csv" \

@@ -540,7 +540,7 @@ impl MonthBoard {
     fn month_over_month_line(&self, cc: &str) -> Named {
         let now = self.cents.line(cc);
         let before = self.prev_cents.as_ref().map(|p| p.line(cc));
-        let mut row = vec![
+        let row = vec![
             Cell::Text(self.month.to_string()),
             Cell::Cents(now),
             before.map_or(Cell::Empty, Cell::Cents),
@@ -550,7 +550,6 @@ impl MonthBoard {
                 .map_or(Cell::Empty, |b| Cell::Pct(pct_change(now, b))),
             Cell::Text(self.status.to_string()),
         ];
-        row.truncate(6);
         let mut r = self.stamp(
             format!("{cc}: month over month"),
             vec![

@@ -80,7 +80,8 @@ fn column(report: &Report, name: &str) -> Option<usize> {
     report.columns.iter().position(|c| c.name == name)
 }
 
-fn cents(cell: &Cell) -> i64 {
+/// Whole cents (or hundredths) of a money, percentage or whole-number cell; 0 for others.
+pub fn cents(cell: &Cell) -> i64 {
     match cell {
         Cell::Cents(c) | Cell::Pct(c) | Cell::Int(c) => *c,
         _ => 0,
@@ -334,7 +335,8 @@ pub fn table(report: &Report) -> String {
     h
 }
 
-fn items(report: &Report, label: &str, value: &str, limit: usize) -> Vec<(String, i64)> {
+/// (label, cents) of two columns of a report, at most `limit` rows (what a chart draws).
+pub fn items(report: &Report, label: &str, value: &str, limit: usize) -> Vec<(String, i64)> {
     let (Some(l), Some(v)) = (column(report, label), column(report, value)) else {
         return Vec::new();
     };

@@ -49,9 +49,8 @@ impl Cache {
         }
     }
 
-    /// Drops everything when the store changed since the last look; returns the store's
-    /// last modification.
-    pub fn check(&self, today: Option<chrono::NaiveDate>) -> Option<SystemTime> {
+    /// Drops everything when the store changed since the last look.
+    pub fn check(&self, today: Option<chrono::NaiveDate>) {
         let meta = std::fs::metadata(&self.state).ok();
         let stamp = Stamp {
             len: meta.as_ref().map_or(0, std::fs::Metadata::len),
@@ -66,9 +65,18 @@ impl Cache {
             inner.entries.clear();
             inner.order.clear();
             inner.generation += 1;
-            inner.stamp = Some(stamp.clone());
+            inner.stamp = Some(stamp);
         }
-        stamp.modified
+    }
+
+    /// `state.json`'s modification time at the last look (None: no state file).
+    pub fn modified(&self) -> Option<SystemTime> {
+        self.inner
+            .lock()
+            .expect("cache")
+            .stamp
+            .as_ref()
+            .and_then(|s| s.modified)
     }
 
     fn lookup<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use allot_app::board::OVERVIEW_WEEKS;
 use allot_app::{months_held, AdoptionOptions, AppError, MonthBoard, Named, Overview, Workspace};
 use allot_core::{Month, Status};
-use allot_report::html_out::{bars, esc, lines, money_text};
+use allot_report::html_out::{bars, cents, esc, items, lines, money_text};
 use allot_report::{Cell, Column, Kind, Report};
 use axum::extract::{Form, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -330,6 +330,19 @@ fn check(app: &App) {
     app.cache.check(app.config.as_of_today.then(today));
 }
 
+/// When the store was last written (`state.json`'s modification time, as the request's
+/// look at the store found it).
+fn synced(app: &App) -> String {
+    app.cache.modified().map_or_else(
+        || "never".into(),
+        |t| {
+            chrono::DateTime::<chrono::Utc>::from(t)
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()
+        },
+    )
+}
+
 fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
@@ -374,17 +387,7 @@ fn finish(app: &App, view: &View, csv: Option<&str>) -> Reply {
         };
     }
     let months = months(app).map(|m| (*m).clone()).unwrap_or_default();
-    let stamp = app
-        .cache
-        .check(app.config.as_of_today.then(today))
-        .map_or_else(
-            || "never".into(),
-            |t| {
-                chrono::DateTime::<chrono::Utc>::from(t)
-                    .format("%Y-%m-%d %H:%M UTC")
-                    .to_string()
-            },
-        );
+    let stamp = synced(app);
     let footer = format!(
         "As of {}; the store was last synced {stamp}.",
         ws(app).as_of
@@ -402,7 +405,10 @@ fn finish(app: &App, view: &View, csv: Option<&str>) -> Reply {
         },
         &view.body,
     );
-    let html = p.map_or(html.clone(), |p| p.text(&html));
+    let html = match p {
+        Some(p) => p.text(&html),
+        None => html,
+    };
     Reply {
         status: StatusCode::OK,
         content_type: "text/html; charset=utf-8",
@@ -542,7 +548,7 @@ fn notes_html(notes: &[String]) -> String {
 
 fn total_cell(r: &Report, col: &str) -> Option<i64> {
     let i = r.columns.iter().position(|c| c.name == col)?;
-    r.total.as_ref().map(|t| render::cents(&t[i]))
+    r.total.as_ref().map(|t| cents(&t[i]))
 }
 
 fn cell_of(r: &Report, row: usize, col: &str) -> Option<Cell> {
@@ -562,7 +568,7 @@ fn first_rows(r: &Named, name: &str, n: usize, by: Option<&str>, skip: &[&str]) 
     if let Some(col) = by.and_then(|c| out.report.columns.iter().position(|x| x.name == c)) {
         out.report
             .rows
-            .sort_by_key(|row| std::cmp::Reverse(render::cents(&row[col])));
+            .sort_by_key(|row| std::cmp::Reverse(cents(&row[col])));
     }
     out.report.rows.truncate(n);
     out
@@ -592,7 +598,7 @@ async fn overview(
                 .iter()
                 .position(|r| r[0].to_plain() == "TOTAL");
             if let Some(t) = total {
-                let get = |c: &str| cell_of(&f.report, t, c).map(|c| render::cents(&c));
+                let get = |c: &str| cell_of(&f.report, t, c).map(|c| cents(&c));
                 cards.push_str(&card(
                     &format!("{m} to date"),
                     &dollars(get("month_to_date_usd").unwrap_or(0)),
@@ -632,15 +638,7 @@ async fn overview(
                 &format!("{critical} critical"),
             ));
         }
-        let synced = app.cache.check(app.config.as_of_today.then(today)).map_or_else(
-            || "never".to_string(),
-            |t| {
-                chrono::DateTime::<chrono::Utc>::from(t)
-                    .format("%Y-%m-%d %H:%M UTC")
-                    .to_string()
-            },
-        );
-        cards.push_str(&card("Last sync", &synced, "when state.json was last written"));
+        cards.push_str(&card("Last sync", &synced(app), "when state.json was last written"));
         cards.push_str(&card(
             "Data through",
             &ov.last_day.map_or_else(|| "no data".into(), |d| d.to_string()),
@@ -730,7 +728,7 @@ fn week_totals(w: &Named) -> (Named, String) {
             .columns
             .iter()
             .position(|c| c.name == "amount_usd")
-            .map_or(0, |i| render::cents(&row[i]));
+            .map_or(0, |i| cents(&row[i]));
         let status = match cell_of_row(r, row, "status").as_str() {
             "incomplete" => Status::Incomplete,
             "provisional" => Status::Provisional,
@@ -801,7 +799,7 @@ async fn trend(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, Stri
             let v = by
                 .entry(cell_of_row(r, x, "cost_center"))
                 .or_insert_with(|| vec![0; periods.len()]);
-            v[p] += amount.map_or(0, |i| render::cents(&x[i]));
+            v[p] += amount.map_or(0, |i| cents(&x[i]));
         }
         let mut series: Vec<(String, Vec<i64>)> = by.into_iter().collect();
         series.sort_by_key(|(_, v)| std::cmp::Reverse(v.iter().sum::<i64>()));
@@ -846,7 +844,7 @@ async fn forecast(
                     .unwrap_or_else(|| "no forecast can be made yet".into()),
             ));
         };
-        let rows: Vec<(String, i64)> = render::items(&f.report, "cost_center", "forecast_usd", 60)
+        let rows: Vec<(String, i64)> = items(&f.report, "cost_center", "forecast_usd", 60)
             .into_iter()
             .filter(|(k, _)| k != "TOTAL")
             .collect();
@@ -898,7 +896,7 @@ async fn month(
         body.push_str(&card(
             "Unmapped people",
             &unmapped.report.rows.len().to_string(),
-            &dollars(render::items(&unmapped.report, "email", "amount_usd", usize::MAX).iter().map(|x| x.1).sum()),
+            &dollars(items(&unmapped.report, "email", "amount_usd", usize::MAX).iter().map(|x| x.1).sum()),
         ));
         body.push_str("</div>");
         let mut tables = Vec::new();
@@ -909,7 +907,7 @@ async fn month(
             let chart = (k == 0).then(|| {
                 bars(
                     &format!("Cost by {}", b.levels[0]),
-                    &render::items(&level.report, &b.levels[0], "amount_usd", 60),
+                    &items(&level.report, &b.levels[0], "amount_usd", 60),
                     "$",
                 )
             });
@@ -917,7 +915,7 @@ async fn month(
             said.extend(level.report.notes.iter().cloned());
             tables.push(level.clone());
         }
-        let labelled: Vec<(String, i64)> = render::items(r, "cost_center", "amount_usd", 60)
+        let labelled: Vec<(String, i64)> = items(r, "cost_center", "amount_usd", 60)
             .into_iter()
             .map(|(k, v)| (cost_center_label(&b, &k), v))
             .collect();
@@ -930,7 +928,7 @@ async fn month(
         let daily = b.daily();
         let chart = allot_report::html_out::line(
             "Cost by day",
-            &render::items(&daily.report, "date", "amount_usd", 400),
+            &items(&daily.report, "date", "amount_usd", 400),
         );
         body.push_str(&section(daily, &said, &link, &[chart]));
         tables.push(daily.clone());
@@ -994,7 +992,7 @@ async fn drill(
             tables.push(row);
         }
         let below = &b.levels[k + 1];
-        let mut items = render::items(&children.report, below, "amount_usd", 60);
+        let mut items = items(&children.report, below, "amount_usd", 60);
         if k + 1 == b.levels.len() - 1 {
             for it in &mut items {
                 it.0 = cost_center_label(&b, &it.0);
@@ -1005,9 +1003,7 @@ async fn drill(
         children.report.title = format!("{value}: by {below}");
         body.push_str(&section(&children, &b.notes, &link, &[chart]));
         tables.push(children);
-        let mut crumbs = crumbs_of(&b, k, &value);
-        crumbs.push((value.clone(), String::new()));
-        crumbs.retain(|(_, u)| !u.is_empty());
+        let crumbs = crumbs_of(&b, k, &value);
         Ok(View {
             title: format!("{value} ({}) · {m}", b.levels[k]),
             status: Some(b.status),
@@ -1034,30 +1030,8 @@ async fn cost_center(
             return Err(Fail::NotFound(format!("{m} has no cost center `{cc}`")));
         };
         let link = month_links(m, b.levels.clone());
-        let mut body = notes_html(&b.notes);
-        let last = b.levels.len() - 1;
-        for n in &reports {
-            let chart = match n.name.as_str() {
-                "daily" => vec![allot_report::html_out::line(
-                    "Cost by day",
-                    &render::items(&n.report, "date", "amount_usd", 400),
-                )],
-                "product_mix" => vec![bars(
-                    "Product mix",
-                    &render::items(&n.report, "product", "amount_usd", 20),
-                    "$",
-                )],
-                "model_mix" => vec![bars(
-                    "Model mix",
-                    &render::items(&n.report, "model", "amount_usd", 20),
-                    "$",
-                )],
-                _ => Vec::new(),
-            };
-            body.push_str(&section(n, &b.notes, &link, &chart));
-        }
-        let mut crumbs = crumbs_of(&b, last, &cc);
-        crumbs.retain(|(_, u)| !u.is_empty());
+        let body = breakdown(&b, &reports, &link);
+        let crumbs = crumbs_of(&b, b.levels.len() - 1, &cc);
         Ok(View {
             title: format!("{} · {m}", cost_center_label(&b, &cc)),
             status: Some(b.status),
@@ -1069,6 +1043,33 @@ async fn cost_center(
         })
     })
     .await
+}
+
+/// The sections of a cost center's or a person's page: the month's status notes, then each
+/// report, the daily cost and the product and model mix with their chart.
+fn breakdown(b: &MonthBoard, reports: &[Named], link: render::Linker<'_>) -> String {
+    let mut body = notes_html(&b.notes);
+    for n in reports {
+        let chart = match n.name.as_str() {
+            "daily" => vec![allot_report::html_out::line(
+                "Cost by day",
+                &items(&n.report, "date", "amount_usd", 400),
+            )],
+            "product_mix" => vec![bars(
+                "Product mix",
+                &items(&n.report, "product", "amount_usd", 20),
+                "$",
+            )],
+            "model_mix" => vec![bars(
+                "Model mix",
+                &items(&n.report, "model", "amount_usd", 20),
+                "$",
+            )],
+            _ => Vec::new(),
+        };
+        body.push_str(&section(n, &b.notes, link, &chart));
+    }
+    body
 }
 
 async fn person(
@@ -1091,27 +1092,7 @@ async fn person(
         };
         let reports = b.person(&email).expect("known person");
         let link = month_links(m, b.levels.clone());
-        let mut body = notes_html(&b.notes);
-        for n in &reports {
-            let chart = match n.name.as_str() {
-                "daily" => vec![allot_report::html_out::line(
-                    "Cost by day",
-                    &render::items(&n.report, "date", "amount_usd", 400),
-                )],
-                "product_mix" => vec![bars(
-                    "Product mix",
-                    &render::items(&n.report, "product", "amount_usd", 20),
-                    "$",
-                )],
-                "model_mix" => vec![bars(
-                    "Model mix",
-                    &render::items(&n.report, "model", "amount_usd", 20),
-                    "$",
-                )],
-                _ => Vec::new(),
-            };
-            body.push_str(&section(n, &b.notes, &link, &chart));
-        }
+        let body = breakdown(&b, &reports, &link);
         let mut crumbs = Vec::new();
         if let Some(home) = b.home_of(&email) {
             let last = b.levels.len() - 1;
@@ -1151,18 +1132,18 @@ async fn reviews(
         let mut body = notes_html(&b.notes);
         let top_chart = bars(
             "Top spenders",
-            &render::items(&b.top.report, "email", "amount_usd", 15),
+            &items(&b.top.report, "email", "amount_usd", 15),
             "$",
         );
         let mut by_model: BTreeMap<String, i64> = BTreeMap::new();
-        for (k, v) in render::items(&b.models.report, "model", "amount_usd", usize::MAX) {
+        for (k, v) in items(&b.models.report, "model", "amount_usd", usize::MAX) {
             *by_model.entry(k).or_default() += v;
         }
         let mut mix: Vec<(String, i64)> = by_model.into_iter().collect();
         mix.sort_by_key(|x| std::cmp::Reverse(x.1));
         let ctx_chart = bars(
             "Share of tokens in the 200K-1M window",
-            &render::items(
+            &items(
                 &b.context.report,
                 "cost_center",
                 "long_context_share_pct",
@@ -1221,7 +1202,7 @@ async fn adoption(
         for n in &out.reports {
             let charts = if n.name == "adoption" {
                 let rows: Vec<(String, i64)> =
-                    render::items(&n.report, "cost_center", "utilization_pct", 60)
+                    items(&n.report, "cost_center", "utilization_pct", 60)
                         .into_iter()
                         .filter(|(k, _)| k != "TOTAL" && k != "UNMAPPED")
                         .collect();

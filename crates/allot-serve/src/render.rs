@@ -6,7 +6,7 @@
 use allot_app::Named;
 use allot_core::{Month, Status};
 use allot_report::html_out::{esc, heading, shown};
-use allot_report::{Cell, Kind, Report};
+use allot_report::{Cell, Kind};
 
 /// The style sheet: the report pages' style and the dashboard's own.
 pub fn style() -> String {
@@ -271,27 +271,4 @@ pub fn login(message: &str) -> String {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in · allot</title><link rel=\"stylesheet\" href=\"/assets/style.css\"></head><body><h1>Sign in to allot</h1><p>{}</p><form method=\"post\" action=\"/login\"><label>Token <input type=\"password\" name=\"token\" autocomplete=\"current-password\" required></label> <button type=\"submit\">Sign in</button></form><p class=\"notes\">Or open the one-time link <code>allot serve</code> printed when it started.</p></body></html>\n",
         esc(message)
     )
-}
-
-/// Cents of a money or integer cell (0 otherwise).
-pub fn cents(cell: &Cell) -> i64 {
-    match cell {
-        Cell::Cents(c) | Cell::Pct(c) | Cell::Int(c) => *c,
-        Cell::Exact(n) => n.round_cents(),
-        _ => 0,
-    }
-}
-
-/// (label, cents) of two columns of a report, at most `limit` rows.
-pub fn items(report: &Report, label: &str, value: &str, limit: usize) -> Vec<(String, i64)> {
-    let col = |n: &str| report.columns.iter().position(|c| c.name == n);
-    let (Some(l), Some(v)) = (col(label), col(value)) else {
-        return Vec::new();
-    };
-    report
-        .rows
-        .iter()
-        .take(limit)
-        .map(|r| (r[l].to_plain(), cents(&r[v])))
-        .collect()
 }
