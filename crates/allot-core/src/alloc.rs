@@ -108,11 +108,18 @@ pub fn round_tree(
 /// remainders (ties to the smaller key). The parts always sum to `pool`. Returns `None` when
 /// every weight is zero, since there is nothing to be proportional to.
 pub fn split_proportional<K: Ord>(pool: i64, weights: &[(K, i128)]) -> Option<Vec<i64>> {
+    split_proportional_wide(i128::from(pool), weights)
+        .map(|v| v.into_iter().map(|s| s as i64).collect())
+}
+
+/// [`split_proportional`] of a pool in any integer unit (e.g. a cloud bill's charge in
+/// atto-dollars over the hours of its days, or its tokens): the parts sum to `pool` exactly,
+/// each within one unit of its exact share. `pool * weight` must fit in an `i128`.
+pub fn split_proportional_wide<K: Ord>(pool: i128, weights: &[(K, i128)]) -> Option<Vec<i128>> {
     let total: i128 = weights.iter().map(|(_, w)| *w).sum();
     if total <= 0 || weights.iter().any(|(_, w)| *w < 0) {
         return None;
     }
-    let pool = i128::from(pool);
     let mut shares = Vec::with_capacity(weights.len());
     let mut rems = Vec::with_capacity(weights.len());
     let mut given: i128 = 0;
@@ -134,7 +141,7 @@ pub fn split_proportional<K: Ord>(pool: i64, weights: &[(K, i128)]) -> Option<Ve
     for &i in order.iter().take(extra as usize) {
         shares[i] += 1;
     }
-    Some(shares.into_iter().map(|s| s as i64).collect())
+    Some(shares)
 }
 
 #[cfg(test)]

@@ -17,8 +17,9 @@ pub const COST_REQUIRED: [&str; 9] = [
     "cost_usd",
 ];
 
-/// Columns a cost-fact file may add.
-pub const COST_OPTIONAL: [&str; 4] = ["user_id", "inference_geo", "speed", "list_cost_usd"];
+/// Columns a cost-fact file may add. `via` names where a fact's cost falls back to when its
+/// actor is not mapped (see [`crate::identity`]).
+pub const COST_OPTIONAL: [&str; 5] = ["user_id", "inference_geo", "speed", "list_cost_usd", "via"];
 
 /// Columns every activity-fact file must have (the rest of [`ACTIVITY_COUNTS`] is optional).
 pub const ACTIVITY_REQUIRED: [&str; 2] = ["date", "email"];
@@ -102,7 +103,8 @@ pub struct ActivityFact {
     pub lines_removed: i64,
 }
 
-/// Normalises an email for matching: trimmed and lower-cased.
+/// Normalises an email (or a typed identity, see [`crate::identity`]) for matching: an email
+/// trimmed and lower-cased, a typed identity's id kept as written.
 pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    crate::identity::normalize(email)
 }

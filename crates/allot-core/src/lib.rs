@@ -5,6 +5,7 @@ pub mod alloc;
 pub mod date;
 pub mod error;
 pub mod facts;
+pub mod identity;
 pub mod money;
 pub mod period;
 pub mod results;

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use allot_core::InputError;
 use serde::Deserialize;
 
+use allot_core::identity::Kind;
+
 use crate::table::Table;
 
 /// The TOML column mapping, e.g. `org.toml` beside `org.xlsx`:
@@ -38,6 +40,16 @@ pub struct ColumnConfig {
 pub struct Columns {
     /// The person's email.
     pub email: Option<String>,
+    /// An API key's id (`apikey_...`), for rows that map a key instead of a person.
+    pub api_key_id: Option<String>,
+    /// A workspace's id (`wrkspc_...`, or `default`).
+    pub workspace_id: Option<String>,
+    /// A service account's id (`svac_...`).
+    pub service_account_id: Option<String>,
+    /// A cloud principal (an IAM role or user ARN, a service account), from a cloud bill.
+    pub principal_id: Option<String>,
+    /// A cloud account (AWS account, Google Cloud project, Azure subscription).
+    pub account_id: Option<String>,
     /// The cost center.
     pub cost_center: Option<String>,
     /// First day the row applies.
@@ -69,8 +81,9 @@ impl ColumnConfig {
 /// Where the special columns are in a table.
 #[derive(Debug, Clone)]
 pub struct Resolved {
-    /// Column of the email.
-    pub email: usize,
+    /// The identity columns found (the email, and the columns mapping non-person actors), in
+    /// [`allot_core::identity::MAPPABLE`] order; at least one. A row fills exactly one of them.
+    pub keys: Vec<(Kind, usize)>,
     /// Column of the cost center.
     pub cost_center: usize,
     /// Column of the first valid day, if any.
@@ -98,6 +111,28 @@ const EMAIL: &[&str] = &[
     "useremail",
     "employeeemail",
     "mail",
+];
+const API_KEY: &[&str] = &["apikeyid", "apikey", "anthropicapikey", "apikeyname"];
+const WORKSPACE: &[&str] = &["workspaceid", "workspace", "anthropicworkspace"];
+const SERVICE_ACCOUNT: &[&str] = &["serviceaccountid", "serviceaccount", "svac"];
+const PRINCIPAL: &[&str] = &[
+    "principalid",
+    "principal",
+    "iamprincipal",
+    "iamrole",
+    "rolearn",
+    "principalarn",
+];
+const ACCOUNT: &[&str] = &[
+    "accountid",
+    "cloudaccount",
+    "cloudaccountid",
+    "awsaccount",
+    "awsaccountid",
+    "subaccountid",
+    "projectid",
+    "gcpproject",
+    "subscriptionid",
 ];
 const COST_CENTER: &[&str] = &[
     "costcenter",
@@ -169,11 +204,37 @@ pub fn resolve(table: &Table, config: &ColumnConfig) -> Result<Resolved, InputEr
         }
     };
     let cols = &config.columns;
-    let email = pick(&cols.email, EMAIL, "email", true)?.expect("required");
+    let mut keys: Vec<(Kind, usize)> = Vec::new();
+    for (kind, configured, variants) in [
+        (Kind::Person, &cols.email, EMAIL),
+        (Kind::ApiKey, &cols.api_key_id, API_KEY),
+        (Kind::Workspace, &cols.workspace_id, WORKSPACE),
+        (
+            Kind::ServiceAccount,
+            &cols.service_account_id,
+            SERVICE_ACCOUNT,
+        ),
+        (Kind::Principal, &cols.principal_id, PRINCIPAL),
+        (Kind::Account, &cols.account_id, ACCOUNT),
+    ] {
+        let canonical = kind.mapping_column().expect("a mappable kind");
+        if let Some(i) = pick(configured, variants, canonical, false)? {
+            keys.push((kind, i));
+        }
+    }
+    if keys.is_empty() {
+        // The email is the usual key: name it, and the others a row may use instead.
+        return Err(InputError::MissingColumn {
+            path: table.path.clone(),
+            column: "email".to_string(),
+            found: table.headers.clone(),
+        });
+    }
     let cost_center = pick(&cols.cost_center, COST_CENTER, "cost_center", true)?.expect("required");
     let effective_from = pick(&cols.effective_from, FROM, "effective_from", false)?;
     let effective_to = pick(&cols.effective_to, TO, "effective_to", false)?;
-    let special = [Some(email), Some(cost_center), effective_from, effective_to];
+    let mut special: Vec<Option<usize>> = keys.iter().map(|(_, i)| Some(*i)).collect();
+    special.extend([Some(cost_center), effective_from, effective_to]);
     let hierarchy: Vec<usize> = if config.hierarchy.is_empty() {
         let mut found: Vec<usize> = (0..table.headers.len())
             .filter(|i| {
@@ -198,11 +259,18 @@ pub fn resolve(table: &Table, config: &ColumnConfig) -> Result<Resolved, InputEr
             .collect::<Result<_, _>>()?
     };
     let name = |i: usize| format!("\"{}\"", table.headers[i]);
-    let mut summary = format!(
-        "email = {}, cost_center = {}",
-        name(email),
-        name(cost_center)
-    );
+    let mut summary = keys
+        .iter()
+        .map(|(k, i)| {
+            format!(
+                "{} = {}",
+                k.mapping_column().expect("a mappable kind"),
+                name(*i)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    summary.push_str(&format!(", cost_center = {}", name(cost_center)));
     if let Some(f) = effective_from {
         summary.push_str(&format!(", effective_from = {}", name(f)));
     }
@@ -217,7 +285,7 @@ pub fn resolve(table: &Table, config: &ColumnConfig) -> Result<Resolved, InputEr
         ));
     }
     Ok(Resolved {
-        email,
+        keys,
         cost_center,
         effective_from,
         effective_to,

@@ -6,19 +6,22 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use allot_core::date::parse_date;
-use allot_core::facts::normalize_email;
+use allot_core::identity::{self, Kind, VIA_SEPARATOR};
 use allot_core::InputError;
 use chrono::NaiveDate;
 
 use crate::columns::{resolve, ColumnConfig};
 use crate::table::Table;
 
-/// One row of the mapping: a person's cost center over an inclusive date range.
+/// One row of the mapping: a person's (or a non-person actor's) cost center over an
+/// inclusive date range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
     /// Line (CSV) or row (workbook) of the row, for messages.
     pub line: u64,
-    /// The person, trimmed and lower-cased.
+    /// Who the row maps: a person's email, trimmed and lower-cased, or the typed identity of
+    /// an API key, workspace, service account, cloud principal or account
+    /// (`api_key:apikey_01...`, see [`allot_core::identity`]).
     pub email: String,
     /// The cost center, exactly as written (leading zeros kept).
     pub cost_center: String,
@@ -31,6 +34,11 @@ pub struct Assignment {
 }
 
 impl Assignment {
+    /// Whether the row maps a person (not an API key, workspace or other actor).
+    pub fn is_person(&self) -> bool {
+        identity::is_person(&self.email)
+    }
+
     /// Whether this row applies on `day`.
     pub fn covers(&self, day: NaiveDate) -> bool {
         self.effective_from.is_none_or(|f| f <= day) && self.effective_to.is_none_or(|t| day <= t)
@@ -151,15 +159,21 @@ impl OrgMapping {
         config: &ColumnConfig,
     ) -> Result<(OrgMapping, Vec<Finding>), InputError> {
         let cols = resolve(table, config)?;
-        let special = [
-            Some(cols.email),
+        let mut special: Vec<Option<usize>> = cols.keys.iter().map(|(_, i)| Some(*i)).collect();
+        special.extend([
             Some(cols.cost_center),
             cols.effective_from,
             cols.effective_to,
-        ];
+        ]);
         let attr_cols: Vec<usize> = (0..table.headers.len())
             .filter(|i| !special.contains(&Some(*i)) && !table.headers[*i].is_empty())
             .collect();
+        let key_names = cols
+            .keys
+            .iter()
+            .map(|(k, _)| k.mapping_column().expect("a mappable kind"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut findings = Vec::new();
         let mut error = |message: String| {
             findings.push(Finding {
@@ -177,13 +191,63 @@ impl OrgMapping {
                 e.strip_prefix(&prefix).map_or(e.clone(), str::to_string)
             };
             let mut ok = true;
-            let raw_email = cell(cols.email);
-            if raw_email.is_empty() {
-                error(format!("{}: the email is empty", table.locate(row.line)));
-                ok = false;
-            } else if !looks_like_email(raw_email) {
-                error(problem(cols.email, "is not an email address"));
-                ok = false;
+            // Exactly one identity column is filled: the person's email, or the id of the
+            // API key, workspace, service account, cloud principal or account the row maps.
+            let filled: Vec<(Kind, usize)> = cols
+                .keys
+                .iter()
+                .copied()
+                .filter(|(_, c)| !cell(*c).is_empty())
+                .collect();
+            let raw_email = filled.first().map_or("", |(_, c)| cell(*c));
+            let mut identity = String::new();
+            match filled.as_slice() {
+                [] if cols.keys.len() == 1 && cols.keys[0].0 == Kind::Person => {
+                    error(format!("{}: the email is empty", table.locate(row.line)));
+                    ok = false;
+                }
+                [] => {
+                    error(format!(
+                        "{}: no identity: fill one of {key_names}",
+                        table.locate(row.line)
+                    ));
+                    ok = false;
+                }
+                [(Kind::Person, c)] if !looks_like_email(cell(*c)) => {
+                    error(problem(*c, "is not an email address"));
+                    ok = false;
+                }
+                [(kind, c)] => {
+                    if cell(*c).contains(VIA_SEPARATOR) {
+                        error(problem(*c, "holds `|`, which no id may contain"));
+                        ok = false;
+                    }
+                    // A principal that is an email is the person.
+                    let kind = if *kind == Kind::Principal && looks_like_email(cell(*c)) {
+                        Kind::Person
+                    } else {
+                        *kind
+                    };
+                    identity = identity::make(kind, cell(*c));
+                }
+                many => {
+                    let names: Vec<String> = many
+                        .iter()
+                        .map(|(k, c)| {
+                            format!(
+                                "{} `{}`",
+                                k.mapping_column().expect("a mappable kind"),
+                                cell(*c)
+                            )
+                        })
+                        .collect();
+                    error(format!(
+                        "{}: a row maps one identity, and this one fills {}: put each on its own row",
+                        table.locate(row.line),
+                        names.join(" and ")
+                    ));
+                    ok = false;
+                }
             }
             if cell(cols.cost_center).is_empty() {
                 error(format!(
@@ -221,7 +285,7 @@ impl OrgMapping {
             if ok {
                 rows.push(Assignment {
                     line: row.line,
-                    email: normalize_email(raw_email),
+                    email: identity,
                     cost_center: cell(cols.cost_center).to_string(),
                     effective_from,
                     effective_to,
@@ -229,6 +293,7 @@ impl OrgMapping {
                 });
             }
         }
+        inherit_attributes(&mut rows);
         let hierarchy: Vec<usize> = cols
             .hierarchy
             .iter()
@@ -349,6 +414,33 @@ impl OrgMapping {
         out
     }
 
+    /// The mapping with one more row per cost center, for the typed identity
+    /// `cost_center:CC` (valid always, with the attributes of the cost center's last row), so
+    /// a cost a cloud bill's tag names a cost center for is charged there like any other.
+    /// Rows that are already there are not added twice.
+    pub fn with_cost_center_identities(&self) -> OrgMapping {
+        let mut out = self.clone();
+        let mut last: BTreeMap<&str, &Assignment> = BTreeMap::new();
+        for r in &self.rows {
+            last.insert(r.cost_center.as_str(), r);
+        }
+        for (cc, r) in last {
+            let id = identity::make(Kind::CostCenter, cc);
+            if self.rows.iter().any(|x| x.email == id) {
+                continue;
+            }
+            out.rows.push(Assignment {
+                line: 0,
+                email: id,
+                cost_center: cc.to_string(),
+                effective_from: None,
+                effective_to: None,
+                attributes: r.attributes.clone(),
+            });
+        }
+        out
+    }
+
     /// The index of attribute `name` (case-insensitive).
     pub fn attribute(&self, name: &str) -> Option<usize> {
         self.attributes
@@ -370,6 +462,32 @@ impl OrgMapping {
                 })
             })
             .collect()
+    }
+}
+
+/// A row mapping an API key, workspace or other actor needs only its id and cost center: the
+/// attributes it leaves blank (department, division...) are its cost center's, taken from the
+/// first person's row of that cost center, so the hierarchy holds without repeating them.
+fn inherit_attributes(rows: &mut [Assignment]) {
+    let mut of_cc: HashMap<String, Vec<String>> = HashMap::new();
+    for r in rows.iter().filter(|r| r.is_person()) {
+        let e = of_cc
+            .entry(r.cost_center.clone())
+            .or_insert_with(|| vec![String::new(); r.attributes.len()]);
+        for (slot, v) in e.iter_mut().zip(&r.attributes) {
+            if slot.is_empty() {
+                slot.clone_from(v);
+            }
+        }
+    }
+    for r in rows.iter_mut().filter(|r| !r.is_person()) {
+        if let Some(values) = of_cc.get(&r.cost_center) {
+            for (a, v) in r.attributes.iter_mut().zip(values) {
+                if a.is_empty() {
+                    a.clone_from(v);
+                }
+            }
+        }
     }
 }
 
@@ -437,6 +555,113 @@ mod tests {
         assert!(!m.rows[0].covers(d("2026-09-15")));
         assert!(m.rows[1].covers(d("2026-09-15")));
         assert_eq!(m.cost_center_attributes(), vec![0, 1]);
+    }
+
+    #[test]
+    fn rows_map_api_keys_workspaces_and_service_accounts_with_effective_dates() {
+        let m = mapping(
+            "email,api_key_id,workspace_id,service_account_id,cost_center,effective_from,effective_to\n\
+             ann@x.com,,,,C1,,\n\
+             ,apikey_01AbC,,,C1,,2026-09-15\n\
+             ,apikey_01AbC,,,C2,2026-09-16,\n\
+             ,,wrkspc_01Auto,,C3,,\n\
+             ,,,svac_01Etl,C2,,\n",
+        )
+        .unwrap();
+        let ids: Vec<&str> = m.rows.iter().map(|r| r.email.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec![
+                "ann@x.com",
+                "api_key:apikey_01AbC",
+                "api_key:apikey_01AbC",
+                "workspace:wrkspc_01Auto",
+                "service_account:svac_01Etl"
+            ]
+        );
+        assert!(m.rows[0].is_person() && !m.rows[1].is_person());
+        assert!(m.attributes.is_empty(), "key columns are no attributes");
+        assert!(m.recognised.starts_with(
+            "email = \"email\", api_key_id = \"api_key_id\", workspace_id = \"workspace_id\""
+        ));
+        // A mapping of keys alone (a Console organisation) needs no email column.
+        let m = mapping("API Key ID,Cost Center\napikey_9,C9\n").unwrap();
+        assert_eq!(m.rows[0].email, "api_key:apikey_9");
+        // Cloud principals: an email is the person, anything else a principal.
+        let m = mapping(
+            "principal_id,account_id,cost_center\nJo@X.com,,C1\narn:aws:iam::1:role/ci,,C2\n,123456789012,C3\n",
+        )
+        .unwrap();
+        let ids: Vec<&str> = m.rows.iter().map(|r| r.email.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec![
+                "jo@x.com",
+                "principal:arn:aws:iam::1:role/ci",
+                "account:123456789012"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_key_row_takes_its_cost_centers_attributes() {
+        let m = mapping(
+            "email,api_key_id,cost_center,department,division\n\
+             ann@x.com,,C1,Eng,Tech\n\
+             ,apikey_1,C1,,\n\
+             ,apikey_2,C9,,\n",
+        )
+        .unwrap();
+        assert_eq!(m.rows[1].attributes, vec!["Eng", "Tech"]);
+        assert_eq!(
+            m.rows[2].attributes,
+            vec!["", ""],
+            "a cost center with no people keeps blanks"
+        );
+        assert_eq!(m.cost_center_attributes(), vec![0, 1]);
+    }
+
+    #[test]
+    fn a_row_maps_exactly_one_identity_and_key_rows_may_not_overlap() {
+        let err = mapping(
+            "email,api_key_id,cost_center,effective_from,effective_to\n\
+             ann@x.com,apikey_1,C1,,\n\
+             ,,C1,,\n\
+             ,apikey_2,C1,,2026-09-30\n\
+             ,apikey_2,C2,2026-09-15,\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("line 2: a row maps one identity, and this one fills email `ann@x.com` and api_key_id `apikey_1`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("line 3: no identity: fill one of email, api_key_id"),
+            "{err}"
+        );
+        assert!(
+            err.contains("line 5 overlaps line 4 for api_key:apikey_2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn cost_centers_become_identities_for_tags() {
+        let m = mapping("email,cost_center,department\na@x.com,C1,Eng\nb@x.com,C2,Ops\n")
+            .unwrap()
+            .with_cost_center_identities();
+        let row = m.rows.iter().find(|r| r.email == "cost_center:C2").unwrap();
+        assert_eq!(
+            (row.cost_center.as_str(), row.attributes.clone()),
+            ("C2", vec!["Ops".to_string()])
+        );
+        assert!(!row.is_person());
+        assert_eq!(
+            m.with_cost_center_identities().rows.len(),
+            m.rows.len(),
+            "not twice"
+        );
     }
 
     #[test]
