@@ -734,3 +734,80 @@ mod tests {
         );
     }
 }
+
+/// The column of a fact's fallback identities (see [`allot_core::identity`]).
+pub const VIA: &str = "via";
+
+impl Loaded {
+    /// Charges every row with a `via` column to the most specific identity the mapping covers
+    /// on its day (its actor, else the API key it came through, its workspace, a cloud bill's
+    /// cost-center tag or account), then drops `via` and sums the rows that became one. Rows
+    /// with no fallback keep their actor. Money and counts are only moved, never changed, so
+    /// the tie-out total stands (and is checked again).
+    pub fn resolve_via(&mut self, mapping: &allot_mapping::OrgMapping) -> Result<(), EngineError> {
+        use std::collections::HashMap;
+        if self.df.column(VIA).is_err() {
+            return Ok(());
+        }
+        let mut ranges: HashMap<&str, Vec<(i32, i32)>> = HashMap::new();
+        for r in &mapping.rows {
+            ranges.entry(r.email.as_str()).or_default().push((
+                r.effective_from.map_or(i32::MIN, to_epoch_days),
+                r.effective_to.map_or(i32::MAX, to_epoch_days),
+            ));
+        }
+        let covered = |identity: &str, day: i32| {
+            ranges
+                .get(identity)
+                .is_some_and(|rs| rs.iter().any(|(f, t)| *f <= day && day <= *t))
+        };
+        let resolved: Vec<String> = {
+            let emails = self.df.column("email")?.str()?;
+            let days = self.df.column("day")?.i32()?;
+            let via = self.df.column(VIA)?.str()?;
+            emails
+                .iter()
+                .zip(days.iter())
+                .zip(via.iter())
+                .map(|((e, d), v)| {
+                    let actor = allot_core::identity::normalize(e.unwrap_or_default());
+                    match (v, d) {
+                        (Some(v), Some(d)) if !v.is_empty() => {
+                            allot_core::identity::resolve(&actor, v, |i| {
+                                covered(&allot_core::identity::normalize(i), d)
+                            })
+                            .to_string()
+                        }
+                        _ => actor,
+                    }
+                })
+                .collect()
+        };
+        let _ = self.df.drop_in_place(VIA)?;
+        self.df.with_column(Column::new("email".into(), resolved))?;
+        let (keys, sums): (Vec<Expr>, Vec<Expr>) = {
+            let mut keys = Vec::new();
+            let mut sums = Vec::new();
+            for c in self.df.columns() {
+                let name = c.name().as_str();
+                if name == "day" || c.dtype() == &DataType::String {
+                    keys.push(col(name));
+                } else {
+                    sums.push(col(name).sum());
+                }
+            }
+            (keys, sums)
+        };
+        let before = self.rows_total("cost_usd")?;
+        self.df = self.df.clone().lazy().group_by(keys).agg(sums).collect()?;
+        let after = self.rows_total("cost_usd")?;
+        if before != after {
+            return Err(EngineError::TieOut {
+                what: "the facts charged through their fallbacks".into(),
+                got: after.to_string(),
+                expected: before.to_string(),
+            });
+        }
+        Ok(())
+    }
+}

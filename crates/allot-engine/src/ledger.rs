@@ -1105,6 +1105,39 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// Exact cost per (month, product, identity) over the ledger's range: who is behind the
+    /// organisation's cost, for the reconciliation's explanation.
+    pub fn by_month_product_identity(
+        &self,
+    ) -> Result<BTreeMap<(Month, String, String), Nanos>, EngineError> {
+        let product = if self.dims.iter().any(|d| d == "product") {
+            col("product")
+        } else {
+            lit("").alias("product")
+        };
+        let df = self
+            .cost
+            .clone()
+            .lazy()
+            .group_by([col(DAY), product, col(PERSON)])
+            .agg([col(COST).sum()])
+            .collect()?;
+        let d = df.column(DAY)?.i32()?;
+        let p = df.column("product")?.str()?;
+        let who = df.column(PERSON)?.u32()?;
+        let a = df.column(COST)?.i64()?;
+        let mut out = BTreeMap::new();
+        for i in 0..df.height() {
+            let month = Month::of(from_epoch_days(d.get(i).unwrap_or(0)));
+            let identity = self.people.email(who.get(i).unwrap_or(0)).to_string();
+            *out.entry((month, p.get(i).unwrap_or("").to_string(), identity))
+                .or_insert(Nanos::ZERO) += Nanos(i128::from(a.get(i).unwrap_or(0)));
+        }
+        Ok(out)
+    }
+}
+
 fn money_or_zero(present: bool, name: &str) -> Expr {
     if present {
         col(name).sum()

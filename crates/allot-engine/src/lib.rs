@@ -7,6 +7,7 @@
 pub(crate) mod csvscan;
 pub mod error;
 pub mod facts;
+pub mod focus_in;
 pub mod fold;
 pub mod ledger;
 pub mod level;
@@ -14,7 +15,7 @@ pub mod load;
 pub mod table_parquet;
 
 pub use error::EngineError;
-pub use facts::{load as load_facts, Loaded, Spec};
+pub use facts::{load as load_facts, Loaded, Spec, VIA};
 pub use fold::{Grain, Segmenter};
 pub use ledger::{Keying, Ledger, Series};
 pub use level::{Level, UnmappedPolicy, BLANK};
