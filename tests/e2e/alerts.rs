@@ -61,11 +61,17 @@ fn store_copy(dir: &Path) -> PathBuf {
 
 fn watch(cmd: &str, cwd: &Path, store: &Path, as_of: &str, extra: &[&str]) -> Run {
     let mapping = demo().join("input/org-mapping.csv");
+    let bill = demo().join("input/bedrock-focus.csv");
     let out = cwd.join("out");
+    // The demo's whole bill: its store and its Bedrock bill.
     let mut args = vec![
         cmd,
         "--store",
         store.to_str().unwrap(),
+        "--cost",
+        bill.to_str().unwrap(),
+        "--focus-tag",
+        "team",
         "--mapping",
         mapping.to_str().unwrap(),
         "--as-of",
@@ -227,6 +233,10 @@ fn the_forecast_starts_from_the_chargeback_and_adds_up() {
             "2026-11",
             "--store",
             demo().join("store").to_str().unwrap(),
+            "--cost",
+            demo().join("input/bedrock-focus.csv").to_str().unwrap(),
+            "--focus-tag",
+            "team",
             "--mapping",
             mapping.to_str().unwrap(),
             "--as-of",

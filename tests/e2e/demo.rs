@@ -28,7 +28,8 @@ fn demo_charges_back_the_latest_settled_month_and_ties_out() {
         run.stdout
     );
     let rows = read_csv(&out.join("chargeback.csv"));
-    // 12 cost centers plus UNMAPPED (contractors and leavers' late days).
+    // 12 cost centers plus UNMAPPED (contractors, leavers' late days, the sandbox key, an
+    // actor of an unknown kind, cost no actor is behind, the unmapped AWS account).
     assert_eq!(rows.len(), 13, "{rows:?}");
     assert_eq!(rows.last().unwrap()["cost_center"], "UNMAPPED");
     let cc_total: Decimal = rows.iter().map(|r| money(&r["amount_usd"])).sum();
@@ -39,18 +40,28 @@ fn demo_charges_back_the_latest_settled_month_and_ties_out() {
         "every level ties out to the same total"
     );
 
-    // The total equals the exact sum of the organisation's September cost as the fake API
-    // served it (its ground truth), rounded once: nothing lost or doubled on the way through
-    // the sync and the store.
+    // The total equals the exact sum of the organisation's whole September bill, rounded
+    // once: every cost the fake API served (seat users, API keys, service accounts, the rest:
+    // its ground truth) and the Claude usage of the Bedrock bill's September (read here
+    // straight from the CSV): nothing lost or doubled on the way through the sync and the store.
     // The organisation the demo's fake serves: the demo organisation with its planted events.
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let org = allot_synth::demo_org_at(today);
     let sept = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
     let exact: i128 = allot_fake_api::truth::days(sept, sept + chrono::Duration::days(30))
-        .flat_map(|d| allot_fake_api::truth::user_costs(&org, d, today, 0))
+        .flat_map(|d| allot_fake_api::truth::actor_costs(&org, d, today, 0))
         .map(|u| i128::from(u.fact.cost_nanos))
         .sum();
-    let exact = Decimal::from_i128_with_scale(exact, 9);
+    let mut cloud = Decimal::ZERO;
+    for r in read_csv(&out.join("input/bedrock-focus.csv")) {
+        let claude = r["SkuPriceDetails"].contains("\"ModelDeveloper\":\"Anthropic\"");
+        if claude && r["ChargeCategory"] == "Usage" && r["ChargePeriodStart"].starts_with("2026-09")
+        {
+            cloud += money(&r["BilledCost"]);
+        }
+    }
+    assert!(cloud > money("100"), "a month of Bedrock: {cloud}");
+    let exact = Decimal::from_i128_with_scale(exact, 9) + cloud;
     assert_eq!(
         cc_total,
         exact.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)

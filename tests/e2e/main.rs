@@ -17,3 +17,4 @@ mod support;
 mod sync;
 mod trend;
 mod trust;
+mod whole_bill;

@@ -114,7 +114,42 @@ fn truth(
 }
 
 fn stored(store: &Path) -> BTreeMap<(NaiveDate, String, String, String, String, String), i128> {
-    let files = allot_sync::store::files(store, allot_sync::Source::Cost).unwrap();
+    stored_in(store, allot_sync::Source::Cost)
+}
+
+/// Exact cost of every actor in `[from, to]` as the fake serves it through the Usage and Cost
+/// Analytics API, keyed by the identity allot gives the actor.
+pub fn actor_truth(
+    from: &str,
+    to: &str,
+) -> BTreeMap<(NaiveDate, String, String, String, String, String), i128> {
+    use allot_synth::Actor;
+    let org = allot_synth::demo_org();
+    let mut m = BTreeMap::new();
+    for day in allot_fake_api::truth::days(d(from), d(to).succ_opt().unwrap()) {
+        for a in allot_fake_api::truth::actor_costs(&org, day, d("2026-11-23"), 0) {
+            let who = match &a.actor {
+                Actor::User { email, .. } => email.to_lowercase(),
+                Actor::ApiKey { id, .. } => format!("api_key:{id}"),
+                Actor::ServiceAccount { id, .. } => format!("service_account:{id}"),
+                Actor::Federated { subject } => format!("federated:{subject}"),
+                Actor::Unknown { kind, id, .. } => format!("actor:{kind}/{id}"),
+                Actor::Nobody => "unattributed:org".into(),
+            };
+            let f = a.fact;
+            *m.entry((f.date, who, f.product, f.model, f.cost_type, f.token_type))
+                .or_insert(0) += i128::from(f.cost_nanos);
+        }
+    }
+    m.retain(|_, v| *v != 0);
+    m
+}
+
+fn stored_in(
+    store: &Path,
+    source: allot_sync::Source,
+) -> BTreeMap<(NaiveDate, String, String, String, String, String), i128> {
+    let files = allot_sync::store::files(store, source).unwrap();
     let mut m = BTreeMap::new();
     for f in allot_engine::cost_fact_rows(&files).unwrap() {
         *m.entry((
@@ -132,7 +167,9 @@ fn stored(store: &Path) -> BTreeMap<(NaiveDate, String, String, String, String, 
 }
 
 #[test]
-fn sync_then_chargeback_and_three_way_reconcile_from_the_store() {
+fn a_legacy_sync_then_chargeback_and_three_way_reconcile_from_the_store() {
+    // Organisations on the Enterprise per-user and organisation reports (`--cost-api legacy`,
+    // or a key the Usage and Cost Analytics API refuses).
     let api = fake(&["--rate", "100000"]);
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
@@ -150,6 +187,8 @@ fn sync_then_chargeback_and_three_way_reconcile_from_the_store() {
         "2026-11-23",
         "--rate",
         "100000",
+        "--cost-api",
+        "legacy",
         "-vv",
     ];
     let r = run(sync_cmd(dir.path(), &args, false));
@@ -398,14 +437,19 @@ fn a_killed_sync_resumes_without_gap_or_duplicate_and_a_second_sync_is_kept_out(
         partial_days < days,
         "the kills left work to resume ({partial_days} of {days})"
     );
-    assert_eq!(state.days["cost"].len(), 92);
-    // One file per day, no leftovers, and the facts equal the ground truth exactly.
-    let files = allot_sync::store::files(&store, allot_sync::Source::Cost).unwrap();
+    assert_eq!(state.days["actor_cost"].len(), 92);
+    // One file per day, no leftovers, and the facts equal the ground truth exactly: every
+    // actor's cost (seat users, API keys, service accounts...) from the Usage and Cost
+    // Analytics API.
+    let files = allot_sync::store::files(&store, allot_sync::Source::ActorCost).unwrap();
     assert_eq!(files.len(), 92);
     for entry in walk(&store) {
         assert!(!entry.contains(".tmp-"), "leftover {entry}");
     }
-    assert_eq!(stored(&store), truth("2026-08-01", "2026-10-31"));
+    assert_eq!(
+        stored_in(&store, allot_sync::Source::ActorCost),
+        actor_truth("2026-08-01", "2026-10-31")
+    );
 }
 
 fn walk(dir: &Path) -> Vec<String> {
@@ -567,7 +611,8 @@ fn sync_check_says_what_answers_and_what_changed() {
     );
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(
-        stdout.contains("API check: 10 endpoints, 0 with a problem")
+        stdout.contains("API check: 12 endpoints, 0 with a problem")
+            && stdout.contains("analytics/cost")
             && stdout.contains("user_cost_report"),
         "{stdout}"
     );

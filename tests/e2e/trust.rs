@@ -254,8 +254,8 @@ fn reconcile_counts_every_dollar_of_api_cost() {
     let api_total: Decimal = rows.iter().map(|r| money(&r["api_usd"])).sum();
     let expected: Decimal = api.values().sum();
     assert_eq!(api_total, expected);
-    // The identity holds exactly on every row: invoice - per_user = not_attributable +
-    // rounding + unexplained.
+    // The identity holds exactly on every row: invoice - per_user = actors (API keys,
+    // service accounts...) + not_attributable + rounding + unexplained.
     for r in &rows {
         let m = |c: &str| {
             if r[c].is_empty() {
@@ -266,7 +266,7 @@ fn reconcile_counts_every_dollar_of_api_cost() {
         };
         assert_eq!(
             m("invoice_usd") - m("per_user_usd"),
-            m("not_attributable_usd") + m("rounding_usd") + m("unexplained_usd"),
+            m("actors_usd") + m("not_attributable_usd") + m("rounding_usd") + m("unexplained_usd"),
             "{r:?}"
         );
     }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use allot_core::identity;
 use allot_core::money::div_round_half_away;
 use allot_core::{DateRange, Month, Status, UNMAPPED};
 use allot_engine::UnmappedPolicy;
@@ -140,7 +141,8 @@ impl Workspace {
         let uses = |r: DateRange| -> Result<Use, AppError> {
             let mut u = Use::default();
             for row in period.ledger.usage(&keying, r)? {
-                if row.cost.0 == 0 && row.tokens == 0 {
+                // Users are people: API keys, service accounts and other actors hold no seat.
+                if (row.cost.0 == 0 && row.tokens == 0) || !identity::is_person(&row.email) {
                     continue;
                 }
                 u.active.insert(row.email.clone());
@@ -181,7 +183,7 @@ impl Workspace {
             mapping
                 .rows
                 .iter()
-                .filter(|r| r.covers(day))
+                .filter(|r| r.covers(day) && r.is_person())
                 .map(|r| (r.email.clone(), (key_of(r), r.cost_center.clone())))
                 .collect()
         };

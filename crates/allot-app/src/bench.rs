@@ -177,6 +177,7 @@ fn sync_into(
             refresh: true,
             engagement_lag_days: 1,
             concurrency: 4,
+            cost_api: allot_sync::CostApi::Auto,
         };
         Ok::<_, AppError>(sync(&mut store, &client, &keys, &opts, &Quiet).await?)
     })

@@ -231,7 +231,7 @@ pub fn close(spec: &CloseSpec) -> Result<Closed, AppError> {
         (Facts::Activity, "activity"),
     ] {
         if spec.sources.has(kind)? {
-            for f in spec.sources.files(kind, loaded)? {
+            for f in spec.sources.input_files(kind, loaded)? {
                 inputs.push(hash(role, &f)?);
             }
         }

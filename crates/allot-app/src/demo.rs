@@ -15,9 +15,10 @@ use chrono::NaiveDate;
 use crate::error::AppError;
 use crate::output::{Named, Output};
 use crate::reports::{ChargebackOptions, ReportOptions, CONTEXT_THRESHOLD_PCT, TOP_N};
-use crate::sources::Sources;
+use crate::sources::{Cloud, Origin, Sources};
 use crate::watch::{read_budgets, WatchOptions};
 use crate::workspace::{MappingSpec, Needs, Workspace};
+use allot_engine::focus_in::FocusOptions;
 
 /// The demo organisation's mapping, committed under `mappings/` and embedded in the binary.
 pub const DEMO_MAPPING: &str = include_str!("../../../mappings/demo-org.csv");
@@ -25,6 +26,9 @@ pub const DEMO_MAPPING: &str = include_str!("../../../mappings/demo-org.csv");
 /// The demo organisation's monthly budgets per cost center (Mobile's is too small for its
 /// planted ramp-up), committed under `mappings/` and embedded in the binary.
 pub const DEMO_BUDGETS: &str = include_str!("../../../mappings/demo-budgets.csv");
+
+/// The demo's Amazon Bedrock bill in FOCUS, written beside the mapping.
+pub const CLOUD_BILL: &str = "bedrock-focus.csv";
 
 /// The key the in-process fake accepts; it never leaves the process.
 const DEMO_KEY: &str = "sk-ant-demo-in-process";
@@ -43,19 +47,22 @@ pub struct DemoRun {
 /// of `as_of`.
 pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
     let input = out.join("input");
-    let mut set = allot_report::OutputSet::new(&input);
-    set.write("org-mapping.csv", |w| w.write_all(DEMO_MAPPING.as_bytes()))
-        .and_then(|()| set.write("budgets.csv", |w| w.write_all(DEMO_BUDGETS.as_bytes())))
-        .and_then(|()| set.commit().map(|_| ()))
-        .map_err(|source| AppError::Write {
-            path: input.clone(),
-            source,
-        })?;
     let month = latest_settled_month(as_of);
     let from = month.prev().first_day();
     let to = as_of
         .pred_opt()
         .ok_or_else(|| AppError::Usage("as-of date out of range".into()))?;
+    // Claude bought through Amazon Bedrock: the cloud's bill in FOCUS, beside the store.
+    let cloud_bill = allot_synth::cloud::bedrock_focus_csv(allot_synth::demo_org().seed, from, to);
+    let mut set = allot_report::OutputSet::new(&input);
+    set.write("org-mapping.csv", |w| w.write_all(DEMO_MAPPING.as_bytes()))
+        .and_then(|()| set.write("budgets.csv", |w| w.write_all(DEMO_BUDGETS.as_bytes())))
+        .and_then(|()| set.write(CLOUD_BILL, |w| w.write_all(cloud_bill.as_bytes())))
+        .and_then(|()| set.commit().map(|_| ()))
+        .map_err(|source| AppError::Write {
+            path: input.clone(),
+            source,
+        })?;
     let store_dir = out.join("store");
     // The organisation with its planted events (a team ramping up, a new heavy user, a move
     // into the long context window) in the weeks before `as_of`, for the alerts to find.
@@ -93,12 +100,24 @@ pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
             refresh: false,
             engagement_lag_days: 1,
             concurrency: 8,
+            cost_api: allot_sync::CostApi::Auto,
         };
         Ok::<_, AppError>(sync(&mut store, &client, &keys, &opts, &Quiet).await?)
     })?;
+    let cloud = Cloud::read(
+        &[input.join(CLOUD_BILL)],
+        &FocusOptions {
+            tag: Some(allot_synth::cloud::TAG.to_string()),
+            ..FocusOptions::default()
+        },
+        None,
+    )?;
     let ws = Workspace::open(
         &MappingSpec::file(out.join("input").join("org-mapping.csv")),
-        Sources::Store(store_dir.clone()),
+        Sources {
+            origin: Origin::Store(store_dir.clone()),
+            cloud: Some(std::sync::Arc::new(cloud)),
+        },
         as_of,
     )?;
     let period = ws.period(
@@ -112,10 +131,11 @@ pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
         },
     )?;
     let mut messages = vec![format!(
-        "demo: {people} people; synced {from}..{to} from the fake Anthropic API into `{}` ({} requests, {} rows); charging back {month} ({}) as of {as_of}",
+        "demo: {people} people, API keys, a service account, a workspace and Claude on Amazon Bedrock; synced {from}..{to} from the fake Anthropic API into `{}` ({} requests, {} rows) and read the cloud bill `{}`; charging back {month} ({}) as of {as_of}",
         store_dir.display(),
         summary.requests,
         summary.rows,
+        input.join(CLOUD_BILL).display(),
         period.status(),
     )];
     messages.extend(ws.messages.iter().cloned());

@@ -7,12 +7,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use allot_core::facts::COST_REQUIRED;
+use allot_core::identity::{self, Kind};
 use allot_core::period::period_status;
 use allot_core::{DateRange, Month, Nanos, Status};
 use allot_engine::{load_facts, Ledger, Spec};
 use allot_mapping::invoice::{read_invoice, Decimals, InvoiceLine};
 use allot_mapping::OrgMapping;
-use allot_report::reconcile::{invoice_lines_report, reconcile, reconciliation_report, RecRow};
+use allot_report::reconcile::{
+    actors_report, invoice_lines_report, reconcile, reconciliation_report, ApiCost, ByMonthProduct,
+    MonthActors, RecRow,
+};
 use chrono::NaiveDate;
 
 use crate::error::AppError;
@@ -59,18 +63,19 @@ pub struct Reconciliation {
     pub incomplete: bool,
 }
 
-/// Exact cost per (month, product).
-type ByMonthProduct = BTreeMap<(Month, String), Nanos>;
-
 /// What the API says of the invoice's months.
 struct Amounts {
-    per_user: ByMonthProduct,
+    people: ByMonthProduct,
+    actors: ByMonthProduct,
+    unattributed: ByMonthProduct,
     org: Option<ByMonthProduct>,
+    by_actor: BTreeMap<Month, MonthActors>,
     status: BTreeMap<Month, Status>,
 }
 
-/// Exact per-user and organisation-level cost per (month, product) over `range`, and the
-/// status of each month in it.
+/// Exact cost per (month, product) over `range`, by who is behind it (seat users, named
+/// non-person actors, no one), the organisation-level cost, and the status of each month.
+/// Cloud bills are left out: they are not on Anthropic's invoice.
 fn amounts(sources: &Sources, range: DateRange, as_of: NaiveDate) -> Result<Amounts, AppError> {
     let nobody = Arc::new(OrgMapping {
         attributes: Vec::new(),
@@ -87,17 +92,39 @@ fn amounts(sources: &Sources, range: DateRange, as_of: NaiveDate) -> Result<Amou
         range,
         grain: allot_engine::Grain::Day,
     };
-    let load = |kind: Facts| -> Result<(ByMonthProduct, Option<(NaiveDate, NaiveDate)>), AppError> {
-        let loaded = load_facts(&sources.files(kind, range)?, &spec)?;
+    let load = |kind: Facts| -> Result<(Ledger, Option<(NaiveDate, NaiveDate)>), AppError> {
+        let loaded = load_facts(&sources.anthropic_files(kind, range)?, &spec)?;
         let span = loaded.span;
-        let ledger = Ledger::new(nobody.clone(), range, loaded, None, None)?;
-        Ok((ledger.by_month_product()?, span))
+        Ok((
+            Ledger::new(nobody.clone(), range, loaded, None, None)?,
+            span,
+        ))
     };
-    let (per_user, span) = load(Facts::Cost)?;
+    let (cost, span) = load(Facts::Cost)?;
+    let mut people = ByMonthProduct::new();
+    let mut actors = ByMonthProduct::new();
+    let mut unattributed = ByMonthProduct::new();
+    let mut by_actor: BTreeMap<Month, MonthActors> = BTreeMap::new();
+    let mut seat_users: BTreeMap<Month, std::collections::BTreeSet<String>> = BTreeMap::new();
+    let mut actor_sums: BTreeMap<(Month, String), Nanos> = BTreeMap::new();
+    for ((month, product, who), amount) in cost.by_month_product_identity()? {
+        let key = (month, product);
+        match identity::kind(&who) {
+            Kind::Person => {
+                *people.entry(key).or_default() += amount;
+                seat_users.entry(month).or_default().insert(who);
+            }
+            Kind::Unattributed => *unattributed.entry(key).or_default() += amount,
+            _ => {
+                *actors.entry(key).or_default() += amount;
+                *actor_sums.entry((month, who)).or_default() += amount;
+            }
+        }
+    }
     let has_org = sources.has(Facts::OrgCost)?;
     let (org, org_span) = if has_org {
         let (o, s) = load(Facts::OrgCost)?;
-        (Some(o), s)
+        (Some(o.by_month_product()?), s)
     } else {
         (None, None)
     };
@@ -105,16 +132,45 @@ fn amounts(sources: &Sources, range: DateRange, as_of: NaiveDate) -> Result<Amou
     let mut m = Month::of(range.from);
     while m.first_day() <= range.to {
         let r = DateRange::month(m);
-        let mut cov = vec![sources.coverage(Facts::Cost, r, as_of, span)?];
+        let mut cov = sources.coverage(Facts::Cost, r, as_of, span)?;
+        // Cloud bills are not reconciled against Anthropic's invoice.
+        cov.retain(|c| c.source != crate::sources::CLOUD);
         if has_org {
-            cov.push(sources.coverage(Facts::OrgCost, r, as_of, org_span.or(span))?);
+            cov.extend(sources.coverage(Facts::OrgCost, r, as_of, org_span.or(span))?);
         }
         status.insert(m, period_status(r, as_of, &cov));
+        let sum = |map: &ByMonthProduct| -> Nanos {
+            map.iter()
+                .filter(|((mm, _), _)| *mm == m)
+                .map(|(_, v)| *v)
+                .sum()
+        };
+        let entry = by_actor.entry(m).or_default();
+        entry.people = (
+            sum(&people),
+            seat_users.get(&m).map_or(0, |s| s.len() as u64),
+        );
+        entry.actors = actor_sums
+            .iter()
+            .filter(|((mm, _), _)| *mm == m)
+            .map(|((_, who), v)| (who.clone(), *v))
+            .collect();
+        entry
+            .actors
+            .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        entry.org = org.is_some();
+        entry.total = match &org {
+            Some(o) => sum(o),
+            None => sum(&people) + sum(&actors) + sum(&unattributed),
+        };
         m = m.next();
     }
     Ok(Amounts {
-        per_user,
+        people,
+        actors,
+        unattributed,
         org,
+        by_actor,
         status,
     })
 }
@@ -152,19 +208,27 @@ pub fn reconcile_lines(
         from: first.first_day(),
         to: last.last_day(),
     };
-    let Amounts {
-        per_user: api,
-        org,
-        status,
-    } = amounts(sources, range, as_of)?;
-    let status_of = |m: Month| status.get(&m).copied().unwrap_or(Status::Incomplete);
+    let a = amounts(sources, range, as_of)?;
+    let status_of = |m: Month| a.status.get(&m).copied().unwrap_or(Status::Incomplete);
     let rows = reconcile(
         lines,
-        &api,
-        org.as_ref(),
+        ApiCost {
+            people: &a.people,
+            actors: &a.actors,
+            unattributed: &a.unattributed,
+            org: a.org.as_ref(),
+        },
         &status_of,
         invoice.tolerance_cents,
     );
+    let invoiced: std::collections::BTreeSet<Month> = lines.iter().map(|l| l.month).collect();
+    let by_actor: BTreeMap<Month, MonthActors> = a
+        .by_actor
+        .iter()
+        .filter(|(m, _)| invoiced.contains(m))
+        .map(|(m, v)| (*m, v.clone()))
+        .collect();
+    let names = sources.names()?;
     let variance = rows.iter().any(|r| r.status.is_variance());
     let incomplete = rows
         .iter()
@@ -189,6 +253,10 @@ pub fn reconcile_lines(
             reports: vec![
                 Named::table("reconciliation", report),
                 Named::file("invoice_lines", invoice_lines_report(lines, run_status)),
+                Named::file(
+                    "reconciliation_actors",
+                    actors_report(&by_actor, &names, &status_of),
+                ),
             ],
             files: Vec::new(),
             messages,

@@ -82,7 +82,7 @@ impl Period {
         let mut main = chargeback_report(&cb, self.range, self.as_of, status, &allocations);
         self.stamp(&mut main, &[Facts::Cost]);
         reports.push(Named::table(name("chargeback"), main));
-        let mut unmapped = unmapped_report(&cb, self.range, status);
+        let mut unmapped = unmapped_report(&cb, self.range, status, &self.names);
         self.stamp(&mut unmapped, &[Facts::Cost]);
         reports.push(Named::file(name("unmapped"), unmapped));
         let mut daily = daily_report(&self.ledger.daily(self.range)?, self.range, status);
@@ -252,6 +252,7 @@ impl Period {
             level_name: keying.level_name.clone(),
             cents,
             notes: Vec::new(),
+            names: self.names.clone(),
         };
         Ok(Reviews {
             period: self.stamps(),

@@ -4,10 +4,12 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use allot_core::identity::Names;
 use allot_core::period::Coverage;
 use allot_core::DateRange;
-use allot_sync::store::{files, read_state, Source};
+use allot_sync::store::{files, read_state, Source, StoreState};
 use chrono::{Duration, NaiveDate};
 
 use crate::error::AppError;
@@ -15,9 +17,97 @@ use crate::error::AppError;
 /// Days after which the store's engagement (activity) data of a day is available.
 pub const ENGAGEMENT_LAG_DAYS: i64 = 1;
 
-/// Where facts come from.
+/// Where a period's facts come from: the store or files, and any cloud bills beside them.
 #[derive(Debug, Clone)]
-pub enum Sources {
+pub struct Sources {
+    /// The store, or the fact files.
+    pub origin: Origin,
+    /// Claude bought through a cloud provider, read from FOCUS files (`--cost` given a FOCUS
+    /// export), converted once into cost facts.
+    pub cloud: Option<Arc<Cloud>>,
+}
+
+impl From<Origin> for Sources {
+    fn from(origin: Origin) -> Sources {
+        Sources {
+            origin,
+            cloud: None,
+        }
+    }
+}
+
+/// FOCUS files read as cost facts: the converted facts live in a temporary folder for as long
+/// as the run holds them.
+#[derive(Debug)]
+pub struct Cloud {
+    /// What each file gave (its converted facts file among it).
+    pub files: Vec<allot_engine::focus_in::Converted>,
+    /// The days the files are meant to cover, when stated (`--covers`).
+    pub covers: Option<DateRange>,
+    /// Whether a tag names cost centers (the mapping then gains their identities).
+    pub tagged: bool,
+    _dir: tempfile::TempDir,
+}
+
+impl Cloud {
+    /// Reads every FOCUS file in `paths` as `options` says.
+    pub fn read(
+        paths: &[PathBuf],
+        options: &allot_engine::focus_in::FocusOptions,
+        covers: Option<DateRange>,
+    ) -> Result<Cloud, AppError> {
+        let dir = tempfile::Builder::new()
+            .prefix("allot-cloud-")
+            .tempdir()
+            .map_err(|source| AppError::Write {
+                path: std::env::temp_dir(),
+                source,
+            })?;
+        let mut files = Vec::new();
+        for (i, p) in paths.iter().enumerate() {
+            let target = dir.path().join(format!("cloud-{i}.parquet"));
+            files.push(allot_engine::focus_in::convert(p, options, &target)?);
+        }
+        Ok(Cloud {
+            files,
+            covers,
+            tagged: options.tag.is_some(),
+            _dir: dir,
+        })
+    }
+
+    /// The days the files cover: what `--covers` states, else from the first to the last day
+    /// of any charge period in them.
+    pub fn span(&self) -> Option<DateRange> {
+        self.covers.or_else(|| {
+            let spans: Vec<(NaiveDate, NaiveDate)> =
+                self.files.iter().filter_map(|f| f.span).collect();
+            let from = spans.iter().map(|s| s.0).min()?;
+            let to = spans.iter().map(|s| s.1).max()?;
+            DateRange::new(from, to)
+        })
+    }
+
+    /// The names of the accounts the bills charge.
+    pub fn names(&self) -> Names {
+        let mut n = Names::default();
+        for f in &self.files {
+            n.extend(&f.names);
+        }
+        n
+    }
+}
+
+/// Whether a file is a FOCUS export (by its columns) rather than allot cost facts.
+pub fn is_focus(path: &Path) -> Result<bool, AppError> {
+    Ok(allot_engine::focus_in::is_focus(
+        &allot_engine::focus_in::columns_of(path)?,
+    ))
+}
+
+/// The store or the fact files.
+#[derive(Debug, Clone)]
+pub enum Origin {
     /// A store folder written by `allot sync`: it knows which days of which source it holds.
     Store(PathBuf),
     /// Fact files. Without `covers`, they cover the days from their first to their last fact.
@@ -36,7 +126,8 @@ pub enum Sources {
 /// A kind of facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Facts {
-    /// Per-user cost.
+    /// The cost charged back: per person (and, where the store has the Usage and Cost
+    /// Analytics API's data or a cloud bill is given, per API key, workspace and other actor).
     Cost,
     /// Per-user activity.
     Activity,
@@ -45,6 +136,11 @@ pub enum Facts {
 }
 
 impl Facts {
+    /// Whether a coverage of `source` is one of this kind's (cost's includes cloud bills').
+    pub fn covers(self, source: &str) -> bool {
+        source == self.name() || (self == Facts::Cost && source == CLOUD)
+    }
+
     /// The name used in coverage notes.
     pub fn name(self) -> &'static str {
         match self {
@@ -62,37 +158,96 @@ fn partition_day(path: &Path) -> Option<NaiveDate> {
     allot_core::date::parse_date(d)
 }
 
+/// A store's day files of a kind of facts and what `state.json` says of each day: one truth
+/// per day. Cost is the Usage and Cost Analytics API's (`actor_cost`) where a day has it, else
+/// the per-user report's (`cost`); organisation-level cost likewise `actor_cost`, else
+/// `org_cost`. A day never comes from two sources.
+struct StoreDays {
+    files: Vec<PathBuf>,
+    entries: std::collections::BTreeMap<NaiveDate, allot_sync::store::DayEntry>,
+}
+
+fn store_days(root: &Path, kind: Facts, range: Option<DateRange>) -> Result<StoreDays, AppError> {
+    let state: StoreState = read_state(root)?;
+    let sources: Vec<Source> = match kind {
+        Facts::Cost => vec![Source::ActorCost, Source::Cost],
+        Facts::OrgCost => vec![Source::ActorCost, Source::OrgCost],
+        Facts::Activity => vec![Sources::activity_source(root)?],
+    };
+    let mut entries = std::collections::BTreeMap::new();
+    let mut chosen: std::collections::BTreeMap<NaiveDate, Source> =
+        std::collections::BTreeMap::new();
+    // The first source recording a day is its truth.
+    for source in &sources {
+        for (d, e) in state.days.get(source.name()).into_iter().flatten() {
+            if range.is_some_and(|r| !r.contains(*d)) {
+                continue;
+            }
+            if !chosen.contains_key(d) {
+                chosen.insert(*d, *source);
+                entries.insert(*d, *e);
+            }
+        }
+    }
+    let mut files_out = Vec::new();
+    let mut seen: BTreeSet<NaiveDate> = BTreeSet::new();
+    for source in &sources {
+        for p in files(root, *source)? {
+            let Some(d) = partition_day(&p) else { continue };
+            if range.is_some_and(|r| !r.contains(d)) || seen.contains(&d) {
+                continue;
+            }
+            // A day file the state does not record (a sync stopped between the two writes)
+            // is read from the first source that has one.
+            if chosen.get(&d).is_none_or(|c| c == source) {
+                seen.insert(d);
+                files_out.push(p);
+            }
+        }
+    }
+    files_out.sort();
+    Ok(StoreDays {
+        files: files_out,
+        entries,
+    })
+}
+
 impl Sources {
     /// The store folder, when facts come from one.
     pub fn store(&self) -> Option<&Path> {
-        match self {
-            Sources::Store(p) => Some(p),
-            Sources::Files { .. } => None,
+        match &self.origin {
+            Origin::Store(p) => Some(p),
+            Origin::Files { .. } => None,
         }
     }
 
-    fn store_source(root: &Path, kind: Facts) -> Result<Source, AppError> {
-        Ok(match kind {
-            Facts::Cost => Source::Cost,
-            Facts::OrgCost => Source::OrgCost,
-            // The Enterprise `users` activity when synced, else the Claude Code Admin report's.
-            Facts::Activity => {
-                if files(root, Source::Activity)?.is_empty()
-                    && !files(root, Source::ClaudeCode)?.is_empty()
-                {
-                    Source::ClaudeCode
-                } else {
-                    Source::Activity
-                }
-            }
-        })
+    /// The activity source of a store: the Enterprise `users` activity when synced, else the
+    /// Claude Code Admin report's.
+    fn activity_source(root: &Path) -> Result<Source, AppError> {
+        Ok(
+            if files(root, Source::Activity)?.is_empty()
+                && !files(root, Source::ClaudeCode)?.is_empty()
+            {
+                Source::ClaudeCode
+            } else {
+                Source::Activity
+            },
+        )
     }
 
     /// Whether any facts of `kind` are given at all.
     pub fn has(&self, kind: Facts) -> Result<bool, AppError> {
-        Ok(match self {
-            Sources::Store(root) => !files(root, Self::store_source(root, kind)?)?.is_empty(),
-            Sources::Files {
+        if kind == Facts::Cost && self.cloud.is_some() {
+            return Ok(true);
+        }
+        self.has_own(kind)
+    }
+
+    /// Whether the store or the fact files (cloud bills aside) hold facts of `kind`.
+    fn has_own(&self, kind: Facts) -> Result<bool, AppError> {
+        Ok(match &self.origin {
+            Origin::Store(root) => !store_days(root, kind, None)?.files.is_empty(),
+            Origin::Files {
                 cost,
                 activity,
                 org_cost,
@@ -106,24 +261,33 @@ impl Sources {
         })
     }
 
-    /// The files holding facts of `kind` for `range`: in a store, only the day files inside
-    /// it (the others are never opened).
+    /// The files holding facts of `kind` for `range`, cloud bills' facts included for cost: in
+    /// a store, only the day files inside it (the others are never opened), each day from one
+    /// source.
     pub fn files(&self, kind: Facts, range: DateRange) -> Result<Vec<PathBuf>, AppError> {
-        match self {
-            Sources::Store(root) => {
+        let mut out = self.anthropic_files(kind, range)?;
+        if kind == Facts::Cost {
+            if let Some(c) = &self.cloud {
+                out.extend(c.files.iter().map(|f| f.facts_file.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The files of `kind` for `range` from Anthropic's APIs (the store or the fact files),
+    /// without cloud bills: what an Anthropic invoice is reconciled against.
+    pub fn anthropic_files(&self, kind: Facts, range: DateRange) -> Result<Vec<PathBuf>, AppError> {
+        match &self.origin {
+            Origin::Store(root) => {
                 if !root.is_dir() {
                     return Err(AppError::Usage(format!(
                         "the store `{}` is not a folder: give the folder `allot sync --store` wrote",
                         root.display()
                     )));
                 }
-                let source = Self::store_source(root, kind)?;
-                Ok(files(root, source)?
-                    .into_iter()
-                    .filter(|p| partition_day(p).is_some_and(|d| range.contains(d)))
-                    .collect())
+                Ok(store_days(root, kind, Some(range))?.files)
             }
-            Sources::Files {
+            Origin::Files {
                 cost,
                 activity,
                 org_cost,
@@ -136,73 +300,147 @@ impl Sources {
         }
     }
 
-    /// What the facts of `kind` hold of `range` as of `as_of`. `span` is the first and last
-    /// day of the files' facts (for files; the store knows its days itself); activity files
-    /// are taken to cover what the cost files cover, since people have activity on some days
-    /// only.
+    /// The input files a run of `kind` over `range` read, as the person gave them (FOCUS
+    /// exports rather than their converted facts), for a close's manifest.
+    pub fn input_files(&self, kind: Facts, range: DateRange) -> Result<Vec<PathBuf>, AppError> {
+        let mut out = if self.has_own(kind)? {
+            self.anthropic_files(kind, range)?
+        } else {
+            Vec::new()
+        };
+        if kind == Facts::Cost {
+            if let Some(c) = &self.cloud {
+                out.extend(c.files.iter().map(|f| f.source.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the cost facts of `range` may name fallback identities (`via`): the Usage and
+    /// Cost Analytics API's days, cloud bills, or fact files with a `via` column.
+    pub fn carries_via(&self, range: DateRange) -> Result<bool, AppError> {
+        if self.cloud.is_some() {
+            return Ok(true);
+        }
+        Ok(match &self.origin {
+            Origin::Store(root) => files(root, Source::ActorCost)?
+                .iter()
+                .any(|p| partition_day(p).is_some_and(|d| range.contains(d))),
+            Origin::Files { cost, .. } => {
+                let mut any = false;
+                for p in cost {
+                    if allot_engine::focus_in::columns_of(p)
+                        .is_ok_and(|c| c.iter().any(|n| n == allot_engine::VIA))
+                    {
+                        any = true;
+                    }
+                }
+                any
+            }
+        })
+    }
+
+    /// The readable names of non-person actors the sources know (the store's `names.json`,
+    /// the cloud bills' account names).
+    pub fn names(&self) -> Result<Names, AppError> {
+        let mut n = match &self.origin {
+            Origin::Store(root) => allot_sync::store::read_names(root)?,
+            Origin::Files { .. } => Names::default(),
+        };
+        if let Some(c) = &self.cloud {
+            n.extend(&c.names());
+        }
+        Ok(n)
+    }
+
+    /// What the facts of `kind` hold of `range` as of `as_of`: one coverage per source (the
+    /// store or files, then the cloud bills for cost). `span` is the first and last day of
+    /// the files' facts (for files; the store knows its days itself); activity files are
+    /// taken to cover what the cost files cover, since people have activity on some days only.
     pub fn coverage(
         &self,
         kind: Facts,
         range: DateRange,
         as_of: NaiveDate,
         span: Option<(NaiveDate, NaiveDate)>,
-    ) -> Result<Coverage, AppError> {
+    ) -> Result<Vec<Coverage>, AppError> {
         let available_until = match kind {
             Facts::Activity => as_of - Duration::days(ENGAGEMENT_LAG_DAYS),
             _ => as_of - Duration::days(1),
         };
-        let mut c = Coverage {
-            source: kind.name().to_string(),
-            ..Coverage::default()
-        };
-        match self {
-            Sources::Store(root) => {
-                let source = Self::store_source(root, kind)?;
-                let state = read_state(root)?;
-                let days = state.days.get(source.name());
-                for d in range.days() {
-                    if d > available_until {
-                        c.not_yet.push(d);
-                        continue;
-                    }
-                    match days.and_then(|m| m.get(&d)) {
-                        None => c.missing.push(d),
-                        Some(e) if !e.settled(d) => c.stale.push(d),
-                        Some(_) => {}
-                    }
+        let mut out = Vec::new();
+        let from_span = |source: &str, covered: Option<DateRange>| {
+            let mut c = Coverage {
+                source: source.to_string(),
+                ..Coverage::default()
+            };
+            for d in range.days() {
+                if d > available_until {
+                    c.not_yet.push(d);
+                } else if !covered.is_some_and(|r| r.contains(d)) {
+                    c.missing.push(d);
                 }
             }
-            Sources::Files { covers, .. } => {
-                let covered = covers.or_else(|| span.and_then(|(a, b)| DateRange::new(a, b)));
-                for d in range.days() {
-                    if d > available_until {
-                        c.not_yet.push(d);
-                    } else if !covered.is_some_and(|r| r.contains(d)) {
-                        c.missing.push(d);
+            c
+        };
+        let own = kind != Facts::Cost || self.cloud.is_none() || self.has_own(kind)?;
+        if own {
+            match &self.origin {
+                Origin::Store(root) => {
+                    let days = store_days(root, kind, Some(range))?;
+                    let mut c = Coverage {
+                        source: kind.name().to_string(),
+                        ..Coverage::default()
+                    };
+                    for d in range.days() {
+                        if d > available_until {
+                            c.not_yet.push(d);
+                            continue;
+                        }
+                        match days.entries.get(&d) {
+                            None => c.missing.push(d),
+                            Some(e) if !e.settled(d) => c.stale.push(d),
+                            Some(_) => {}
+                        }
                     }
+                    out.push(c);
+                }
+                Origin::Files { covers, .. } => {
+                    let covered = covers.or_else(|| span.and_then(|(a, b)| DateRange::new(a, b)));
+                    out.push(from_span(kind.name(), covered));
                 }
             }
         }
-        Ok(c)
+        if kind == Facts::Cost {
+            if let Some(c) = &self.cloud {
+                out.push(from_span(CLOUD, c.span()));
+            }
+        }
+        Ok(out)
     }
 
-    /// The days the given facts of `kind` cover in all (for "no data" messages).
+    /// The days the given facts of `kind` cover in all (for "no data" messages, and the last
+    /// day the data holds).
     pub fn held(&self, kind: Facts) -> Result<Option<DateRange>, AppError> {
-        match self {
-            Sources::Store(root) => {
-                let source = Self::store_source(root, kind)?;
-                let state = read_state(root)?;
-                let days: BTreeSet<NaiveDate> = state
-                    .days
-                    .get(source.name())
-                    .map(|m| m.keys().copied().collect())
-                    .unwrap_or_default();
-                Ok(days
-                    .first()
+        let own = match &self.origin {
+            Origin::Store(root) => {
+                let days: BTreeSet<NaiveDate> = store_days(root, kind, None)?
+                    .entries
+                    .keys()
+                    .copied()
+                    .collect();
+                days.first()
                     .zip(days.last())
-                    .and_then(|(a, b)| DateRange::new(*a, *b)))
+                    .and_then(|(a, b)| DateRange::new(*a, *b))
             }
-            Sources::Files { covers, .. } => Ok(*covers),
-        }
+            Origin::Files { covers, .. } => *covers,
+        };
+        Ok(match (&self.cloud, kind) {
+            (Some(c), Facts::Cost) if !self.has_own(kind)? => c.span(),
+            _ => own,
+        })
     }
 }
+
+/// The source name of cloud bills' coverage.
+pub const CLOUD: &str = "cloud";

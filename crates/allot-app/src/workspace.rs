@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use allot_core::facts::{ACTIVITY_COUNTS, ACTIVITY_REQUIRED, COST_REQUIRED};
+use allot_core::identity::Names;
 use allot_core::period::{describe_days, period_status, Coverage};
 use allot_core::settle::SETTLEMENT_DAYS;
 use allot_core::{DateRange, Month, Status};
@@ -71,6 +72,8 @@ pub struct Workspace {
     pub as_of: NaiveDate,
     /// What to tell the person about the inputs.
     pub messages: Vec<String>,
+    /// Readable names of the non-person actors the sources know (API keys, accounts...).
+    pub names: Arc<Names>,
 }
 
 /// What a period load keeps beyond person, day and cost.
@@ -162,14 +165,31 @@ impl Workspace {
         sources: Sources,
         as_of: NaiveDate,
     ) -> Result<Workspace, AppError> {
-        let (m, messages) = read_mapping(mapping)?;
-        Ok(Workspace {
-            mapping: Arc::new(m),
-            mapping_path: mapping.path.clone(),
-            sources,
-            as_of,
-            messages,
-        })
+        let (m, mut messages) = read_mapping(mapping)?;
+        if let Some(c) = &sources.cloud {
+            messages.extend(
+                c.files
+                    .iter()
+                    .map(allot_engine::focus_in::Converted::summary),
+            );
+            let by_account: u64 = c.files.iter().map(|f| f.by_account).sum();
+            if by_account > 0 {
+                messages.push(format!(
+                    "cloud bills: {by_account} Claude rows name no principal{}: they are charged to their cloud account (UNMAPPED, named by the account, unless an account_id row maps it)",
+                    if c.tagged { " and carry no cost-center tag" } else { "" }
+                ));
+            }
+        }
+        Ok(
+            Workspace::with_mapping(Arc::new(m), mapping.path.clone(), sources, as_of)?
+                .said(messages),
+        )
+    }
+
+    /// The workspace with `messages` to tell the person.
+    fn said(mut self, messages: Vec<String>) -> Workspace {
+        self.messages = messages;
+        self
     }
 
     /// A workspace over an already-read mapping.
@@ -178,14 +198,22 @@ impl Workspace {
         path: PathBuf,
         sources: Sources,
         as_of: NaiveDate,
-    ) -> Workspace {
-        Workspace {
+    ) -> Result<Workspace, AppError> {
+        // A cloud bill's tag names a cost center: each cost center is then an identity too.
+        let mapping = if sources.cloud.as_ref().is_some_and(|c| c.tagged) {
+            Arc::new(mapping.with_cost_center_identities())
+        } else {
+            mapping
+        };
+        let names = Arc::new(sources.names()?);
+        Ok(Workspace {
             mapping,
             mapping_path: path,
             sources,
             as_of,
             messages: Vec::new(),
-        }
+            names,
+        })
     }
 
     /// Loads `range` once, keeping what `needs` asks for.
@@ -216,6 +244,11 @@ impl Workspace {
             money.push("list_cost_usd");
         }
         let cost_files = self.sources.files(Facts::Cost, loaded)?;
+        // Facts that may be charged through a fallback (an API key, a workspace, a cloud
+        // bill's tag or account) keep it until the mapping says who is charged.
+        if self.sources.carries_via(loaded)? {
+            dims.push(allot_engine::VIA);
+        }
         let starts: Option<Vec<NaiveDate>> =
             (!needs.starts.is_empty() && !needs.focus).then(|| {
                 let mut s = needs.starts.clone();
@@ -229,7 +262,7 @@ impl Workspace {
             Some(s) => allot_engine::Grain::Spans(segmenter(&self.mapping, loaded, s)),
             None => allot_engine::Grain::Day,
         };
-        let cost = load_facts(
+        let mut cost = load_facts(
             &cost_files,
             &Spec {
                 required: &COST_REQUIRED,
@@ -240,6 +273,7 @@ impl Workspace {
                 grain,
             },
         )?;
+        cost.resolve_via(&self.mapping)?;
         let activity = if needs.activity && self.sources.has(Facts::Activity)? {
             let files = self.sources.files(Facts::Activity, loaded)?;
             Some(load_facts(
@@ -257,11 +291,11 @@ impl Workspace {
             None
         };
         let span = cost.span;
-        let mut coverage = vec![self
+        let mut coverage = self
             .sources
-            .coverage(Facts::Cost, loaded, self.as_of, span)?];
+            .coverage(Facts::Cost, loaded, self.as_of, span)?;
         if activity.is_some() {
-            coverage.push(
+            coverage.extend(
                 self.sources
                     .coverage(Facts::Activity, loaded, self.as_of, span)?,
             );
@@ -273,7 +307,11 @@ impl Workspace {
                 .filter(|d| !c.missing.contains(d) && !c.not_yet.contains(d))
                 .count()
         };
-        if in_range(&coverage[0]) == 0 {
+        let reached = coverage
+            .iter()
+            .filter(|c| Facts::Cost.covers(&c.source))
+            .any(|c| in_range(c) > 0);
+        if !reached {
             let held = match self.sources.held(Facts::Cost)? {
                 Some(r) => format!("the facts given cover {r}"),
                 None => match span {
@@ -308,6 +346,7 @@ impl Workspace {
             ledger,
             coverage,
             as_of: self.as_of,
+            names: self.names.clone(),
         })
     }
 }
@@ -357,6 +396,8 @@ pub struct Period {
     pub coverage: Vec<Coverage>,
     /// Settlement is judged as of this date.
     pub as_of: NaiveDate,
+    /// Readable names of the non-person actors.
+    pub names: Arc<Names>,
 }
 
 impl Period {
@@ -364,7 +405,7 @@ impl Period {
     fn coverage_of(&self, range: DateRange, kinds: &[Facts]) -> Vec<Coverage> {
         self.coverage
             .iter()
-            .filter(|c| kinds.iter().any(|k| k.name() == c.source))
+            .filter(|c| kinds.iter().any(|k| k.covers(&c.source)))
             .map(|c| {
                 let keep =
                     |v: &Vec<NaiveDate>| v.iter().copied().filter(|d| range.contains(*d)).collect();
@@ -514,12 +555,13 @@ mod tests {
             std::fs::write(dir.path().join("c.csv"), cost).unwrap();
             let ws = Workspace::open(
                 &MappingSpec::file(dir.path().join("m.csv")),
-                Sources::Files {
+                crate::sources::Origin::Files {
                     cost: vec![dir.path().join("c.csv")],
                     activity: vec![],
                     org_cost: vec![],
                     covers: DateRange::new(d("2026-08-01"), d("2026-09-30")),
-                },
+                }
+                .into(),
                 d("2026-12-31"),
             )
             .unwrap();

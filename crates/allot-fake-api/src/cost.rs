@@ -61,7 +61,7 @@ pub fn cents(n: Nanos) -> String {
     }
 }
 
-fn ts(d: NaiveDate) -> String {
+pub(crate) fn ts(d: NaiveDate) -> String {
     format!("{d}T00:00:00Z")
 }
 
@@ -72,7 +72,7 @@ fn parse_ts(name: &str, v: &str) -> Result<NaiveDate, ApiError> {
 }
 
 /// `starting_at`/`ending_at` of a request, checked against the documented limits.
-fn window(
+pub(crate) fn window(
     params: &[(String, String)],
     today: NaiveDate,
 ) -> Result<(NaiveDate, NaiveDate), ApiError> {
@@ -139,10 +139,10 @@ fn dim_fields(row: &mut Value, dims: &BTreeMap<&str, String>, fields: &[&str]) {
 
 /// Token counts of a group of facts, shaped as the API reports them.
 #[derive(Default)]
-struct Tokens([i64; 5], i64);
+pub(crate) struct Tokens(pub(crate) [i64; 5], pub(crate) i64);
 
 impl Tokens {
-    fn add(&mut self, f: &CostFact) {
+    pub(crate) fn add(&mut self, f: &CostFact) {
         match f.cost_type.as_str() {
             "tokens" => {
                 if let Some(i) = TOKEN_FIELDS.iter().position(|t| *t == f.token_type) {
@@ -154,7 +154,12 @@ impl Tokens {
         }
     }
 
-    fn fill(&self, row: &mut Value) {
+    /// Every token counted (web searches aside).
+    pub(crate) fn total(&self) -> i64 {
+        self.0.iter().sum()
+    }
+
+    pub(crate) fn fill(&self, row: &mut Value) {
         let t = &self.0;
         row["uncached_input_tokens"] = json!(t[0]);
         row["output_tokens"] = json!(t[1]);
@@ -178,7 +183,7 @@ fn actor(user_id: &str, email: &str) -> Value {
     })
 }
 
-fn envelope(state: &State, data: &[Value], next: Option<&str>) -> Value {
+pub(crate) fn envelope(state: &State, data: &[Value], next: Option<&str>) -> Value {
     json!({
         "data": data,
         "has_more": next.is_some(),

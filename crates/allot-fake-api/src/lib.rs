@@ -3,9 +3,10 @@
 //! allot syncs, with the documented shapes, limits and errors, and switchable faults. Tests and
 //! the demo talk to it instead of the network.
 //!
-//! Endpoints: the Enterprise Analytics API's `user_cost_report`, `user_usage_report`,
-//! `cost_report`, `usage_report`, `users`, `summaries`, `apps/chat/projects`, `skills`,
-//! `connectors`, and the Admin API's `usage_report/claude_code`.
+//! Endpoints: the Usage and Cost Analytics API's `analytics/cost` and `analytics/usage` (beta),
+//! the Enterprise Analytics API's `user_cost_report`, `user_usage_report`, `cost_report`,
+//! `usage_report` (legacy since 2026-10-29), `users`, `summaries`, `apps/chat/projects`,
+//! `skills`, `connectors`, and the Admin API's `usage_report/claude_code`.
 //!
 //! Where the spec is unsure ([U] there) this fake makes one choice, listed in [`ASSUMPTIONS`].
 
@@ -16,6 +17,7 @@ mod paging;
 #[cfg(test)]
 mod tests;
 pub mod truth;
+mod usage_cost;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -43,6 +45,11 @@ pub const ASSUMPTIONS: &[&str] = &[
     "Enterprise cost amounts have six decimals; Claude Code estimated_cost.amount is whole cents",
     "engagement data of a day is available after `engagement_lag_days` (1 by default)",
     "the Claude Code Admin endpoint shares the 60 requests a minute bucket",
+    "Usage and Cost Analytics API (analytics/cost, analytics/usage): the same choices as the client's `allot_sync::usage_cost::ASSUMPTIONS`",
+    "analytics/cost and analytics/usage take the Analytics key or the Admin key, and answer 400 without `anthropic-beta: analytics-usage-cost-2026-08-24`",
+    "analytics/cost and analytics/usage pages default to 100 rows, at most 1000; rows are ordered by day, then by amount (or tokens) descending",
+    "analytics/cost and analytics/usage serve `time_bucket_width` 1d or none (one row for the range); `requests` is null (the fake does not count requests)",
+    "the organisation's non-seat cost is split among an evaluation API key, an ETL service account (on its own key), a sandbox key in the default workspace, a federated identity, an `agent_actor` (a type allot does not know) and no actor at all; some engineers run Claude Code on a shared key",
 ];
 
 /// Faults the server can be told to inject, so clients prove they survive them. Each counts
@@ -93,6 +100,9 @@ pub struct Config {
     pub engagement_lag_days: i64,
     /// Faults to inject.
     pub faults: Faults,
+    /// Whether the Usage and Cost Analytics API answers (an organisation without it answers
+    /// 404, as before its launch).
+    pub usage_cost_api: bool,
 }
 
 impl Config {
@@ -106,6 +116,7 @@ impl Config {
             rate_per_minute: 60,
             engagement_lag_days: 1,
             faults: Faults::default(),
+            usage_cost_api: true,
         }
     }
 }
@@ -179,11 +190,15 @@ impl State {
             return Err(e);
         }
         let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-        let expected = match family {
-            Family::Admin => &self.config.admin_key,
-            Family::Cost | Family::Engagement => &self.config.analytics_key,
+        let accepted = match family {
+            Family::Admin => key == Some(self.config.admin_key.as_str()),
+            Family::Cost | Family::Engagement => key == Some(self.config.analytics_key.as_str()),
+            Family::UsageCost => {
+                key == Some(self.config.admin_key.as_str())
+                    || key == Some(self.config.analytics_key.as_str())
+            }
         };
-        if key != Some(expected.as_str()) {
+        if !accepted {
             return Err(match family {
                 Family::Engagement => ApiError::new(
                     StatusCode::NOT_FOUND,
@@ -271,6 +286,8 @@ enum Family {
     Engagement,
     /// Claude Code Analytics Admin API.
     Admin,
+    /// The Usage and Cost Analytics API: the Analytics key or the Admin key, 401 otherwise.
+    UsageCost,
 }
 
 /// The routes of the fake API.
@@ -287,6 +304,8 @@ pub fn router(state: Arc<State>) -> Router {
         )
         .route(&format!("{A}/cost_report"), get(cost::cost_report))
         .route(&format!("{A}/usage_report"), get(cost::usage_report))
+        .route(&format!("{A}/cost"), get(usage_cost::cost))
+        .route(&format!("{A}/usage"), get(usage_cost::usage))
         .route(&format!("{A}/users"), get(engagement::users))
         .route(&format!("{A}/summaries"), get(engagement::summaries))
         .route(

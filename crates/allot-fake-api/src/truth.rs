@@ -67,6 +67,24 @@ pub fn org_costs(org: &Org, day: NaiveDate, today: NaiveDate, revision: u32) -> 
     out
 }
 
+/// Every cost of the organisation on `day` with who is behind it and what authenticated it, as
+/// the Usage and Cost Analytics API reports it (revision `revision`): the same facts as
+/// [`org_costs`], so both APIs add up to the same total.
+pub fn actor_costs(
+    org: &Org,
+    day: NaiveDate,
+    today: NaiveDate,
+    revision: u32,
+) -> Vec<allot_synth::ActorFact> {
+    allot_synth::actor_costs(org, day)
+        .into_iter()
+        .map(|mut a| {
+            a.fact = revise(a.fact, today, revision);
+            a
+        })
+        .collect()
+}
+
 /// Every user's Claude Code activity on `day`, with their user id.
 pub fn activity(org: &Org, day: NaiveDate) -> Vec<(String, ActivityFact)> {
     org.people
@@ -81,8 +99,10 @@ pub fn days(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
 }
 
 /// The fewest requests a client can make to sync `[from, to)` (at most 31 days) from this
-/// organisation, per endpoint: pages at the largest `limit` (1,000 units per-user and per-day,
-/// 31 buckets over time), one request per day for the per-day endpoints.
+/// organisation, per endpoint: pages at the largest `limit` (1,000 rows of the Usage and Cost
+/// Analytics API, whose every row counts; 1,000 people per engagement day), one summaries
+/// request, one request per day for the per-day catalogues. The older Enterprise cost reports
+/// are not asked for: the Usage and Cost Analytics API replaces them.
 pub fn minimum_requests(
     org: &Org,
     from: NaiveDate,
@@ -90,32 +110,53 @@ pub fn minimum_requests(
     today: NaiveDate,
 ) -> Vec<(&'static str, u64)> {
     use std::collections::BTreeSet;
+    // A usage row's unit (day, actor, key, workspace, product, model, window); a cost row's
+    // is that and its cost type and token type.
+    type Unit = (
+        NaiveDate,
+        String,
+        Option<&'static str>,
+        Option<&'static str>,
+        String,
+        String,
+        String,
+    );
     let pages = |n: usize| (n.max(1)).div_ceil(1000) as u64;
-    let mut units: BTreeSet<(NaiveDate, String, String, String, String)> = BTreeSet::new();
+    let mut usage: BTreeSet<Unit> = BTreeSet::new();
+    let mut cost: BTreeSet<(Unit, String, String)> = BTreeSet::new();
     let (mut users, mut code) = (0, 0);
     let n_days = days(from, to).count() as u64;
     for day in days(from, to) {
-        let costs = user_costs(org, day, today, 0);
-        let mut active: BTreeSet<&str> = BTreeSet::new();
-        for u in &costs {
-            active.insert(&u.user_id);
-            units.insert((
+        let mut active: BTreeSet<String> = BTreeSet::new();
+        for a in actor_costs(org, day, today, 0) {
+            let who = format!("{:?}", a.actor);
+            let f = &a.fact;
+            if let allot_synth::Actor::User { user_id, .. } = &a.actor {
+                active.insert(user_id.clone());
+            }
+            let unit = (
                 day,
-                u.user_id.clone(),
-                u.fact.product.clone(),
-                u.fact.model.clone(),
-                u.fact.context_window.clone(),
-            ));
+                who,
+                a.api_key_id,
+                a.workspace_id,
+                f.product.clone(),
+                f.model.clone(),
+                f.context_window.clone(),
+            );
+            if f.cost_nanos != 0 {
+                cost.insert((unit.clone(), f.cost_type.clone(), f.token_type.clone()));
+            }
+            if f.tokens != 0 && matches!(f.cost_type.as_str(), "tokens" | "web_search") {
+                usage.insert(unit);
+            }
         }
         users += pages(active.len());
         code += pages(activity(org, day).len());
     }
     let windows = n_days.div_ceil(31);
     vec![
-        ("user_usage_report", pages(units.len())),
-        ("user_cost_report", pages(units.len())),
-        ("usage_report", windows),
-        ("cost_report", windows),
+        ("analytics/usage", pages(usage.len())),
+        ("analytics/cost", pages(cost.len())),
         ("summaries", windows),
         ("users", users),
         ("apps/chat/projects", n_days),

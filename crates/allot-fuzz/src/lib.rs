@@ -1,6 +1,7 @@
 //! Entry points that feed arbitrary bytes to every parser of outside input: org mappings
 //! (CSV, XLSX, ODS through calamine), TOML column maps, invoices, budgets, alert rules, cost
-//! and activity facts (CSV and Parquet), and every API answer allot syncs. The property each
+//! and activity facts (CSV and Parquet), cloud bills in FOCUS (CSV and Parquet), and every API
+//! answer allot syncs. The property each
 //! checks: no panic, no hang, and either a value or a typed error that names where (the
 //! file, or the endpoint). The cargo-fuzz targets in `fuzz/` call these; so do the proptest
 //! properties below, which run in every `cargo test` (also where no nightly compiler is).
@@ -146,8 +147,43 @@ pub fn activity_facts(bytes: &[u8], ext: &str) -> Result<(), Violation> {
     }
 }
 
+/// A cloud bill in FOCUS (`csv` or `parquet`), read as cost facts as `--cost` reads one (with
+/// a cost-center tag). Whatever it gives ties out: the facts written add up to the total.
+pub fn focus_bill(bytes: &[u8], ext: &str) -> Result<(), Violation> {
+    let (d, path) = file(bytes, &format!("bill.{ext}"));
+    let facts = d.path().join("facts.parquet");
+    let opts = allot_engine::focus_in::FocusOptions {
+        tag: Some("team".into()),
+        ..allot_engine::focus_in::FocusOptions::default()
+    };
+    let columns = match allot_engine::focus_in::columns_of(&path) {
+        Ok(c) => c,
+        Err(e) => return names(&path, &e.to_string()),
+    };
+    if !allot_engine::focus_in::is_focus(&columns) {
+        return Ok(());
+    }
+    match allot_engine::focus_in::convert(&path, &opts, &facts) {
+        Ok(c) => {
+            let rows = allot_engine::cost_fact_rows(&[facts])
+                .map_err(|e| Violation(format!("reading the facts written: {e}")))?;
+            let sum: i128 = rows.iter().map(|f| i128::from(f.cost_nanos)).sum();
+            if sum != c.total.0 || rows.len() as u64 != c.facts {
+                return Err(Violation(format!(
+                    "{} facts summing to {sum}, the summary says {} facts and {}",
+                    rows.len(),
+                    c.facts,
+                    c.total.0
+                )));
+            }
+            Ok(())
+        }
+        Err(e) => names(&path, &e.to_string()),
+    }
+}
+
 /// The endpoints whose answers allot parses.
-pub const ENDPOINTS: [&str; 9] = [
+pub const ENDPOINTS: [&str; 11] = [
     "user_cost_report",
     "user_usage_report",
     "cost_report",
@@ -157,6 +193,8 @@ pub const ENDPOINTS: [&str; 9] = [
     "skills",
     "connectors",
     "claude_code",
+    "analytics/cost",
+    "analytics/usage",
 ];
 
 /// One API answer of `endpoint`: any JSON (or none) gives rows or an error naming the
@@ -169,6 +207,8 @@ pub fn api(bytes: &[u8], endpoint: &str) -> Result<(), Violation> {
     let day = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
     let one = std::slice::from_ref(&v);
     let r: Result<(), allot_sync::SyncError> = match endpoint {
+        "analytics/cost" => allot_sync::usage_cost::actor_costs(one, &[]).map(drop),
+        "analytics/usage" => allot_sync::usage_cost::actor_costs(&[], one).map(drop),
         "user_cost_report" => parse::user_costs(one, &[]).map(drop),
         "user_usage_report" => parse::user_costs(&[], one).map(drop),
         "cost_report" => parse::org_costs(one, &[]).map(drop),

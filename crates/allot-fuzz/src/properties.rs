@@ -95,10 +95,16 @@ proptest! {
         let endpoint = ENDPOINTS[which];
         check(api(&bytes, endpoint))?;
         let fixture = match endpoint {
-            "skills" | "connectors" => "users",
-            other => other,
+            "skills" | "connectors" => "users".to_string(),
+            other => other.replace('/', "_"),
         };
         check(api(&edited(seed(&format!("tests/fixtures/api/{fixture}.json")), &e), endpoint))?;
+    }
+
+    #[test]
+    fn cloud_bills_never_panic_and_tie_out(bytes in proptest::collection::vec(any::<u8>(), 0..400), e in edits()) {
+        check(focus_bill(&bytes, "csv"))?;
+        check(focus_bill(&edited(seed("tests/fixtures/whole-bill/bedrock-focus.csv"), &e), "csv"))?;
     }
 }
 
@@ -120,10 +126,11 @@ fn the_seeds_parse() {
     for e in ENDPOINTS {
         let fixture = match e {
             "skills" | "connectors" => continue,
-            other => other,
+            other => other.replace('/', "_"),
         };
         api(&seed(&format!("tests/fixtures/api/{fixture}.json")), e).unwrap();
     }
+    focus_bill(&seed("tests/fixtures/whole-bill/bedrock-focus.csv"), "csv").unwrap();
 }
 
 /// Found by the cost_facts fuzz target: a Parquet file whose footer metadata is damaged made

@@ -70,8 +70,37 @@ fn ts(d: NaiveDate) -> String {
     format!("{d}T00:00:00Z")
 }
 
+/// Who issues the invoice of a product (and provides it): Anthropic, or the cloud Claude was
+/// bought through.
+fn issuer(product: &str) -> &str {
+    match product {
+        "bedrock" => "Amazon Web Services",
+        "vertex" => "Google Cloud",
+        _ => "Anthropic",
+    }
+}
+
+/// The FOCUS `ResourceType` of an identity: the person, or the kind of actor.
+fn resource_type(identity: &str) -> &'static str {
+    use allot_core::identity::Kind;
+    match allot_core::identity::kind(identity) {
+        Kind::Person => "User",
+        Kind::ApiKey => "API Key",
+        Kind::Workspace => "Workspace",
+        Kind::ServiceAccount => "Service Account",
+        Kind::Federated => "Federated Identity",
+        Kind::Principal => "Cloud Principal",
+        Kind::Account => "Cloud Account",
+        Kind::CostCenter => "Cost Center",
+        Kind::Unattributed => "Organization",
+        Kind::Other => "Actor",
+    }
+}
+
 fn service(product: &str) -> &str {
     match product {
+        "bedrock" => "Amazon Bedrock",
+        "vertex" => "Vertex AI",
         "claude_code" => "Claude Code",
         "chat" | "" => "Claude",
         "cowork" => "Cowork",
@@ -160,20 +189,20 @@ pub fn write(
             String::new(),                                     // ContractedUnitPrice
             cost.clone(),                                      // EffectiveCost
             String::new(),                                     // InvoiceId
-            "Anthropic".into(),                                // InvoiceIssuerName
+            issuer(&f.product).into(),                         // InvoiceIssuerName
             list,                                              // ListCost
             String::new(),                                     // ListUnitPrice
             "Standard".into(),                                 // PricingCategory
             "USD".into(),                                      // PricingCurrency
             pricing_quantity,                                  // PricingQuantity
             unit.into(),                                       // PricingUnit
-            "Anthropic".into(),                                // ProviderName
+            issuer(&f.product).into(),                         // ProviderName
             "Anthropic".into(),                                // PublisherName
             String::new(),                                     // RegionId
             String::new(),                                     // RegionName
             resource,                                          // ResourceId
             f.email.clone(),                                   // ResourceName
-            "User".into(),                                     // ResourceType
+            resource_type(&f.email).into(),                    // ResourceType
             "AI and Machine Learning".into(),                  // ServiceCategory
             service(&f.product).into(),                        // ServiceName
             "Generative AI".into(),                            // ServiceSubcategory
@@ -184,9 +213,14 @@ pub fn write(
             "Organization".into(),                             // SubAccountType
             tags,                                              // Tags
             f.cost_center.clone(),                             // x_CostCenter
-            f.email.clone(),                                   // x_Email
-            f.context_window.clone(),                          // x_ContextWindow
-            settled.to_string(),                               // x_Settled
+            if allot_core::identity::is_person(&f.email) {
+                // x_Email
+                f.email.clone()
+            } else {
+                String::new()
+            },
+            f.context_window.clone(), // x_ContextWindow
+            settled.to_string(),      // x_Settled
         ];
         out.write_record(&row)?;
     }

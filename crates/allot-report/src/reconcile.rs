@@ -58,6 +58,9 @@ pub struct RecRow {
     pub api: Nanos,
     /// The sum of per-user cost (seat users only).
     pub per_user: Nanos,
+    /// The cost of non-person actors the data names (API keys, service accounts, workspaces,
+    /// federated identities, cloud-less automation): zero when the data names none.
+    pub actors: Nanos,
     /// The organisation-level cost, when synced (it includes usage no seat user is behind).
     pub org: Option<Nanos>,
     /// The month's non-usage invoice lines (seats, credits, tax, other), for the explanation.
@@ -66,15 +69,31 @@ pub struct RecRow {
     pub status: RecStatus,
 }
 
-/// Compares the invoice's usage lines with the API's cost per (month, product): three-way when
-/// the organisation-level cost (`org`) is given, against it and the per-user sum (`api`).
-/// `status_of` says whether a month's data is settled, provisional or incomplete. API cost of
-/// a product no invoice line bills (and not covered by a line that names no product) is a row
-/// of its own: `NOT_INVOICED`.
+/// Exact cost per (month, product).
+pub type ByMonthProduct = BTreeMap<(Month, String), Nanos>;
+
+/// The API's cost of the invoice's months, by who is behind it.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiCost<'a> {
+    /// Seat users' cost.
+    pub people: &'a ByMonthProduct,
+    /// Non-person actors' cost (API keys, service accounts, workspaces, other actors).
+    pub actors: &'a ByMonthProduct,
+    /// Cost the per-actor data holds with no actor behind it.
+    pub unattributed: &'a ByMonthProduct,
+    /// The organisation-level cost (what the invoice bills), when synced or given.
+    pub org: Option<&'a ByMonthProduct>,
+}
+
+/// Compares the invoice's usage lines with the API's cost per (month, product): against the
+/// organisation-level cost when given, else against everything the per-actor data holds, and
+/// explains it down to seat users, non-person actors and what is left. `status_of` says
+/// whether a month's data is settled, provisional or incomplete. API cost of a product no
+/// invoice line bills (and not covered by a line that names no product) is a row of its own:
+/// `NOT_INVOICED`.
 pub fn reconcile(
     lines: &[InvoiceLine],
-    api: &BTreeMap<(Month, String), Nanos>,
-    org: Option<&BTreeMap<(Month, String), Nanos>>,
+    cost: ApiCost<'_>,
     status_of: &dyn Fn(Month) -> Status,
     tolerance_cents: i64,
 ) -> Vec<RecRow> {
@@ -87,6 +106,13 @@ pub fn reconcile(
             *non_usage.entry(l.month).or_default() += l.amount;
         }
     }
+    // Everything the per-actor data holds.
+    let mut held: ByMonthProduct = BTreeMap::new();
+    for m in [cost.people, cost.actors, cost.unattributed] {
+        for (k, v) in m {
+            *held.entry(k.clone()).or_default() += *v;
+        }
+    }
     let months: std::collections::BTreeSet<Month> = lines.iter().map(|l| l.month).collect();
     let mut rows = Vec::new();
     for month in months {
@@ -97,14 +123,14 @@ pub fn reconcile(
             .collect();
         let catch_all = usage.contains_key(&(month, String::new()));
         // Every product with API cost that month, and every invoiced one.
-        let source = org.unwrap_or(api);
+        let source = cost.org.unwrap_or(&held);
         let mut products: std::collections::BTreeSet<String> = usage
             .keys()
             .filter(|(m, _)| *m == month)
             .map(|(_, p)| p.clone())
             .collect();
         if !catch_all {
-            for ((m, p), v) in source.iter().chain(api.iter()) {
+            for ((m, p), v) in source.iter().chain(held.iter()) {
                 if *m == month && v.0 != 0 {
                     products.insert(p.clone());
                 }
@@ -113,9 +139,10 @@ pub fn reconcile(
         let data = status_of(month);
         for product in products {
             let invoiced = usage.get(&(month, product.clone())).copied();
-            let per_user = amount(api, month, &product, &billed);
-            let org_amount = org.map(|o| amount(o, month, &product, &billed));
-            let api_amount = org_amount.unwrap_or(per_user);
+            let per_user = amount(cost.people, month, &product, &billed);
+            let actors = amount(cost.actors, month, &product, &billed);
+            let org_amount = cost.org.map(|o| amount(o, month, &product, &billed));
+            let api_amount = org_amount.unwrap_or_else(|| amount(&held, month, &product, &billed));
             let invoice = invoiced.unwrap_or_default();
             let variance = invoice.round_cents() - api_amount.round_cents();
             let status = match data {
@@ -135,6 +162,7 @@ pub fn reconcile(
                 invoice,
                 api: api_amount,
                 per_user,
+                actors,
                 org: org_amount,
                 non_usage: Nanos::ZERO,
                 status,
@@ -176,8 +204,10 @@ fn amount(
 
 /// The reconciliation as a report: `month`, `product`, `invoice_usd`, `api_usd`,
 /// `variance_usd`, `variance_pct`, `status`, and the gap explained exactly:
-/// `invoice_usd - per_user_usd = not_attributable_usd + rounding_usd + unexplained_usd`, where
-/// `not_attributable_usd` is the organisation-level cost no seat user is behind,
+/// `invoice_usd - per_user_usd = actors_usd + not_attributable_usd + rounding_usd +
+/// unexplained_usd`, where `actors_usd` is the cost of the non-person actors the data names
+/// (API keys, service accounts, workspaces...), `not_attributable_usd` what is left of the
+/// organisation-level cost with no seat user or named actor behind it,
 /// `rounding_usd` what rounding the API's amount to cents adds, and `unexplained_usd` the
 /// invoice against the API's cents (the variance, exactly).
 pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents: i64) -> Report {
@@ -191,6 +221,7 @@ pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents:
         Column::new("status", Kind::Text),
         Column::new("api_exact_usd", Kind::Money).csv_only(),
         Column::new("per_user_usd", Kind::Money).csv_only(),
+        Column::new("actors_usd", Kind::Money).csv_only(),
         Column::new("org_api_usd", Kind::Money).csv_only(),
         Column::new("not_attributable_usd", Kind::Money).csv_only(),
         Column::new("rounding_usd", Kind::Money).csv_only(),
@@ -203,7 +234,7 @@ pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents:
         let api_cents = r.api.round_cents();
         let variance = r.invoice.round_cents() - api_cents;
         let judged = !matches!(r.status, RecStatus::Unsettled | RecStatus::Incomplete);
-        let not_attributable = r.org.map_or(Nanos::ZERO, |o| o - r.per_user);
+        let not_attributable = r.api - r.per_user - r.actors;
         let rounding = Nanos::from_cents(api_cents) - r.api;
         let unexplained = r.invoice - Nanos::from_cents(api_cents);
         let note = match r.status {
@@ -223,7 +254,7 @@ pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents:
             ),
             RecStatus::Match => String::new(),
             RecStatus::Variance if r.org.is_some() => "compared with the organisation-level cost; \
-                 invoice - per_user_usd = not_attributable_usd + rounding_usd + unexplained_usd"
+                 invoice - per_user_usd = actors_usd + not_attributable_usd + rounding_usd + unexplained_usd"
                 .to_string(),
             RecStatus::Variance => "no organisation-level cost (sync with --store for the three-way split): \
                  usage not attributable to a seat user is part of unexplained_usd"
@@ -250,6 +281,7 @@ pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents:
             Cell::Text(r.status.as_str().into()),
             Cell::Exact(r.api),
             Cell::Exact(r.per_user),
+            Cell::Exact(r.actors),
             r.org.map_or(Cell::Empty, Cell::Exact),
             Cell::Exact(not_attributable),
             Cell::Exact(rounding),
@@ -286,7 +318,7 @@ pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents:
         "{off} settled rows off by more than ${} or not invoiced; {unsettled} unsettled and {incomplete} incomplete (never judged). Non-usage invoice lines (seats, credits, tax, other) are listed in invoice_lines.csv, totalled once per month in non_usage_lines_usd, and not compared.",
         format_cents(tolerance_cents)
     )];
-    notes.push("Every row: invoice_usd - per_user_usd = not_attributable_usd + rounding_usd + unexplained_usd, exactly.".into());
+    notes.push("Every row: invoice_usd - per_user_usd = actors_usd + not_attributable_usd + rounding_usd + unexplained_usd, exactly.".into());
     Report {
         title: "Invoice reconciliation".into(),
         status,
@@ -336,5 +368,112 @@ pub fn invoice_lines_report(lines: &[InvoiceLine], status: Status) -> Report {
             .collect(),
         total: None,
         notes: Vec::new(),
+    }
+}
+
+/// Who is behind one month of the organisation's cost, for [`actors_report`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MonthActors {
+    /// Seat users' cost, and how many had any.
+    pub people: (Nanos, u64),
+    /// Each non-person actor's cost (identity, amount).
+    pub actors: Vec<(String, Nanos)>,
+    /// The organisation's cost: the organisation-level cost when given, else all the data holds.
+    pub total: Nanos,
+    /// Whether `total` is the organisation-level cost.
+    pub org: bool,
+}
+
+/// The organisation's cost of each invoice month explained down to who is behind it: seat
+/// users (one line), every API key, service account, workspace and other actor the data names
+/// (their readable name when the API gave one), and what is left with no one behind it. The
+/// cents of each month add up to its organisation-level cost in cents.
+pub fn actors_report(
+    months: &BTreeMap<Month, MonthActors>,
+    names: &allot_core::identity::Names,
+    status_of: &dyn Fn(Month) -> Status,
+) -> Report {
+    let mut rows = Vec::new();
+    let mut statuses = Vec::new();
+    for (month, m) in months {
+        let named: Nanos = m.actors.iter().map(|(_, a)| *a).sum();
+        let left = m.total - m.people.0 - named;
+        let mut parts: Vec<(String, String, String, Nanos, String)> = vec![(
+            "person".into(),
+            "seat users".into(),
+            format!("{} people", m.people.1),
+            m.people.0,
+            String::new(),
+        )];
+        for (id, amount) in &m.actors {
+            parts.push((
+                allot_core::identity::kind(id).as_str().into(),
+                id.clone(),
+                names.label(id),
+                *amount,
+                String::new(),
+            ));
+        }
+        parts.push((
+            "unattributed".into(),
+            "not attributable".into(),
+            String::new(),
+            left,
+            if m.org {
+                "organisation-level cost no seat user or named actor is behind".into()
+            } else {
+                "cost the data holds with no actor behind it (no organisation-level cost to compare)".into()
+            },
+        ));
+        let keyed: Vec<(usize, i128)> =
+            parts.iter().enumerate().map(|(i, p)| (i, p.3 .0)).collect();
+        let cents = allot_core::alloc::largest_remainder(
+            &keyed,
+            i128::from(allot_core::money::NANOS_PER_CENT),
+        );
+        let status = status_of(*month);
+        statuses.push(status);
+        for (p, c) in parts.into_iter().zip(cents) {
+            if p.3 .0 == 0 && p.0 != "person" && p.0 != "unattributed" {
+                continue;
+            }
+            rows.push(vec![
+                Cell::Text(month.to_string()),
+                Cell::Text(p.0),
+                Cell::Text(p.1),
+                Cell::Text(p.2),
+                Cell::Cents(c),
+                Cell::Exact(p.3),
+                Cell::Text(status.as_str().into()),
+                Cell::Text(p.4),
+            ]);
+        }
+    }
+    let status = if statuses.contains(&Status::Incomplete) {
+        Status::Incomplete
+    } else if statuses.contains(&Status::Provisional) {
+        Status::Provisional
+    } else {
+        Status::Settled
+    };
+    Report {
+        title: "Organisation cost by actor".into(),
+        status,
+        meta: Vec::new(),
+        columns: vec![
+            Column::new("month", Kind::Text),
+            Column::new("kind", Kind::Text),
+            Column::new("actor", Kind::Text),
+            Column::new("name", Kind::Text),
+            Column::new("amount_usd", Kind::Money),
+            Column::new("exact_usd", Kind::Money).csv_only(),
+            Column::new("status", Kind::Text),
+            Column::new("note", Kind::Text).csv_only(),
+        ],
+        rows,
+        total: None,
+        notes: vec![
+            "Each month's lines add up, in cents, to its organisation-level cost (largest remainder): seat users, every API key, service account, workspace or other actor the API names, and what is left.".into(),
+        ],
     }
 }

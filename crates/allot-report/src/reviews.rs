@@ -29,6 +29,17 @@ pub struct Context {
     pub cents: PeriodCents,
     /// Notes every review carries (e.g. which days are missing when incomplete).
     pub notes: Vec<String>,
+    /// Readable names of non-person actors (API keys, workspaces, cloud accounts).
+    pub names: std::sync::Arc<allot_core::identity::Names>,
+}
+
+/// The readable name of a non-person identity (empty for a person, whose email says it).
+pub fn name_cell(names: &allot_core::identity::Names, identity: &str) -> Cell {
+    if allot_core::identity::is_person(identity) {
+        Cell::Empty
+    } else {
+        Cell::Text(names.label(identity))
+    }
 }
 
 impl Context {
@@ -496,6 +507,8 @@ pub fn top_spenders(
         Column::new("previous_month_usd", Kind::Money),
         Column::new("change_usd", Kind::Money),
         Column::new("change_pct", Kind::Pct).csv_only(),
+        Column::new("kind", Kind::Text).csv_only(),
+        Column::new("name", Kind::Text).csv_only(),
         Column::new("status", Kind::Text),
     ];
     let rows = ranked
@@ -520,6 +533,8 @@ pub fn top_spenders(
                 before
                     .and_then(|b| pct(i128::from(now - b), i128::from(b)))
                     .map_or(Cell::Empty, Cell::Pct),
+                Cell::Text(allot_core::identity::kind(email).as_str().into()),
+                name_cell(&ctx.names, email),
                 Cell::Text(ctx.status.to_string()),
             ]
         })
@@ -1007,6 +1022,7 @@ mod properties {
             level_name: "cost_center".into(),
             cents: PeriodCents::default(),
             notes: Vec::new(),
+            names: std::sync::Arc::default(),
         }
     }
 

@@ -211,9 +211,20 @@ pub fn chargeback_report(
                 )
             })
             .collect();
+        let actors = cb
+            .unmapped
+            .iter()
+            .filter(|u| !allot_core::identity::is_person(&u.email))
+            .count();
+        let who = match (cb.unmapped.len() - actors, actors) {
+            (people, 0) => format!("{people} people"),
+            (0, actors) => format!("{actors} API keys, service accounts or other actors"),
+            (people, actors) => {
+                format!("{people} people and {actors} API keys, service accounts or other actors")
+            }
+        };
         notes.push(format!(
-            "{} people had ${} of cost with no mapping row on the day: {}{}",
-            cb.unmapped.len(),
+            "{who} had ${} of cost with no mapping row on the day: {}{}",
             format_cents(amount.round_cents()),
             shown.join(", "),
             if cb.unmapped.len() > 10 { ", ..." } else { "" }
@@ -266,9 +277,17 @@ pub fn coverage_pct(cb: &Chargeback) -> Option<String> {
     ))
 }
 
-/// The people whose cost no mapping row covered: `email`, `amount_usd`, `unmapped_days`,
-/// `last_cost_center`, `unmapped_since`, `charged_to`, `status`.
-pub fn unmapped_report(cb: &Chargeback, month: DateRange, status: Status) -> Report {
+/// The people (and non-person actors: API keys, service accounts, cloud principals...) whose
+/// cost no mapping row covered: `email` (the person's, or the actor's identity as a mapping
+/// row would name it), `amount_usd`, `unmapped_days`, `last_cost_center`, `unmapped_since`,
+/// `charged_to`, `kind` (`person`, `api_key`, ...), `name` (the actor's readable name),
+/// `status`.
+pub fn unmapped_report(
+    cb: &Chargeback,
+    month: DateRange,
+    status: Status,
+    names: &allot_core::identity::Names,
+) -> Report {
     let columns = vec![
         Column::new("month", Kind::Text),
         Column::new("email", Kind::Text),
@@ -277,6 +296,8 @@ pub fn unmapped_report(cb: &Chargeback, month: DateRange, status: Status) -> Rep
         Column::new("last_cost_center", Kind::Text),
         Column::new("unmapped_since", Kind::Text),
         Column::new("charged_to", Kind::Text),
+        Column::new("kind", Kind::Text).csv_only(),
+        Column::new("name", Kind::Text),
         Column::new("status", Kind::Text),
     ];
     let parts: Vec<(String, Nanos)> = cb
@@ -299,10 +320,23 @@ pub fn unmapped_report(cb: &Chargeback, month: DateRange, status: Status) -> Rep
                 u.unmapped_since
                     .map_or(Cell::Empty, |d| Cell::Text(d.to_string())),
                 Cell::Text(u.charged_to.clone()),
+                Cell::Text(allot_core::identity::kind(&u.email).as_str().into()),
+                crate::reviews::name_cell(names, &u.email),
                 Cell::Text(status.to_string()),
             ]
         })
         .collect();
+    let actors = cb
+        .unmapped
+        .iter()
+        .filter(|u| !allot_core::identity::is_person(&u.email))
+        .count();
+    let mut notes = Vec::new();
+    if actors > 0 {
+        notes.push(format!(
+            "{actors} of them are not people (API keys, service accounts, workspaces, cloud principals or accounts): map them with an api_key_id, workspace_id, service_account_id, principal_id or account_id row"
+        ));
+    }
     Report {
         title: format!("Unmapped people {month}"),
         status,
@@ -310,7 +344,7 @@ pub fn unmapped_report(cb: &Chargeback, month: DateRange, status: Status) -> Rep
         columns,
         rows,
         total: None,
-        notes: Vec::new(),
+        notes,
     }
 }
 

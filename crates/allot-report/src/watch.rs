@@ -117,8 +117,9 @@ pub fn alerts_report(
 
 /// The `forecast` report of `month` at `level_name`: one row per key, then the `TOTAL` line
 /// of the organisation. Month-to-date cents are the chargeback's (`mtd_cents`, rounded once
-/// for the period); forecasts and their bounds are rounded by largest remainder across the
-/// keys, so every column adds up to its total line.
+/// for the period); a forecast (and each bound) is those cents plus the rest of the month
+/// rounded by largest remainder across the keys, so every column adds up to its total line
+/// and a month that is over forecasts exactly its chargeback.
 #[allow(clippy::too_many_arguments)]
 pub fn forecast_report(
     level_name: &str,
@@ -142,8 +143,15 @@ pub fn forecast_report(
         Column::new("status", Kind::Text),
     ];
     let parts = |f: fn(&ForecastLine) -> Nanos| -> Vec<i64> {
-        let p: Vec<(String, Nanos)> = lines.iter().map(|(l, _)| (l.key.clone(), f(l))).collect();
-        round_to_cents(&p)
+        let rest: Vec<(String, Nanos)> = lines
+            .iter()
+            .map(|(l, _)| (l.key.clone(), f(l) - l.month_to_date))
+            .collect();
+        round_to_cents(&rest)
+            .into_iter()
+            .zip(lines)
+            .map(|(r, (_, mtd))| mtd + r)
+            .collect()
     };
     let forecast = parts(|l| l.forecast);
     let low = parts(|l| l.low);

@@ -19,6 +19,8 @@ pub enum KeyKind {
     Analytics,
     /// An Admin API key.
     Admin,
+    /// Either (the Usage and Cost Analytics API): the Analytics key when given, else the Admin key.
+    Either,
 }
 
 impl KeyKind {
@@ -27,6 +29,7 @@ impl KeyKind {
         match self {
             KeyKind::Analytics => "analytics",
             KeyKind::Admin => "admin",
+            KeyKind::Either => "analytics or admin",
         }
     }
 }
@@ -77,6 +80,17 @@ type Reader = fn(NaiveDate, &Value) -> Result<usize, SyncError>;
 /// An endpoint to probe: path, key, query, and the parser that reads its answer.
 type Endpoint = (String, KeyKind, Vec<(String, String)>, Reader);
 
+/// Reads one page of the Usage and Cost Analytics API's cost (`cost`) or usage answer.
+fn usage_cost_page(v: &Value, cost: bool) -> Result<usize, SyncError> {
+    let pages = std::slice::from_ref(v);
+    let (rows, _) = if cost {
+        crate::usage_cost::actor_costs(pages, &[])?
+    } else {
+        crate::usage_cost::actor_costs(&[], pages)?
+    };
+    Ok(rows.len())
+}
+
 /// Every endpoint allot syncs.
 fn endpoints(day: NaiveDate) -> Vec<Endpoint> {
     let ts = |d: NaiveDate| format!("{d}T00:00:00Z");
@@ -88,7 +102,30 @@ fn endpoints(day: NaiveDate) -> Vec<Endpoint> {
     ]);
     let a = |name: &str| format!("{ANALYTICS}/{name}");
     let date = p(&[("date", day.to_string()), ("limit", "1".into())]);
+    let mut by_actor = p(&[
+        ("starting_at", ts(day)),
+        ("ending_at", ts(day + Duration::days(1))),
+        ("time_bucket_width", "1d".into()),
+        ("limit", "1".into()),
+    ]);
+    by_actor.extend(
+        crate::usage_cost::GROUP_BY
+            .iter()
+            .map(|g| ("group_by[]".to_string(), (*g).to_string())),
+    );
     vec![
+        (
+            crate::usage_cost::COST_PATH.into(),
+            KeyKind::Either,
+            by_actor.clone(),
+            |_, v| usage_cost_page(v, true),
+        ),
+        (
+            crate::usage_cost::USAGE_PATH.into(),
+            KeyKind::Either,
+            by_actor,
+            |_, v| usage_cost_page(v, false),
+        ),
         (
             a("user_cost_report"),
             KeyKind::Analytics,
@@ -152,10 +189,12 @@ pub async fn check(client: &Client, keys: &Keys, today: NaiveDate) -> Vec<Probe>
         let key: Option<&ApiKey> = match kind {
             KeyKind::Analytics => keys.analytics.as_ref(),
             KeyKind::Admin => keys.admin.as_ref(),
+            KeyKind::Either => keys.analytics.as_ref().or(keys.admin.as_ref()),
         };
+        let beta = (kind == KeyKind::Either).then_some(crate::usage_cost::BETA);
         let outcome = match key {
             None => Outcome::NoKey,
-            Some(k) => match client.one(&endpoint, k, &query).await {
+            Some(k) => match client.one_beta(&endpoint, k, &query, beta).await {
                 Ok(body) => match read(day, &body) {
                     Ok(n) => Outcome::Known(n),
                     Err(SyncError::Malformed { problem, .. }) => Outcome::Mismatch(problem),

@@ -181,7 +181,13 @@ impl Client {
         Duration::from_secs_f64(capped * frac)
     }
 
-    async fn attempt(&self, path: &str, key: &ApiKey, params: &[(String, String)]) -> Attempt {
+    async fn attempt(
+        &self,
+        path: &str,
+        key: &ApiKey,
+        params: &[(String, String)],
+        beta: Option<&str>,
+    ) -> Attempt {
         self.bucket.acquire().await;
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{path}", self.config.base_url.trim_end_matches('/'));
@@ -192,14 +198,15 @@ impl Client {
             ));
         };
         secret.set_sensitive(true);
-        let sent = self
+        let mut request = self
             .http
             .get(&url)
             .header("x-api-key", secret)
-            .header("anthropic-version", "2023-06-01")
-            .query(params)
-            .send()
-            .await;
+            .header("anthropic-version", "2023-06-01");
+        if let Some(beta) = beta {
+            request = request.header("anthropic-beta", beta);
+        }
+        let sent = request.query(params).send().await;
         let resp = match sent {
             Ok(r) => r,
             // Connection refused or reset, timeouts: the error text names the URL, never headers.
@@ -261,11 +268,12 @@ impl Client {
         path: &str,
         key: &ApiKey,
         params: &[(String, String)],
+        beta: Option<&str>,
     ) -> Result<Option<Value>, SyncError> {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let (last, after) = match self.attempt(path, key, params).await {
+            let (last, after) = match self.attempt(path, key, params, beta).await {
                 Attempt::Done(v) => return Ok(Some(v)),
                 Attempt::Fatal(e) => return Err(e),
                 Attempt::Expired => return Ok(None),
@@ -299,6 +307,18 @@ impl Client {
         key: &ApiKey,
         params: &[(String, String)],
     ) -> Result<Vec<Value>, SyncError> {
+        self.pages_beta(path, key, params, None).await
+    }
+
+    /// [`Client::pages`] of an endpoint in beta: every request carries the `anthropic-beta`
+    /// header `beta`.
+    pub async fn pages_beta(
+        &self,
+        path: &str,
+        key: &ApiKey,
+        params: &[(String, String)],
+        beta: Option<&str>,
+    ) -> Result<Vec<Value>, SyncError> {
         let mut restarts = 0;
         'restart: loop {
             let mut pages = Vec::new();
@@ -308,7 +328,7 @@ impl Client {
                 if let Some(c) = &cursor {
                     p.push(("page".into(), c.clone()));
                 }
-                let Some(body) = self.get(path, key, &p).await? else {
+                let Some(body) = self.get(path, key, &p, beta).await? else {
                     restarts += 1;
                     self.stats.restarts.fetch_add(1, Ordering::Relaxed);
                     if restarts > 10 {
@@ -336,8 +356,19 @@ impl Client {
         key: &ApiKey,
         params: &[(String, String)],
     ) -> Result<Value, SyncError> {
+        self.one_beta(path, key, params, None).await
+    }
+
+    /// [`Client::one`] with the `anthropic-beta` header `beta`.
+    pub async fn one_beta(
+        &self,
+        path: &str,
+        key: &ApiKey,
+        params: &[(String, String)],
+        beta: Option<&str>,
+    ) -> Result<Value, SyncError> {
         for _ in 0..self.config.max_attempts {
-            if let Some(v) = self.get(path, key, params).await? {
+            if let Some(v) = self.get(path, key, params, beta).await? {
                 return Ok(v);
             }
         }

@@ -13,9 +13,10 @@ pub mod store;
 pub mod sync;
 #[cfg(test)]
 mod tests;
+pub mod usage_cost;
 
 pub use client::{Client, ClientConfig};
 pub use error::SyncError;
 pub use key::{ApiKey, Keys};
 pub use store::{Source, Store};
-pub use sync::{sync, Progress, Quiet, Summary, SyncOptions};
+pub use sync::{sync, CostApi, Progress, Quiet, Summary, SyncOptions};

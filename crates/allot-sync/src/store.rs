@@ -9,6 +9,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use allot_core::identity::Names;
 use allot_engine::table_parquet::{write_parquet, Values};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,11 @@ pub const SETTLE_DAYS: i64 = 30;
 /// What the store holds, one folder each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Source {
+    /// Every cost of the organisation by actor, API key and workspace, with tokens, from the
+    /// Usage and Cost Analytics API (`analytics/cost` + `analytics/usage`): seat users' cost
+    /// and everything no seat user is behind. Where a day has it, reports read it instead of
+    /// `cost` and `org_cost` (one truth per day).
+    ActorCost,
     /// Per-user daily cost with tokens (`user_cost_report` + `user_usage_report`): cost facts.
     Cost,
     /// Organisation-level daily cost with tokens (`cost_report` + `usage_report`), including
@@ -44,7 +50,8 @@ pub enum Source {
 
 impl Source {
     /// Every source, in sync order.
-    pub const ALL: [Source; 9] = [
+    pub const ALL: [Source; 10] = [
+        Source::ActorCost,
         Source::Cost,
         Source::OrgCost,
         Source::Summaries,
@@ -59,6 +66,7 @@ impl Source {
     /// The folder name, also the name in `state.json`.
     pub fn name(self) -> &'static str {
         match self {
+            Source::ActorCost => "actor_cost",
             Source::Cost => "cost",
             Source::OrgCost => "org_cost",
             Source::Activity => "activity",
@@ -281,6 +289,23 @@ impl Store {
         })
     }
 
+    /// Adds readable names of actors, API keys and workspaces to `names.json` (a name seen
+    /// later replaces an earlier one), written atomically.
+    pub fn add_names(&self, names: &Names) -> Result<(), SyncError> {
+        if names.0.is_empty() {
+            return Ok(());
+        }
+        let mut all = read_names(&self.root)?;
+        if names.0.iter().all(|(k, v)| all.get(k) == Some(v.as_str())) {
+            return Ok(());
+        }
+        all.extend(names);
+        let bytes = serde_json::to_vec_pretty(&all.0).expect("names serialise");
+        write_atomic(&self.root.join("names.json"), |f| {
+            f.write_all(&bytes).map_err(|e| io(&self.root, e))
+        })
+    }
+
     /// Appends restatement records as one more file under `restatements/`.
     pub fn add_restatements(
         &self,
@@ -297,6 +322,22 @@ impl Store {
             w.flush().map_err(|e| io(&target, e))
         })?;
         Ok(target)
+    }
+}
+
+/// The readable names of actors, API keys and workspaces the store has seen (`names.json`;
+/// empty when there is none).
+pub fn read_names(root: &Path) -> Result<Names, SyncError> {
+    let path = root.join("names.json");
+    match fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Names)
+            .map_err(|e| SyncError::Io {
+                path,
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Names::default()),
+        Err(source) => Err(io(&path, source)),
     }
 }
 

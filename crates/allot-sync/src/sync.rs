@@ -14,6 +14,7 @@ use crate::error::SyncError;
 use crate::key::{ApiKey, Keys};
 use crate::parse::{self, Activity, CodeModel, StoredCost};
 use crate::store::{partition, Source, Store};
+use crate::usage_cost::{self, ActorCost};
 
 const ANALYTICS: &str = "/v1/organizations/analytics";
 /// The earliest day with data.
@@ -24,6 +25,19 @@ pub fn first_day() -> NaiveDate {
 pub const MAX_WINDOW_DAYS: i64 = 31;
 /// How far back the API serves.
 pub const LOOKBACK_DAYS: i64 = 365;
+
+/// Which API the organisation's cost comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CostApi {
+    /// The Usage and Cost Analytics API when the key may call it, else the Enterprise reports.
+    #[default]
+    Auto,
+    /// The Usage and Cost Analytics API only (every cost, by actor, key and workspace).
+    Analytics,
+    /// The Enterprise per-user and organisation reports (`user_cost_report`, `cost_report`...),
+    /// labelled legacy since 2026-10-29: seat users' cost per person, the rest as one total.
+    Legacy,
+}
 
 /// What to sync.
 #[derive(Debug, Clone)]
@@ -40,6 +54,8 @@ pub struct SyncOptions {
     pub engagement_lag_days: i64,
     /// Per-day requests in flight at once (all share the rate limit).
     pub concurrency: usize,
+    /// Which API the cost comes from.
+    pub cost_api: CostApi,
 }
 
 /// Where a long sync reports how far it got.
@@ -169,6 +185,17 @@ fn cost_columns(rows: &[StoredCost]) -> Vec<(String, Values)> {
             Values::Decimal(rows.iter().map(|r| r.list_cost_nanos).collect(), 9),
         ),
     ]
+}
+
+fn actor_cost_columns(rows: &[ActorCost]) -> Vec<(String, Values)> {
+    let facts: Vec<StoredCost> = rows.iter().map(|r| r.fact.clone()).collect();
+    let mut cols = cost_columns(&facts);
+    let t = |f: fn(&ActorCost) -> String| text(rows.iter().map(f).collect());
+    cols.push(("via".into(), t(|r| r.via.clone())));
+    cols.push(("api_key_id".into(), t(|r| r.api_key_id.clone())));
+    cols.push(("workspace_id".into(), t(|r| r.workspace_id.clone())));
+    cols.push(("actor_type".into(), t(|r| r.actor_type.clone())));
+    cols
 }
 
 fn activity_columns(rows: &[Activity]) -> Vec<(String, Values)> {
@@ -397,19 +424,34 @@ impl Run<'_> {
         window: (NaiveDate, NaiveDate),
         rows: Vec<StoredCost>,
     ) -> Result<(), SyncError> {
-        let mut by_day: BTreeMap<NaiveDate, Vec<StoredCost>> = BTreeMap::new();
+        self.store_days(source, window, rows, |r| r.date, |r| r, cost_columns)
+    }
+
+    /// Stores every day of `window` (a day with no rows as an empty day), recording what
+    /// moved on days stored before.
+    fn store_days<T>(
+        &mut self,
+        source: Source,
+        window: (NaiveDate, NaiveDate),
+        rows: Vec<T>,
+        day_of: fn(&T) -> NaiveDate,
+        fact: fn(&T) -> &StoredCost,
+        columns: fn(&[T]) -> Vec<(String, Values)>,
+    ) -> Result<(), SyncError> {
+        let mut by_day: BTreeMap<NaiveDate, Vec<T>> = BTreeMap::new();
         for d in window.0.iter_days().take_while(|d| *d < window.1) {
             by_day.insert(d, Vec::new());
         }
         for r in rows {
-            by_day.entry(r.date).or_default().push(r);
+            by_day.entry(day_of(&r)).or_default().push(r);
         }
         for (day, rows) in by_day {
-            for r in restatements(self.store, source, day, &rows)? {
+            let facts: Vec<StoredCost> = rows.iter().map(|r| fact(r).clone()).collect();
+            for r in restatements(self.store, source, day, &facts)? {
                 self.restated.push((source.name(), r));
             }
             let n = rows.len() as u64;
-            self.stored(source, day, cost_columns(&rows), n)?;
+            self.stored(source, day, columns(&rows), n)?;
         }
         Ok(())
     }
@@ -470,6 +512,46 @@ impl Run<'_> {
                 .map_err(|e| e.in_request(request("user_cost_report")))?;
             self.store_costs(Source::Cost, w, rows)?;
             self.progress.step("per-user cost");
+        }
+        Ok(())
+    }
+
+    /// Every cost of the organisation by actor, key and workspace from the Usage and Cost
+    /// Analytics API: a 31-day window per request, daily rows, the largest page.
+    async fn actor_costs(&mut self, key: &ApiKey, days: &[NaiveDate]) -> Result<(), SyncError> {
+        for w in windows(days, MAX_WINDOW_DAYS) {
+            let (s, e) = (ts(w.0), ts(w.1));
+            let mut p = params(&[
+                ("starting_at", &s),
+                ("ending_at", &e),
+                ("time_bucket_width", "1d"),
+                ("limit", usage_cost::LIMIT),
+            ]);
+            let group = |d: &&str| ("group_by[]".to_string(), (*d).to_string());
+            p.extend(usage_cost::GROUP_BY.iter().map(group));
+            let beta = Some(usage_cost::BETA);
+            let usage = self
+                .client
+                .pages_beta(usage_cost::USAGE_PATH, key, &p, beta)
+                .await?;
+            p.extend(usage_cost::COST_GROUP_BY.iter().map(group));
+            let cost = self
+                .client
+                .pages_beta(usage_cost::COST_PATH, key, &p, beta)
+                .await?;
+            let (rows, names) = usage_cost::actor_costs(&cost, &usage).map_err(|e| {
+                e.in_request(format!("{}?starting_at={}", usage_cost::COST_PATH, w.0))
+            })?;
+            self.store.add_names(&names)?;
+            self.store_days(
+                Source::ActorCost,
+                w,
+                rows,
+                |r| r.fact.date,
+                |r| &r.fact,
+                actor_cost_columns,
+            )?;
+            self.progress.step("organisation cost by actor");
         }
         Ok(())
     }
@@ -599,6 +681,31 @@ impl Run<'_> {
     }
 }
 
+/// The days `source` needs (and what it keeps), with `last` days: (cost's, engagement's).
+fn plan_days(
+    store: &Store,
+    source: Source,
+    opts: &SyncOptions,
+    (yesterday, engaged): (NaiveDate, NaiveDate),
+    summary: &mut Summary,
+) -> (Source, Vec<NaiveDate>) {
+    let last = match source {
+        Source::ActorCost | Source::Cost | Source::OrgCost | Source::ClaudeCode => yesterday,
+        _ => engaged,
+    };
+    let (days, kept) = needed(store, source, opts, last);
+    if kept > 0 {
+        summary.kept.insert(source.name(), kept);
+    }
+    if last < opts.to {
+        summary.warnings.push(format!(
+            "{}: days after {last} are not available yet",
+            source.name()
+        ));
+    }
+    (source, days)
+}
+
 /// Syncs `[from, to]` into `store`: every source the keys allow, missing and provisional days
 /// only (all with `refresh`). Returns what was done.
 pub async fn sync(
@@ -611,11 +718,38 @@ pub async fn sync(
     check_range(opts.from, opts.to, opts.today)?;
     let yesterday = opts.today - Duration::days(1);
     let engaged = opts.today - Duration::days(opts.engagement_lag_days.max(1));
-    let mut plan: Vec<(Source, Vec<NaiveDate>)> = Vec::new();
+    // The Usage and Cost Analytics API takes the Analytics key or an Admin key.
+    let cost_key = keys.analytics.as_ref().or(keys.admin.as_ref());
+    let new_api = opts.cost_api != CostApi::Legacy && cost_key.is_some();
     let mut summary = Summary::default();
+    let mut plan: Vec<(Source, Vec<NaiveDate>)> = Vec::new();
+    let mut later: Vec<(Source, Vec<NaiveDate>)> = Vec::new();
+    let plan_source = |store: &Store, source: Source, summary: &mut Summary| {
+        plan_days(store, source, opts, (yesterday, engaged), summary)
+    };
     for source in Source::ALL {
-        if source == Source::ClaudeCodeModels {
-            continue; // fetched with ClaudeCode
+        match source {
+            Source::ClaudeCodeModels => continue, // fetched with ClaudeCode
+            Source::ActorCost => {
+                if new_api {
+                    plan.push(plan_source(store, source, &mut summary));
+                } else if opts.cost_api != CostApi::Legacy {
+                    summary.skipped.push(format!(
+                        "{}: no key ({} or {} is not set)",
+                        source.name(),
+                        crate::key::ANALYTICS_ENV,
+                        crate::key::ADMIN_ENV
+                    ));
+                }
+                continue;
+            }
+            Source::Cost | Source::OrgCost if opts.cost_api == CostApi::Analytics => continue,
+            // Planned only if the Usage and Cost Analytics API refuses the key.
+            Source::Cost | Source::OrgCost if new_api && keys.analytics.is_some() => {
+                later.push((source, Vec::new()));
+                continue;
+            }
+            _ => {}
         }
         let has_key = if source == Source::ClaudeCode {
             keys.admin.is_some()
@@ -633,32 +767,19 @@ pub async fn sync(
                 .push(format!("{}: no key ({env} is not set)", source.name()));
             continue;
         }
-        let last = match source {
-            Source::Cost | Source::OrgCost | Source::ClaudeCode => yesterday,
-            _ => engaged,
-        };
-        let (days, kept) = needed(store, source, opts, last);
-        if kept > 0 {
-            summary.kept.insert(source.name(), kept);
-        }
-        if last < opts.to {
-            summary.warnings.push(format!(
-                "{}: days after {last} are not available yet",
-                source.name()
-            ));
-        }
-        plan.push((source, days));
+        plan.push(plan_source(store, source, &mut summary));
     }
-    let steps: u64 = plan
-        .iter()
-        .map(|(s, d)| match s {
-            Source::Cost | Source::OrgCost | Source::Summaries => {
-                windows(d, MAX_WINDOW_DAYS).len() as u64
-            }
-            _ => d.len() as u64,
-        })
-        .sum();
-    progress.plan(steps);
+    let steps = |plan: &[(Source, Vec<NaiveDate>)]| -> u64 {
+        plan.iter()
+            .map(|(s, d)| match s {
+                Source::ActorCost | Source::Cost | Source::OrgCost | Source::Summaries => {
+                    windows(d, MAX_WINDOW_DAYS).len() as u64
+                }
+                _ => d.len() as u64,
+            })
+            .sum()
+    };
+    progress.plan(steps(&plan));
     let mut run = Run {
         store,
         client,
@@ -667,21 +788,44 @@ pub async fn sync(
         summary,
         restated: Vec::new(),
     };
-    for (source, days) in &plan {
+    let mut i = 0;
+    while i < plan.len() {
+        let (source, days) = plan[i].clone();
+        i += 1;
         if days.is_empty() {
             continue;
         }
-        let key = if *source == Source::ClaudeCode {
-            keys.admin.as_ref()
-        } else {
-            keys.analytics.as_ref()
+        let key = match source {
+            Source::ActorCost => cost_key,
+            Source::ClaudeCode => keys.admin.as_ref(),
+            _ => keys.analytics.as_ref(),
         }
         .expect("planned only with a key");
         match source {
-            Source::Cost => run.costs(key, days).await?,
-            Source::OrgCost => run.org_costs(key, days).await?,
-            Source::Summaries => run.summaries(key, days).await?,
-            _ => run.per_day(*source, key, days).await?,
+            Source::ActorCost => match run.actor_costs(key, &days).await {
+                Err(SyncError::Rejected {
+                    status: status @ (401 | 403 | 404),
+                    ..
+                }) if opts.cost_api == CostApi::Auto && !later.is_empty() => {
+                    run.summary.warnings.push(format!(
+                        "the Usage and Cost Analytics API answered {status} to this key: synced the Enterprise per-user and organisation reports instead (seat users' cost per person, everything else as one organisation total); `allot sync --check` says more"
+                    ));
+                    // Fetch them right after, in place of the days the new API would have given.
+                    let fallback: Vec<(Source, Vec<NaiveDate>)> = std::mem::take(&mut later)
+                        .into_iter()
+                        .map(|(s, _)| plan_source(run.store, s, &mut run.summary))
+                        .collect();
+                    run.progress.plan(steps(&plan[i..]) + steps(&fallback));
+                    for (j, f) in fallback.into_iter().enumerate() {
+                        plan.insert(i + j, f);
+                    }
+                }
+                other => other?,
+            },
+            Source::Cost => run.costs(key, &days).await?,
+            Source::OrgCost => run.org_costs(key, &days).await?,
+            Source::Summaries => run.summaries(key, &days).await?,
+            _ => run.per_day(source, key, &days).await?,
         }
     }
     if !run.restated.is_empty() {
@@ -708,12 +852,11 @@ pub async fn sync(
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f");
         run.store
             .add_restatements(&format!("{}-{stamp}", opts.today), cols)?;
-        run.summary.restated_rows = r.iter().filter(|x| x.0 == Source::Cost.name()).count() as u64;
-        run.summary.restated_nanos = r
-            .iter()
-            .filter(|x| x.0 == Source::Cost.name())
-            .map(|x| x.1 .4 - x.1 .3)
-            .sum();
+        let counted = |x: &&(&'static str, Restated)| {
+            x.0 == Source::Cost.name() || x.0 == Source::ActorCost.name()
+        };
+        run.summary.restated_rows = r.iter().filter(counted).count() as u64;
+        run.summary.restated_nanos = r.iter().filter(counted).map(|x| x.1 .4 - x.1 .3).sum();
     }
     let stats = client.stats();
     let get = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);

@@ -67,6 +67,7 @@ fn opts(from: &str, to: &str) -> SyncOptions {
         refresh: false,
         engagement_lag_days: 1,
         concurrency: 3,
+        cost_api: crate::CostApi::Legacy,
     }
 }
 
@@ -144,7 +145,12 @@ fn every_endpoint_syncs_into_the_store_and_matches_the_ground_truth() {
     let dir = tempfile::tempdir().unwrap();
     let s = run_sync(&state, dir.path(), &opts("2026-09-01", "2026-09-05")).unwrap();
     for source in Source::ALL {
-        assert_eq!(files(dir.path(), source).unwrap().len(), 5, "{source:?}");
+        let expected = if source == Source::ActorCost { 0 } else { 5 };
+        assert_eq!(
+            files(dir.path(), source).unwrap().len(),
+            expected,
+            "{source:?}"
+        );
     }
     assert_eq!(
         stored_costs(dir.path(), Source::Cost),
@@ -505,7 +511,7 @@ fn the_check_knows_every_endpoint_and_names_what_changed() {
         })
     };
     let all = probe(Faults::default(), keys());
-    assert_eq!(all.len(), 10);
+    assert_eq!(all.len(), 12);
     for p in &all {
         assert!(matches!(p.outcome, Outcome::Known(_)), "{p:?}");
     }
@@ -557,6 +563,7 @@ fn the_check_knows_every_endpoint_and_names_what_changed() {
             .unwrap()
     };
     for (e, field) in [
+        ("analytics/cost", "amount"),
         ("user_cost_report", "amount"),
         ("/cost_report", "amount"),
         ("/users", "user.email_address"),
@@ -568,4 +575,193 @@ fn the_check_knows_every_endpoint_and_names_what_changed() {
         }
     }
     assert!(matches!(outcome("summaries"), Outcome::Known(_)));
+}
+
+/// The identity allot gives the fake's actor.
+fn identity_of(a: &allot_synth::Actor) -> String {
+    use allot_synth::Actor;
+    match a {
+        Actor::User { email, .. } => email.to_lowercase(),
+        Actor::ApiKey { id, .. } => format!("api_key:{id}"),
+        Actor::ServiceAccount { id, .. } => format!("service_account:{id}"),
+        Actor::Federated { subject } => format!("federated:{subject}"),
+        Actor::Unknown { kind, id, .. } => format!("actor:{kind}/{id}"),
+        Actor::Nobody => "unattributed:org".into(),
+    }
+}
+
+/// Exact cost and tokens of every actor per day and component, as the fake serves it.
+fn actor_truth(state: &State, from: &str, to: &str) -> Truth {
+    let mut m = Truth::new();
+    for day in days(d(from), d(to).succ_opt().unwrap()) {
+        for a in allot_fake_api::truth::actor_costs(&state.org, day, today(), state.revision()) {
+            let f = a.fact;
+            let e = m
+                .entry((
+                    f.date,
+                    identity_of(&a.actor),
+                    f.product,
+                    f.model,
+                    f.context_window,
+                    f.cost_type,
+                    f.token_type,
+                ))
+                .or_default();
+            e.0 += i128::from(f.cost_nanos);
+            e.1 += f.tokens;
+        }
+    }
+    m.retain(|_, v| *v != (0, 0));
+    m
+}
+
+fn new_api(o: SyncOptions) -> SyncOptions {
+    SyncOptions {
+        cost_api: crate::CostApi::Auto,
+        ..o
+    }
+}
+
+#[test]
+fn the_usage_and_cost_analytics_api_gives_every_actor_its_cost_equal_to_the_truth() {
+    let state = fake(Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let s = run_sync(
+        &state,
+        dir.path(),
+        &new_api(opts("2026-09-01", "2026-09-05")),
+    )
+    .unwrap();
+    // One truth per day: the new API replaces both older cost reports.
+    assert_eq!(files(dir.path(), Source::ActorCost).unwrap().len(), 5);
+    assert!(files(dir.path(), Source::Cost).unwrap().is_empty());
+    assert!(files(dir.path(), Source::OrgCost).unwrap().is_empty());
+    let stored = stored_costs(dir.path(), Source::ActorCost);
+    assert_eq!(stored, actor_truth(&state, "2026-09-01", "2026-09-05"));
+    // The whole organisation's cost, every nano-dollar: the older organisation report's total.
+    let total: i128 = stored.values().map(|v| v.0).sum();
+    assert_eq!(total, org_total(&state, "2026-09-01", "2026-09-05"));
+    // Every kind of actor is there, named where the API names it.
+    for who in [
+        "api_key:apikey_01EvalsNightly7Qm2",
+        "service_account:svac_01EtlPipeline9ZtD",
+        "api_key:apikey_01Sandbox5RbYe",
+        "federated:spiffe://example.com/ns/batch/sa/report-builder",
+        "actor:agent_actor/agent_01Triage2MfK",
+        "unattributed:org",
+    ] {
+        assert!(stored.keys().any(|k| k.1 == who), "{who}");
+    }
+    let names = crate::store::read_names(dir.path()).unwrap();
+    assert_eq!(
+        names.get("api_key:apikey_01EvalsNightly7Qm2"),
+        Some("nightly-evals")
+    );
+    assert_eq!(
+        names.get("service_account:svac_01EtlPipeline9ZtD"),
+        Some("etl-pipeline")
+    );
+    // Fallbacks: the key and workspace a request came with.
+    let rows = allot_engine::load_costs(
+        &files(dir.path(), Source::ActorCost).unwrap(),
+        &["via"],
+        None,
+    )
+    .unwrap();
+    let via: std::collections::BTreeSet<(String, String)> = {
+        let e = rows.df.column("email").unwrap().str().unwrap().clone();
+        let v = rows.df.column("via").unwrap().str().unwrap().clone();
+        e.iter()
+            .zip(v.iter())
+            .map(|(a, b)| (a.unwrap_or("").to_string(), b.unwrap_or("").to_string()))
+            .collect()
+    };
+    assert!(via.contains(&(
+        "service_account:svac_01EtlPipeline9ZtD".into(),
+        "api_key:apikey_01EtlIngest5Lw8|workspace:wrkspc_01Automation4KxQ".into()
+    )));
+    assert!(via.contains(&(
+        "api_key:apikey_01Sandbox5RbYe".into(),
+        "workspace:default".into()
+    )));
+    assert!(
+        via.contains(&("actor:agent_actor/agent_01Triage2MfK".into(), String::new())),
+        "an unknown kind of actor is never charged through its key"
+    );
+    assert!(via.iter().any(|(_, v)| v == "api_key:apikey_01DevShared3HnVc|workspace:wrkspc_01Engineering8PwT"), "users on the shared key");
+    assert!(
+        s.days.get("actor_cost") == Some(&5) && s.days.get("cost").is_none(),
+        "{s:?}"
+    );
+    // Two requests (usage, cost) for the window: the demo's five days fit one page each.
+    assert!(s.warnings.iter().all(|w| !w.contains("answered")), "{s:?}");
+}
+
+#[test]
+fn the_new_api_survives_every_fault_and_revisions_restate_per_actor() {
+    let state = fake(Faults {
+        expire_cursor_every: Some(2),
+        ..Faults::all()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    // Twelve days are more than a page of 1000 rows: cursors are used, and expire.
+    let o = new_api(opts("2026-10-20", "2026-10-31"));
+    let s = run_sync(&state, dir.path(), &o).unwrap();
+    assert!(s.retries > 0 && s.restarts > 0, "{s:?}");
+    assert_eq!(
+        stored_costs(dir.path(), Source::ActorCost),
+        actor_truth(&state, "2026-10-20", "2026-10-31")
+    );
+    // Fetched on 2026-11-23, days after 10-24 are provisional: revised values are fetched
+    // again and what moved is recorded.
+    state.revise();
+    let s = run_sync(&state, dir.path(), &o).unwrap();
+    assert_eq!(s.days.get("actor_cost"), Some(&7), "{s:?}");
+    assert!(s.restated_rows > 0 && s.restated_nanos > 0, "{s:?}");
+    assert_eq!(
+        stored_costs(dir.path(), Source::ActorCost),
+        actor_truth(&state, "2026-10-20", "2026-10-31")
+    );
+}
+
+#[test]
+fn an_organisation_without_the_new_api_falls_back_to_the_enterprise_reports() {
+    let state = State::new(Config {
+        rate_per_minute: 100_000,
+        usage_cost_api: false,
+        ..Config::new(today(), KEY)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let s = run_sync(
+        &state,
+        dir.path(),
+        &new_api(opts("2026-09-01", "2026-09-03")),
+    )
+    .unwrap();
+    assert!(files(dir.path(), Source::ActorCost).unwrap().is_empty());
+    assert_eq!(
+        stored_costs(dir.path(), Source::Cost),
+        truth(&state, "2026-09-01", "2026-09-03")
+    );
+    assert_eq!(files(dir.path(), Source::OrgCost).unwrap().len(), 3);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("answered 404") && w.contains("Enterprise")),
+        "{s:?}"
+    );
+    // Asked for the new API only, the refusal is an error naming the endpoint.
+    let e = run_sync(
+        &state,
+        tempfile::tempdir().unwrap().path(),
+        &SyncOptions {
+            cost_api: crate::CostApi::Analytics,
+            ..opts("2026-09-01", "2026-09-03")
+        },
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("analytics/cost") || e.to_string().contains("analytics/usage"),
+        "{e}"
+    );
 }

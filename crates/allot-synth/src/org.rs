@@ -58,6 +58,23 @@ pub struct MappingRow {
     pub effective_to: Option<NaiveDate>,
 }
 
+/// One row of the org mapping that maps a non-person actor (an API key, a workspace, a
+/// service account) to a cost center.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorRow {
+    /// The mapping column naming it: `api_key_id`, `workspace_id`, `service_account_id` or
+    /// `principal_id`.
+    pub column: &'static str,
+    /// Its id.
+    pub id: &'static str,
+    /// Cost center code.
+    pub cost_center: &'static str,
+    /// First valid day, if not since always.
+    pub effective_from: Option<NaiveDate>,
+    /// Last valid day (inclusive), if not open.
+    pub effective_to: Option<NaiveDate>,
+}
+
 /// Something the demo organisation does on purpose, so its alerts have something to find.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -100,26 +117,62 @@ pub struct Org {
     pub people: Vec<Person>,
     /// The mapping rows, in file order (people who hold a seat and never use it included).
     pub mapping: Vec<MappingRow>,
+    /// The rows mapping non-person actors (API keys, workspaces, service accounts), after
+    /// the people's in the file.
+    pub actor_mapping: Vec<ActorRow>,
     /// Planted events (none unless asked for).
     pub events: Vec<Event>,
 }
 
 impl Org {
-    /// The mapping as CSV text (`email,cost_center,department,division,manager,effective_from,effective_to`).
+    /// The mapping as CSV text (`email,cost_center,department,division,manager,effective_from,effective_to`,
+    /// and with `api_key_id,workspace_id,service_account_id` after `email` when the
+    /// organisation maps non-person actors).
     pub fn mapping_csv(&self) -> String {
-        let mut s = String::from(
-            "email,cost_center,department,division,manager,effective_from,effective_to\n",
-        );
+        let actors = !self.actor_mapping.is_empty();
+        let mut s = String::from(if actors {
+            "email,api_key_id,workspace_id,service_account_id,principal_id,cost_center,department,division,manager,effective_from,effective_to\n"
+        } else {
+            "email,cost_center,department,division,manager,effective_from,effective_to\n"
+        });
         let d = |x: Option<NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
         for r in &self.mapping {
             let _ = writeln!(
                 s,
-                "{},{},{},{},{},{},{}",
+                "{}{},{},{},{},{},{},{}",
                 r.email,
+                if actors { ",,,," } else { "" },
                 r.cost_center,
                 r.department,
                 r.division,
                 r.manager,
+                d(r.effective_from),
+                d(r.effective_to)
+            );
+        }
+        for r in &self.actor_mapping {
+            let keys = [
+                "api_key_id",
+                "workspace_id",
+                "service_account_id",
+                "principal_id",
+            ]
+            .map(|c| if c == r.column { r.id } else { "" });
+            let (_, dept, div, _, _) = UNITS
+                .iter()
+                .find(|u| u.0 == r.cost_center)
+                .copied()
+                .unwrap_or(UNITS[0]);
+            let _ = writeln!(
+                s,
+                ",{},{},{},{},{},{},{},,{},{}",
+                keys[0],
+                keys[1],
+                keys[2],
+                keys[3],
+                r.cost_center,
+                dept,
+                div,
                 d(r.effective_from),
                 d(r.effective_to)
             );
@@ -397,12 +450,62 @@ fn build_org(seed: u64, mapped: u64, contractors: u64, demo: bool) -> Org {
             });
         }
     }
+    let actor_mapping = if demo { demo_actor_rows() } else { Vec::new() };
     Org {
         seed,
         people,
         mapping,
+        actor_mapping,
         events: Vec::new(),
     }
+}
+
+/// The demo's non-person rows: the evaluation key moves from Data to Platform mid-October,
+/// the ETL service account is Data's, the Automation workspace (what nothing more specific
+/// covers: the federated report builder) Platform's, and the support assistant's AWS role
+/// (Claude on Amazon Bedrock) Support's. The sandbox key, the engineers' shared key and its
+/// workspace, and the sandbox AWS account are left unmapped on purpose.
+fn demo_actor_rows() -> Vec<ActorRow> {
+    use crate::actors::{AUTOMATION, ETL_ACCOUNT, EVALS_KEY};
+    use crate::cloud::SUPPORT_ROLE;
+    let moved = date(2026, 10, 16);
+    vec![
+        ActorRow {
+            column: "api_key_id",
+            id: EVALS_KEY.0,
+            cost_center: "CC-1040",
+            effective_from: None,
+            effective_to: moved.pred_opt(),
+        },
+        ActorRow {
+            column: "api_key_id",
+            id: EVALS_KEY.0,
+            cost_center: "CC-1010",
+            effective_from: Some(moved),
+            effective_to: None,
+        },
+        ActorRow {
+            column: "service_account_id",
+            id: ETL_ACCOUNT.0,
+            cost_center: "CC-1040",
+            effective_from: None,
+            effective_to: None,
+        },
+        ActorRow {
+            column: "workspace_id",
+            id: AUTOMATION.0,
+            cost_center: "CC-1010",
+            effective_from: None,
+            effective_to: None,
+        },
+        ActorRow {
+            column: "principal_id",
+            id: SUPPORT_ROLE,
+            cost_center: "CC-3030",
+            effective_from: None,
+            effective_to: None,
+        },
+    ]
 }
 
 #[cfg(test)]

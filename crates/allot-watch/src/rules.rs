@@ -552,7 +552,8 @@ pub fn new_spenders(
         }
         out.push(Alert {
             rule: "new_spender".into(),
-            level: "person".into(),
+            // An API key, service account or cloud principal that starts spending is said as such.
+            level: allot_core::identity::kind(email).as_str().into(),
             key: (*email).clone(),
             window_start: recent.0,
             window_end: recent.1,

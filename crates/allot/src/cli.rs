@@ -99,6 +99,31 @@ pub struct MappingReadArgs {
     pub columns: Option<PathBuf>,
 }
 
+/// How cost files in FOCUS (a cloud provider's bill: Amazon Bedrock, Google Vertex AI...) are read.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FocusArgs {
+    /// The amount of a FOCUS file given to --cost: BilledCost (what the cloud invoices) or EffectiveCost (amortised).
+    #[arg(long = "focus-cost", default_value = "BilledCost", value_parser = ["BilledCost", "EffectiveCost"])]
+    pub amount: String,
+    /// The key of a FOCUS file's Tags whose value names the cost center (e.g. team); used when the row's principal is not mapped.
+    #[arg(long = "focus-tag")]
+    pub tag: Option<String>,
+    /// Keep FOCUS rows matching COLUMN=VALUE (equals) or COLUMN~TEXT (contains) as Claude usage too, besides Anthropic's models; repeatable.
+    #[arg(long = "focus-filter")]
+    pub filter: Vec<allot_engine::focus_in::Filter>,
+}
+
+impl FocusArgs {
+    /// The engine's reading options.
+    pub fn options(&self) -> allot_engine::focus_in::FocusOptions {
+        allot_engine::focus_in::FocusOptions {
+            cost_column: self.amount.clone(),
+            tag: self.tag.clone(),
+            filters: self.filter.clone(),
+        }
+    }
+}
+
 /// Where cost nobody's mapping covers goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum UnmappedArg {
@@ -120,11 +145,13 @@ pub struct ReportArgs {
     pub mapping: PathBuf,
     #[command(flatten)]
     pub read: MappingReadArgs,
-    /// Cost-fact file (CSV or Parquet); repeat for several.
+    /// Cost-fact file (CSV or Parquet), or a cloud bill in FOCUS (also beside --store); repeat for several.
     #[arg(long = "cost", required_unless_present = "store")]
     pub cost: Vec<PathBuf>,
-    /// Read cost (and activity) facts from this store, as `allot sync` writes it, instead of --cost.
-    #[arg(long, conflicts_with = "cost")]
+    #[command(flatten)]
+    pub focus: FocusArgs,
+    /// Read cost (and activity) facts from this store, as `allot sync` writes it (--cost then takes only cloud bills in FOCUS).
+    #[arg(long)]
     pub store: Option<PathBuf>,
     /// The days the fact files are meant to cover (YYYY-MM, or FROM..TO); default from their first to their last fact. A period with days outside it is `incomplete`.
     #[arg(long, value_parser = parse_range, conflicts_with = "store")]
@@ -242,11 +269,13 @@ pub struct CloseArgs {
     pub mapping: PathBuf,
     #[command(flatten)]
     pub read: MappingReadArgs,
-    /// Cost-fact files; repeatable.
+    /// Cost-fact files, or cloud bills in FOCUS (charged back, never reconciled against Anthropic's invoice); repeatable.
     #[arg(long = "cost", required_unless_present = "store")]
     pub cost: Vec<PathBuf>,
-    /// Read the facts from this store (`allot sync`) instead of --cost and --activity.
-    #[arg(long, conflicts_with = "cost")]
+    #[command(flatten)]
+    pub focus: FocusArgs,
+    /// Read the facts from this store (`allot sync`) instead of --activity; --cost then takes only cloud bills in FOCUS.
+    #[arg(long)]
     pub store: Option<PathBuf>,
     /// Organisation-level cost-fact files, for the three-way reconciliation; repeatable.
     #[arg(long = "org-cost")]
@@ -339,11 +368,13 @@ pub struct TrendArgs {
     pub mapping: PathBuf,
     #[command(flatten)]
     pub read: MappingReadArgs,
-    /// Cost-fact file (CSV or Parquet); repeat for several.
+    /// Cost-fact file (CSV or Parquet), or a cloud bill in FOCUS (also beside --store); repeat for several.
     #[arg(long = "cost", required_unless_present = "store")]
     pub cost: Vec<PathBuf>,
-    /// Read the facts from this store (`allot sync`) instead of --cost.
-    #[arg(long, conflicts_with = "cost")]
+    #[command(flatten)]
+    pub focus: FocusArgs,
+    /// Read the facts from this store (`allot sync`); --cost then takes only cloud bills in FOCUS.
+    #[arg(long)]
     pub store: Option<PathBuf>,
     /// The days the fact files are meant to cover; default from their first to their last fact.
     #[arg(long, value_parser = parse_range, conflicts_with = "store")]
@@ -381,14 +412,16 @@ pub struct InputArgs {
     pub mapping: PathBuf,
     #[command(flatten)]
     pub read: MappingReadArgs,
-    /// Cost-fact file (CSV or Parquet); repeat for several.
+    /// Cost-fact file (CSV or Parquet), or a cloud bill in FOCUS (also beside --store); repeat for several.
     #[arg(long = "cost", required_unless_present = "store")]
     pub cost: Vec<PathBuf>,
+    #[command(flatten)]
+    pub focus: FocusArgs,
     /// Activity-fact file (CSV or Parquet): date, email and any per-surface counts; repeat for several.
     #[arg(long = "activity")]
     pub activity: Vec<PathBuf>,
-    /// Read the facts (and the engagement summaries) from this store (`allot sync`) instead of --cost and --activity.
-    #[arg(long, conflicts_with = "cost")]
+    /// Read the facts (and the engagement summaries) from this store (`allot sync`) instead of --activity; --cost then takes only cloud bills in FOCUS.
+    #[arg(long)]
     pub store: Option<PathBuf>,
     /// The days the fact files are meant to cover (YYYY-MM, or FROM..TO); default from their first to their last fact.
     #[arg(long, value_parser = parse_range, conflicts_with = "store")]
@@ -448,6 +481,11 @@ pub struct ServeArgs {
     /// The store to read (`allot sync` or `allot demo` made it); never written to.
     #[arg(long)]
     pub store: PathBuf,
+    /// Cloud bills in FOCUS (Amazon Bedrock, Google Vertex AI...) to charge back beside the store's cost; repeatable.
+    #[arg(long = "cost")]
+    pub cost: Vec<PathBuf>,
+    #[command(flatten)]
+    pub focus: FocusArgs,
     /// Org mapping (CSV, XLSX, XLS, ODS): email, cost center, optional effective dates, any attribute columns.
     #[arg(long)]
     pub mapping: PathBuf,
@@ -584,6 +622,30 @@ pub struct SyncArgs {
     /// Sync nothing: make one request per endpoint with the keys given and say which answer, which key each wants, and whether the answers have the shape allot reads (exit 1 on a problem).
     #[arg(long)]
     pub check: bool,
+    /// Where the organisation's cost comes from.
+    #[arg(long, value_enum, default_value_t = CostApiArg::Auto)]
+    pub cost_api: CostApiArg,
+}
+
+/// Which API `allot sync` reads the organisation's cost from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CostApiArg {
+    /// The Usage and Cost Analytics API when the key may call it, else the Enterprise reports.
+    Auto,
+    /// The Usage and Cost Analytics API only: every cost by actor, API key and workspace.
+    Analytics,
+    /// The Enterprise per-user and organisation reports (legacy): seat users per person, the rest as one total.
+    Legacy,
+}
+
+impl From<CostApiArg> for allot_sync::CostApi {
+    fn from(a: CostApiArg) -> allot_sync::CostApi {
+        match a {
+            CostApiArg::Auto => allot_sync::CostApi::Auto,
+            CostApiArg::Analytics => allot_sync::CostApi::Analytics,
+            CostApiArg::Legacy => allot_sync::CostApi::Legacy,
+        }
+    }
 }
 
 /// Arguments of `allot fake-api`.

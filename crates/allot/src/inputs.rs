@@ -2,11 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
+use allot_app::sources::{Cloud, Origin};
 use allot_app::{MappingSpec, ReportOptions, Sources, Workspace};
 use allot_core::DateRange;
 use allot_engine::UnmappedPolicy;
 
-use crate::cli::{InputArgs, MappingReadArgs, ReportArgs, UnmappedArg};
+use crate::cli::{FocusArgs, InputArgs, MappingReadArgs, ReportArgs, UnmappedArg};
 
 /// The unmapped policy of `--unmapped` / `--unmapped-to`.
 pub fn policy(unmapped: UnmappedArg, to: Option<&String>) -> UnmappedPolicy {
@@ -26,23 +29,53 @@ pub fn mapping(path: &Path, read: &MappingReadArgs) -> MappingSpec {
     }
 }
 
-/// `--store`, or the fact files and `--covers`.
+/// `--store`, or the fact files and `--covers`; `--cost` files in FOCUS (cloud bills) are read
+/// as cost facts beside either, as `focus` says (`None`: a command that takes no cloud bills).
 pub fn sources(
     store: Option<&PathBuf>,
     cost: &[PathBuf],
     activity: &[PathBuf],
     org_cost: &[PathBuf],
     covers: Option<DateRange>,
-) -> Sources {
-    match store {
-        Some(s) => Sources::Store(s.clone()),
-        None => Sources::Files {
-            cost: cost.to_vec(),
+    focus: Option<&FocusArgs>,
+) -> anyhow::Result<Sources> {
+    let mut facts = Vec::new();
+    let mut bills = Vec::new();
+    for p in cost {
+        if allot_app::sources::is_focus(p)? {
+            bills.push(p.clone());
+        } else {
+            facts.push(p.clone());
+        }
+    }
+    if let (Some(bill), None) = (bills.first(), focus) {
+        anyhow::bail!(
+            "`{}` is a cloud bill in FOCUS: it is charged back (chargeback, reviews, trend, alerts, close), but never reconciled against Anthropic's invoice",
+            bill.display()
+        );
+    }
+    let origin = match store {
+        Some(s) => {
+            if let Some(f) = facts.first() {
+                anyhow::bail!(
+                    "`{}` is cost facts, and --store already holds Anthropic's cost: beside a store, --cost takes only cloud bills in FOCUS",
+                    f.display()
+                );
+            }
+            Origin::Store(s.clone())
+        }
+        None => Origin::Files {
+            cost: facts,
             activity: activity.to_vec(),
             org_cost: org_cost.to_vec(),
             covers,
         },
-    }
+    };
+    let cloud = match focus {
+        Some(f) if !bills.is_empty() => Some(Arc::new(Cloud::read(&bills, &f.options(), covers)?)),
+        _ => None,
+    };
+    Ok(Sources { origin, cloud })
 }
 
 /// The workspace of a report command.
@@ -50,7 +83,14 @@ pub fn workspace(c: &ReportArgs, activity: &[PathBuf]) -> anyhow::Result<Workspa
     let as_of = c.as_of.unwrap_or_else(crate::commands::today);
     Ok(Workspace::open(
         &mapping(&c.mapping, &c.read),
-        sources(c.store.as_ref(), &c.cost, activity, &[], c.covers),
+        sources(
+            c.store.as_ref(),
+            &c.cost,
+            activity,
+            &[],
+            c.covers,
+            Some(&c.focus),
+        )?,
         as_of,
     )?)
 }
@@ -73,7 +113,8 @@ pub fn open(input: &InputArgs, as_of: Option<chrono::NaiveDate>) -> anyhow::Resu
             &input.activity,
             &[],
             input.covers,
-        ),
+            Some(&input.focus),
+        )?,
         as_of.unwrap_or_else(crate::commands::today),
     )?)
 }

@@ -34,7 +34,8 @@ pub fn run(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
 
 /// Times every kind of dashboard page on the demo store, then on a large synced one.
 fn serve(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
-    use allot_app::{MappingSpec, Sources, WatchOptions, Workspace};
+    use allot_app::sources::Origin;
+    use allot_app::{MappingSpec, WatchOptions, Workspace};
     let say = |m: &str| output::say(quiet, m);
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
     let demo_dir = args.dir.join("serve-demo");
@@ -62,7 +63,11 @@ fn serve(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
         ),
     ];
     for (name, store, mapping, as_of) in runs {
-        let ws = Workspace::open(&MappingSpec::file(&mapping), Sources::Store(store), as_of)?;
+        let ws = Workspace::open(
+            &MappingSpec::file(&mapping),
+            Origin::Store(store).into(),
+            as_of,
+        )?;
         let measured = allot_serve::measure(allot_serve::ServeConfig {
             workspace: ws,
             watch: WatchOptions::default(),

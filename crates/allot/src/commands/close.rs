@@ -21,7 +21,8 @@ pub fn run(args: &CloseArgs, quiet: bool) -> anyhow::Result<bool> {
             &args.activity,
             &args.org_cost,
             args.covers,
-        ),
+            Some(&args.focus),
+        )?,
         invoice: InvoiceSpec {
             path: args.invoice.clone(),
             columns: args.invoice_columns.clone(),

@@ -21,7 +21,9 @@ pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     output::say(
         quiet,
         &format!(
-            "demo: to browse it, run `allot serve --store {dir}/store --mapping {dir}/input/org-mapping.csv --budgets {dir}/input/budgets.csv{as_of}` and open the URL it prints"
+            "demo: to browse it, run `allot serve --store {dir}/store --cost {dir}/input/{bill} --focus-tag {tag} --mapping {dir}/input/org-mapping.csv --budgets {dir}/input/budgets.csv{as_of}` and open the URL it prints",
+            bill = allot_app::demo::CLOUD_BILL,
+            tag = allot_synth::cloud::TAG,
         ),
     );
     Ok(())

@@ -13,17 +13,35 @@ pub fn check(args: &MappingCheckArgs, quiet: bool) -> anyhow::Result<()> {
     };
     let (mapping, findings) = OrgMapping::check_file(&args.file, &options)?;
     let mut text = format!("mapping {}: {}\n", args.file.display(), mapping.recognised);
-    let people: std::collections::BTreeSet<&str> =
-        mapping.rows.iter().map(|r| r.email.as_str()).collect();
+    let people: std::collections::BTreeSet<&str> = mapping
+        .rows
+        .iter()
+        .filter(|r| r.is_person())
+        .map(|r| r.email.as_str())
+        .collect();
+    let actors: std::collections::BTreeSet<&str> = mapping
+        .rows
+        .iter()
+        .filter(|r| !r.is_person())
+        .map(|r| r.email.as_str())
+        .collect();
     let ccs: std::collections::BTreeSet<&str> = mapping
         .rows
         .iter()
         .map(|r| r.cost_center.as_str())
         .collect();
     text.push_str(&format!(
-        "{} rows, {} people, {} cost centers\n",
+        "{} rows, {} people, {}{} cost centers\n",
         mapping.rows.len(),
         people.len(),
+        if actors.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "{} API keys, workspaces, service accounts, principals or accounts, ",
+                actors.len()
+            )
+        },
         ccs.len()
     ));
     let errors = findings

@@ -18,7 +18,8 @@ pub fn run(args: &ReconcileArgs, quiet: bool) -> anyhow::Result<bool> {
         &[],
         &args.org_cost,
         args.covers,
-    );
+        None,
+    )?;
     let rec = reconcile(
         &sources,
         &InvoiceSpec {

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use allot_app::reconcile::InvoiceSpec;
 use allot_app::watch::{read_budgets, read_rules};
-use allot_app::{Sources, WatchOptions, Workspace};
+use allot_app::{WatchOptions, Workspace};
 use allot_mapping::invoice::Decimals;
 use allot_serve::{ServeConfig, Server, Token};
 
@@ -14,7 +14,14 @@ use crate::{inputs, output};
 pub fn run(args: &ServeArgs, quiet: bool) -> anyhow::Result<()> {
     let ws = Workspace::open(
         &inputs::mapping(&args.mapping, &args.read),
-        Sources::Store(args.store.clone()),
+        inputs::sources(
+            Some(&args.store),
+            &args.cost,
+            &[],
+            &[],
+            None,
+            Some(&args.focus),
+        )?,
         args.as_of.unwrap_or_else(crate::commands::today),
     )?;
     for m in &ws.messages {

@@ -51,7 +51,7 @@ pub fn describe(s: &Summary) -> Vec<String> {
     }
     if s.restated_rows > 0 {
         lines.push(format!(
-            "restated: {} per-user cost values changed since the last sync (net ${}); see restatements/",
+            "restated: {} cost values changed since the last sync (net ${}); see restatements/",
             s.restated_rows,
             format_cents(Nanos(s.restated_nanos).round_cents())
         ));
@@ -143,6 +143,7 @@ pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<bool> {
         refresh: args.refresh,
         engagement_lag_days: args.engagement_lag,
         concurrency: args.concurrency,
+        cost_api: args.cost_api.into(),
     };
     allot_sync::sync::check_range(from, to, today)?;
     let client = Client::new(ClientConfig {

@@ -14,7 +14,14 @@ pub fn run(args: &TrendArgs, quiet: bool) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("--from {} is after --to {}", args.from, args.to))?;
     let ws = Workspace::open(
         &inputs::mapping(&args.mapping, &args.read),
-        inputs::sources(args.store.as_ref(), &args.cost, &[], &[], args.covers),
+        inputs::sources(
+            args.store.as_ref(),
+            &args.cost,
+            &[],
+            &[],
+            args.covers,
+            Some(&args.focus),
+        )?,
         args.as_of.unwrap_or_else(super::today),
     )?;
     for m in &ws.messages {

@@ -1,0 +1,293 @@
+//! The whole Claude bill in one chargeback: seat users, API keys, service accounts, a
+//! workspace, Claude bought through Amazon Bedrock (read from the cloud's FOCUS bill), and
+//! the cost nobody is behind, each charged where the mapping says on the day, to the cent.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rust_decimal::Decimal;
+
+use crate::support::{allot, demo, fixture, money, read_csv, Run};
+
+fn by(rows: &[HashMap<String, String>], key: &str) -> HashMap<String, HashMap<String, String>> {
+    rows.iter().map(|r| (r[key].clone(), r.clone())).collect()
+}
+
+fn whole_bill(dir: &Path, command: &str, extra: &[&str]) -> Run {
+    let f = |p: &str| fixture(&format!("whole-bill/{p}")).display().to_string();
+    let out = dir.join("out").display().to_string();
+    let mut args = vec![
+        command.to_string(),
+        "--month".into(),
+        "2026-09".into(),
+        "--mapping".into(),
+        f("mapping.csv"),
+        "--cost".into(),
+        f("anthropic.csv"),
+        "--cost".into(),
+        f("bedrock-focus.csv"),
+        "--focus-tag".into(),
+        "team".into(),
+        "--covers".into(),
+        "2026-09".into(),
+        "--as-of".into(),
+        "2026-11-30".into(),
+        "--out".into(),
+        out,
+    ];
+    args.extend(extra.iter().map(ToString::to_string));
+    allot(dir, &args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn a_chargeback_of_seat_users_keys_a_workspace_and_bedrock_ties_out_to_the_cent() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = whole_bill(dir.path(), "chargeback", &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let lines = by(
+        &read_csv(&dir.path().join("out/chargeback.csv")),
+        "cost_center",
+    );
+    // CC-A: Ann $10.000000001; the CI key on 09-14 (mapped to CC-A until 09-15) $3.333333333;
+    // the support bot's role on Bedrock: an hour at $0.0000012345678 (kept as 1,235
+    // nano-dollars, the file rounded once), a month of $30.00 spread over its 30 days, and 36
+    // of the 60 hours of a $6.00 charge that ends in October ($3.60).
+    assert_eq!(money(&lines["CC-A"]["exact_usd"]), money("46.933334569"));
+    assert_eq!(lines["CC-A"]["amount_usd"], "46.93");
+    // CC-B: Bob $20.50 (a person is charged as a person, whatever key he used); the CI key on
+    // 09-20 (CC-B from 09-16) $4.00; Dave, whom nobody mapped, through the CI key he used
+    // $0.40; the ETL service account, through its workspace $1.25; a Bedrock charge whose
+    // `team` tag names CC-B $1.50.
+    assert_eq!(money(&lines["CC-B"]["exact_usd"]), money("27.65"));
+    assert_eq!(lines["CC-B"]["amount_usd"], "27.65");
+    // UNMAPPED: a service account on a key and workspace nobody mapped $0.75, cost no actor is
+    // behind $0.10, a Bedrock charge with no principal and no tag in an unmapped account $2.00.
+    assert_eq!(lines["UNMAPPED"]["amount_usd"], "2.85");
+    let total: Decimal = lines.values().map(|r| money(&r["amount_usd"])).sum();
+    assert_eq!(total, money("77.43"));
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    // The Titan row and the credit are left out, and said so.
+    assert!(
+        run.stderr.contains("5 of 7 rows are Claude usage")
+            && run
+                .stderr
+                .contains("skipped 1 rows that are not Claude usage ($5.00)")
+            && run
+                .stderr
+                .contains("skipped 1 Claude rows with charge category Credit ($-1.00)"),
+        "{}",
+        run.stderr
+    );
+
+    // Unmapped non-person actors are listed like unmapped people, by a readable name.
+    let unmapped = by(&read_csv(&dir.path().join("out/unmapped.csv")), "email");
+    assert_eq!(unmapped.len(), 3, "{unmapped:?}");
+    let account = &unmapped["account:999988887777"];
+    assert_eq!(
+        (
+            account["amount_usd"].as_str(),
+            account["kind"].as_str(),
+            account["name"].as_str()
+        ),
+        (
+            "2.00",
+            "account",
+            "cloud account \"ml-sandbox\" (999988887777)"
+        )
+    );
+    assert_eq!(
+        unmapped["service_account:svac_01Other"]["amount_usd"],
+        "0.75"
+    );
+    assert_eq!(unmapped["unattributed:org"]["amount_usd"], "0.10");
+    assert!(
+        run.stdout
+            .contains("3 API keys, service accounts or other actors had $2.85"),
+        "{}",
+        run.stdout
+    );
+
+    // A charge over several days lands on each day in proportion to its hours there.
+    let daily = by(&read_csv(&dir.path().join("out/daily.csv")), "date");
+    assert_eq!(
+        daily["2026-09-29"]["amount_usd"], "2.20",
+        "$1.00 of the month + 12 of 60 hours of $6.00"
+    );
+    assert_eq!(daily["2026-09-30"]["amount_usd"], "3.40");
+    assert_eq!(
+        daily["2026-09-02"]["amount_usd"], "1.00",
+        "a month of $30.00 over 30 days"
+    );
+    assert!(!daily.contains_key("2026-10-01"));
+}
+
+#[test]
+fn the_reviews_name_keys_and_principals_and_adoption_counts_people_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = whole_bill(dir.path(), "top", &["--n", "20"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let top = by(&read_csv(&dir.path().join("out/top_spenders.csv")), "email");
+    let bot = &top["principal:arn:aws:iam::111122223333:role/support-bot"];
+    assert_eq!(
+        (bot["kind"].as_str(), bot["cost_center"].as_str()),
+        ("principal", "CC-A")
+    );
+    assert_eq!(bot["amount_usd"], "33.60");
+    assert!(
+        bot["model_mix"].contains("anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        "{bot:?}"
+    );
+    assert_eq!(top["ann@example.com"]["kind"], "person");
+    // Through its key: Dave's cost is the key's.
+    assert_eq!(top["api_key:apikey_01Ci"]["amount_usd"], "7.73");
+    assert!(!top.contains_key("dave@example.com"));
+
+    let run = allot(
+        dir.path(),
+        &[
+            "adoption",
+            "--month",
+            "2026-09",
+            "--mapping",
+            fixture("whole-bill/mapping.csv").to_str().unwrap(),
+            "--cost",
+            fixture("whole-bill/anthropic.csv").to_str().unwrap(),
+            "--cost",
+            fixture("whole-bill/bedrock-focus.csv").to_str().unwrap(),
+            "--covers",
+            "2026-09",
+            "--as-of",
+            "2026-11-30",
+            "--out",
+            dir.path().join("adoption").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows = by(
+        &read_csv(&dir.path().join("adoption/adoption.csv")),
+        "cost_center",
+    );
+    // Seats are people: the keys, the workspace and the role hold none.
+    assert_eq!(rows["TOTAL"]["headcount"], "2");
+    assert_eq!(rows["CC-A"]["headcount"], "1");
+    assert_eq!(rows["CC-A"]["active_users"], "1");
+}
+
+#[test]
+fn a_cloud_bill_is_never_reconciled_against_anthropics_invoice() {
+    let dir = tempfile::tempdir().unwrap();
+    let invoice = dir.path().join("invoice.csv");
+    std::fs::write(
+        &invoice,
+        "Billing Month,Description,Amount\n2026-09,Claude usage,$39.38\n",
+    )
+    .unwrap();
+    let run = allot(
+        dir.path(),
+        &[
+            "reconcile",
+            "--invoice",
+            invoice.to_str().unwrap(),
+            "--cost",
+            fixture("whole-bill/bedrock-focus.csv").to_str().unwrap(),
+            "--as-of",
+            "2026-11-30",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is a cloud bill in FOCUS")
+            && run
+                .stderr
+                .contains("never reconciled against Anthropic's invoice"),
+        "{}",
+        run.stderr
+    );
+    // Beside a store, --cost takes cloud bills only.
+    let run = allot(
+        dir.path(),
+        &[
+            "chargeback",
+            "--month",
+            "2026-09",
+            "--mapping",
+            fixture("whole-bill/mapping.csv").to_str().unwrap(),
+            "--store",
+            demo().join("store").to_str().unwrap(),
+            "--cost",
+            fixture("whole-bill/anthropic.csv").to_str().unwrap(),
+            "--as-of",
+            "2026-11-30",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("beside a store, --cost takes only cloud bills"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_demo_store_reconciles_down_to_every_actor() {
+    let dir = tempfile::tempdir().unwrap();
+    let invoice = dir.path().join("invoice.csv");
+    std::fs::write(
+        &invoice,
+        "Billing Month,Description,Amount\n2026-09,Claude usage,$1.00\n",
+    )
+    .unwrap();
+    let out = dir.path().join("rec");
+    let run = allot(
+        dir.path(),
+        &[
+            "reconcile",
+            "--invoice",
+            invoice.to_str().unwrap(),
+            "--store",
+            demo().join("store").to_str().unwrap(),
+            "--as-of",
+            "2026-11-23",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1, "a variance: {}", run.stderr);
+    let rec = &read_csv(&out.join("reconciliation.csv"))[0];
+    let actors = read_csv(&out.join("reconciliation_actors.csv"));
+    // Seat users, each named actor, and what is left: in cents, the organisation's cost.
+    let sum: Decimal = actors.iter().map(|r| money(&r["amount_usd"])).sum();
+    assert_eq!(sum, money(&rec["api_usd"]), "{actors:?}");
+    let who: HashMap<&str, &HashMap<String, String>> =
+        actors.iter().map(|r| (r["actor"].as_str(), r)).collect();
+    assert_eq!(who["seat users"]["kind"], "person");
+    let evals = who["api_key:apikey_01EvalsNightly7Qm2"];
+    assert_eq!(
+        evals["name"],
+        "API key \"nightly-evals\" (apikey_01EvalsNightly7Qm2)"
+    );
+    for id in [
+        "service_account:svac_01EtlPipeline9ZtD",
+        "api_key:apikey_01Sandbox5RbYe",
+        "federated:spiffe://example.com/ns/batch/sa/report-builder",
+        "actor:agent_actor/agent_01Triage2MfK",
+        "not attributable",
+    ] {
+        assert!(who.contains_key(id), "{id}: {actors:?}");
+    }
+    // The explanation, exactly: the invoice less seat users is the named actors, what is
+    // left, rounding and the unexplained rest.
+    let m = |c: &str| money(&rec[c]);
+    assert!(m("actors_usd") > Decimal::ZERO);
+    assert_eq!(
+        m("invoice_usd") - m("per_user_usd"),
+        m("actors_usd") + m("not_attributable_usd") + m("rounding_usd") + m("unexplained_usd")
+    );
+    let named: Decimal = actors
+        .iter()
+        .filter(|r| r["kind"] != "person" && r["kind"] != "unattributed")
+        .map(|r| money(&r["exact_usd"]))
+        .sum();
+    assert_eq!(named, m("actors_usd"));
+}
