@@ -230,6 +230,68 @@ fn a_cloud_bill_is_never_reconciled_against_anthropics_invoice() {
 }
 
 #[test]
+fn the_whole_bill_exports_to_focus_and_ties_out() {
+    // From the store (the Usage and Cost Analytics API's days, with their fallbacks) and the
+    // Bedrock bill: every dimension FOCUS needs, and each row's cost on its identity.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("focus");
+    let run = allot(
+        dir.path(),
+        &[
+            "chargeback",
+            "--month",
+            "2026-09",
+            "--store",
+            demo().join("store").to_str().unwrap(),
+            "--cost",
+            demo().join("input/bedrock-focus.csv").to_str().unwrap(),
+            "--focus-tag",
+            "team",
+            "--mapping",
+            demo().join("input/org-mapping.csv").to_str().unwrap(),
+            "--as-of",
+            "2026-11-23",
+            "--format",
+            "csv,focus",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows = read_csv(&out.join("focus.csv"));
+    let billed: Decimal = rows.iter().map(|r| money(&r["BilledCost"])).sum();
+    let exact: Decimal = read_csv(&out.join("chargeback.csv"))
+        .iter()
+        .map(|r| money(&r["exact_usd"]))
+        .sum();
+    assert_eq!(billed, exact);
+    let kinds: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["ResourceType"].as_str()).collect();
+    for k in [
+        "User",
+        "API Key",
+        "Service Account",
+        "Cloud Principal",
+        "Workspace",
+    ] {
+        assert!(kinds.contains(k), "{k}: {kinds:?}");
+    }
+    let bedrock = rows
+        .iter()
+        .find(|r| r["ResourceType"] == "Cloud Principal")
+        .unwrap();
+    assert_eq!(
+        (
+            bedrock["InvoiceIssuerName"].as_str(),
+            bedrock["ServiceName"].as_str(),
+            bedrock["x_CostCenter"].as_str(),
+            bedrock["x_Email"].as_str()
+        ),
+        ("Amazon Web Services", "Amazon Bedrock", "CC-3030", "")
+    );
+}
+
+#[test]
 fn the_demo_store_reconciles_down_to_every_actor() {
     let dir = tempfile::tempdir().unwrap();
     let invoice = dir.path().join("invoice.csv");
@@ -290,4 +352,103 @@ fn the_demo_store_reconciles_down_to_every_actor() {
         .map(|r| money(&r["exact_usd"]))
         .sum();
     assert_eq!(named, m("actors_usd"));
+}
+
+#[test]
+fn one_truth_per_day_where_both_apis_were_synced() {
+    use crate::sync::{actor_truth, fake, run, sync_cmd, truth};
+    let api = fake(&["--rate", "100000"]);
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    // The older reports for 09-01..09-10, then the Usage and Cost Analytics API for
+    // 09-06..09-15: five days are in both.
+    for (from, to, api_flag) in [
+        ("2026-09-01", "2026-09-10", "legacy"),
+        ("2026-09-06", "2026-09-15", "auto"),
+    ] {
+        let r = run(sync_cmd(
+            dir.path(),
+            &[
+                "--from",
+                from,
+                "--to",
+                to,
+                "--store",
+                s,
+                "--base-url",
+                &api.url,
+                "--as-of",
+                "2026-11-23",
+                "--rate",
+                "100000",
+                "--cost-api",
+                api_flag,
+            ],
+            false,
+        ));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let state = allot_sync::store::read_state(&store).unwrap();
+    assert_eq!(
+        (state.days["cost"].len(), state.days["actor_cost"].len()),
+        (10, 10)
+    );
+    // Each day's cost is one source's: the older per-user report's for 09-01..05, the new
+    // API's (every actor) for 09-06..15; the five days both hold are counted once.
+    let mapping = crate::support::repo().join("mappings/demo-org.csv");
+    let out = dir.path().join("trend");
+    let t = allot(
+        dir.path(),
+        &[
+            "trend",
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-09-15",
+            "--per",
+            "day",
+            "--store",
+            s,
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--as-of",
+            "2026-11-23",
+            "--format",
+            "csv,json",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(t.code, 0, "{}", t.stderr);
+    let mut per_day: HashMap<String, Decimal> = HashMap::new();
+    for r in read_csv(&out.join("trend.csv")) {
+        *per_day.entry(r["period_start"].clone()).or_default() += money(&r["amount_usd"]);
+    }
+    let cents = |nanos: i128| {
+        Decimal::from_i128_with_scale(nanos, 9)
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    };
+    let day_sums = |m: std::collections::BTreeMap<
+        (chrono::NaiveDate, String, String, String, String, String),
+        i128,
+    >| {
+        let mut out: std::collections::BTreeMap<String, i128> = std::collections::BTreeMap::new();
+        for (k, v) in m {
+            *out.entry(k.0.to_string()).or_default() += v;
+        }
+        out
+    };
+    let seats = day_sums(truth("2026-09-01", "2026-09-05"));
+    let all = day_sums(actor_truth("2026-09-06", "2026-09-15"));
+    assert_eq!(per_day.len(), 15);
+    for (day, nanos) in seats.iter().chain(all.iter()) {
+        assert_eq!(per_day[day], cents(*nanos), "{day}");
+    }
+    // The reports say which days charge back seat users only.
+    let json = std::fs::read_to_string(out.join("trend.json")).unwrap();
+    assert!(
+        json.contains("SEAT USERS ONLY: 5 days of 2026-09-01..2026-09-15 (2026-09-01..2026-09-05"),
+        "{json}"
+    );
 }

@@ -76,7 +76,7 @@ pub(crate) fn scan(
     let (Some(date), Some(email)) = (pos("date"), pos("email")) else {
         return Ok(Err(GiveUp));
     };
-    if spec.dims.len() > 6 || spec.money.len() > 2 {
+    if spec.dims.len() > crate::fold::MAX_DIMS || spec.money.len() > 2 {
         return Ok(Err(GiveUp));
     }
     let layout = Layout {
@@ -416,7 +416,7 @@ impl<'a, 'c> Folder<'a, 'c> {
             self.last_email = Some((email_raw, id));
             id
         };
-        let mut dims = [0u32; 6];
+        let mut dims = [0u32; crate::fold::MAX_DIMS];
         for (slot, col) in dims.iter_mut().zip(&l.dims) {
             if let Some(c) = col {
                 let v = fields[*c];

@@ -131,6 +131,14 @@ pub fn load(files: &[PathBuf], spec: &Spec<'_>) -> Result<Loaded, EngineError> {
 
 /// [`load`], with allot's CSV scanner or (`scanner` false) polars' reader for CSV.
 fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded, EngineError> {
+    if spec.dims.len() > crate::fold::MAX_DIMS {
+        return Err(EngineError::Internal(format!(
+            "a load keeps at most {} dimensions, and this one asked for {} ({})",
+            crate::fold::MAX_DIMS,
+            spec.dims.len(),
+            spec.dims.join(", ")
+        )));
+    }
     let started = std::time::Instant::now();
     let tally: Shared = Arc::default();
     if files.is_empty() {

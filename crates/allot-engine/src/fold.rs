@@ -10,19 +10,23 @@ use polars::prelude::*;
 use crate::facts::{missing_column, Spec};
 use crate::load::money_column;
 
+/// The most dimensions a load keeps (the FOCUS export's six and a fact's fallbacks, `via`,
+/// with room for one more); a load asking for more is refused, never cut short.
+pub(crate) const MAX_DIMS: usize = 8;
+
 /// A group's key: raw email id, day, dimension value ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Key {
     pub(crate) email: u32,
     pub(crate) day: i32,
-    pub(crate) dims: [u32; 6],
+    pub(crate) dims: [u32; MAX_DIMS],
 }
 
 impl std::hash::Hash for Key {
     /// One word for the usual key (email and day; no dimensions), so a lookup hashes 8 bytes.
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
         h.write_u64((u64::from(self.email) << 32) | u64::from(self.day as u32));
-        if self.dims != [0; 6] {
+        if self.dims != [0; MAX_DIMS] {
             for d in self.dims {
                 h.write_u32(d);
             }
@@ -112,8 +116,8 @@ impl Spanner {
 /// One email's groups: a short list searched in order, or a map once it grows.
 #[derive(Debug, Clone)]
 enum Slots {
-    Few(Vec<(i32, [u32; 6], u32)>),
-    Many(HashMap<(i32, [u32; 6]), u32, FixedState>),
+    Few(Vec<(i32, [u32; MAX_DIMS], u32)>),
+    Many(HashMap<(i32, [u32; MAX_DIMS]), u32, FixedState>),
 }
 
 impl Default for Slots {
@@ -413,7 +417,7 @@ impl MorselFold {
                     id
                 }
             };
-            let mut dim_ids = [0u32; 6];
+            let mut dim_ids = [0u32; MAX_DIMS];
             for (slot, it) in dim_ids.iter_mut().zip(dim_it.iter_mut()) {
                 let v = it.next().flatten().unwrap_or("").as_bytes();
                 *slot = match part.values.get(v) {
