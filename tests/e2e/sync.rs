@@ -16,9 +16,9 @@ use crate::support::{money, read_csv, repo, Run};
 const KEY: &str = "sk-ant-e2e-secret-4f9a";
 
 /// `allot fake-api` on a free port, killed when dropped.
-struct Fake {
+pub struct Fake {
     child: Child,
-    url: String,
+    pub url: String,
 }
 
 impl Drop for Fake {
@@ -28,7 +28,7 @@ impl Drop for Fake {
     }
 }
 
-fn fake(extra: &[&str]) -> Fake {
+pub fn fake(extra: &[&str]) -> Fake {
     let mut child = Command::new(env!("CARGO_BIN_EXE_allot"))
         .args([
             "fake-api",
@@ -61,7 +61,7 @@ fn fake(extra: &[&str]) -> Fake {
     }
 }
 
-fn sync_cmd(cwd: &Path, args: &[&str], admin: bool) -> Command {
+pub fn sync_cmd(cwd: &Path, args: &[&str], admin: bool) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_allot"));
     c.arg("sync")
         .args(args)
@@ -76,7 +76,7 @@ fn sync_cmd(cwd: &Path, args: &[&str], admin: bool) -> Command {
     c
 }
 
-fn run(mut c: Command) -> Run {
+pub fn run(mut c: Command) -> Run {
     let out = c.output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -90,7 +90,7 @@ fn d(s: &str) -> NaiveDate {
 }
 
 /// Exact per-user cost of the demo organisation in `[from, to]` as the fake serves it.
-fn truth(
+pub fn truth(
     from: &str,
     to: &str,
 ) -> BTreeMap<(NaiveDate, String, String, String, String, String), i128> {

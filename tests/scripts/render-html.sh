@@ -13,16 +13,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 [ -f "$out/demo/store/state.json" ] || "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
 "$allot" -q chargeback --month 2026-09 --mapping "$out/demo/input/org-mapping.csv" \
-  --store "$out/demo/store" --as-of 2026-11-23 --out "$out/html" --format html,xlsx
+  --store "$out/demo/store" --cost "$out/demo/input/bedrock-focus.csv" --focus-tag team --as-of 2026-11-23 --out "$out/html" --format html,xlsx
 "$allot" -q trend --from 2026-08-01 --to 2026-11-22 --per week --mapping "$out/demo/input/org-mapping.csv" \
-  --store "$out/demo/store" --as-of 2026-11-23 --out "$out/html" --format html
+  --store "$out/demo/store" --cost "$out/demo/input/bedrock-focus.csv" --focus-tag team --as-of 2026-11-23 --out "$out/html" --format html
 # The daily run's page (exit 3: the demo's planted events raise alerts) and the adoption page.
 rc=0
-"$allot" -q alerts --mapping "$out/demo/input/org-mapping.csv" --store "$out/demo/store" \
+"$allot" -q alerts --mapping "$out/demo/input/org-mapping.csv" --store "$out/demo/store" --cost "$out/demo/input/bedrock-focus.csv" --focus-tag team \
   --budgets "$out/demo/input/budgets.csv" --as-of 2026-11-23 --out "$out/html" --format html || rc=$?
 [ "$rc" -eq 3 ] || { echo "render-html: allot alerts exited $rc, expected 3"; exit 1; }
 "$allot" -q adoption --month 2026-09 --mapping "$out/demo/input/org-mapping.csv" \
-  --store "$out/demo/store" --as-of 2026-11-23 --out "$out/html" --format html
+  --store "$out/demo/store" --cost "$out/demo/input/bedrock-focus.csv" --focus-tag team --as-of 2026-11-23 --out "$out/html" --format html
 page="$out/html/chargeback.html"
 charts=$(grep -o '<svg class="chart"' "$page" | wc -l)
 [ "$charts" -ge 5 ] || { echo "render-html: expected 5 charts in $page, found $charts"; exit 1; }

@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/browser-setup.sh"
 mkdir -p "$out/serve"
 [ -f "$out/demo/store/state.json" ] || "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
-"$allot" -q serve --store "$out/demo/store" --mapping "$out/demo/input/org-mapping.csv" \
+"$allot" -q serve --store "$out/demo/store" --cost "$out/demo/input/bedrock-focus.csv" --focus-tag team --mapping "$out/demo/input/org-mapping.csv" \
   --budgets "$out/demo/input/budgets.csv" --as-of 2026-11-23 --port 0 >"$out/serve/url" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT

@@ -165,6 +165,8 @@ fn partition_day(path: &Path) -> Option<NaiveDate> {
 struct StoreDays {
     files: Vec<PathBuf>,
     entries: std::collections::BTreeMap<NaiveDate, allot_sync::store::DayEntry>,
+    /// The source each recorded day is read from.
+    chosen: std::collections::BTreeMap<NaiveDate, Source>,
 }
 
 fn store_days(root: &Path, kind: Facts, range: Option<DateRange>) -> Result<StoreDays, AppError> {
@@ -209,6 +211,7 @@ fn store_days(root: &Path, kind: Facts, range: Option<DateRange>) -> Result<Stor
     Ok(StoreDays {
         files: files_out,
         entries,
+        chosen,
     })
 }
 
@@ -314,6 +317,24 @@ impl Sources {
             }
         }
         Ok(out)
+    }
+
+    /// The days of `range` whose cost a store holds from the older per-user report only, when
+    /// it holds the Usage and Cost Analytics API's for other days: those days charge back seat
+    /// users and not the rest of the bill (API keys, service accounts...).
+    pub fn per_user_only_days(&self, range: DateRange) -> Result<Vec<NaiveDate>, AppError> {
+        let Origin::Store(root) = &self.origin else {
+            return Ok(Vec::new());
+        };
+        if files(root, Source::ActorCost)?.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(store_days(root, Facts::Cost, Some(range))?
+            .chosen
+            .into_iter()
+            .filter(|(_, s)| *s == Source::Cost)
+            .map(|(d, _)| d)
+            .collect())
     }
 
     /// Whether the cost facts of `range` may name fallback identities (`via`): the Usage and

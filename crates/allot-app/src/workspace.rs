@@ -340,6 +340,7 @@ impl Workspace {
             activity,
             starts.as_deref(),
         )?;
+        let per_user_only = self.sources.per_user_only_days(loaded)?;
         Ok(Period {
             range,
             loaded,
@@ -347,6 +348,7 @@ impl Workspace {
             coverage,
             as_of: self.as_of,
             names: self.names.clone(),
+            per_user_only,
         })
     }
 }
@@ -398,6 +400,9 @@ pub struct Period {
     pub as_of: NaiveDate,
     /// Readable names of the non-person actors.
     pub names: Arc<Names>,
+    /// Days whose cost comes from the older per-user report only, in a store that has the
+    /// Usage and Cost Analytics API's cost for other days.
+    pub per_user_only: Vec<NaiveDate>,
 }
 
 impl Period {
@@ -434,6 +439,24 @@ impl Period {
     pub fn status_notes(&self, range: DateRange, kinds: &[Facts]) -> Vec<String> {
         let cov = self.coverage_of(range, kinds);
         let mut notes = Vec::new();
+        let seat_only: Vec<NaiveDate> = self
+            .per_user_only
+            .iter()
+            .copied()
+            .filter(|d| range.contains(*d))
+            .collect();
+        if !seat_only.is_empty() && kinds.contains(&Facts::Cost) {
+            notes.push(format!(
+                "SEAT USERS ONLY: {} of {range} ({}) {} synced from the older per-user report, which holds seat users' cost only: API keys, service accounts and the rest of the bill are not charged back for {}. `allot sync --from {} --to {}` reads {} from the Usage and Cost Analytics API.",
+                plural(seat_only.len(), "day"),
+                describe_days(&seat_only),
+                if seat_only.len() == 1 { "was" } else { "were" },
+                if seat_only.len() == 1 { "it" } else { "them" },
+                seat_only[0],
+                seat_only[seat_only.len() - 1],
+                if seat_only.len() == 1 { "it" } else { "them" },
+            ));
+        }
         for c in &cov {
             if !c.missing.is_empty() {
                 notes.push(format!(

@@ -135,7 +135,7 @@ impl std::fmt::Debug for Client {
 fn hint(status: u16) -> &'static str {
     match status {
         400 => "check the dates (from 2026-01-01, at most 365 days back, before today, windows of at most 31 days) and the parameters",
-        401 => "check the key: ANTHROPIC_ANALYTICS_API_KEY for /analytics endpoints, ANTHROPIC_ADMIN_API_KEY for the Claude Code report; an Admin key cannot call the Analytics API",
+        401 => "check the key: ANTHROPIC_ANALYTICS_API_KEY for /analytics endpoints, ANTHROPIC_ADMIN_API_KEY for the Claude Code report; an Admin key cannot call the Enterprise Analytics API (it may call analytics/cost and analytics/usage)",
         403 => "the key lacks the permission this endpoint needs",
         404 => "the key is missing, invalid or lacks the read:analytics scope, or the base URL is wrong",
         _ => "see the API's message",
