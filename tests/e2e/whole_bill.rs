@@ -321,22 +321,40 @@ fn the_demo_store_reconciles_down_to_every_actor() {
     // Seat users, each named actor, and what is left: in cents, the organisation's cost.
     let sum: Decimal = actors.iter().map(|r| money(&r["amount_usd"])).sum();
     assert_eq!(sum, money(&rec["api_usd"]), "{actors:?}");
-    let who: HashMap<&str, &HashMap<String, String>> =
-        actors.iter().map(|r| (r["actor"].as_str(), r)).collect();
-    assert_eq!(who["seat users"]["kind"], "person");
-    let evals = who["api_key:apikey_01EvalsNightly7Qm2"];
+    let find = |actor: &str, key: &str| {
+        actors
+            .iter()
+            .find(|r| r["actor"] == actor && r["api_key"].contains(key))
+            .unwrap_or_else(|| panic!("{actor} through {key}: {actors:?}"))
+    };
+    // Seat users on their seats, and the engineers who ran Claude Code on the shared key.
+    assert_eq!(find("seat users", "").get("kind").unwrap(), "person");
+    let shared = find("seat users", "apikey_01DevShared3HnVc");
+    assert!(
+        shared["workspace"].contains("wrkspc_01Engineering8PwT"),
+        "{shared:?}"
+    );
+    let evals = find("api_key:apikey_01EvalsNightly7Qm2", "");
     assert_eq!(
         evals["name"],
         "API key \"nightly-evals\" (apikey_01EvalsNightly7Qm2)"
     );
-    for id in [
+    // The ETL service account, through its own key in the Automation workspace.
+    let etl = find(
         "service_account:svac_01EtlPipeline9ZtD",
+        "apikey_01EtlIngest5Lw8",
+    );
+    assert!(
+        etl["workspace"].contains("wrkspc_01Automation4KxQ"),
+        "{etl:?}"
+    );
+    for id in [
         "api_key:apikey_01Sandbox5RbYe",
         "federated:spiffe://example.com/ns/batch/sa/report-builder",
         "actor:agent_actor/agent_01Triage2MfK",
-        "not attributable",
+        "unattributed:org",
     ] {
-        assert!(who.contains_key(id), "{id}: {actors:?}");
+        assert!(actors.iter().any(|r| r["actor"] == id), "{id}: {actors:?}");
     }
     // The explanation, exactly: the invoice less seat users is the named actors, what is
     // left, rounding and the unexplained rest.

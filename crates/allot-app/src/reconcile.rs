@@ -14,8 +14,8 @@ use allot_engine::{load_facts, Ledger, Spec};
 use allot_mapping::invoice::{read_invoice, Decimals, InvoiceLine};
 use allot_mapping::OrgMapping;
 use allot_report::reconcile::{
-    actors_report, invoice_lines_report, reconcile, reconciliation_report, ApiCost, ByMonthProduct,
-    MonthActors, RecRow,
+    actors_report, invoice_lines_report, reconcile, reconciliation_report, ActorPart, ApiCost,
+    ByMonthProduct, MonthActors, RecRow,
 };
 use chrono::NaiveDate;
 
@@ -77,6 +77,8 @@ struct Amounts {
 /// non-person actors, no one), the organisation-level cost, and the status of each month.
 /// Cloud bills are left out: they are not on Anthropic's invoice.
 fn amounts(sources: &Sources, range: DateRange, as_of: NaiveDate) -> Result<Amounts, AppError> {
+    // (month, actor or none for seat users, key, workspace) -> (amount, seat users)
+    type Part = (Month, Option<String>, String, String);
     let nobody = Arc::new(OrgMapping {
         attributes: Vec::new(),
         hierarchy: Vec::new(),
@@ -84,46 +86,56 @@ fn amounts(sources: &Sources, range: DateRange, as_of: NaiveDate) -> Result<Amou
         recognised: String::new(),
         warnings: Vec::new(),
     });
-    let spec = Spec {
+    let spec = |dims: &'static [&'static str]| Spec {
         required: &COST_REQUIRED,
-        dims: &["product"],
+        dims,
         counts: &[],
         money: &["cost_usd"],
         range,
         grain: allot_engine::Grain::Day,
     };
-    let load = |kind: Facts| -> Result<(Ledger, Option<(NaiveDate, NaiveDate)>), AppError> {
-        let loaded = load_facts(&sources.anthropic_files(kind, range)?, &spec)?;
+    // Who, and through which key and workspace (the Usage and Cost Analytics API's days hold
+    // both; the older reports' neither).
+    let who_dims: &[&str] = &["product", "api_key_id", "workspace_id"];
+    let load = |kind: Facts, dims| -> Result<(Ledger, Option<(NaiveDate, NaiveDate)>), AppError> {
+        let loaded = load_facts(&sources.anthropic_files(kind, range)?, &spec(dims))?;
         let span = loaded.span;
         Ok((
             Ledger::new(nobody.clone(), range, loaded, None, None)?,
             span,
         ))
     };
-    let (cost, span) = load(Facts::Cost)?;
+    let (cost, span) = load(Facts::Cost, who_dims)?;
     let mut people = ByMonthProduct::new();
     let mut actors = ByMonthProduct::new();
     let mut unattributed = ByMonthProduct::new();
     let mut by_actor: BTreeMap<Month, MonthActors> = BTreeMap::new();
-    let mut seat_users: BTreeMap<Month, std::collections::BTreeSet<String>> = BTreeMap::new();
-    let mut actor_sums: BTreeMap<(Month, String), Nanos> = BTreeMap::new();
-    for ((month, product, who), amount) in cost.by_month_product_identity()? {
-        let key = (month, product);
-        match identity::kind(&who) {
+    let mut parts: BTreeMap<Part, (Nanos, std::collections::BTreeSet<String>)> = BTreeMap::new();
+    for ((month, product, who, key, workspace), amount) in cost.by_month_who()? {
+        let at = (month, product);
+        let part = match identity::kind(&who) {
             Kind::Person => {
-                *people.entry(key).or_default() += amount;
-                seat_users.entry(month).or_default().insert(who);
+                *people.entry(at).or_default() += amount;
+                (month, None, key, workspace)
             }
-            Kind::Unattributed => *unattributed.entry(key).or_default() += amount,
+            Kind::Unattributed => {
+                *unattributed.entry(at).or_default() += amount;
+                (month, Some(who.clone()), key, workspace)
+            }
             _ => {
-                *actors.entry(key).or_default() += amount;
-                *actor_sums.entry((month, who)).or_default() += amount;
+                *actors.entry(at).or_default() += amount;
+                (month, Some(who.clone()), key, workspace)
             }
+        };
+        let e = parts.entry(part.clone()).or_default();
+        e.0 += amount;
+        if part.1.is_none() {
+            e.1.insert(who);
         }
     }
     let has_org = sources.has(Facts::OrgCost)?;
     let (org, org_span) = if has_org {
-        let (o, s) = load(Facts::OrgCost)?;
+        let (o, s) = load(Facts::OrgCost, &["product"])?;
         (Some(o.by_month_product()?), s)
     } else {
         (None, None)
@@ -146,18 +158,31 @@ fn amounts(sources: &Sources, range: DateRange, as_of: NaiveDate) -> Result<Amou
                 .sum()
         };
         let entry = by_actor.entry(m).or_default();
-        entry.people = (
-            sum(&people),
-            seat_users.get(&m).map_or(0, |s| s.len() as u64),
-        );
-        entry.actors = actor_sums
+        // Seat users first, then the named actors most expensive first, then no actor.
+        let mut of_month: Vec<ActorPart> = parts
             .iter()
-            .filter(|((mm, _), _)| *mm == m)
-            .map(|((_, who), v)| (who.clone(), *v))
+            .filter(|((mm, ..), _)| *mm == m)
+            .map(|((_, actor, key, workspace), (amount, users))| ActorPart {
+                actor: actor.clone(),
+                api_key: key.clone(),
+                workspace: workspace.clone(),
+                people: users.len() as u64,
+                amount: *amount,
+            })
             .collect();
-        entry
-            .actors
-            .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let rank = |p: &ActorPart| match &p.actor {
+            None => 0,
+            Some(id) if identity::kind(id) == Kind::Unattributed => 2,
+            Some(_) => 1,
+        };
+        of_month.sort_by(|a, b| {
+            rank(a)
+                .cmp(&rank(b))
+                .then_with(|| b.amount.cmp(&a.amount))
+                .then_with(|| a.actor.cmp(&b.actor))
+                .then_with(|| a.api_key.cmp(&b.api_key))
+        });
+        entry.parts = of_month;
         entry.org = org.is_some();
         entry.total = match &org {
             Some(o) => sum(o),

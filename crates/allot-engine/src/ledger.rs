@@ -1105,34 +1105,59 @@ impl Ledger {
     }
 }
 
+/// One part of the organisation's cost: (month, product, identity, API key, workspace).
+pub type WhoKey = (Month, String, String, String, String);
+
 impl Ledger {
-    /// Exact cost per (month, product, identity) over the ledger's range: who is behind the
-    /// organisation's cost, for the reconciliation's explanation.
-    pub fn by_month_product_identity(
-        &self,
-    ) -> Result<BTreeMap<(Month, String, String), Nanos>, EngineError> {
-        let product = if self.dims.iter().any(|d| d == "product") {
-            col("product")
-        } else {
-            lit("").alias("product")
+    /// Exact cost per (month, product, identity, API key, workspace) over the ledger's range:
+    /// who is behind the organisation's cost and which key and workspace it came through,
+    /// for the reconciliation's explanation (dimensions the load did not keep read as empty).
+    pub fn by_month_who(&self) -> Result<BTreeMap<WhoKey, Nanos>, EngineError> {
+        let dim = |name: &str| {
+            if self.dims.iter().any(|d| d == name) {
+                col(name)
+            } else {
+                lit("").alias(name)
+            }
         };
         let df = self
             .cost
             .clone()
             .lazy()
-            .group_by([col(DAY), product, col(PERSON)])
+            .group_by([
+                col(DAY),
+                dim("product"),
+                col(PERSON),
+                dim("api_key_id"),
+                dim("workspace_id"),
+            ])
             .agg([col(COST).sum()])
             .collect()?;
         let d = df.column(DAY)?.i32()?;
-        let p = df.column("product")?.str()?;
+        let text = |name: &str| -> PolarsResult<Vec<String>> {
+            Ok(df
+                .column(name)?
+                .str()?
+                .iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect())
+        };
+        let (product, key, workspace) =
+            (text("product")?, text("api_key_id")?, text("workspace_id")?);
         let who = df.column(PERSON)?.u32()?;
         let a = df.column(COST)?.i64()?;
         let mut out = BTreeMap::new();
         for i in 0..df.height() {
             let month = Month::of(from_epoch_days(d.get(i).unwrap_or(0)));
             let identity = self.people.email(who.get(i).unwrap_or(0)).to_string();
-            *out.entry((month, p.get(i).unwrap_or("").to_string(), identity))
-                .or_insert(Nanos::ZERO) += Nanos(i128::from(a.get(i).unwrap_or(0)));
+            *out.entry((
+                month,
+                product[i].clone(),
+                identity,
+                key[i].clone(),
+                workspace[i].clone(),
+            ))
+            .or_insert(Nanos::ZERO) += Nanos(i128::from(a.get(i).unwrap_or(0)));
         }
         Ok(out)
     }

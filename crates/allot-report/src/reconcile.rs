@@ -371,13 +371,27 @@ pub fn invoice_lines_report(lines: &[InvoiceLine], status: Status) -> Report {
     }
 }
 
+/// One part of a month's organisation cost: who, through which API key and workspace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActorPart {
+    /// The identity (seat users are one part per key and workspace: `None`).
+    pub actor: Option<String>,
+    /// The API key the requests came with (empty: none).
+    pub api_key: String,
+    /// The workspace (empty: none, or not known).
+    pub workspace: String,
+    /// Seat users in the part (for seat users).
+    pub people: u64,
+    /// Exact cost.
+    pub amount: Nanos,
+}
+
 /// Who is behind one month of the organisation's cost, for [`actors_report`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MonthActors {
-    /// Seat users' cost, and how many had any.
-    pub people: (Nanos, u64),
-    /// Each non-person actor's cost (identity, amount).
-    pub actors: Vec<(String, Nanos)>,
+    /// Seat users per key and workspace, then every other actor per key and workspace, as the
+    /// data holds them.
+    pub parts: Vec<ActorPart>,
     /// The organisation's cost: the organisation-level cost when given, else all the data holds.
     pub total: Nanos,
     /// Whether `total` is the organisation-level cost.
@@ -385,67 +399,96 @@ pub struct MonthActors {
 }
 
 /// The organisation's cost of each invoice month explained down to who is behind it: seat
-/// users (one line), every API key, service account, workspace and other actor the data names
-/// (their readable name when the API gave one), and what is left with no one behind it. The
-/// cents of each month add up to its organisation-level cost in cents.
+/// users, every API key, service account, federated identity and other actor the data names
+/// (with the readable name the API gave), each split by the API key and the workspace it came
+/// through, cost no actor is behind, and what the per-actor data does not hold of the
+/// organisation-level cost. The cents of each month add up to its organisation cost in cents.
 pub fn actors_report(
     months: &BTreeMap<Month, MonthActors>,
     names: &allot_core::identity::Names,
     status_of: &dyn Fn(Month) -> Status,
 ) -> Report {
+    use allot_core::identity::{self, Kind as Who};
+    // (kind, actor, name, api key, workspace, amount, note)
+    type Line = (String, String, String, String, String, Nanos, String);
     let mut rows = Vec::new();
     let mut statuses = Vec::new();
     for (month, m) in months {
-        let named: Nanos = m.actors.iter().map(|(_, a)| *a).sum();
-        let left = m.total - m.people.0 - named;
-        let mut parts: Vec<(String, String, String, Nanos, String)> = vec![(
-            "person".into(),
-            "seat users".into(),
-            format!("{} people", m.people.1),
-            m.people.0,
-            String::new(),
-        )];
-        for (id, amount) in &m.actors {
-            parts.push((
-                allot_core::identity::kind(id).as_str().into(),
-                id.clone(),
-                names.label(id),
-                *amount,
+        let held: Nanos = m.parts.iter().map(|p| p.amount).sum();
+        let mut lines: Vec<Line> = Vec::new();
+        let key_label = |k: &str| {
+            if k.is_empty() {
+                String::new()
+            } else {
+                names.label(&identity::make(Who::ApiKey, k))
+            }
+        };
+        let workspace_label = |w: &str| {
+            if w.is_empty() {
+                String::new()
+            } else {
+                names.label(&identity::make(Who::Workspace, w))
+            }
+        };
+        for p in &m.parts {
+            let (kind, actor, name) = match &p.actor {
+                None => (
+                    "person".to_string(),
+                    "seat users".to_string(),
+                    format!("{} people", p.people),
+                ),
+                Some(id) => (
+                    identity::kind(id).as_str().to_string(),
+                    id.clone(),
+                    names.label(id),
+                ),
+            };
+            lines.push((
+                kind,
+                actor,
+                name,
+                key_label(&p.api_key),
+                workspace_label(&p.workspace),
+                p.amount,
                 String::new(),
             ));
         }
-        parts.push((
-            "unattributed".into(),
-            "not attributable".into(),
-            String::new(),
-            left,
-            if m.org {
-                "organisation-level cost no seat user or named actor is behind".into()
-            } else {
-                "cost the data holds with no actor behind it (no organisation-level cost to compare)".into()
-            },
-        ));
+        let left = m.total - held;
+        if left.0 != 0 || lines.is_empty() {
+            lines.push((
+                "unattributed".into(),
+                "not attributable".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+                left,
+                if m.org {
+                    "organisation-level cost the per-actor data does not hold: no seat user or named actor is behind it".into()
+                } else {
+                    String::new()
+                },
+            ));
+        }
         let keyed: Vec<(usize, i128)> =
-            parts.iter().enumerate().map(|(i, p)| (i, p.3 .0)).collect();
+            lines.iter().enumerate().map(|(i, l)| (i, l.5 .0)).collect();
         let cents = allot_core::alloc::largest_remainder(
             &keyed,
             i128::from(allot_core::money::NANOS_PER_CENT),
         );
         let status = status_of(*month);
         statuses.push(status);
-        for (p, c) in parts.into_iter().zip(cents) {
-            if p.3 .0 == 0 && p.0 != "person" && p.0 != "unattributed" {
-                continue;
-            }
+        for (l, c) in lines.into_iter().zip(cents) {
             rows.push(vec![
                 Cell::Text(month.to_string()),
-                Cell::Text(p.0),
-                Cell::Text(p.1),
-                Cell::Text(p.2),
+                Cell::Text(l.0),
+                Cell::Text(l.1),
+                Cell::Text(l.2),
+                Cell::Text(l.3),
+                Cell::Text(l.4),
                 Cell::Cents(c),
-                Cell::Exact(p.3),
+                Cell::Exact(l.5),
                 Cell::Text(status.as_str().into()),
-                Cell::Text(p.4),
+                Cell::Text(l.6),
             ]);
         }
     }
@@ -465,6 +508,8 @@ pub fn actors_report(
             Column::new("kind", Kind::Text),
             Column::new("actor", Kind::Text),
             Column::new("name", Kind::Text),
+            Column::new("api_key", Kind::Text),
+            Column::new("workspace", Kind::Text),
             Column::new("amount_usd", Kind::Money),
             Column::new("exact_usd", Kind::Money).csv_only(),
             Column::new("status", Kind::Text),
@@ -473,7 +518,7 @@ pub fn actors_report(
         rows,
         total: None,
         notes: vec![
-            "Each month's lines add up, in cents, to its organisation-level cost (largest remainder): seat users, every API key, service account, workspace or other actor the API names, and what is left.".into(),
+            "Each month's lines add up, in cents, to its organisation-level cost (largest remainder): seat users, every API key, service account or other actor the API names, each by the API key and workspace it came through, and what is left.".into(),
         ],
     }
 }
