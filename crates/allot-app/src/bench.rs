@@ -183,6 +183,18 @@ fn sync_into(
     })
 }
 
+/// Which layout a benchmark store's cost is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreLayout {
+    /// The older per-user report's (`facts/cost`): one row per person, day and component.
+    PerUser,
+    /// The Usage and Cost Analytics API's (`facts/actor_cost`): the same rows with the key,
+    /// workspace and fallbacks (`via`) of each (some engineers on a shared key), and the
+    /// organisation's non-seat cost on an API key that falls back to its workspace, so every
+    /// load resolves identities as a synced store's does.
+    PerActor,
+}
+
 /// A store holding `month` of a `people`-person organisation and its mapping, for timing the
 /// dashboard: (store, mapping, as-of date, 40 days after the month so it is settled). The
 /// day files are written straight from the generator in the store's own layout (the fake
@@ -191,6 +203,7 @@ fn sync_into(
 pub fn serve_store(
     people: u64,
     month: Month,
+    layout: StoreLayout,
     dir: &Path,
     say: &dyn Fn(&str),
 ) -> Result<(PathBuf, PathBuf, chrono::NaiveDate), AppError> {
@@ -198,7 +211,10 @@ pub fn serve_store(
     use allot_sync::{Source, Store};
 
     let org = scale_org(people);
-    let base = dir.join(format!("serve-{people}-{month}"));
+    let base = dir.join(match layout {
+        StoreLayout::PerUser => format!("serve-{people}-{month}"),
+        StoreLayout::PerActor => format!("serve-{people}-{month}-per-actor"),
+    });
     let store_dir = base.join("store");
     let mapping = base.join("mapping.csv");
     let today = month.last_day() + chrono::Duration::days(40);
@@ -218,18 +234,49 @@ pub fn serve_store(
     let text = |v: Vec<String>| Values::Text(v.into_iter().map(Some).collect());
     let (mut facts, mut total) = (0u64, Nanos::ZERO);
     for day in allot_core::DateRange::month(month).days() {
-        let costs: Vec<allot_core::facts::CostFact> = org
+        // (fact, via, key, workspace)
+        let mut rows_of: Vec<Written> = org
             .people
             .iter()
-            .flat_map(|p| allot_synth::costs_for(&org, p, day, Intensity::Dense))
+            .flat_map(|p| {
+                allot_synth::costs_for(&org, p, day, Intensity::Dense)
+                    .into_iter()
+                    .map(move |c| {
+                        let keyed = layout == StoreLayout::PerActor
+                            && allot_synth::actors::on_shared_key(p)
+                            && c.product == "claude_code";
+                        if keyed {
+                            (
+                                c,
+                                SHARED_VIA,
+                                allot_synth::actors::SHARED_KEY.0,
+                                allot_synth::actors::ENGINEERING.0,
+                            )
+                        } else {
+                            (c, "", "", "")
+                        }
+                    })
+            })
             .collect();
+        if layout == StoreLayout::PerActor {
+            for mut c in allot_synth::unattributed_costs(&org, day) {
+                c.email = format!("api_key:{}", allot_synth::actors::EVALS_KEY.0);
+                rows_of.push((
+                    c,
+                    AUTOMATION_VIA,
+                    allot_synth::actors::EVALS_KEY.0,
+                    allot_synth::actors::AUTOMATION.0,
+                ));
+            }
+        }
+        let costs: Vec<&allot_core::facts::CostFact> = rows_of.iter().map(|r| &r.0).collect();
         facts += costs.len() as u64;
         total += costs
             .iter()
             .map(|c| Nanos(i128::from(c.cost_nanos)))
             .sum::<Nanos>();
         let rows = costs.len() as u64;
-        let cols = vec![
+        let mut cols = vec![
             (
                 "date".to_string(),
                 text(costs.iter().map(|c| c.date.to_string()).collect()),
@@ -273,7 +320,19 @@ pub fn serve_store(
                 ),
             ),
         ];
-        store.put_day(Source::Cost, day, cols, rows, today)?;
+        let source = match layout {
+            StoreLayout::PerUser => Source::Cost,
+            StoreLayout::PerActor => {
+                let t = |f: fn(&Written) -> &'static str| {
+                    Values::Text(rows_of.iter().map(|r| Some(f(r).to_string())).collect())
+                };
+                cols.push(("via".into(), t(|r| r.1)));
+                cols.push(("api_key_id".into(), t(|r| r.2)));
+                cols.push(("workspace_id".into(), t(|r| r.3)));
+                Source::ActorCost
+            }
+        };
+        store.put_day(source, day, cols, rows, today)?;
         let acts: Vec<allot_core::facts::ActivityFact> = org
             .people
             .iter()
@@ -307,6 +366,19 @@ pub fn serve_store(
     ));
     Ok((store_dir, mapping, today))
 }
+
+/// A cost fact written to a benchmark store, with its fallbacks, API key and workspace.
+type Written = (
+    allot_core::facts::CostFact,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// The fallbacks of a cost on the engineers' shared key.
+const SHARED_VIA: &str = "api_key:apikey_01DevShared3HnVc|workspace:wrkspc_01Engineering8PwT";
+/// The fallback of the evaluation key's cost.
+const AUTOMATION_VIA: &str = "workspace:wrkspc_01Automation4KxQ";
 
 /// Syncs a month of a `people`-person organisation from the in-process fake (not rate
 /// limited) into a scratch store under `dir` and reports the requests made per endpoint

@@ -347,17 +347,10 @@ impl Sources {
             Origin::Store(root) => files(root, Source::ActorCost)?
                 .iter()
                 .any(|p| partition_day(p).is_some_and(|d| range.contains(d))),
-            Origin::Files { cost, .. } => {
-                let mut any = false;
-                for p in cost {
-                    if allot_engine::focus_in::columns_of(p)
-                        .is_ok_and(|c| c.iter().any(|n| n == allot_engine::VIA))
-                    {
-                        any = true;
-                    }
-                }
-                any
-            }
+            Origin::Files { cost, .. } => cost.iter().any(|p| {
+                allot_engine::focus_in::columns_of(p)
+                    .is_ok_and(|c| c.iter().any(|n| n == allot_engine::VIA))
+            }),
         })
     }
 

@@ -180,16 +180,9 @@ impl Workspace {
                 ));
             }
         }
-        Ok(
-            Workspace::with_mapping(Arc::new(m), mapping.path.clone(), sources, as_of)?
-                .said(messages),
-        )
-    }
-
-    /// The workspace with `messages` to tell the person.
-    fn said(mut self, messages: Vec<String>) -> Workspace {
-        self.messages = messages;
-        self
+        let mut ws = Workspace::with_mapping(Arc::new(m), mapping.path.clone(), sources, as_of)?;
+        ws.messages = messages;
+        Ok(ws)
     }
 
     /// A workspace over an already-read mapping.
@@ -545,32 +538,45 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(40))]
         /// Summing days in spans never changes a chargeback: lines, people, users and the
-        /// unmapped people with their days are the same as with every day kept.
+        /// unmapped people with their days are the same as with every day kept, facts charged
+        /// through their fallbacks (a key that moves, a workspace mapped from a day) included.
         #[test]
         fn spans_give_the_chargebacks_days_give(
             people in proptest::collection::vec((0u8..3, 0u8..3, 0i64..45, 0u8..4), 1..6),
-            facts in proptest::collection::vec((0usize..8, 0i64..61, -500_000_000i64..9_000_000_000), 1..80),
+            facts in proptest::collection::vec((0usize..8, 0i64..61, -500_000_000i64..9_000_000_000, 0u8..4), 1..80),
             per_week in any::<bool>(),
+            key_split in 0i64..61,
         ) {
             let dir = tempfile::tempdir().unwrap();
             let start = d("2026-08-01");
             // Each person: a first cost center until a split day, then another (or a gap, or
             // nothing after it).
-            let mut mapping = String::from("email,cost_center,department,effective_from,effective_to\n");
+            let mut mapping = String::from("email,api_key_id,workspace_id,cost_center,department,effective_from,effective_to\n");
             for (i, (a, b, split, kind)) in people.iter().enumerate() {
                 let until = start + chrono::Duration::days(*split);
                 match kind {
-                    0 => mapping.push_str(&format!("p{i}@x.test,CC{a},D{a},,\n")),
-                    1 => mapping.push_str(&format!("p{i}@x.test,CC{a},D{a},,{until}\np{i}@x.test,CC{b},D{b},{},\n", until.succ_opt().unwrap())),
-                    2 => mapping.push_str(&format!("p{i}@x.test,CC{a},D{a},,{until}\np{i}@x.test,CC{b},D{b},{},\n", until + chrono::Duration::days(5))),
-                    _ => mapping.push_str(&format!("p{i}@x.test,CC{a},D{a},{until},\n")),
+                    0 => mapping.push_str(&format!("p{i}@x.test,,,CC{a},D{a},,\n")),
+                    1 => mapping.push_str(&format!("p{i}@x.test,,,CC{a},D{a},,{until}\np{i}@x.test,,,CC{b},D{b},{},\n", until.succ_opt().unwrap())),
+                    2 => mapping.push_str(&format!("p{i}@x.test,,,CC{a},D{a},,{until}\np{i}@x.test,,,CC{b},D{b},{},\n", until + chrono::Duration::days(5))),
+                    _ => mapping.push_str(&format!("p{i}@x.test,,,CC{a},D{a},{until},\n")),
                 }
             }
-            let mut cost = String::from("date,email,product,model,context_window,cost_type,token_type,tokens,cost_usd\n");
-            for (p, day, nanos) in &facts {
+            // A key that moves cost center on a day, and a workspace mapped from the start
+            // of September: facts that fall back to them are charged by day too.
+            let moved = start + chrono::Duration::days(key_split);
+            mapping.push_str(&format!(",k1,,CC0,D0,,{moved}\n,k1,,CC1,D1,{},\n,,w1,CC2,D2,2026-09-01,\n", moved.succ_opt().unwrap()));
+            let mut cost = String::from("date,email,product,model,context_window,cost_type,token_type,tokens,cost_usd,via\n");
+            for (p, day, nanos, who) in &facts {
                 let date = start + chrono::Duration::days(*day);
+                // A person, a person on the key, a service account on the key, the key itself.
+                let (email, via) = match who {
+                    0 => (format!("p{p}@x.test"), ""),
+                    1 => (format!("p{p}@x.test"), "api_key:k1|workspace:w1"),
+                    2 => (format!("service_account:s{p}"), "api_key:k{p}|workspace:w1"),
+                    _ => ("api_key:k1".to_string(), "workspace:w1"),
+                };
                 cost.push_str(&format!(
-                    "{date},p{p}@x.test,chat,m,0-200k,tokens,output_tokens,1,{}\n",
+                    "{date},{email},chat,m,0-200k,tokens,output_tokens,1,{},{via}\n",
                     allot_core::Nanos(i128::from(*nanos))
                 ));
             }

@@ -165,16 +165,23 @@ pub fn normalize(identity: &str) -> String {
     }
 }
 
-/// The identity charged for a fact of `actor` with fallbacks `via` (`|`-separated): the first
-/// of them that `mapped` says has a mapping row (on the fact's day), else the actor.
-pub fn resolve<'a>(actor: &'a str, via: &'a str, mapped: impl Fn(&str) -> bool) -> &'a str {
-    if mapped(actor) {
-        return actor;
-    }
+/// The identities of a `via` column (`|`-separated), in order.
+pub fn chain(via: &str) -> impl Iterator<Item = &str> {
     via.split(VIA_SEPARATOR)
         .map(str::trim)
         .filter(|v| !v.is_empty())
-        .find(|v| mapped(v))
+}
+
+/// The identity charged for a fact of `actor` with fallbacks `chain`: the first of them that
+/// `mapped` says has a mapping row (on the fact's day), else the actor.
+pub fn resolve<'a>(
+    actor: &'a str,
+    chain: impl IntoIterator<Item = &'a str>,
+    mapped: impl Fn(&str) -> bool,
+) -> &'a str {
+    std::iter::once(actor)
+        .chain(chain)
+        .find(|i| mapped(i))
         .unwrap_or(actor)
 }
 
@@ -252,24 +259,26 @@ mod tests {
     #[test]
     fn the_most_specific_mapped_identity_is_charged() {
         let mapped = |m: &'static [&'static str]| move |i: &str| m.contains(&i);
-        let via = "api_key:k1|workspace:w1";
+        let via = " api_key:k1 | workspace:w1|";
         assert_eq!(
-            resolve("ann@x.com", via, mapped(&["ann@x.com", "api_key:k1"])),
+            chain(via).collect::<Vec<_>>(),
+            vec!["api_key:k1", "workspace:w1"]
+        );
+        let r = |actor, m| resolve(actor, chain(via), m);
+        assert_eq!(
+            r("ann@x.com", mapped(&["ann@x.com", "api_key:k1"])),
             "ann@x.com"
         );
         assert_eq!(
-            resolve("service_account:s", via, mapped(&["api_key:k1"])),
+            r("service_account:s", mapped(&["api_key:k1"])),
             "api_key:k1"
         );
         assert_eq!(
-            resolve("service_account:s", via, mapped(&["workspace:w1"])),
+            r("service_account:s", mapped(&["workspace:w1"])),
             "workspace:w1"
         );
-        assert_eq!(
-            resolve("service_account:s", via, mapped(&[])),
-            "service_account:s"
-        );
-        assert_eq!(resolve("actor:x/1", "", mapped(&[])), "actor:x/1");
+        assert_eq!(r("service_account:s", mapped(&[])), "service_account:s");
+        assert_eq!(resolve("actor:x/1", chain(""), mapped(&[])), "actor:x/1");
     }
 
     #[test]

@@ -40,7 +40,8 @@ pub struct Spec<'a> {
     pub grain: crate::fold::Grain,
 }
 
-/// Facts of a period, aggregated to one row per raw email, day and dimension values.
+/// Facts of a period, aggregated to one row per raw email, day and dimension values (unless
+/// `repeats` says otherwise).
 #[derive(Debug, Clone)]
 pub struct Loaded {
     /// `email` (String), `day` (Int32, days since 1970-01-01), the dimensions (String), the
@@ -54,6 +55,9 @@ pub struct Loaded {
     pub facts: u64,
     /// The exact cost of each day with facts (whatever the grain), oldest first.
     pub daily: Vec<(NaiveDate, Nanos)>,
+    /// Whether rows may repeat an email, day and dimension values (after facts were charged
+    /// through their fallbacks): whoever reads the frame sums them.
+    pub repeats: bool,
 }
 
 impl Loaded {
@@ -148,6 +152,7 @@ fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded
             span: None,
             facts: 0,
             daily: Vec::new(),
+            repeats: false,
         });
     }
     let mut frames = Vec::with_capacity(files.len());
@@ -291,6 +296,7 @@ fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded
             .into_iter()
             .map(|(d, v)| (from_epoch_days(d), Nanos(v)))
             .collect(),
+        repeats: false,
     })
 }
 
@@ -629,6 +635,104 @@ fn parquet_span(files: &[PathBuf]) -> Result<Option<(i32, i32)>, EngineError> {
     Ok(lo.zip(hi))
 }
 
+/// The column of a fact's fallback identities (see [`allot_core::identity`]).
+pub const VIA: &str = "via";
+
+impl Loaded {
+    /// Charges every row with a `via` column to the most specific identity the mapping covers
+    /// on its day (its actor, else the API key it came through, its workspace, a cloud bill's
+    /// cost-center tag or account), then drops `via`. Only rows with a fallback are looked at,
+    /// and only those charged to another identity than their actor are rewritten. Rows may
+    /// then repeat an identity, day and dimensions (`repeats`; the ledger sums them). Money
+    /// and counts are only moved, never changed (checked against the tally again).
+    pub fn resolve_via(&mut self, mapping: &allot_mapping::OrgMapping) -> Result<(), EngineError> {
+        use allot_core::identity::{chain, normalize, resolve};
+        use std::collections::HashMap;
+        type Fast = foldhash::fast::FixedState;
+        if self.df.column(VIA).is_err() {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let before = self.rows_total("cost_usd")?;
+        let mut ranges: HashMap<&str, Vec<(i32, i32)>, Fast> = HashMap::default();
+        for r in &mapping.rows {
+            ranges.entry(r.email.as_str()).or_default().push((
+                r.effective_from.map_or(i32::MIN, to_epoch_days),
+                r.effective_to.map_or(i32::MAX, to_epoch_days),
+            ));
+        }
+        let covered = |identity: &str, day: i32| {
+            ranges
+                .get(identity)
+                .is_some_and(|rs| rs.iter().any(|(f, t)| *f <= day && day <= *t))
+        };
+        // The rows charged to another identity than their actor: (row, identity), in order.
+        let (changed, with_via) = {
+            let emails = self.df.column("email")?.str()?;
+            let days = self.df.column("day")?.i32()?;
+            let via = self.df.column(VIA)?.str()?;
+            let mut actors: HashMap<&str, String, Fast> = HashMap::default();
+            let mut chains: HashMap<&str, Vec<String>, Fast> = HashMap::default();
+            let mut changed: Vec<(usize, String)> = Vec::new();
+            let mut with_via = 0usize;
+            for (row, ((e, d), v)) in emails.iter().zip(days.iter()).zip(via.iter()).enumerate() {
+                let (Some(v), Some(d)) = (v, d) else { continue };
+                if v.is_empty() {
+                    continue;
+                }
+                with_via += 1;
+                let e = e.unwrap_or("");
+                let actor = actors.entry(e).or_insert_with(|| normalize(e)).as_str();
+                let fallbacks = chains
+                    .entry(v)
+                    .or_insert_with(|| chain(v).map(normalize).collect());
+                let charged = resolve(actor, fallbacks.iter().map(String::as_str), |c| {
+                    covered(c, d)
+                });
+                if charged != actor {
+                    changed.push((row, charged.to_string()));
+                }
+            }
+            (changed, with_via)
+        };
+        let _ = self.df.drop_in_place(VIA)?;
+        if with_via == 0 {
+            // No row has a fallback: dropping the column merges nothing.
+            return Ok(());
+        }
+        // A person's seat rows and the rows on a key they used are now one identity's.
+        self.repeats = true;
+        if !changed.is_empty() {
+            let mut is_changed = vec![false; self.df.height()];
+            for (row, _) in &changed {
+                is_changed[*row] = true;
+            }
+            let mask: BooleanChunked = is_changed.into_iter().collect();
+            let mut moved = self.df.filter(&mask)?;
+            moved.with_column(Column::new(
+                "email".into(),
+                changed
+                    .into_iter()
+                    .map(|(_, who)| who)
+                    .collect::<Vec<String>>(),
+            ))?;
+            let mut kept = self.df.filter(&!&mask)?;
+            kept.vstack_mut_owned(moved.select(kept.get_column_names_owned())?)?;
+            self.df = kept;
+        }
+        let after = self.rows_total("cost_usd")?;
+        tracing::debug!(rows = self.df.height(), with_via, elapsed = ?started.elapsed(), "charged through fallbacks");
+        if before != after {
+            return Err(EngineError::TieOut {
+                what: "the facts charged through their fallbacks".into(),
+                got: after.to_string(),
+                expected: before.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -740,82 +844,5 @@ mod tests {
             e.contains("line 3") && e.contains("cost_usd") && e.contains("more than 9 decimals"),
             "{e}"
         );
-    }
-}
-
-/// The column of a fact's fallback identities (see [`allot_core::identity`]).
-pub const VIA: &str = "via";
-
-impl Loaded {
-    /// Charges every row with a `via` column to the most specific identity the mapping covers
-    /// on its day (its actor, else the API key it came through, its workspace, a cloud bill's
-    /// cost-center tag or account), then drops `via` and sums the rows that became one. Rows
-    /// with no fallback keep their actor. Money and counts are only moved, never changed, so
-    /// the tie-out total stands (and is checked again).
-    pub fn resolve_via(&mut self, mapping: &allot_mapping::OrgMapping) -> Result<(), EngineError> {
-        use std::collections::HashMap;
-        if self.df.column(VIA).is_err() {
-            return Ok(());
-        }
-        let mut ranges: HashMap<&str, Vec<(i32, i32)>> = HashMap::new();
-        for r in &mapping.rows {
-            ranges.entry(r.email.as_str()).or_default().push((
-                r.effective_from.map_or(i32::MIN, to_epoch_days),
-                r.effective_to.map_or(i32::MAX, to_epoch_days),
-            ));
-        }
-        let covered = |identity: &str, day: i32| {
-            ranges
-                .get(identity)
-                .is_some_and(|rs| rs.iter().any(|(f, t)| *f <= day && day <= *t))
-        };
-        let resolved: Vec<String> = {
-            let emails = self.df.column("email")?.str()?;
-            let days = self.df.column("day")?.i32()?;
-            let via = self.df.column(VIA)?.str()?;
-            emails
-                .iter()
-                .zip(days.iter())
-                .zip(via.iter())
-                .map(|((e, d), v)| {
-                    let actor = allot_core::identity::normalize(e.unwrap_or_default());
-                    match (v, d) {
-                        (Some(v), Some(d)) if !v.is_empty() => {
-                            allot_core::identity::resolve(&actor, v, |i| {
-                                covered(&allot_core::identity::normalize(i), d)
-                            })
-                            .to_string()
-                        }
-                        _ => actor,
-                    }
-                })
-                .collect()
-        };
-        let _ = self.df.drop_in_place(VIA)?;
-        self.df.with_column(Column::new("email".into(), resolved))?;
-        let (keys, sums): (Vec<Expr>, Vec<Expr>) = {
-            let mut keys = Vec::new();
-            let mut sums = Vec::new();
-            for c in self.df.columns() {
-                let name = c.name().as_str();
-                if name == "day" || c.dtype() == &DataType::String {
-                    keys.push(col(name));
-                } else {
-                    sums.push(col(name).sum());
-                }
-            }
-            (keys, sums)
-        };
-        let before = self.rows_total("cost_usd")?;
-        self.df = self.df.clone().lazy().group_by(keys).agg(sums).collect()?;
-        let after = self.rows_total("cost_usd")?;
-        if before != after {
-            return Err(EngineError::TieOut {
-                what: "the facts charged through their fallbacks".into(),
-                got: after.to_string(),
-                expected: before.to_string(),
-            });
-        }
-        Ok(())
     }
 }

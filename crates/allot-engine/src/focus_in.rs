@@ -41,6 +41,9 @@ pub const FOCUS_MARKERS: [&str; 4] = [
     "ChargeCategory",
 ];
 
+/// The longest charge period spread over its days (a bill's rows are hourly, daily or monthly).
+const MAX_PERIOD_DAYS: i64 = 366;
+
 /// Atto-dollars per nano-dollar: amounts are read to 18 decimals, facts keep 9.
 const ATTO_PER_NANO: i128 = 1_000_000_000;
 const ATTO_SCALE: u32 = 18;
@@ -451,6 +454,15 @@ impl Reader<'_> {
                 "ChargePeriodEnd",
                 end_text,
                 "is not after ChargePeriodStart",
+            ));
+        }
+        if end - start > Duration::days(MAX_PERIOD_DAYS) {
+            return Err(bad(
+                path,
+                at,
+                "ChargePeriodEnd",
+                end_text,
+                "is more than a year after ChargePeriodStart: a charge period is an hour, a day or a month",
             ));
         }
         let last = (end - Duration::seconds(1)).date_naive();
@@ -1133,6 +1145,21 @@ mod tests {
             e.contains("line 2, column `ChargePeriodEnd`") && e.contains("not after"),
             "{e}"
         );
+        // A period of centuries is refused, not spread over its days.
+        std::fs::write(
+            &path,
+            "BilledCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceName\n\
+             1.00,Usage,2026-09-01T00:00:00Z,9999-01-01T00:00:00Z,Claude\n",
+        )
+        .unwrap();
+        let e = convert(
+            &path,
+            &FocusOptions::default(),
+            &dir.path().join("f.parquet"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("more than a year"), "{e}");
     }
 
     #[test]

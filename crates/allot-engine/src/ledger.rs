@@ -260,6 +260,7 @@ impl Ledger {
             df: mut cost_df,
             total,
             daily,
+            repeats,
             ..
         } = cost;
         let merged = people.number(&mut cost_df)?;
@@ -275,7 +276,7 @@ impl Ledger {
             .collect();
         // One row per person-day: the load already gives that when it kept no dimensions and
         // no two spellings of an email became one person.
-        let days = if dims.is_empty() && !merged {
+        let days = if dims.is_empty() && !merged && !repeats {
             cost_df.select([PERSON, DAY, COST])?
         } else {
             cost_df

@@ -723,7 +723,8 @@ pub async fn sync(
     let new_api = opts.cost_api != CostApi::Legacy && cost_key.is_some();
     let mut summary = Summary::default();
     let mut plan: Vec<(Source, Vec<NaiveDate>)> = Vec::new();
-    let mut later: Vec<(Source, Vec<NaiveDate>)> = Vec::new();
+    // The older cost reports, fetched only if the Usage and Cost Analytics API refuses the key.
+    let mut fallback_sources: Vec<Source> = Vec::new();
     let plan_source = |store: &Store, source: Source, summary: &mut Summary| {
         plan_days(store, source, opts, (yesterday, engaged), summary)
     };
@@ -746,7 +747,7 @@ pub async fn sync(
             Source::Cost | Source::OrgCost if opts.cost_api == CostApi::Analytics => continue,
             // Planned only if the Usage and Cost Analytics API refuses the key.
             Source::Cost | Source::OrgCost if new_api && keys.analytics.is_some() => {
-                later.push((source, Vec::new()));
+                fallback_sources.push(source);
                 continue;
             }
             _ => {}
@@ -806,15 +807,16 @@ pub async fn sync(
                 Err(SyncError::Rejected {
                     status: status @ (401 | 403 | 404),
                     ..
-                }) if opts.cost_api == CostApi::Auto && !later.is_empty() => {
+                }) if opts.cost_api == CostApi::Auto && !fallback_sources.is_empty() => {
                     run.summary.warnings.push(format!(
                         "the Usage and Cost Analytics API answered {status} to this key: synced the Enterprise per-user and organisation reports instead (seat users' cost per person, everything else as one organisation total); `allot sync --check` says more"
                     ));
                     // Fetch them right after, in place of the days the new API would have given.
-                    let fallback: Vec<(Source, Vec<NaiveDate>)> = std::mem::take(&mut later)
-                        .into_iter()
-                        .map(|(s, _)| plan_source(run.store, s, &mut run.summary))
-                        .collect();
+                    let fallback: Vec<(Source, Vec<NaiveDate>)> =
+                        std::mem::take(&mut fallback_sources)
+                            .into_iter()
+                            .map(|s| plan_source(run.store, s, &mut run.summary))
+                            .collect();
                     run.progress.plan(steps(&plan[i..]) + steps(&fallback));
                     for (j, f) in fallback.into_iter().enumerate() {
                         plan.insert(i + j, f);

@@ -34,6 +34,7 @@ pub fn run(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
 
 /// Times every kind of dashboard page on the demo store, then on a large synced one.
 fn serve(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
+    use allot_app::bench::StoreLayout;
     use allot_app::sources::Origin;
     use allot_app::{MappingSpec, WatchOptions, Workspace};
     let say = |m: &str| output::say(quiet, m);
@@ -46,22 +47,27 @@ fn serve(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
         ));
         allot_app::demo::run(&demo_dir, as_of)?;
     }
-    let (big_store, big_mapping, big_as_of) =
-        allot_app::bench::serve_store(args.people, args.month, &args.dir, &say)?;
-    let runs = [
-        (
-            "demo store".to_string(),
-            demo_dir.join("store"),
-            demo_dir.join("input/org-mapping.csv"),
-            as_of,
-        ),
-        (
-            format!("{} people, {}", args.people, args.month),
-            big_store,
-            big_mapping,
+    let mut runs = vec![(
+        "demo store".to_string(),
+        demo_dir.join("store"),
+        demo_dir.join("input/org-mapping.csv"),
+        as_of,
+    )];
+    // The same organisation in both store layouts, side by side: the older per-user report's
+    // and the Usage and Cost Analytics API's (identities resolved through fallbacks).
+    for (layout, what) in [
+        (StoreLayout::PerUser, "per-user layout"),
+        (StoreLayout::PerActor, "per-actor layout"),
+    ] {
+        let (store, mapping, big_as_of) =
+            allot_app::bench::serve_store(args.people, args.month, layout, &args.dir, &say)?;
+        runs.push((
+            format!("{} people, {}, {what}", args.people, args.month),
+            store,
+            mapping,
             big_as_of,
-        ),
-    ];
+        ));
+    }
     for (name, store, mapping, as_of) in runs {
         let ws = Workspace::open(
             &MappingSpec::file(&mapping),
