@@ -88,6 +88,19 @@ impl Cloud {
         })
     }
 
+    /// Whether the bills cover `day`: what `--covers` states, else whether a day of some
+    /// file's charge periods (so a month between two monthly exports is not covered).
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        match self.covers {
+            Some(r) => r.contains(day),
+            None => self
+                .files
+                .iter()
+                .filter_map(|f| f.span)
+                .any(|(a, b)| a <= day && day <= b),
+        }
+    }
+
     /// The names of the accounts the bills charge.
     pub fn names(&self) -> Names {
         let mut n = Names::default();
@@ -383,7 +396,7 @@ impl Sources {
             _ => as_of - Duration::days(1),
         };
         let mut out = Vec::new();
-        let from_span = |source: &str, covered: Option<DateRange>| {
+        let from_spans = |source: &str, covered: &dyn Fn(NaiveDate) -> bool| {
             let mut c = Coverage {
                 source: source.to_string(),
                 ..Coverage::default()
@@ -391,7 +404,7 @@ impl Sources {
             for d in range.days() {
                 if d > available_until {
                     c.not_yet.push(d);
-                } else if !covered.is_some_and(|r| r.contains(d)) {
+                } else if !covered(d) {
                     c.missing.push(d);
                 }
             }
@@ -421,13 +434,15 @@ impl Sources {
                 }
                 Origin::Files { covers, .. } => {
                     let covered = covers.or_else(|| span.and_then(|(a, b)| DateRange::new(a, b)));
-                    out.push(from_span(kind.name(), covered));
+                    out.push(from_spans(kind.name(), &|d| {
+                        covered.is_some_and(|r| r.contains(d))
+                    }));
                 }
             }
         }
         if kind == Facts::Cost {
             if let Some(c) = &self.cloud {
-                out.push(from_span(CLOUD, c.span()));
+                out.push(from_spans(CLOUD, &|d| c.covers(d)));
             }
         }
         Ok(out)
@@ -458,3 +473,57 @@ impl Sources {
 
 /// The source name of cloud bills' coverage.
 pub const CLOUD: &str = "cloud";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// Two monthly cloud bills with a month between them: that month is not covered.
+    #[test]
+    fn a_month_between_two_cloud_bills_is_missing_not_covered() {
+        let dir = tempfile::tempdir().unwrap();
+        let bill = |name: &str, from: &str, to: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(
+                &p,
+                format!(
+                    "BilledCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceName,PrincipalId\n\
+                     1.00,Usage,{from}T00:00:00Z,{to}T00:00:00Z,Claude on Bedrock,ann@x.com\n"
+                ),
+            )
+            .unwrap();
+            p
+        };
+        let paths = [
+            bill("aug.csv", "2026-08-01", "2026-09-01"),
+            bill("oct.csv", "2026-10-01", "2026-11-01"),
+        ];
+        let cloud = Cloud::read(
+            &paths,
+            &allot_engine::focus_in::FocusOptions::default(),
+            None,
+        )
+        .unwrap();
+        assert!(cloud.covers(d("2026-08-31")) && cloud.covers(d("2026-10-01")));
+        assert!(!cloud.covers(d("2026-09-15")));
+        let sources = Sources {
+            origin: Origin::Files {
+                cost: Vec::new(),
+                activity: Vec::new(),
+                org_cost: Vec::new(),
+                covers: None,
+            },
+            cloud: Some(Arc::new(cloud)),
+        };
+        let sept = DateRange::month(allot_core::Month::new(2026, 9).unwrap());
+        let cov = sources
+            .coverage(Facts::Cost, sept, d("2026-12-31"), None)
+            .unwrap();
+        assert_eq!(cov.len(), 1);
+        assert_eq!((cov[0].source.as_str(), cov[0].missing.len()), (CLOUD, 30));
+    }
+}

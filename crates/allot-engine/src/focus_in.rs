@@ -398,10 +398,15 @@ fn json_key(object: &serde_json::Value, key: &str) -> Option<String> {
     })
 }
 
+/// Whether a principal is an email (an IAM ARN, with its `:`s, is not, whatever it ends in).
 fn looks_like_email(s: &str) -> bool {
     let s = s.trim();
     s.split_once('@').is_some_and(|(l, d)| {
-        !l.is_empty() && d.contains('.') && !s.contains(char::is_whitespace) && !d.contains('@')
+        !l.is_empty()
+            && d.contains('.')
+            && !s.contains(char::is_whitespace)
+            && !s.contains(':')
+            && !d.contains('@')
     })
 }
 

@@ -522,6 +522,7 @@ fn looks_like_email(s: &str) -> bool {
                 && !domain.ends_with('.')
                 && !domain.contains('@')
                 && !s.contains(char::is_whitespace)
+                && !s.contains(':')
         }
         None => false,
     }
@@ -589,7 +590,7 @@ mod tests {
         assert_eq!(m.rows[0].email, "api_key:apikey_9");
         // Cloud principals: an email is the person, anything else a principal.
         let m = mapping(
-            "principal_id,account_id,cost_center\nJo@X.com,,C1\narn:aws:iam::1:role/ci,,C2\n,123456789012,C3\n",
+            "principal_id,account_id,cost_center\nJo@X.com,,C1\narn:aws:iam::1:role/ci,,C2\n,123456789012,C3\narn:aws:sts::1:assumed-role/dev/ann@x.com,,C1\n",
         )
         .unwrap();
         let ids: Vec<&str> = m.rows.iter().map(|r| r.email.as_str()).collect();
@@ -598,7 +599,8 @@ mod tests {
             vec![
                 "jo@x.com",
                 "principal:arn:aws:iam::1:role/ci",
-                "account:123456789012"
+                "account:123456789012",
+                "principal:arn:aws:sts::1:assumed-role/dev/ann@x.com"
             ]
         );
     }
