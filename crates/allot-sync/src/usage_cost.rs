@@ -302,8 +302,7 @@ pub fn actor_costs(
     let cost = rewrite("analytics/cost", cost_pages, "cost")?;
     let usage = rewrite("analytics/usage", usage_pages, "usage")?;
     let page = |data: Vec<Value>| json!({ "data": data });
-    let facts = parse::user_costs(&[page(cost)], &[page(usage)])
-        .map_err(|e| rename(e, "analytics/cost"))?;
+    let facts = parse::user_costs(&[page(cost)], &[page(usage)]).map_err(rename)?;
     let mut out: Vec<ActorCost> = facts
         .into_iter()
         .map(|mut f| {
@@ -324,13 +323,20 @@ pub fn actor_costs(
     Ok((out, names))
 }
 
-/// An error of the shared join, said of the new endpoint.
-fn rename(e: SyncError, endpoint: &str) -> SyncError {
+/// An error of the shared join, said of the new endpoint whose row it is about (the join reads
+/// usage rows as `user_usage_report`'s, cost rows as `user_cost_report`'s).
+fn rename(e: SyncError) -> SyncError {
     match e {
         SyncError::Malformed {
-            problem, request, ..
+            endpoint,
+            problem,
+            request,
         } => SyncError::Malformed {
-            endpoint: endpoint.to_string(),
+            endpoint: if endpoint.contains("usage") {
+                "analytics/usage".to_string()
+            } else {
+                "analytics/cost".to_string()
+            },
             problem: problem.replace(
                 "a decimal string in cents",
                 "cost.amount, a decimal in cents",
@@ -391,6 +397,29 @@ mod tests {
         );
         assert_eq!(a(Value::Null).0, UNATTRIBUTED);
         assert_eq!(a(json!("svac_9")).0, "service_account:svac_9");
+    }
+
+    /// Found by the api fuzz target: a usage row with no `starting_at` was said of the cost
+    /// endpoint (the shared join's name for usage rows is the older report's).
+    #[test]
+    fn a_bad_row_is_said_of_the_endpoint_it_came_from() {
+        let mut usage = fixture("analytics_usage");
+        usage["data"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("starting_at");
+        let e = actor_costs(&[], &[usage]).unwrap_err().to_string();
+        assert!(
+            e.contains("analytics/usage") && e.contains("starting_at"),
+            "{e}"
+        );
+        let mut cost = fixture("analytics_cost");
+        cost["data"][1]["cost"]
+            .as_object_mut()
+            .unwrap()
+            .remove("amount");
+        let e = actor_costs(&[cost], &[]).unwrap_err().to_string();
+        assert!(e.contains("analytics/cost") && e.contains("amount"), "{e}");
     }
 
     #[test]
