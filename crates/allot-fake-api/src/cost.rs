@@ -112,15 +112,22 @@ fn group_by(params: &[(String, String)], allowed: &[&str]) -> Result<Vec<&'stati
     Ok(out)
 }
 
-fn daily(params: &[(String, String)], bucketed: bool) -> Result<bool, ApiError> {
-    match param(params, "bucket_width") {
+/// Whether a request asks for a row per day: its bucket width parameter (`bucket_width`, or
+/// the Usage and Cost Analytics API's `time_bucket_width`) is `1d`, or absent on an endpoint
+/// that buckets by default (`bucketed`).
+pub(crate) fn daily(
+    params: &[(String, String)],
+    name: &str,
+    bucketed: bool,
+) -> Result<bool, ApiError> {
+    match param(params, name) {
         None => Ok(bucketed),
         Some("1d") => Ok(true),
         Some(other @ ("1h" | "1m")) => Err(ApiError::bad_request(format!(
-            "bucket_width `{other}` is not served by this fake (use 1d)"
+            "{name} `{other}` is not served by this fake (use 1d)"
         ))),
         Some(other) => Err(ApiError::bad_request(format!(
-            "bucket_width `{other}` must be one of 1d, 1h, 1m"
+            "{name} `{other}` must be one of 1d, 1h, 1m"
         ))),
     }
 }
@@ -332,7 +339,7 @@ fn per_user(
 ) -> Result<Response, ApiError> {
     let n = state.admit(headers, Family::Cost)?;
     let (start, end) = window(params, state.config.today)?;
-    let daily = daily(params, false)?;
+    let daily = daily(params, "bucket_width", false)?;
     let allowed: &[&str] = if cost { &DIMENSIONS } else { &DIMENSIONS[..5] };
     if !cost
         && params
@@ -361,7 +368,7 @@ fn over_time(
 ) -> Result<Response, ApiError> {
     let n = state.admit(headers, Family::Cost)?;
     let (start, end) = window(params, state.config.today)?;
-    daily(params, true)?;
+    daily(params, "bucket_width", true)?;
     let allowed: &[&str] = if cost { &DIMENSIONS } else { &DIMENSIONS[..5] };
     let dims = group_by(params, allowed)?;
     let p = page(state, path, params, 7, 31)?;

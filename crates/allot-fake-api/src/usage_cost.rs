@@ -15,8 +15,8 @@ use axum::response::Response;
 use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
 
-use crate::cost::{cents, envelope, ts, window, Tokens};
-use crate::paging::{page, param, slice};
+use crate::cost::{cents, daily, envelope, ts, window, Tokens};
+use crate::paging::{page, slice};
 use crate::truth::{actor_costs, days};
 use crate::{ApiError, Family, State};
 
@@ -235,20 +235,7 @@ fn serve(
         ));
     }
     let (start, end) = window(params, state.config.today)?;
-    let daily = match param(params, "time_bucket_width") {
-        None => false,
-        Some("1d") => true,
-        Some(other @ ("1h" | "1m")) => {
-            return Err(ApiError::bad_request(format!(
-                "time_bucket_width `{other}` is not served by this fake (use 1d)"
-            )))
-        }
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "time_bucket_width `{other}` must be one of 1d, 1h, 1m"
-            )))
-        }
-    };
+    let daily = daily(params, "time_bucket_width", false)?;
     let dims = group_by(params, cost)?;
     let p = page(state, path, params, 100, 1000)?;
     let units = state.units(&format!("{path}|{}", p.hash), || {
