@@ -35,6 +35,9 @@ fn run_fixture(extra: &[&str], as_of: &str) -> (tempfile::TempDir, crate::suppor
         as_of,
         "--out",
         out.to_str().unwrap(),
+        // A few days of September by hand: the days without a fact had no cost.
+        "--covers",
+        "2026-08-31..2026-09-30",
     ];
     args.extend_from_slice(extra);
     let run = allot(dir.path(), &args);

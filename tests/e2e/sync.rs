@@ -123,19 +123,11 @@ pub fn actor_truth(
     from: &str,
     to: &str,
 ) -> BTreeMap<(NaiveDate, String, String, String, String, String), i128> {
-    use allot_synth::Actor;
     let org = allot_synth::demo_org();
     let mut m = BTreeMap::new();
     for day in allot_fake_api::truth::days(d(from), d(to).succ_opt().unwrap()) {
         for a in allot_fake_api::truth::actor_costs(&org, day, d("2026-11-23"), 0) {
-            let who = match &a.actor {
-                Actor::User { email, .. } => email.to_lowercase(),
-                Actor::ApiKey { id, .. } => format!("api_key:{id}"),
-                Actor::ServiceAccount { id, .. } => format!("service_account:{id}"),
-                Actor::Federated { subject } => format!("federated:{subject}"),
-                Actor::Unknown { kind, id, .. } => format!("actor:{kind}/{id}"),
-                Actor::Nobody => "unattributed:org".into(),
-            };
+            let who = allot_fake_api::truth::identity(&a.actor);
             let f = a.fact;
             *m.entry((f.date, who, f.product, f.model, f.cost_type, f.token_type))
                 .or_insert(0) += i128::from(f.cost_nanos);

@@ -214,6 +214,12 @@ impl Workspace {
                     .filter(|(e, (k, _))| k == key && set.contains(*e))
                     .count() as u64
             };
+        let mut people_cents: BTreeMap<&str, i64> = BTreeMap::new();
+        for ((key, who), c) in &cents.cells {
+            if allot_core::identity::is_person(who) {
+                *people_cents.entry(key.as_str()).or_default() += c;
+            }
+        }
         let mut lines: Vec<AdoptionLine> = keys
             .iter()
             .map(|k| {
@@ -228,6 +234,7 @@ impl Workspace {
                     active: count(&now.active, &people, k),
                     surfaces,
                     cents: cents.line(k),
+                    people_cents: people_cents.get(k.as_str()).copied().unwrap_or(0),
                     previous_active: before.as_ref().map(|b| count(&b.active, &prev_people, k)),
                 }
             })
@@ -240,7 +247,7 @@ impl Workspace {
             "headcount: people whose mapping row is valid on {headcount_day}; active_users: of those, people with any cost or any activity in {month}; a surface counts a person with cost on its product or activity on it (chat: conversations, messages, files, artifacts, web searches; claude_code: sessions, commits, lines, tool actions; cowork: sessions, messages, actions; office: Excel, PowerPoint, Word and Outlook sessions and messages)."
         ));
         notes.push(format!(
-            "amount_usd is the chargeback of {month} (every cost on the line, people who left or moved included); cost_per_active_user_usd divides it by active_users; active_users_change compares with {} counted the same way.",
+            "amount_usd is the chargeback of {month} (every cost on the line, people who left or moved included); cost_per_active_user_usd divides the part of it people spent (not API keys, service accounts, cloud principals or other actors) by active_users; active_users_change compares with {} counted the same way.",
             month.prev()
         ));
         if !self.sources.has(Facts::Activity)? {

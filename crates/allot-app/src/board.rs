@@ -22,7 +22,7 @@ use crate::output::{Named, Output};
 use crate::reports::{ChargebackOptions, ReportOptions, Reviews, CONTEXT_THRESHOLD_PCT};
 use crate::sources::Facts;
 use crate::trend::TrendOptions;
-use crate::workspace::{Needs, Period, Workspace};
+use crate::workspace::{plural, Needs, Period, Workspace};
 
 /// One month as the dashboard shows it, computed once.
 #[derive(Debug, Clone)]
@@ -71,6 +71,8 @@ pub struct MonthBoard {
     pub cost_centers: BTreeMap<String, Vec<(String, String)>>,
     /// Everyone with cost in the month or a mapping row valid in it.
     pub people: BTreeSet<String>,
+    /// Each spender with unmapped cost and its cents, as `unmapped.csv` rounds them.
+    unmapped_spenders: Vec<(String, i64)>,
     range: DateRange,
     as_of: NaiveDate,
 }
@@ -181,7 +183,7 @@ impl MonthBoard {
         let keying = period.keying(None, policy)?;
         let cb = period.chargeback(&keying)?;
         let cents = PeriodCents::of(&cb);
-        let prev = crate::workspace::previous(period.range);
+        let prev = crate::workspace::compared_with(period.range, period.as_of);
         let prev_cents = (period.loaded.contains(prev.from)
             && period.status_of(prev, &[Facts::Cost]) != Status::Incomplete)
             .then(|| -> Result<PeriodCents, AppError> {
@@ -217,6 +219,16 @@ impl MonthBoard {
             cost_centers.entry(l.key.clone()).or_default();
         }
         people.extend(cents.persons.keys().cloned());
+        let unmapped_parts: Vec<(String, Nanos)> = cb
+            .unmapped
+            .iter()
+            .map(|u| (u.email.clone(), u.amount))
+            .collect();
+        let unmapped_spenders = unmapped_parts
+            .iter()
+            .map(|(e, _)| e.clone())
+            .zip(allot_core::alloc::round_to_cents(&unmapped_parts))
+            .collect();
         Ok(MonthBoard {
             month: Month::of(period.range.from),
             status: period.status(),
@@ -240,6 +252,7 @@ impl MonthBoard {
             line_days,
             cost_centers,
             people,
+            unmapped_spenders,
             range: period.range,
             as_of: period.as_of,
         })
@@ -357,10 +370,7 @@ impl MonthBoard {
                 self.cents.line(cc),
                 format!("{cc}: cost by day"),
             ),
-            titled(
-                only(&self.spenders, "people", "cost_center", cc),
-                format!("{cc}: people, by cost"),
-            ),
+            self.spenders_on(cc),
             self.mix(
                 "product_mix",
                 "Product mix",
@@ -378,6 +388,100 @@ impl MonthBoard {
                 cc,
             ),
         ])
+    }
+
+    /// Everyone charged to `cc` this month with their cents *on this cost center* (a person
+    /// who moved team mid-month shows only their days here), so the rows add up to the cost
+    /// center's amount to the cent; their whole month is beside it.
+    pub fn spenders_on(&self, cc: &str) -> Named {
+        let line = self.cents.line(cc);
+        let mut on: Vec<(&str, i64)> = self
+            .cents
+            .cells
+            .iter()
+            .filter(|((key, _), _)| key == cc)
+            .map(|((_, email), cents)| (email.as_str(), *cents))
+            .collect();
+        on.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let shares = allot_report::views::shares(
+            &on.iter()
+                .map(|(e, c)| ((*e).to_string(), Nanos::from_cents(*c)))
+                .collect::<Vec<_>>(),
+        );
+        let status = self.status.to_string();
+        let rows: Vec<Vec<Cell>> = on
+            .iter()
+            .zip(shares)
+            .map(|((email, cents), share)| {
+                vec![
+                    Cell::Text((*email).to_string()),
+                    Cell::Text(allot_core::identity::kind(email).as_str().to_string()),
+                    allot_report::reviews::name_cell(&self.reviews.ctx.names, email),
+                    Cell::Cents(*cents),
+                    share.map_or(Cell::Empty, Cell::Pct),
+                    Cell::Cents(self.cents.person(email).unwrap_or(0)),
+                    Cell::Text(status.clone()),
+                ]
+            })
+            .collect();
+        let people = on
+            .iter()
+            .filter(|(e, _)| allot_core::identity::is_person(e))
+            .count();
+        let columns = vec![
+            Column::new("email", Kind::Text),
+            Column::new("kind", Kind::Text),
+            Column::new("name", Kind::Text),
+            Column::new("amount_usd", Kind::Money),
+            Column::new("share_pct", Kind::Pct),
+            Column::new("month_usd", Kind::Money),
+            Column::new("status", Kind::Text),
+        ];
+        let mut total = vec![Cell::Empty; columns.len()];
+        total[0] = Cell::Text("TOTAL".into());
+        total[3] = Cell::Cents(line);
+        total[6] = Cell::Text(status);
+        let mut report = self.stamp(format!("{cc}: spenders, by cost on {cc}"), columns, rows);
+        report.total = Some(total);
+        report.notes.push(format!(
+            "{} on {cc} this month ({} {}, {} other {}: API keys, service accounts, cloud principals and other actors). amount_usd is each one's cost on {cc} (days on another cost center are charged there), so the rows add up to {cc}'s amount; month_usd is their whole month.",
+            plural(on.len(), "spender"),
+            people,
+            if people == 1 { "person" } else { "people" },
+            on.len() - people,
+            if on.len() - people == 1 { "spender" } else { "spenders" },
+        ));
+        Named::table("people", report)
+    }
+
+    /// People (seat users, not API keys or other actors) with cost in the month.
+    pub fn people_with_cost(&self) -> usize {
+        self.cents
+            .persons
+            .keys()
+            .filter(|e| allot_core::identity::is_person(e))
+            .count()
+    }
+
+    /// Spenders of every kind with cost in the month (people, API keys, service accounts...).
+    pub fn spenders_with_cost(&self) -> usize {
+        self.cents.persons.len()
+    }
+
+    /// The unmapped people and the unmapped other spenders, with their cents:
+    /// ((people, cents), (other spenders, cents)).
+    pub fn unmapped_counts(&self) -> ((usize, i64), (usize, i64)) {
+        let (mut people, mut others) = ((0, 0), (0, 0));
+        for u in &self.unmapped_spenders {
+            let side = if allot_core::identity::is_person(&u.0) {
+                &mut people
+            } else {
+                &mut others
+            };
+            side.0 += 1;
+            side.1 += u.1;
+        }
+        (people, others)
     }
 
     /// Whether `email` has cost in the month or a mapping row valid in it.
@@ -502,7 +606,16 @@ impl MonthBoard {
     /// their exact amounts, so the days add up to the amount every other report shows (a
     /// trend per day rounds each day on its own, and its days may differ by a cent).
     fn days_of(&self, days: Option<&Vec<(NaiveDate, Nanos)>>, target: i64, title: String) -> Named {
-        let parts: Vec<(NaiveDate, Nanos)> = days.cloned().unwrap_or_default();
+        // Every day of the month up to the as-of date, a day with no cost a zero day (a chart
+        // of only the days with cost would spread them evenly over the month).
+        let known: BTreeMap<NaiveDate, Nanos> =
+            days.cloned().unwrap_or_default().into_iter().collect();
+        let parts: Vec<(NaiveDate, Nanos)> = self
+            .range
+            .days()
+            .filter(|d| *d < self.as_of)
+            .map(|d| (d, known.get(&d).copied().unwrap_or(Nanos::ZERO)))
+            .collect();
         let cents = split(target, &parts);
         let status_of = |d: NaiveDate| {
             if (self.as_of - d).num_days() < allot_core::settle::SETTLEMENT_DAYS {
@@ -575,11 +688,6 @@ impl MonthBoard {
     pub fn range(&self) -> DateRange {
         self.range
     }
-}
-
-fn titled(mut n: Named, title: String) -> Named {
-    n.report.title = title;
-    n
 }
 
 /// Change in hundredths of a percent, rounded half away from zero.
@@ -659,10 +767,7 @@ impl Workspace {
             let from = (monday - chrono::Duration::weeks(OVERVIEW_WEEKS - 1)).max(held.from);
             let from = Per::Week.start_of(from).max(held.from);
             if let Some(range) = DateRange::new(from, last) {
-                let starts = allot_core::period::buckets(range, Per::Week)
-                    .iter()
-                    .map(|b| b.from)
-                    .collect();
+                let starts = crate::trend::trend_starts(range, Per::Week, self.as_of);
                 let period = self.period(
                     range,
                     &Needs {

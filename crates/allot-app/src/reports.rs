@@ -18,7 +18,7 @@ use allot_report::Report;
 use crate::error::AppError;
 use crate::output::{file_name, Named, Output};
 use crate::sources::Facts;
-use crate::workspace::{level_of, previous, Period};
+use crate::workspace::{compared_with, level_of, previous, Period};
 
 /// What every report of a period is shaped by.
 #[derive(Debug, Clone, Default)]
@@ -85,7 +85,16 @@ impl Period {
         let mut unmapped = unmapped_report(&cb, self.range, status, &self.names);
         self.stamp(&mut unmapped, &[Facts::Cost]);
         reports.push(Named::file(name("unmapped"), unmapped));
-        let mut daily = daily_report(&self.ledger.daily(self.range)?, self.range, status);
+        // Every day of the period up to the as-of date: a day with no cost is a zero day.
+        let known: std::collections::BTreeMap<chrono::NaiveDate, allot_core::Nanos> =
+            self.ledger.daily(self.range)?.into_iter().collect();
+        let days: Vec<(chrono::NaiveDate, allot_core::Nanos)> = self
+            .range
+            .days()
+            .filter(|d| *d < self.as_of)
+            .map(|d| (d, known.get(&d).copied().unwrap_or(allot_core::Nanos::ZERO)))
+            .collect();
+        let mut daily = daily_report(&days, self.range, status);
         self.stamp(&mut daily, &[Facts::Cost]);
         reports.push(Named::file(name("daily"), daily));
         if !allocations.is_empty() {
@@ -221,7 +230,8 @@ impl Period {
     fn reviews_with(&self, keying: &Keying, cb: &Chargeback) -> Result<Reviews, AppError> {
         let usage = self.ledger.usage(keying, self.range)?;
         let activity = self.ledger.activity(keying, self.range)?;
-        let prev = previous(self.range);
+        // Like with like: a month still running is compared with the same days before it.
+        let prev = compared_with(self.range, self.as_of);
         let (previous, prev_cents, prev_note) = if self.loaded.contains(prev.from) {
             if self.status_of(prev, &[Facts::Cost]) == Status::Incomplete {
                 (
@@ -238,7 +248,12 @@ impl Period {
                 (
                     self.ledger.usage(keying, prev)?,
                     PeriodCents::of(&pcb),
-                    None,
+                    (prev != previous(self.range)).then(|| {
+                        format!(
+                            "{} is still running: previous_month_usd and the change compare it with the same days of the month before ({prev}), not with that whole month.",
+                            self.range
+                        )
+                    }),
                 )
             }
         } else {

@@ -391,6 +391,20 @@ impl Sources {
         as_of: NaiveDate,
         span: Option<(NaiveDate, NaiveDate)>,
     ) -> Result<Vec<Coverage>, AppError> {
+        self.coverage_with(kind, range, as_of, span, None)
+    }
+
+    /// [`Sources::coverage`], where files not stated to cover a period (`--covers`) cover only
+    /// the days of their span that have a fact (`fact_days`): a day with no fact inside a
+    /// file is a gap, named, never a settled day of $0.00.
+    pub fn coverage_with(
+        &self,
+        kind: Facts,
+        range: DateRange,
+        as_of: NaiveDate,
+        span: Option<(NaiveDate, NaiveDate)>,
+        fact_days: Option<&BTreeSet<NaiveDate>>,
+    ) -> Result<Vec<Coverage>, AppError> {
         let available_until = match kind {
             Facts::Activity => as_of - Duration::days(ENGAGEMENT_LAG_DAYS),
             _ => as_of - Duration::days(1),
@@ -433,9 +447,11 @@ impl Sources {
                     out.push(c);
                 }
                 Origin::Files { covers, .. } => {
-                    let covered = covers.or_else(|| span.and_then(|(a, b)| DateRange::new(a, b)));
+                    let stated = *covers;
+                    let covered = stated.or_else(|| span.and_then(|(a, b)| DateRange::new(a, b)));
                     out.push(from_spans(kind.name(), &|d| {
                         covered.is_some_and(|r| r.contains(d))
+                            && (stated.is_some() || fact_days.is_none_or(|f| f.contains(&d)))
                     }));
                 }
             }

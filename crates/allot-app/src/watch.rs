@@ -269,10 +269,13 @@ impl Workspace {
             "Recent window: {} to {} ({} days); baseline: {} to {} ({} days). Baselines are per weekday (weekends and weekdays differ); spikes are judged against the median and MAD of days of the same kind.",
             recent.0, recent.1, r.windows.recent_days, base.0, base.1, r.windows.baseline_days
         ));
-        if judged.iter().any(|j| j.status != Status::Settled) {
+        let looked_at =
+            DateRange::new(base.0.max(period.range.from), recent.1).unwrap_or(period.range);
+        let window_status = period.status_of(looked_at, &[Facts::Cost]);
+        if window_status != Status::Settled || judged.iter().any(|j| j.status != Status::Settled) {
             notes.push("PROVISIONAL: alerts over days less than 30 days old rest on figures Anthropic may still revise.".into());
         }
-        let report = alerts_report(&judged, recent, self.as_of, notes);
+        let report = alerts_report(&judged, recent, window_status, self.as_of, notes);
         Ok(AlertRun {
             output: Output {
                 run: "alerts".into(),
@@ -455,8 +458,11 @@ impl Workspace {
                 .collect();
             for line in &b.lines {
                 if !known.contains(&line.key) {
+                    let hint = nearest(&line.key, known.iter().map(String::as_str))
+                        .map(|k| format!(" (did you mean `{k}`?)"))
+                        .unwrap_or_default();
                     warnings.push(format!(
-                        "warning: {} ({}): the budget names `{}`, which is no {level_name} of the mapping; it is not compared with anything",
+                        "warning: {} ({}): the budget names `{}`, which is no {level_name} of the mapping{hint}; it is not compared with anything",
                         path.display(),
                         line.location,
                         line.key
@@ -603,7 +609,10 @@ fn budget_alerts(
 ) -> Vec<Alert> {
     let labels = &w.levels[0].labels;
     let mut out = Vec::new();
-    for (l, _) in lines {
+    // The cents the forecast report shows: an alert never says a cent the report does not.
+    let cents = allot_report::watch::forecast_cents(lines);
+    let usd = |c: i64| dollars(Nanos::from_cents(c));
+    for ((l, _), c) in lines.iter().zip(cents) {
         let Some(budget) = l.budget else { continue };
         let label = labels.get(&l.key).cloned().unwrap_or_else(|| l.key.clone());
         let pct = rules::bp(l.forecast.0, budget.0);
@@ -619,9 +628,9 @@ fn budget_alerts(
                 l.month_to_date - budget,
                 format!(
                     "{label} has already spent {} of its {} budget for {month} and is heading for {}.",
-                    dollars(l.month_to_date),
+                    usd(c.month_to_date),
                     dollars(budget),
-                    dollars(l.forecast)
+                    usd(c.forecast)
                 ),
             )
         } else if heading_over {
@@ -630,11 +639,11 @@ fn budget_alerts(
                 l.forecast - budget,
                 format!(
                     "{label} is heading for {} in {month} (between {} and {}) against a budget of {}: {} over.",
-                    dollars(l.forecast),
-                    dollars(l.low),
-                    dollars(l.high),
+                    usd(c.forecast),
+                    usd(c.low),
+                    usd(c.high),
                     dollars(budget),
-                    dollars(l.forecast - budget)
+                    usd(c.forecast - budget.round_cents())
                 ),
             )
         } else {
@@ -643,7 +652,7 @@ fn budget_alerts(
                 Nanos::ZERO,
                 format!(
                     "{label} is heading for {} in {month}, {} of its {} budget.",
-                    dollars(l.forecast),
+                    usd(c.forecast),
                     pct.map_or_else(String::new, |p| format!(
                         "{}%",
                         allot_core::money::div_round_half_away(i128::from(p), 100)
@@ -734,4 +743,24 @@ pub fn notify(
         sent.write(p).map_err(|e| AppError::Notify(e.to_string()))?;
     }
     Ok(Delivery::Sent(due.len()))
+}
+
+/// The known value closest to a misspelt one (`CC-1O30` -> `CC-1030`), when one is close
+/// enough to be a likely typo: at most two edits, or a case-only difference.
+pub fn nearest<'a>(value: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .map(|k| {
+            let folded = k.eq_ignore_ascii_case(value);
+            (
+                if folded {
+                    0
+                } else {
+                    strsim::levenshtein(k, value)
+                },
+                k,
+            )
+        })
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| k)
 }

@@ -236,10 +236,15 @@ impl Workspace {
             dims.extend(["cost_type", "user_id"]);
             money.push("list_cost_usd");
         }
-        let cost_files = self.sources.files(Facts::Cost, loaded)?;
+        // `--as-of D` means "as known on D": no fact of D or later is read.
+        let read = DateRange {
+            from: loaded.from,
+            to: loaded.to.min(self.as_of - Duration::days(1)),
+        };
+        let cost_files = self.sources.files(Facts::Cost, read)?;
         // Facts that may be charged through a fallback (an API key, a workspace, a cloud
         // bill's tag or account) keep it until the mapping says who is charged.
-        if self.sources.carries_via(loaded)? {
+        if self.sources.carries_via(read)? {
             dims.push(allot_engine::VIA);
         }
         let starts: Option<Vec<NaiveDate>> =
@@ -247,6 +252,10 @@ impl Workspace {
                 let mut s = needs.starts.clone();
                 s.push(loaded.from);
                 s.push(range.from);
+                if needs.previous {
+                    // A running period is compared with the same days before it.
+                    s.push(compared_with(range, self.as_of).to + Duration::days(1));
+                }
                 s.sort_unstable();
                 s.dedup();
                 s
@@ -262,13 +271,13 @@ impl Workspace {
                 dims: &dims,
                 counts: &counts,
                 money: &money,
-                range: loaded,
+                range: read,
                 grain,
             },
         )?;
         cost.resolve_via(&self.mapping)?;
         let activity = if needs.activity && self.sources.has(Facts::Activity)? {
-            let files = self.sources.files(Facts::Activity, loaded)?;
+            let files = self.sources.files(Facts::Activity, read)?;
             Some(load_facts(
                 &files,
                 &Spec {
@@ -276,7 +285,7 @@ impl Workspace {
                     dims: &[],
                     counts: &ACTIVITY_COUNTS,
                     money: &[],
-                    range: loaded,
+                    range: read,
                     grain: allot_engine::Grain::Day,
                 },
             )?)
@@ -284,9 +293,11 @@ impl Workspace {
             None
         };
         let span = cost.span;
-        let mut coverage = self
-            .sources
-            .coverage(Facts::Cost, loaded, self.as_of, span)?;
+        let fact_days: std::collections::BTreeSet<NaiveDate> =
+            cost.daily.iter().map(|(d, _)| *d).collect();
+        let mut coverage =
+            self.sources
+                .coverage_with(Facts::Cost, loaded, self.as_of, span, Some(&fact_days))?;
         if activity.is_some() {
             coverage.extend(
                 self.sources
@@ -312,12 +323,22 @@ impl Workspace {
                     None => "the facts given hold no cost at all".to_string(),
                 },
             };
+            let sync_to = range.to.min(self.as_of - Duration::days(1));
             let hint = match self.sources.store() {
+                // Advise a sync only when sync would do it.
+                Some(_)
+                    if allot_sync::sync::check_range(range.from, sync_to, self.as_of).is_err() =>
+                {
+                    let why = allot_sync::sync::check_range(range.from, sync_to, self.as_of)
+                        .err()
+                        .map(|e| e.to_string())
+                        .unwrap_or_default();
+                    format!("Anthropic's API cannot be asked for it either ({why})")
+                }
                 Some(s) => format!(
-                    "run `allot sync --store {} --from {} --to {}` first",
+                    "run `allot sync --store {} --from {} --to {sync_to}` first",
                     s.display(),
                     range.from,
-                    range.to.min(self.as_of - Duration::days(1))
                 ),
                 None => "give the files for it, or --covers to state a period the files cover"
                     .to_string(),
@@ -356,6 +377,27 @@ pub fn previous(range: DateRange) -> DateRange {
             to: range.from - Duration::days(1),
         },
     }
+}
+
+/// The period `range` is compared with, like with like: the period before it, cut to the same
+/// days when `range` is still running as of `as_of` (the first 6 days of December against the
+/// first 6 of November, never against all of November).
+pub fn compared_with(range: DateRange, as_of: NaiveDate) -> DateRange {
+    let before = previous(range);
+    let known = range.to.min(as_of - Duration::days(1));
+    if known >= range.to || known < range.from {
+        return before;
+    }
+    let days = (known - range.from).num_days();
+    DateRange {
+        from: before.from,
+        to: (before.from + Duration::days(days)).min(before.to),
+    }
+}
+
+/// Whether `range` is still running as of `as_of` (some of its days are today or later).
+pub fn running(range: DateRange, as_of: NaiveDate) -> bool {
+    range.to >= as_of
 }
 
 /// The level `by` names (cost_center by default).
@@ -483,7 +525,9 @@ impl Period {
                         range.to
                     ));
                 }
-                let stale: Vec<NaiveDate> = cov.iter().flat_map(|c| c.stale.clone()).collect();
+                let mut stale: Vec<NaiveDate> = cov.iter().flat_map(|c| c.stale.clone()).collect();
+                stale.sort_unstable();
+                stale.dedup();
                 if !stale.is_empty() {
                     why.push(format!(
                         "{} synced while still open to revision ({}): sync again to settle them",

@@ -6,6 +6,7 @@ pub mod date;
 pub mod error;
 pub mod facts;
 pub mod identity;
+pub mod model;
 pub mod money;
 pub mod period;
 pub mod results;

@@ -152,7 +152,7 @@ impl Per {
     }
 
     /// The last day of the period starting on `start`.
-    fn end_of(self, start: NaiveDate) -> NaiveDate {
+    pub fn end_of(self, start: NaiveDate) -> NaiveDate {
         match self {
             Per::Day => start,
             Per::Week => start + Duration::days(6),

@@ -11,8 +11,11 @@ pub struct ChargebackLine {
     pub key: String,
     /// For cost-center lines, the values of the mapping's cost-center attributes.
     pub attributes: Vec<String>,
-    /// Distinct people with cost on this line.
+    /// Distinct people (seat users) with cost on this line; API keys, service accounts,
+    /// cloud principals and other actors are not people.
     pub users: u64,
+    /// Distinct spenders with cost on this line: people and every other identity.
+    pub spenders: u64,
     /// The exact amount.
     pub amount: Nanos,
 }
@@ -56,8 +59,10 @@ pub struct Chargeback {
     pub lines: Vec<ChargebackLine>,
     /// Exact total, equal to the sum of the source rows.
     pub total: Nanos,
-    /// Distinct people with cost.
+    /// Distinct people (seat users) with cost.
     pub users: u64,
+    /// Distinct spenders with cost: people and every other identity.
+    pub spenders: u64,
     /// People with unmapped cost, most expensive first.
     pub unmapped: Vec<UnmappedPerson>,
     /// Each person's cost per line.

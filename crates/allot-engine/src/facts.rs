@@ -94,9 +94,13 @@ pub fn load(files: &[PathBuf], spec: &Spec<'_>) -> Result<Loaded, EngineError> {
     // A damaged file can make a reader below panic (polars' Parquet metadata decoder does on
     // some corrupt footers, as fuzzing found): that is bad input, reported as such and naming
     // the files, never a crash.
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        load_with(files, spec, true)
-    })) {
+    let caught = {
+        let _quiet = crate::load::QuietPanics::enter();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            load_with(files, spec, true)
+        }))
+    };
+    match caught {
         Ok(r) => r,
         Err(panic) => {
             let why = panic

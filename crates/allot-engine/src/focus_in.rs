@@ -153,8 +153,15 @@ impl Converted {
             usd(self.total),
             self.facts
         );
+        let mut not_usage = false;
         for (why, (n, amount)) in &self.skipped {
             s.push_str(&format!("; skipped {n} {why} (${})", usd(*amount)));
+            not_usage |= why.starts_with("Claude rows with charge category");
+        }
+        if not_usage {
+            s.push_str(
+                ". Taxes, credits, fees and purchases are not usage: no person or team ran them, so they are not charged back; they are part of the cloud invoice, which the cloud provider's own reconciliation covers",
+            );
         }
         s
     }
@@ -493,7 +500,7 @@ impl Reader<'_> {
         // Claude? Anthropic as the model's developer, a Claude model named anywhere it is
         // named, or a filter that says so.
         let developer = field("ModelDeveloper");
-        let model = {
+        let model_id = {
             let m = field("ModelId");
             if m.is_empty() {
                 cells.get("SkuId").trim().to_string()
@@ -501,11 +508,14 @@ impl Reader<'_> {
                 m
             }
         };
+        // Anthropic's name for the model (family and version), whoever sold it: the seller
+        // is the product (`bedrock`, `vertex`).
+        let model = allot_core::model::canonical(&model_id);
         let claude = developer.eq_ignore_ascii_case("anthropic")
             || ["ServiceName", "SkuId", "SkuMeter", "ChargeDescription"]
                 .iter()
                 .any(|c| cells.get(c).to_ascii_lowercase().contains("claude"))
-            || model.to_ascii_lowercase().contains("claude")
+            || model_id.to_ascii_lowercase().contains("claude")
             || self.opts.filters.iter().any(|f| {
                 let v = field(&f.column).to_lowercase();
                 let want = f.value.to_lowercase();
@@ -1118,52 +1128,34 @@ mod tests {
     fn a_bad_value_is_named_by_file_line_and_column() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bill.csv");
-        std::fs::write(
-            &path,
-            "BilledCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceName\n\
-             1.00,Usage,2026-09-01T00:00:00Z,2026-09-02T00:00:00Z,Claude\n\
+        let error = |rows: &str| {
+            std::fs::write(
+                &path,
+                format!(
+                    "BilledCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceName\n{rows}"
+                ),
+            )
+            .unwrap();
+            convert(
+                &path,
+                &FocusOptions::default(),
+                &dir.path().join("f.parquet"),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let e = error(
+            "1.00,Usage,2026-09-01T00:00:00Z,2026-09-02T00:00:00Z,Claude\n\
              1,00,Usage,2026-09-01T00:00:00Z,2026-09-02T00:00:00Z,Claude\n",
-        )
-        .unwrap();
-        let e = convert(
-            &path,
-            &FocusOptions::default(),
-            &dir.path().join("f.parquet"),
-        )
-        .unwrap_err()
-        .to_string();
+        );
         assert!(e.contains("line 3, column `ChargePeriodStart`"), "{e}");
-        std::fs::write(
-            &path,
-            "BilledCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceName\n\
-             1.00,Usage,2026-09-02T00:00:00Z,2026-09-01T00:00:00Z,Claude\n",
-        )
-        .unwrap();
-        let e = convert(
-            &path,
-            &FocusOptions::default(),
-            &dir.path().join("f.parquet"),
-        )
-        .unwrap_err()
-        .to_string();
+        let e = error("1.00,Usage,2026-09-02T00:00:00Z,2026-09-01T00:00:00Z,Claude\n");
         assert!(
             e.contains("line 2, column `ChargePeriodEnd`") && e.contains("not after"),
             "{e}"
         );
         // A period of centuries is refused, not spread over its days.
-        std::fs::write(
-            &path,
-            "BilledCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceName\n\
-             1.00,Usage,2026-09-01T00:00:00Z,9999-01-01T00:00:00Z,Claude\n",
-        )
-        .unwrap();
-        let e = convert(
-            &path,
-            &FocusOptions::default(),
-            &dir.path().join("f.parquet"),
-        )
-        .unwrap_err()
-        .to_string();
+        let e = error("1.00,Usage,2026-09-01T00:00:00Z,9999-01-01T00:00:00Z,Claude\n");
         assert!(e.contains("more than a year"), "{e}");
     }
 

@@ -615,6 +615,10 @@ impl Ledger {
                     persons.sort_unstable();
                     persons.dedup();
                     let key = keying.key(k).to_string();
+                    let people = persons
+                        .iter()
+                        .filter(|p| allot_core::identity::is_person(self.people.email(**p)))
+                        .count();
                     ChargebackLine {
                         attributes: match keying.level {
                             Level::CostCenter => cc_attrs
@@ -624,7 +628,8 @@ impl Ledger {
                             Level::Attribute(_) => Vec::new(),
                         },
                         key,
-                        users: persons.len() as u64,
+                        users: people as u64,
+                        spenders: persons.len() as u64,
                         amount: Nanos(amount),
                     }
                 })
@@ -684,7 +689,12 @@ impl Ledger {
                     .collect(),
                 lines,
                 total: Nanos(acc.total),
-                users: acc.persons.len() as u64,
+                users: acc
+                    .persons
+                    .iter()
+                    .filter(|p| allot_core::identity::is_person(self.people.email(**p)))
+                    .count() as u64,
+                spenders: acc.persons.len() as u64,
                 unmapped,
                 people,
                 tree,

@@ -181,6 +181,25 @@ pub(crate) fn check_columns(
     found: &[String],
     required: &[&str],
 ) -> Result<(), InputError> {
+    // One header holding the columns separated by `;` (or a tab): a European export, not a
+    // file with a column missing. Say which it is.
+    if let [only] = found {
+        for (sep, name) in [(';', "semicolons"), ('\t', "tabs")] {
+            if only
+                .split(sep)
+                .filter(|c| required.contains(&c.trim()))
+                .count()
+                >= 2
+            {
+                return Err(InputError::BadFile {
+                    path: path.to_path_buf(),
+                    problem: format!(
+                        "is separated by {name}, not commas (its header reads `{only}`): fact files are CSV with `,` between values and `.` in amounts; export it that way"
+                    ),
+                });
+            }
+        }
+    }
     for col in required {
         if !found.iter().any(|f| f == col) {
             return Err(InputError::MissingColumn {
@@ -220,6 +239,36 @@ pub(crate) fn csv_headers(path: &Path) -> Result<Vec<String>, EngineError> {
     }
 }
 
+/// Loads in progress whose readers' panics are caught and reported as bad input: while one
+/// runs, the panic hook stays silent (the error names the file instead of Rust's panic text
+/// on the terminal first).
+static QUIET_PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Holds the panic hook silent for as long as it lives.
+pub(crate) struct QuietPanics;
+
+impl QuietPanics {
+    pub(crate) fn enter() -> QuietPanics {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if QUIET_PANICS.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                    previous(info);
+                }
+            }));
+        });
+        QUIET_PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        QuietPanics
+    }
+}
+
+impl Drop for QuietPanics {
+    fn drop(&mut self) {
+        QUIET_PANICS.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// The schema of a Parquet file.
 pub(crate) fn parquet_schema(path: &Path) -> Result<Schema, EngineError> {
     let file = std::fs::File::open(path).map_err(|source| InputError::Unreadable {
@@ -234,9 +283,15 @@ pub(crate) fn parquet_schema(path: &Path) -> Result<Schema, EngineError> {
     };
     // The footer's row groups must lie inside the file: polars' streaming reader trusts them
     // and reads out of bounds when they do not (fuzzing found a damaged file that did).
-    let md = reader
-        .get_metadata()
-        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    // A damaged footer can make polars' metadata decoder panic: bad input, named.
+    let md = {
+        let _quiet = QuietPanics::enter();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            reader.get_metadata().cloned()
+        }))
+    }
+    .map_err(|_| bad("is damaged: its footer cannot be decoded".into()))?
+    .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
     for (i, rg) in md.row_groups.iter().enumerate() {
         let ranges = std::iter::once(rg.full_byte_range()).chain(rg.byte_ranges_iter());
         for r in ranges {

@@ -85,6 +85,20 @@ pub fn actor_costs(
         .collect()
 }
 
+/// The identity allot gives an actor the Usage and Cost Analytics API names (its ground truth
+/// for tests that compare synced facts with what the fake served).
+pub fn identity(actor: &allot_synth::Actor) -> String {
+    use allot_synth::Actor;
+    match actor {
+        Actor::User { email, .. } => email.to_lowercase(),
+        Actor::ApiKey { id, .. } => format!("api_key:{id}"),
+        Actor::ServiceAccount { id, .. } => format!("service_account:{id}"),
+        Actor::Federated { subject } => format!("federated:{subject}"),
+        Actor::Unknown { kind, id, .. } => format!("actor:{kind}/{id}"),
+        Actor::Nobody => "unattributed:org".into(),
+    }
+}
+
 /// Every user's Claude Code activity on `day`, with their user id.
 pub fn activity(org: &Org, day: NaiveDate) -> Vec<(String, ActivityFact)> {
     org.people
@@ -129,7 +143,7 @@ pub fn minimum_requests(
     for day in days(from, to) {
         let mut active: BTreeSet<String> = BTreeSet::new();
         for a in actor_costs(org, day, today, 0) {
-            let who = format!("{:?}", a.actor);
+            let who = identity(&a.actor);
             let f = &a.fact;
             if let allot_synth::Actor::User { user_id, .. } = &a.actor {
                 active.insert(user_id.clone());

@@ -32,6 +32,9 @@ pub struct ColumnConfig {
     /// Header names of the levels above the cost center, lowest first.
     #[serde(default)]
     pub hierarchy: Vec<String>,
+    /// How dates that are not ISO are written, in chrono's `strftime` codes: `%d/%m/%Y` for
+    /// `01/09/2026` as 1 September, `%m/%d/%Y` for 9 January, `%d.%m.%Y` for `1.9.2026`.
+    pub date_format: Option<String>,
 }
 
 /// Header names of the columns allot needs.

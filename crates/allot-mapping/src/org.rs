@@ -150,6 +150,15 @@ impl OrgMapping {
         };
         let sheet = options.sheet.clone().or_else(|| config.sheet.clone());
         let table = Table::read(path, sheet.as_deref())?;
+        // A title row (or a merged heading) above the real header: the header is the first
+        // row, among the first ten, that has the columns a mapping needs.
+        let table = match crate::columns::resolve(&table, &config) {
+            Ok(_) => table,
+            Err(first) => (0..table.rows.len().min(10))
+                .map(|k| table.with_header_at(k))
+                .find(|t| crate::columns::resolve(t, &config).is_ok())
+                .ok_or(first)?,
+        };
         OrgMapping::from_table(&table, &config)
     }
 
@@ -261,12 +270,25 @@ impl OrgMapping {
                 if cell(c).is_empty() {
                     return None;
                 }
-                let d = parse_mapping_date(cell(c));
+                let d = parse_mapping_date(cell(c)).or_else(|| {
+                    config
+                        .date_format
+                        .as_deref()
+                        .and_then(|f| NaiveDate::parse_from_str(cell(c), f).ok())
+                });
                 if d.is_none() {
-                    error(problem(
-                        c,
-                        "is not a date (expected YYYY-MM-DD or a spreadsheet date)",
-                    ));
+                    let why = match (&config.date_format, day_or_month_first(cell(c))) {
+                        (Some(f), _) => format!(
+                            "is not a date (expected YYYY-MM-DD, a spreadsheet date, or `{f}` as the column map's date_format says)"
+                        ),
+                        (None, Some(sep)) => format!(
+                            "is a date written with `{sep}`, which reads two ways (day first or month first): say which with date_format = \"%d{sep}%m{sep}%Y\" (or \"%m{sep}%d{sep}%Y\") in the column map, or write YYYY-MM-DD"
+                        ),
+                        (None, None) => {
+                            "is not a date (expected YYYY-MM-DD or a spreadsheet date)".into()
+                        }
+                    };
+                    error(problem(c, &why));
                     ok = false;
                 }
                 d
@@ -311,6 +333,7 @@ impl OrgMapping {
         };
         findings.extend(mapping.check_people(table));
         findings.extend(mapping.check_hierarchy(table));
+        findings.extend(mapping.check_leading_zeros(table));
         if mapping.rows.is_empty() && !findings.iter().any(|f| f.severity == Severity::Error) {
             findings.push(Finding {
                 severity: Severity::Error,
@@ -387,6 +410,35 @@ impl OrgMapping {
         out
     }
 
+    /// Two cost centers that differ only by leading zeros (`00456` and `456`) are one code
+    /// a spreadsheet showed two ways (a number formatted `00000`, and the same number not):
+    /// refused, naming both rows, rather than charged as two.
+    fn check_leading_zeros(&self, table: &Table) -> Vec<Finding> {
+        let mut seen: HashMap<&str, &Assignment> = HashMap::new();
+        let mut said: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for row in &self.rows {
+            let code = row.cost_center.as_str();
+            if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let trimmed = code.trim_start_matches('0');
+            let first = *seen.entry(trimmed).or_insert(row);
+            if first.cost_center != code && said.insert((first.cost_center.as_str(), code)) {
+                out.push(Finding {
+                    severity: Severity::Error,
+                    message: format!(
+                        "cost centers \"{}\" ({}) and \"{code}\" ({}) differ only by leading zeros: a spreadsheet may show one number two ways; make the column text, or write the code the same way everywhere",
+                        first.cost_center,
+                        table.locate(first.line),
+                        table.locate(row.line),
+                    ),
+                });
+            }
+        }
+        out
+    }
+
     /// A cost center must sit under one value of each hierarchy level.
     fn check_hierarchy(&self, table: &Table) -> Vec<Finding> {
         let mut out = Vec::new();
@@ -406,6 +458,34 @@ impl OrgMapping {
                             row.attributes[level],
                             table.locate(row.line),
                             row.email
+                        ),
+                    });
+                }
+            }
+        }
+        // Every level above the cost center too: a department sits under one division.
+        for pair in self.hierarchy.windows(2) {
+            let (lower, upper) = (pair[0], pair[1]);
+            let mut first: HashMap<&str, &Assignment> = HashMap::new();
+            let mut said: std::collections::HashSet<(&str, &str)> =
+                std::collections::HashSet::new();
+            for row in &self.rows {
+                let value = row.attributes[lower].as_str();
+                if value.is_empty() {
+                    continue;
+                }
+                let seen = *first.entry(value).or_insert(row);
+                let parent = row.attributes[upper].as_str();
+                if seen.attributes[upper] != parent && said.insert((value, parent)) {
+                    out.push(Finding {
+                        severity: Severity::Error,
+                        message: format!(
+                            "{} \"{value}\" is under {} \"{}\" on {} but \"{parent}\" on {}: each value of a level has one place in the hierarchy",
+                            self.attributes[lower],
+                            self.attributes[upper],
+                            seen.attributes[upper],
+                            table.locate(seen.line),
+                            table.locate(row.line),
                         ),
                     });
                 }
@@ -511,6 +591,21 @@ pub fn parse_mapping_date(s: &str) -> Option<NaiveDate> {
         return None;
     }
     NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(serial as u64))
+}
+
+/// The separator of a date written `01/09/2026`, `1.9.2026` or `01-09-2026` (day or month
+/// first), if the text is one.
+fn day_or_month_first(s: &str) -> Option<char> {
+    let sep = s.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
+    let parts: Vec<&str> = s.split(sep).collect();
+    let digits = |p: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    (parts.len() == 3
+        && digits(parts[0], 1..=2)
+        && digits(parts[1], 1..=2)
+        && digits(parts[2], 4..=4))
+    .then_some(sep)
 }
 
 fn looks_like_email(s: &str) -> bool {
@@ -713,7 +808,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("line 2, column `effective_from`: `15/09/2026` is not a date"),
+            err.contains("line 2, column `effective_from`: `15/09/2026` is a date written with `/`, which reads two ways"),
             "{err}"
         );
         let err = mapping("email,cost_center\nnot-an-email,C1\n")

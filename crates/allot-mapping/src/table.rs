@@ -38,6 +38,7 @@ impl Table {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(sniff_delimiter(&bytes))
             .from_reader(bytes.as_slice());
         let bad = |e: csv::Error| InputError::BadFile {
             path: path.to_path_buf(),
@@ -153,7 +154,27 @@ impl Table {
         let range = wb
             .worksheet_range(&name)
             .map_err(|e| bad(format!("sheet `{name}` cannot be read: {e}")))?;
+        // A number shown with leading zeros (format `00000`: 123 shown as 00123) is read as
+        // shown; the formats are known for XLSX.
+        let styles = match &mut wb {
+            calamine::Sheets::Xlsx(x) => x.worksheet_style(&name).ok(),
+            _ => None,
+        };
         let (row0, col0) = range.start().unwrap_or((0, 0));
+        let shown = |i: usize, j: usize, c: &calamine::Data| -> String {
+            let text = cell_text(c);
+            let format = styles
+                .as_ref()
+                .and_then(|s| s.get((row0 + i as u32, col0 + j as u32)))
+                .and_then(|s| s.number_format.as_ref())
+                .map(|f| f.format_code.as_str());
+            match (c, format) {
+                (calamine::Data::Int(_) | calamine::Data::Float(_), Some(code)) => {
+                    zero_padded(&text, code).unwrap_or(text)
+                }
+                _ => text,
+            }
+        };
         let mut rows_iter = range
             .rows()
             .enumerate()
@@ -166,18 +187,21 @@ impl Table {
         // Columns before the sheet's first used column still count for letters in messages.
         // Columns left of the sheet's first used column are kept empty, so letters stay true.
         let pad = col0 as usize;
-        let text_row = |r: &[calamine::Data]| -> Vec<String> {
+        let text_row = |i: usize, r: &[calamine::Data]| -> Vec<String> {
             std::iter::repeat_n(String::new(), pad)
-                .chain(r.iter().map(|c| cell_text(c).trim().to_string()))
+                .chain(
+                    r.iter()
+                        .enumerate()
+                        .map(|(j, c)| shown(i, j, c).trim().to_string()),
+                )
                 .collect()
         };
-        let headers = text_row(header);
-        let _ = hi;
+        let headers = text_row(hi, header);
         let mut rows = Vec::new();
         for (i, r) in rows_iter {
             rows.push(Row {
                 line: u64::from(row0) + i as u64 + 1,
-                cells: text_row(r),
+                cells: text_row(i, r),
             });
         }
         Ok(Table {
@@ -186,6 +210,16 @@ impl Table {
             headers,
             rows,
         })
+    }
+
+    /// The table whose header is its data row `k` (the rows above it were a title).
+    pub fn with_header_at(&self, k: usize) -> Table {
+        Table {
+            path: self.path.clone(),
+            sheet: self.sheet.clone(),
+            headers: self.rows[k].cells.clone(),
+            rows: self.rows[k + 1..].to_vec(),
+        }
     }
 
     /// The index of the column named `name` (case-insensitive), if any.
@@ -258,6 +292,41 @@ fn cell_text(c: &calamine::Data) -> String {
         },
         Data::Error(e) => format!("#{e:?}"),
     }
+}
+
+/// The delimiter of a CSV file, from its first line that is not blank: the most frequent of
+/// `,`, `;` and tab outside quotes (a European export separates with `;`), `,` on a tie.
+pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let first = bytes
+        .split(|b| *b == b'\n')
+        .find(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
+        .unwrap_or(&[]);
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for b in first {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|&i| (counts[i], i == 0)).unwrap_or(0);
+    [b',', b';', b'\t'][best]
+}
+
+/// A whole number as a zero-padding format shows it (`00000` shows 123 as `00123`), or None
+/// when the format is not one (General, decimals, dates...).
+fn zero_padded(text: &str, format: &str) -> Option<String> {
+    let code = format.split(';').next().unwrap_or("");
+    if code.len() < 2
+        || !code.bytes().all(|b| b == b'0')
+        || !text.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    Some(format!("{text:0>width$}", width = code.len()))
 }
 
 /// Spreadsheet column letters for a 0-based index: 0 is A, 26 is AA.

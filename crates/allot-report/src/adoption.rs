@@ -25,6 +25,9 @@ pub struct AdoptionLine {
     pub surfaces: [u64; 4],
     /// The team's cents of the month (the chargeback's).
     pub cents: i64,
+    /// The part of them spent by people (not API keys, service accounts or other actors):
+    /// what cost per active user divides.
+    pub people_cents: i64,
     /// Active users the month before, when that month is in the data.
     pub previous_active: Option<u64>,
 }
@@ -84,7 +87,9 @@ pub fn adoption_report(
             if l.active == 0 {
                 Cell::Empty
             } else {
-                Cell::Cents(div_round_half_away(i128::from(l.cents), i128::from(l.active)) as i64)
+                Cell::Cents(
+                    div_round_half_away(i128::from(l.people_cents), i128::from(l.active)) as i64,
+                )
             },
             l.previous_active
                 .map_or(Cell::Empty, |p| Cell::Int(l.active as i64 - p as i64)),
@@ -107,6 +112,7 @@ pub fn adoption_report(
         active: 0,
         surfaces: [0; 4],
         cents: 0,
+        people_cents: 0,
         previous_active: Some(0),
     };
     for l in lines {
@@ -116,6 +122,7 @@ pub fn adoption_report(
             *t += s;
         }
         total.cents += l.cents;
+        total.people_cents += l.people_cents;
         total.previous_active = match (total.previous_active, l.previous_active) {
             (Some(t), Some(p)) => Some(t + p),
             _ => None,

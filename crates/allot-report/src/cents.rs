@@ -144,11 +144,13 @@ mod tests {
                     key,
                     attributes: vec![],
                     users,
+                    spenders: users,
                     amount,
                 })
                 .collect(),
             total,
             users: 0,
+            spenders: 0,
             unmapped: vec![],
             people: people
                 .iter()

@@ -59,6 +59,44 @@ pub fn heading(name: &str) -> String {
     out
 }
 
+/// A note as a page says it: the report's column names (`forecast_usd`) become the headings
+/// the page's table shows ("Forecast ($)"), so a note and its table use the same words.
+pub fn note_in_words(report: &Report, note: &str) -> String {
+    let mut names: Vec<&str> = report
+        .columns
+        .iter()
+        .filter(|c| c.in_table && c.name.contains('_'))
+        .map(|c| c.name.as_str())
+        .collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let mut out = note.to_string();
+    for name in names {
+        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let mut at = 0;
+        while let Some(i) = out[at..].find(name).map(|i| i + at) {
+            let end = i + name.len();
+            let bytes = out.as_bytes();
+            let alone = (i == 0 || !word(bytes[i - 1])) && (end == out.len() || !word(bytes[end]));
+            if alone {
+                let words = format!("\"{}\"", heading(name));
+                let (before, after) = (i.saturating_sub(1), end);
+                // `name` in backticks loses them.
+                let quoted = i > 0 && bytes[before] == b'`' && bytes.get(after) == Some(&b'`');
+                let (from, to) = if quoted {
+                    (before, after + 1)
+                } else {
+                    (i, end)
+                };
+                out.replace_range(from..to, &words);
+                at = from + words.len();
+            } else {
+                at = end;
+            }
+        }
+    }
+    out
+}
+
 /// A cell as the page shows it: money with thousands separators, percentages with a sign.
 pub fn shown(cell: &Cell, kind: Kind) -> String {
     match (cell, kind) {
@@ -88,6 +126,22 @@ pub fn cents(cell: &Cell) -> i64 {
     }
 }
 
+/// A label cut to `max` characters in the middle (`principal:arn:aws:iam::4…/SupportBot`), so
+/// both its kind and its end stay readable in a chart's label column; the whole label is the
+/// tooltip.
+pub fn fit_label(label: &str, max: usize) -> String {
+    let chars: Vec<char> = label.chars().collect();
+    if chars.len() <= max {
+        return label.to_string();
+    }
+    let head = (max - 1) / 2;
+    let tail = max - 1 - head;
+    let mut s: String = chars[..head].iter().collect();
+    s.push('…');
+    s.extend(&chars[chars.len() - tail..]);
+    s
+}
+
 /// A horizontal bar chart of `(label, value)` pairs; `value` is cents (or hundredths).
 pub fn bars(title: &str, items: &[(String, i64)], unit: &str) -> String {
     const LABEL: i64 = 230;
@@ -111,10 +165,11 @@ pub fn bars(title: &str, items: &[(String, i64)], unit: &str) -> String {
             format!("${}", money_text(*v))
         };
         svg.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"lbl\">{}</text><rect x=\"{LABEL}\" y=\"{y}\" width=\"{}\" height=\"{}\" class=\"bar\"/><text x=\"{}\" y=\"{}\" class=\"val\">{}</text>",
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"lbl\"><title>{}</title>{}</text><rect x=\"{LABEL}\" y=\"{y}\" width=\"{}\" height=\"{}\" class=\"bar\"/><text x=\"{}\" y=\"{}\" class=\"val\">{}</text>",
             LABEL - 8,
             y + 14,
             esc(label),
+            esc(&fit_label(label, 36)),
             w.max(1),
             ROW - 6,
             LABEL + w + 6,
@@ -288,6 +343,40 @@ fn trend_series(report: &Report) -> Option<(Vec<String>, Series)> {
     Some((periods, series))
 }
 
+/// The classes of column `i`'s cells: `num` for numbers (right-aligned), `wide` for the
+/// columns a phone-width page leaves out so the first column and the amount stay in view
+/// (the CSV and a wider screen have them all).
+pub fn cell_class(report: &Report, i: usize) -> &'static str {
+    let shown: Vec<usize> = (0..report.columns.len())
+        .filter(|&c| report.columns[c].in_table)
+        .collect();
+    let money = shown
+        .iter()
+        .copied()
+        .find(|&c| report.columns[c].name == "amount_usd")
+        .or_else(|| {
+            shown
+                .iter()
+                .copied()
+                .find(|&c| report.columns[c].kind == Kind::Money)
+        });
+    let essential = shown.first() == Some(&i) || money == Some(i);
+    match (report.columns[i].kind == Kind::Text, essential) {
+        (true, true) => "",
+        (true, false) => "wide",
+        (false, true) => "num",
+        (false, false) => "num wide",
+    }
+}
+
+/// ` class="…"` for column `i`, or nothing.
+pub fn class_attr(report: &Report, i: usize) -> String {
+    match cell_class(report, i) {
+        "" => String::new(),
+        c => format!(" class=\"{c}\""),
+    }
+}
+
 /// A report as a table of the columns a reader needs (detail columns stay in the CSV),
 /// headed in words, money with thousands separators, in a box that scrolls sideways on a
 /// narrow screen instead of spilling over the page.
@@ -301,11 +390,7 @@ pub fn table(report: &Report) -> String {
         h.push_str(&format!(
             "<th title=\"{}\"{}>{}</th>",
             esc(&c.name),
-            if c.kind == Kind::Text {
-                ""
-            } else {
-                " class=\"num\""
-            },
+            class_attr(report, i),
             esc(&heading(&c.name))
         ));
     }
@@ -315,10 +400,9 @@ pub fn table(report: &Report) -> String {
         for &i in &shown_cols {
             let col = &report.columns[i];
             let cell = cells.get(i).unwrap_or(&Cell::Empty);
-            let num = col.kind != Kind::Text;
             r.push_str(&format!(
                 "<td{}>{}</td>",
-                if num { " class=\"num\"" } else { "" },
+                class_attr(report, i),
                 esc(&shown(cell, col.kind))
             ));
         }
@@ -477,7 +561,7 @@ h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;bor
 th,td{border:1px solid #d0d7de;padding:.2rem .45rem;vertical-align:top}th{background:#f6f8fa;text-align:left}th.num{text-align:right}\
 td{overflow-wrap:break-word;max-width:22rem}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;overflow-wrap:normal}\
 svg.chart{max-width:100%;height:auto}\
-@media (max-width:700px){body{margin:.6rem}h1{font-size:1.2rem}table{font-size:.72rem}}\
+@media (max-width:700px){body{margin:.6rem}h1{font-size:1.2rem}table{font-size:.72rem}.wide{display:none}}\
 tr.total td{font-weight:700;background:#f6f8fa}figure{margin:1rem 0;break-inside:avoid}figcaption{font-weight:600;margin-bottom:.3rem}\
 .bar{fill:#3b6fb6}.trend{fill:none;stroke:#3b6fb6;stroke-width:2}.dot{fill:#3b6fb6}.axis{stroke:#8c959f}\
 .lbl{font-size:11px;fill:#1b1f24}.val{font-size:11px;fill:#57606a}.notes{font-size:.85rem;color:#57606a}\
@@ -526,7 +610,10 @@ pub fn write(title: &str, reports: &[(&Report, &str)], w: &mut dyn Write) -> std
     for (report, _) in reports {
         h.push_str(&format!("<h2>{}</h2>", esc(&report.title)));
         for note in &report.notes {
-            h.push_str(&format!("<p class=\"notes\">{}</p>", esc(note)));
+            h.push_str(&format!(
+                "<p class=\"notes\">{}</p>",
+                esc(&note_in_words(report, note))
+            ));
         }
         h.push_str(&table(report));
     }

@@ -541,10 +541,16 @@ pub fn top_spenders(
         .collect();
     let shown: Nanos = ranked.iter().take(n).map(|(_, p)| p.cost).sum();
     let shown_cents: i64 = ranked.iter().take(n).map(|(e, _)| cents[e.as_str()]).sum();
+    let people = ranked
+        .iter()
+        .filter(|(e, _)| allot_core::identity::is_person(e))
+        .count();
     let notes = vec![format!(
-        "The top {} of {} people spent ${} of ${} ({}%). cost_center is where each spent most; cost per commit uses Claude Code cost.",
+        "The top {} of {} spenders ({people} {}, {} other: API keys, service accounts, cloud principals and other actors, `kind` says which) spent ${} of ${} ({}%). cost_center is where each spent most; cost per commit uses Claude Code cost.",
         n.min(ranked.len()),
         ranked.len(),
+        if people == 1 { "person" } else { "people" },
+        ranked.len() - people,
         format_cents(shown_cents),
         format_cents(ctx.cents.total),
         pct(shown.0, total.0).map_or_else(|| "n/a".into(), format_cents)
@@ -859,17 +865,14 @@ pub fn model_mix(usage: &[UsageRow], ctx: &Context) -> (Report, Report, Report) 
             }
         })
         .collect();
-    let person_rows: Vec<Vec<Cell>> = t
-        .persons
-        .iter()
-        .flat_map(|(e, p)| {
-            mix_rows(
-                e,
-                Some(t.main_line.get(e).map_or("", String::as_str)),
-                p,
-                ctx.cents.person(e).unwrap_or(0),
-            )
-        })
+    // One block per person and line: a person who moved team mid-month has their days on
+    // each team under that team, so a team's people add up to the team.
+    let mut person_lines: Vec<(&(String, String), &Tally)> = t.people.iter().collect();
+    person_lines.sort_by(|a, b| (&a.0 .1, &a.0 .0).cmp(&(&b.0 .1, &b.0 .0)));
+    let person_rows: Vec<Vec<Cell>> = person_lines
+        .into_iter()
+        .filter(|(_, p)| !p.by_model.is_empty())
+        .flat_map(|((key, e), p)| mix_rows(e, Some(key), p, ctx.cents.cell(key, e)))
         .collect();
 
     let rates = Rates::of(usage);
@@ -877,8 +880,12 @@ pub fn model_mix(usage: &[UsageRow], ctx: &Context) -> (Report, Report, Report) 
     let mut down_rows = Vec::new();
     let mut note = String::from("No model ranking: fewer than two models in the data.");
     if let [largest, next, ..] = ranking.as_slice() {
+        // The next family down at its latest version: every seller's ids are Anthropic's
+        // names here, and one seller billing an older version a little less per token does
+        // not make it the advice.
+        let next = &allot_core::model::latest_of_family(next, &ranking[1..]).to_string();
         note = format!(
-            "Largest model: {largest}; next down: {next}. Ranked by each model's cost per output token in this month's facts. \
+            "Largest model: {largest}; next down: {next} (the latest version of the family ranked next). Ranked by each model's cost per output token in this month's facts. \
              'same_tokens_on_next_usd' prices each of a person's {largest} tokens at {next}'s average rate for the same token type \
              and context window (total cost / total tokens in this month's facts; the token type's rate over all windows when that window has no {next} usage)."
         );
@@ -1050,11 +1057,13 @@ mod properties {
                     key,
                     attributes: vec![],
                     users: 0,
+                    spenders: 0,
                     amount,
                 })
                 .collect(),
             total,
             users: 0,
+            spenders: 0,
             unmapped: vec![],
             people: people
                 .into_iter()

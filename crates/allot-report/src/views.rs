@@ -59,11 +59,15 @@ pub fn line_cents(cb: &Chargeback) -> Vec<i64> {
 }
 
 /// The people counted on each line for a per-user split: each person once, on the line where
-/// they spent most (ties to the first line by name).
+/// they spent most (ties to the first line by name). API keys and other actors are not people.
 pub fn users_by_main_line(cb: &Chargeback) -> std::collections::BTreeMap<String, u64> {
     let mut best: std::collections::BTreeMap<&str, (&str, Nanos)> =
         std::collections::BTreeMap::new();
-    for p in &cb.people {
+    for p in cb
+        .people
+        .iter()
+        .filter(|p| allot_core::identity::is_person(&p.email))
+    {
         let e = best
             .entry(p.email.as_str())
             .or_insert((p.key.as_str(), p.amount));
@@ -79,7 +83,8 @@ pub fn users_by_main_line(cb: &Chargeback) -> std::collections::BTreeMap<String,
 }
 
 /// The chargeback as a report: one row per line with `month`, the level column, the
-/// cost-center attributes, `users`, `attributed_usd`, `shared_usd`, `amount_usd`,
+/// cost-center attributes, `users` (people), `spenders` (people and other identities),
+/// `attributed_usd`, `shared_usd`, `amount_usd`,
 /// `share_pct`, `exact_usd` and `status`. Shared pools are added to the lines they were
 /// allocated to; the grand total is the attributed total plus every pool, to the cent.
 pub fn chargeback_report(
@@ -99,6 +104,7 @@ pub fn chargeback_report(
     }
     let has_shared = !allocations.is_empty();
     columns.push(Column::new("users", Kind::Int));
+    columns.push(Column::new("spenders", Kind::Int).csv_only());
     if has_shared {
         columns.push(Column::new("attributed_usd", Kind::Money));
         columns.push(Column::new("shared_usd", Kind::Money));
@@ -117,6 +123,7 @@ pub fn chargeback_report(
                 key: a.key.clone(),
                 attributes: vec![String::new(); cb.attribute_names.len()],
                 users: 0,
+                spenders: 0,
                 amount: Nanos::ZERO,
             });
         }
@@ -154,6 +161,7 @@ pub fn chargeback_report(
             let mut row = vec![Cell::Text(month_s.clone()), Cell::Text(line.key.clone())];
             row.extend(line.attributes.iter().map(|a| Cell::Text(a.clone())));
             row.push(Cell::Int(line.users as i64));
+            row.push(Cell::Int(line.spenders as i64));
             if has_shared {
                 row.push(Cell::Cents(cents[i]));
                 row.push(Cell::Cents(shared[i]));
@@ -174,6 +182,7 @@ pub fn chargeback_report(
     let mut total = vec![Cell::Text("TOTAL".into()), Cell::Empty];
     total.extend(cb.attribute_names.iter().map(|_| Cell::Empty));
     total.push(Cell::Int(cb.users as i64));
+    total.push(Cell::Int(cb.spenders as i64));
     if has_shared {
         total.push(Cell::Cents(attributed_cents));
         total.push(Cell::Cents(shared_cents));
@@ -444,6 +453,22 @@ pub struct TrendPeriod {
     pub status: Status,
     /// (key, attribute values, people with cost, cents), by key.
     pub lines: Vec<(String, Vec<String>, u64, i64)>,
+    /// Why the period is partial (`6 of 31 days, to date`), when it is.
+    pub partial: Option<String>,
+    /// What its change is measured against.
+    pub against: Against,
+}
+
+/// What a trend period's change compares with: like with like, always.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Against {
+    /// The whole period before (both periods are whole).
+    Previous,
+    /// The same days of the period before, with each key's cents on them (this period is
+    /// still running, or cut by the end of the range).
+    SameDays(DateRange, std::collections::BTreeMap<String, i64>),
+    /// Nothing: the reason (this period or the one before is cut by the range).
+    Nothing(String),
 }
 
 /// The trend as a report: `period_start`, `period_end`, the level column, its attribute
@@ -471,13 +496,38 @@ pub fn trend_report(
         Column::new("change_usd", Kind::Money),
         Column::new("change_pct", Kind::Pct),
         Column::new("status", Kind::Text),
+        Column::new("partial", Kind::Text),
+        Column::new("compared_with", Kind::Text).csv_only(),
     ]);
     let mut rows = Vec::new();
     let mut last: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
     let mut total: i64 = 0;
-    for p in periods {
+    let mut partial_notes = Vec::new();
+    for (i, p) in periods.iter().enumerate() {
+        let compared = match &p.against {
+            Against::Previous if i > 0 => {
+                format!("{}..{}", periods[i - 1].range.from, periods[i - 1].range.to)
+            }
+            Against::SameDays(r, _) => {
+                partial_notes.push(format!(
+                    "{} is partial ({}): compared with the same days before it, {r}.",
+                    p.range,
+                    p.partial.as_deref().unwrap_or("")
+                ));
+                format!("{}..{}", r.from, r.to)
+            }
+            Against::Nothing(why) => {
+                partial_notes.push(format!("{}: no change shown: {why}.", p.range));
+                String::new()
+            }
+            Against::Previous => String::new(),
+        };
         for (key, attrs, users, cents) in &p.lines {
-            let before = last.get(key.as_str()).copied();
+            let before = match &p.against {
+                Against::Previous => last.get(key.as_str()).copied(),
+                Against::SameDays(_, base) => base.get(key).copied(),
+                Against::Nothing(_) => None,
+            };
             let mut row = vec![
                 Cell::Text(p.range.from.to_string()),
                 Cell::Text(p.range.to.to_string()),
@@ -495,6 +545,8 @@ pub fn trend_report(
                     ) as i64)
                 }),
                 Cell::Text(p.status.to_string()),
+                Cell::Text(p.partial.clone().unwrap_or_default()),
+                Cell::Text(compared.clone()),
             ]);
             rows.push(row);
             total += cents;
@@ -522,6 +574,8 @@ pub fn trend_report(
         Cell::Empty,
         Cell::Empty,
         Cell::Text(status.to_string()),
+        Cell::Empty,
+        Cell::Empty,
     ]);
     let provisional: Vec<String> = periods
         .iter()
@@ -529,8 +583,9 @@ pub fn trend_report(
         .map(|p| format!("{} {}", p.range.from, p.status))
         .collect();
     let mut notes = vec![format!(
-        "Each period is rounded like the chargeback of those days: its rows add up to its total, and a whole month equals that month's chargeback to the cent. change_usd and change_pct compare with the previous period of the same {level_name}."
+        "Each period is rounded like the chargeback of those days: its rows add up to its total, and a whole month equals that month's chargeback to the cent. change_usd and change_pct compare with the previous period of the same {level_name}, like with like: a partial period (still running, or cut by the range) with the same days of the period before (`compared_with`)."
     )];
+    notes.extend(partial_notes);
     if !provisional.is_empty() {
         notes.push(format!(
             "Not settled: {} (a period is provisional while any of its days is less than 30 days old, incomplete when the data misses days).",

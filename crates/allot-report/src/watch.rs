@@ -39,6 +39,7 @@ pub fn sort_alerts(alerts: &mut [Judged]) {
 pub fn alerts_report(
     alerts: &[Judged],
     window: (NaiveDate, NaiveDate),
+    window_status: Status,
     as_of: NaiveDate,
     notes: Vec<String>,
 ) -> Report {
@@ -84,11 +85,14 @@ pub fn alerts_report(
             ]
         })
         .collect();
+    // The days looked at decide the run's status, alerts or none: a quiet run over young
+    // days is provisional, never settled.
     let status = alerts
         .iter()
         .map(|j| j.status)
+        .chain(std::iter::once(window_status))
         .max()
-        .unwrap_or(Status::Settled);
+        .unwrap_or(window_status);
     let count = |s| alerts.iter().filter(|j| j.alert.severity == s).count();
     Report {
         title: format!(
@@ -113,6 +117,48 @@ pub fn alerts_report(
         total: None,
         notes,
     }
+}
+
+/// A forecast line's cents, as the forecast report shows them and every alert says them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForecastCents {
+    /// The month to date (the chargeback's cents).
+    pub month_to_date: i64,
+    /// The forecast.
+    pub forecast: i64,
+    /// Its low bound.
+    pub low: i64,
+    /// Its high bound.
+    pub high: i64,
+}
+
+/// The cents of each line's forecast and bounds: the month-to-date cents (the chargeback's)
+/// plus the rest of the month rounded by largest remainder across the lines, so every column
+/// adds up to its total and a month that is over forecasts exactly its chargeback. One
+/// rounding for the report and the alerts, so both say the same cents.
+pub fn forecast_cents(lines: &[(ForecastLine, i64)]) -> Vec<ForecastCents> {
+    let parts = |f: fn(&ForecastLine) -> Nanos| -> Vec<i64> {
+        let rest: Vec<(String, Nanos)> = lines
+            .iter()
+            .map(|(l, _)| (l.key.clone(), f(l) - l.month_to_date))
+            .collect();
+        round_to_cents(&rest)
+            .into_iter()
+            .zip(lines)
+            .map(|(r, (_, mtd))| mtd + r)
+            .collect()
+    };
+    let (forecast, low, high) = (parts(|l| l.forecast), parts(|l| l.low), parts(|l| l.high));
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, (_, mtd))| ForecastCents {
+            month_to_date: *mtd,
+            forecast: forecast[i],
+            low: low[i],
+            high: high[i],
+        })
+        .collect()
 }
 
 /// The `forecast` report of `month` at `level_name`: one row per key, then the `TOTAL` line
@@ -142,20 +188,10 @@ pub fn forecast_report(
         Column::new("forecast_vs_budget_pct", Kind::Pct),
         Column::new("status", Kind::Text),
     ];
-    let parts = |f: fn(&ForecastLine) -> Nanos| -> Vec<i64> {
-        let rest: Vec<(String, Nanos)> = lines
-            .iter()
-            .map(|(l, _)| (l.key.clone(), f(l) - l.month_to_date))
-            .collect();
-        round_to_cents(&rest)
-            .into_iter()
-            .zip(lines)
-            .map(|(r, (_, mtd))| mtd + r)
-            .collect()
-    };
-    let forecast = parts(|l| l.forecast);
-    let low = parts(|l| l.low);
-    let high = parts(|l| l.high);
+    let cents = forecast_cents(lines);
+    let forecast: Vec<i64> = cents.iter().map(|c| c.forecast).collect();
+    let low: Vec<i64> = cents.iter().map(|c| c.low).collect();
+    let high: Vec<i64> = cents.iter().map(|c| c.high).collect();
     let vs = |f: i64, b: Option<Nanos>| -> Cell {
         match b.map(Nanos::round_cents) {
             Some(b) if b > 0 => {

@@ -121,7 +121,12 @@ impl Server {
 
     /// The URL to print: the overview, or with a token the one-time sign-in link.
     pub fn url(&self) -> String {
-        let base = format!("http://{}", self.addr);
+        // Bound to every address (0.0.0.0 or ::): a colleague opens it by the machine's name.
+        let base = if self.addr.ip().is_unspecified() {
+            format!("http://{}:{}", host_name(), self.addr.port())
+        } else {
+            format!("http://{}", self.addr)
+        };
         match self.app.config.token {
             Some(_) => format!("{base}/login?once={}", self.app.auth.one_time()),
             None => format!("{base}/"),
@@ -149,4 +154,14 @@ impl Server {
     pub async fn run(self) -> std::io::Result<()> {
         axum::serve(self.listener, pages::router(self.app).into_make_service()).await
     }
+}
+
+/// The machine's host name, for links to a dashboard bound to every address.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
 }

@@ -883,20 +883,31 @@ async fn month(
         let meta = |k: &str| r.meta.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         let unmapped = b.unmapped();
         body.push_str("<div class=\"cards\">");
+        let (people, others) = (b.people_with_cost(), b.spenders_with_cost() - b.people_with_cost());
         body.push_str(&card(
             "Total",
             &dollars(total_cell(r, "amount_usd").unwrap_or(0)),
-            &format!("{} people with cost", total_cell(r, "users").unwrap_or(0) / 100),
+            &format!(
+                "{people} {} with cost, and {others} other {} (API keys, service accounts, cloud principals...)",
+                if people == 1 { "person" } else { "people" },
+                if others == 1 { "spender" } else { "spenders" },
+            ),
         ));
         body.push_str(&card(
             "Coverage",
             &format!("{}%", meta("coverage_pct").unwrap_or_default()),
             "of the cost reached a real cost center",
         ));
+        let ((people, people_cents), (others, others_cents)) = b.unmapped_counts();
         body.push_str(&card(
             "Unmapped people",
-            &unmapped.report.rows.len().to_string(),
-            &dollars(items(&unmapped.report, "email", "amount_usd", usize::MAX).iter().map(|x| x.1).sum()),
+            &people.to_string(),
+            &dollars(people_cents),
+        ));
+        body.push_str(&card(
+            "Unmapped other spenders",
+            &others.to_string(),
+            &format!("{} (API keys, accounts, principals...)", dollars(others_cents)),
         ));
         body.push_str("</div>");
         let mut tables = Vec::new();
@@ -1081,11 +1092,17 @@ async fn person(
     respond(app, path, q, move |app| {
         let m = parse_month(&m)?;
         let b = board(app, m)?;
-        let who = who.trim().to_lowercase();
+        // Emails match case-insensitively, the ids of keys, workspaces and other actors
+        // exactly: the identity type's rule, as everywhere else.
+        let who = allot_core::identity::normalize(&who);
         // With --pseudonymize people are addressed by pseudonym only.
+        // With --pseudonymize an email is addressed by its pseudonym only; API keys,
+        // workspaces and other actors (no email in them) by their identity as everywhere.
         let email = match &app.config.pseudonyms {
-            Some(p) => b.people.iter().find(|e| p.pseudonym(e) == who).cloned(),
-            None => b.has_person(&who).then(|| who.clone()),
+            Some(p) if who.starts_with("person-") || who.contains('@') => {
+                b.people.iter().find(|e| p.pseudonym(e) == who).cloned()
+            }
+            _ => b.has_person(&who).then(|| who.clone()),
         };
         let Some(email) = email else {
             return Err(Fail::NotFound(format!("{m} has no person `{who}`")));

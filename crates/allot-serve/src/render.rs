@@ -6,7 +6,7 @@
 use allot_app::Named;
 use allot_core::{Month, Status};
 use allot_report::html_out::{esc, heading, shown};
-use allot_report::{Cell, Kind};
+use allot_report::Cell;
 
 /// The style sheet: the report pages' style and the dashboard's own.
 pub fn style() -> String {
@@ -72,11 +72,7 @@ pub fn table(named: &Named, link: Linker<'_>) -> String {
         h.push_str(&format!(
             "<th title=\"{}\"{}>{}</th>",
             esc(&c.name),
-            if c.kind == Kind::Text {
-                ""
-            } else {
-                " class=\"num\""
-            },
+            allot_report::html_out::class_attr(report, i),
             esc(&heading(&c.name))
         ));
     }
@@ -96,11 +92,7 @@ pub fn table(named: &Named, link: Linker<'_>) -> String {
             };
             r.push_str(&format!(
                 "<td{}>{inner}</td>",
-                if col.kind == Kind::Text {
-                    ""
-                } else {
-                    " class=\"num\""
-                }
+                allot_report::html_out::class_attr(report, i)
             ));
         }
         r.push_str("</tr>");
@@ -143,7 +135,10 @@ pub fn section(named: &Named, said: &[String], link: Linker<'_>, charts: &[Strin
     );
     for note in &named.report.notes {
         if !said.contains(note) {
-            h.push_str(&format!("<p class=\"notes\">{}</p>", esc(note)));
+            h.push_str(&format!(
+                "<p class=\"notes\">{}</p>",
+                esc(&allot_report::html_out::note_in_words(&named.report, note))
+            ));
         }
     }
     for c in charts {

@@ -577,19 +577,6 @@ fn the_check_knows_every_endpoint_and_names_what_changed() {
     assert!(matches!(outcome("summaries"), Outcome::Known(_)));
 }
 
-/// The identity allot gives the fake's actor.
-fn identity_of(a: &allot_synth::Actor) -> String {
-    use allot_synth::Actor;
-    match a {
-        Actor::User { email, .. } => email.to_lowercase(),
-        Actor::ApiKey { id, .. } => format!("api_key:{id}"),
-        Actor::ServiceAccount { id, .. } => format!("service_account:{id}"),
-        Actor::Federated { subject } => format!("federated:{subject}"),
-        Actor::Unknown { kind, id, .. } => format!("actor:{kind}/{id}"),
-        Actor::Nobody => "unattributed:org".into(),
-    }
-}
-
 /// Exact cost and tokens of every actor per day and component, as the fake serves it.
 fn actor_truth(state: &State, from: &str, to: &str) -> Truth {
     let mut m = Truth::new();
@@ -599,7 +586,7 @@ fn actor_truth(state: &State, from: &str, to: &str) -> Truth {
             let e = m
                 .entry((
                     f.date,
-                    identity_of(&a.actor),
+                    allot_fake_api::truth::identity(&a.actor),
                     f.product,
                     f.model,
                     f.context_window,

@@ -277,7 +277,8 @@ pub fn bedrock_focus_csv(seed: u64, from: NaiveDate, to: NaiveDate) -> String {
                     model: SONNET,
                     token: 0,
                     tokens: 0,
-                    amount_tenth_nanos: Some(i128::from(m.range(20_000, 60_000)) * 1_000_000_000),
+                    // Sales tax of a few percent of the month's usage, as a real bill has.
+                    amount_tenth_nanos: Some(i128::from(m.range(600, 900)) * 1_000_000_000),
                     principal: "",
                     account: PROD_ACCOUNT,
                     tags: "",

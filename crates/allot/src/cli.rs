@@ -136,6 +136,7 @@ pub enum UnmappedArg {
 /// What every report command takes: the month, the mapping, the facts, the level, the
 /// unmapped policy, the as-of date and where and how to write.
 #[derive(Debug, Args, Clone)]
+#[command(group = clap::ArgGroup::new("facts").args(["store", "cost"]).required(true).multiple(true))]
 pub struct ReportArgs {
     /// The month, YYYY-MM.
     #[arg(long, value_parser = parse_month)]
@@ -146,7 +147,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub read: MappingReadArgs,
     /// Cost-fact file (CSV or Parquet), or a cloud bill in FOCUS (also beside --store); repeat for several.
-    #[arg(long = "cost", required_unless_present = "store")]
+    #[arg(long = "cost")]
     pub cost: Vec<PathBuf>,
     #[command(flatten)]
     pub focus: FocusArgs,
@@ -221,6 +222,7 @@ pub struct ReviewArgs {
 
 /// Arguments of `allot reconcile`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("facts").args(["store", "cost"]).required(true).multiple(true))]
 pub struct ReconcileArgs {
     /// Invoice lines (CSV, XLSX, XLS, ODS): billing month, description or product, amount, optional line type.
     #[arg(long)]
@@ -229,7 +231,7 @@ pub struct ReconcileArgs {
     #[arg(long)]
     pub invoice_columns: Option<PathBuf>,
     /// Cost-fact files the API amounts come from (CSV or Parquet); repeatable.
-    #[arg(long = "cost", required_unless_present = "store")]
+    #[arg(long = "cost")]
     pub cost: Vec<PathBuf>,
     /// Read per-user and organisation-level cost from this store (`allot sync`) instead of --cost;
     /// the organisation-level cost makes the reconciliation three-way.
@@ -260,6 +262,7 @@ pub struct ReconcileArgs {
 
 /// Arguments of `allot close`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("facts").args(["store", "cost"]).required(true).multiple(true))]
 pub struct CloseArgs {
     /// The month to close, YYYY-MM.
     #[arg(long, value_parser = parse_month)]
@@ -270,7 +273,7 @@ pub struct CloseArgs {
     #[command(flatten)]
     pub read: MappingReadArgs,
     /// Cost-fact files, or cloud bills in FOCUS (charged back, never reconciled against Anthropic's invoice); repeatable.
-    #[arg(long = "cost", required_unless_present = "store")]
+    #[arg(long = "cost")]
     pub cost: Vec<PathBuf>,
     #[command(flatten)]
     pub focus: FocusArgs,
@@ -353,6 +356,7 @@ pub struct ContextArgs {
 
 /// Arguments of `allot trend`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("facts").args(["store", "cost"]).required(true).multiple(true))]
 pub struct TrendArgs {
     /// First day (YYYY-MM-DD, or YYYY-MM for its first day).
     #[arg(long, value_parser = parse_from)]
@@ -369,7 +373,7 @@ pub struct TrendArgs {
     #[command(flatten)]
     pub read: MappingReadArgs,
     /// Cost-fact file (CSV or Parquet), or a cloud bill in FOCUS (also beside --store); repeat for several.
-    #[arg(long = "cost", required_unless_present = "store")]
+    #[arg(long = "cost")]
     pub cost: Vec<PathBuf>,
     #[command(flatten)]
     pub focus: FocusArgs,
@@ -406,6 +410,7 @@ pub struct TrendArgs {
 
 /// The org mapping and where facts come from: the store, or cost and activity files.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("facts").args(["store", "cost"]).required(true).multiple(true))]
 pub struct InputArgs {
     /// Org mapping (CSV, XLSX, XLS, ODS): email, cost center, optional effective dates, any attribute columns.
     #[arg(long)]
@@ -413,7 +418,7 @@ pub struct InputArgs {
     #[command(flatten)]
     pub read: MappingReadArgs,
     /// Cost-fact file (CSV or Parquet), or a cloud bill in FOCUS (also beside --store); repeat for several.
-    #[arg(long = "cost", required_unless_present = "store")]
+    #[arg(long = "cost")]
     pub cost: Vec<PathBuf>,
     #[command(flatten)]
     pub focus: FocusArgs,

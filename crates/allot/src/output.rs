@@ -40,9 +40,11 @@ pub fn stdout(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Writes a message for the person at the terminal to standard error (suppressed by `--quiet`).
+/// Writes a message for the person at the terminal to standard error. `--quiet` hides
+/// progress and summaries, never a warning: a scheduled `allot -q alerts` still tells its
+/// log that a budget names no cost center.
 pub fn say(quiet: bool, text: &str) {
-    if !quiet {
+    if !quiet || text.starts_with("warning") {
         let _ = writeln!(std::io::stderr().lock(), "{text}");
     }
 }

@@ -31,10 +31,7 @@ pub fn run(args: &TrendArgs, quiet: bool) -> anyhow::Result<()> {
         range,
         &Needs {
             usage: needs_dimensions(args.by.as_deref()),
-            starts: allot_core::period::buckets(range, args.per)
-                .iter()
-                .map(|b| b.from)
-                .collect(),
+            starts: allot_app::trend::trend_starts(range, args.per, ws.as_of),
             ..Needs::default()
         },
     )?;

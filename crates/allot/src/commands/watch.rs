@@ -9,6 +9,16 @@ use allot_mapping::invoice::Decimals;
 use crate::cli::{AlertsArgs, ForecastArgs, WatchArgs};
 use crate::{inputs, output};
 
+/// Prints the warnings of a run's reports once each (several reports carry the same note).
+fn say_warnings(out: &allot_app::Output, quiet: bool) {
+    let mut said = std::collections::BTreeSet::new();
+    for n in out.reports.iter().flat_map(|n| n.report.notes.iter()) {
+        if n.starts_with("warning") && said.insert(n.as_str()) {
+            output::say(quiet, n);
+        }
+    }
+}
+
 /// Opens the workspace and reads the rules and budgets of a watch command.
 fn open(w: &WatchArgs, quiet: bool) -> anyhow::Result<(Workspace, WatchOptions)> {
     let ws = inputs::open(&w.input, w.as_of)?;
@@ -44,16 +54,7 @@ pub fn alerts(args: &AlertsArgs, quiet: bool) -> anyhow::Result<bool> {
         .transpose()?;
     let (ws, opts) = open(&args.watch, quiet)?;
     let run = ws.alerts(&opts)?;
-    for n in run
-        .output
-        .reports
-        .iter()
-        .flat_map(|n| n.report.notes.iter())
-    {
-        if n.starts_with("warning") {
-            output::say(quiet, n);
-        }
-    }
+    say_warnings(&run.output, quiet);
     let dir = args
         .out
         .clone()
@@ -102,11 +103,7 @@ pub fn alerts(args: &AlertsArgs, quiet: bool) -> anyhow::Result<bool> {
 pub fn forecast(args: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
     let (ws, opts) = open(&args.watch, quiet)?;
     let out = ws.forecast(args.month, args.by.as_deref(), &opts)?;
-    for n in out.reports.iter().flat_map(|n| n.report.notes.iter()) {
-        if n.starts_with("warning") {
-            output::say(quiet, n);
-        }
-    }
+    say_warnings(&out, quiet);
     let dir = args
         .out
         .clone()
