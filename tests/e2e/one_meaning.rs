@@ -734,3 +734,58 @@ fn spreadsheets_are_read_as_people_keep_them() {
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+#[test]
+fn a_manager_of_one_cost_center_shows_its_cents_and_moved_cents_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let common = [
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "csv,json",
+    ];
+    let r = on_demo(dir.path(), "chargeback", &common, &out);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = on_demo(
+        dir.path(),
+        "chargeback",
+        &[&common[..], &["--by", "manager"]].concat(),
+        &out,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cc = read_csv(&out.join("chargeback.csv"));
+    let by_manager: HashMap<String, String> = read_csv(&out.join("chargeback-manager.csv"))
+        .into_iter()
+        .map(|r| (r["manager"].clone(), r["amount_usd"].clone()))
+        .collect();
+    let mut per_manager: BTreeMap<String, Decimal> = BTreeMap::new();
+    for line in &cc {
+        let m = if line["cost_center"] == "UNMAPPED" {
+            "UNMAPPED".to_string()
+        } else {
+            line["manager"].clone()
+        };
+        *per_manager.entry(m).or_default() += money(&line["amount_usd"]);
+    }
+    for (m, amount) in &per_manager {
+        assert_eq!(money(&by_manager[m]), *amount, "{m}");
+    }
+    // Where rounding every level to add up moved a cent, the report says which line took it.
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("chargeback.json")).unwrap()).unwrap();
+    let notes = json["notes"].to_string();
+    let moved = cc
+        .iter()
+        .filter(|l| {
+            let exact = money(&l["exact_usd"])
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            exact != money(&l["amount_usd"])
+        })
+        .count();
+    if moved > 0 {
+        assert!(notes.contains("a cent off its own rounding"), "{notes}");
+    }
+}

@@ -73,6 +73,10 @@ pub struct Chargeback {
     pub tree: Vec<(Vec<String>, Nanos)>,
     /// Depth of the requested level in `tree` paths (0 = top level).
     pub tree_depth: usize,
+    /// For a level outside the hierarchy with one value per cost center (e.g. the cost
+    /// center's manager): each cost center's line. Its lines' cents are then the sums of their
+    /// cost centers' cents, so they agree with every cost-center figure. Empty otherwise.
+    pub rollup: std::collections::BTreeMap<String, String>,
     /// Cost that reached a real cost center (not `UNMAPPED`).
     pub mapped: Nanos,
 }

@@ -192,6 +192,8 @@ struct Acc {
     ccs: BTreeMap<u32, i128>,
     people: BTreeMap<(u32, u32), i128>,
     persons: std::collections::BTreeSet<u32>,
+    /// Which line each cost center's cost went to: (cost center, line).
+    cc_lines: std::collections::BTreeSet<(u32, u32)>,
     total: i128,
 }
 
@@ -542,6 +544,7 @@ impl Ledger {
             *e.ccs.entry(c).or_default() += v;
             *e.people.entry((k, p)).or_default() += v;
             e.persons.insert(p);
+            e.cc_lines.insert((c, k));
             e.total += v;
         }
         // Exact day sums of each bucket, computed from the person-days alone.
@@ -655,7 +658,19 @@ impl Ledger {
                 .collect();
             people.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.email.cmp(&b.email)));
             let mut tree = Vec::new();
-            if tree_depth.is_some() && !mapping.hierarchy.is_empty() {
+            // A level outside the hierarchy whose value is one per cost center (a manager of
+            // the cost center, a region): its lines are sums of whole cost centers, so their
+            // cents are the cost centers' cents summed (`rollup`), the same cents every
+            // cost-center figure shows.
+            let mut rollup = BTreeMap::new();
+            let mut cc_seen = std::collections::BTreeSet::new();
+            let one_line_per_cc = acc.cc_lines.iter().all(|(c, _)| cc_seen.insert(*c));
+            if tree_depth.is_none() && one_line_per_cc {
+                for (c, k) in &acc.cc_lines {
+                    rollup.insert(keying.ccs[*c as usize].clone(), keying.key(*k).to_string());
+                }
+            }
+            if (tree_depth.is_some() && !mapping.hierarchy.is_empty()) || !rollup.is_empty() {
                 for (c, amount) in &acc.ccs {
                     let cc = keying.ccs[*c as usize].as_str();
                     let mut path: Vec<String> = match first_row.get(cc) {
@@ -698,7 +713,8 @@ impl Ledger {
                 unmapped,
                 people,
                 tree,
-                tree_depth: tree_depth.unwrap_or(0),
+                tree_depth: tree_depth.unwrap_or(mapping.hierarchy.len()),
+                rollup,
                 mapped,
             });
         }

@@ -162,6 +162,7 @@ mod tests {
                 .collect(),
             tree: vec![],
             tree_depth: 0,
+            rollup: std::collections::BTreeMap::new(),
             mapped: total,
         }
     }

@@ -1071,6 +1071,7 @@ mod properties {
                 .collect(),
             tree: vec![],
             tree_depth: 0,
+            rollup: std::collections::BTreeMap::new(),
             mapped: total,
         })
     }

@@ -41,6 +41,22 @@ pub fn shares(parts: &[(String, Nanos)]) -> Vec<Option<i64>> {
 /// Cents of every chargeback line: top-down through the hierarchy when the chargeback carries
 /// one (so each level adds up to the level above), else largest remainder across the lines.
 pub fn line_cents(cb: &Chargeback) -> Vec<i64> {
+    if !cb.rollup.is_empty() && !cb.tree.is_empty() {
+        // Each line is whole cost centers: the sum of their cents, as the cost-center
+        // chargeback rounds them (top-down through the hierarchy).
+        let levels = round_tree(&cb.tree);
+        let mut by_key: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+        for (path, cents) in &levels[levels.len() - 1] {
+            if let Some(key) = path.last().and_then(|cc| cb.rollup.get(cc)) {
+                *by_key.entry(key.as_str()).or_default() += cents;
+            }
+        }
+        return cb
+            .lines
+            .iter()
+            .map(|l| by_key.get(l.key.as_str()).copied().unwrap_or(0))
+            .collect();
+    }
     if !cb.tree.is_empty() {
         let levels = round_tree(&cb.tree);
         let level = &levels[cb.tree_depth];
@@ -199,6 +215,37 @@ pub fn chargeback_report(
     ]);
     let coverage = coverage_pct(cb);
     let mut notes = Vec::new();
+    // Which lines the rounding moved a cent onto (or off), against each rounded on its own.
+    let moved: Vec<String> = lines
+        .iter()
+        .zip(&cents)
+        .filter_map(|(l, c)| {
+            let own = l.amount.round_cents();
+            (*c != own).then(|| {
+                let d = c - own;
+                format!(
+                    "{} {}{}",
+                    l.key,
+                    if d > 0 { "+" } else { "-" },
+                    format_cents(d.abs())
+                )
+            })
+        })
+        .collect();
+    if !moved.is_empty() {
+        notes.push(format!(
+            "Rounding: every line is rounded once so that {} to the cent; {} {} a cent off its own rounding: {}{} (exact_usd has every line's exact amount).",
+            if cb.rollup.is_empty() {
+                "the lines add up to the total and every level to the level above"
+            } else {
+                "each line is the sum of its cost centers' cents"
+            },
+            moved.len(),
+            if moved.len() == 1 { "line is" } else { "lines are" },
+            moved.iter().take(10).cloned().collect::<Vec<_>>().join(", "),
+            if moved.len() > 10 { ", ..." } else { "" }
+        ));
+    }
     notes.push(format!(
         "Allocation coverage: {} of attributed cost reached a real cost center.",
         coverage
