@@ -10,6 +10,7 @@ mod crawl;
 mod demo;
 mod fake_api;
 mod formats;
+mod ledger;
 mod mapping;
 mod one_meaning;
 mod reconcile;

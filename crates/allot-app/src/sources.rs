@@ -206,9 +206,11 @@ fn store_days(root: &Path, kind: Facts, range: Option<DateRange>) -> Result<Stor
     }
     let mut files_out = Vec::new();
     let mut seen: BTreeSet<NaiveDate> = BTreeSet::new();
+    let mut present: BTreeSet<(Source, NaiveDate)> = BTreeSet::new();
     for source in &sources {
         for p in files(root, *source)? {
             let Some(d) = partition_day(&p) else { continue };
+            present.insert((*source, d));
             if range.is_some_and(|r| !r.contains(d)) || seen.contains(&d) {
                 continue;
             }
@@ -221,6 +223,17 @@ fn store_days(root: &Path, kind: Facts, range: Option<DateRange>) -> Result<Stor
         }
     }
     files_out.sort();
+    // A day the state records whose file is gone is not held: missing, so the period is
+    // incomplete and names it (`allot store verify` says more, `allot sync --repair` mends it).
+    let lost: Vec<NaiveDate> = chosen
+        .iter()
+        .filter(|(d, s)| !present.contains(&(**s, **d)))
+        .map(|(d, _)| *d)
+        .collect();
+    for d in lost {
+        entries.remove(&d);
+        chosen.remove(&d);
+    }
     Ok(StoreDays {
         files: files_out,
         entries,

@@ -19,7 +19,9 @@ pub use facts::{load as load_facts, Loaded, Spec, VIA};
 pub use fold::{Grain, Segmenter};
 pub use ledger::{Keying, Ledger, Series};
 pub use level::{Level, UnmappedPolicy, BLANK};
-pub use load::{cost_fact_rows, load_activity, load_costs, write_costs_parquet, FactFrame};
+pub use load::{
+    cost_fact_rows, load_activity, load_costs, parquet_rows, write_costs_parquet, FactFrame,
+};
 
 /// The cost dimensions the reviews read (besides person and day).
 pub const USAGE_DIMS: [&str; 4] = ["product", "model", "context_window", "token_type"];

@@ -269,6 +269,30 @@ impl Drop for QuietPanics {
     }
 }
 
+/// The number of rows a Parquet file's footer records, after checking that its footer
+/// decodes and its row groups lie inside the file (what `allot store verify` asks of every
+/// stored day).
+pub fn parquet_rows(path: &Path) -> Result<u64, EngineError> {
+    parquet_schema(path)?;
+    let file = std::fs::File::open(path).map_err(|source| InputError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = ParquetReader::new(file);
+    let rows = {
+        let _quiet = QuietPanics::enter();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.num_rows()))
+    };
+    match rows {
+        Ok(Ok(n)) => Ok(n as u64),
+        _ => Err(InputError::BadFile {
+            path: path.to_path_buf(),
+            problem: "is damaged: its row count cannot be read".into(),
+        }
+        .into()),
+    }
+}
+
 /// The schema of a Parquet file.
 pub(crate) fn parquet_schema(path: &Path) -> Result<Schema, EngineError> {
     let file = std::fs::File::open(path).map_err(|source| InputError::Unreadable {

@@ -89,6 +89,77 @@ pub fn read_int_rows(files: &[std::path::PathBuf]) -> Result<Vec<IntRow>, Engine
     Ok(out)
 }
 
+/// One restatement record as the store keeps it: what a provisional day held before a sync
+/// fetched it again, and what it holds now.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Restatement {
+    /// The day the sync that saw it ran (its as-of date).
+    pub fetched_on: String,
+    /// The store source (`actor_cost`, `cost`, `org_cost`).
+    pub source: String,
+    /// The day whose value moved.
+    pub date: String,
+    /// The person or spender.
+    pub email: String,
+    /// Product/model/context window/cost type/token type.
+    pub component: String,
+    /// The amount before, nano-dollars.
+    pub old_nanos: i128,
+    /// The amount after, nano-dollars.
+    pub new_nanos: i128,
+}
+
+/// Reads the restatement files of a store (`restatements/*.parquet`), in file order.
+pub fn read_restatements(files: &[std::path::PathBuf]) -> Result<Vec<Restatement>, EngineError> {
+    let mut out = Vec::new();
+    for path in files {
+        let file = std::fs::File::open(path).map_err(|e| {
+            EngineError::Input(allot_core::InputError::BadFile {
+                path: path.clone(),
+                problem: e.to_string(),
+            })
+        })?;
+        let df = ParquetReader::new(file).finish()?;
+        let text = |name: &str| -> Result<Vec<String>, EngineError> {
+            Ok(df
+                .column(name)?
+                .cast(&DataType::String)?
+                .str()?
+                .iter()
+                .map(|v| v.unwrap_or_default().to_string())
+                .collect())
+        };
+        let nanos = |name: &str| -> Result<Vec<i128>, EngineError> {
+            let c = df.column(name)?.cast(&DataType::Decimal(38, 9))?;
+            Ok(c.decimal()?
+                .physical()
+                .iter()
+                .map(|v| v.unwrap_or(0))
+                .collect())
+        };
+        let (fetched, source, date, email, component) = (
+            text("fetched_on")?,
+            text("source")?,
+            text("date")?,
+            text("email")?,
+            text("component")?,
+        );
+        let (old, new) = (nanos("old_usd")?, nanos("new_usd")?);
+        for i in 0..df.height() {
+            out.push(Restatement {
+                fetched_on: fetched[i].clone(),
+                source: source[i].clone(),
+                date: date[i].clone(),
+                email: email[i].clone(),
+                component: component[i].clone(),
+                old_nanos: old[i],
+                new_nanos: new[i],
+            });
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

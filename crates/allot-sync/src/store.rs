@@ -136,14 +136,28 @@ pub fn files(root: &Path, source: Source) -> Result<Vec<PathBuf>, SyncError> {
     Ok(out)
 }
 
-/// Reads `state.json` of the store at `root` (empty when there is none yet).
+/// The store format this allot reads and writes (`state.json`'s `version`).
+pub const STORE_VERSION: u32 = 1;
+
+/// Reads `state.json` of the store at `root` (empty when there is none yet). A store written
+/// by a newer allot (a higher `version`) is refused, never read as if it were this one.
 pub fn read_state(root: &Path) -> Result<StoreState, SyncError> {
     let path = root.join("state.json");
     match fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| SyncError::Io {
-            path,
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-        }),
+        Ok(bytes) => {
+            let state: StoreState = serde_json::from_slice(&bytes).map_err(|e| SyncError::Io {
+                path: path.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            })?;
+            if state.version > STORE_VERSION {
+                return Err(SyncError::Plan(format!(
+                    "the store `{}` is of format version {}, newer than this allot reads ({STORE_VERSION}): upgrade allot to read it (nothing was read or changed)",
+                    root.display(),
+                    state.version
+                )));
+            }
+            Ok(state)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StoreState {
             version: 1,
             ..StoreState::default()
@@ -178,6 +192,51 @@ fn write_atomic(
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// A stored day that is not what `state.json` records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayProblem {
+    /// The source.
+    pub source: Source,
+    /// The day.
+    pub day: NaiveDate,
+    /// What is wrong, in words.
+    pub problem: String,
+}
+
+/// Checks every day `state.json` records against its file: present always; with `deep`,
+/// also readable, with the row count recorded.
+pub fn verify(root: &Path, deep: bool) -> Result<Vec<DayProblem>, SyncError> {
+    let state = read_state(root)?;
+    let mut out = Vec::new();
+    for source in Source::ALL {
+        for (day, entry) in state.days.get(source.name()).into_iter().flatten() {
+            let path = partition(root, source, *day);
+            let problem = if !path.exists() {
+                Some(format!("its file `{}` is missing", path.display()))
+            } else if deep {
+                match allot_engine::parquet_rows(&path) {
+                    Err(e) => Some(e.to_string()),
+                    Ok(n) if n != entry.rows => Some(format!(
+                        "its file holds {n} rows where the sync stored {}",
+                        entry.rows
+                    )),
+                    Ok(_) => None,
+                }
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                out.push(DayProblem {
+                    source,
+                    day: *day,
+                    problem,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A store opened for syncing: holds the lock until dropped.
@@ -236,12 +295,36 @@ impl Store {
                 }
             }
         }
-        let state = read_state(root)?;
+        let mut state = read_state(root)?;
+        // A day whose file is gone is not held: the sync fetches it again.
+        for problem in verify(root, false)? {
+            tracing::warn!(
+                "{} of {}: {}; it will be fetched again",
+                problem.source.name(),
+                problem.day,
+                problem.problem
+            );
+            if let Some(days) = state.days.get_mut(problem.source.name()) {
+                days.remove(&problem.day);
+            }
+        }
         Ok(Store {
             root: root.to_path_buf(),
             state,
             _lock: lock,
         })
+    }
+
+    /// Forgets the days `problems` names (and removes their damaged files), so this sync
+    /// fetches them again: `allot sync --repair`.
+    pub fn forget(&mut self, problems: &[DayProblem]) -> Result<(), SyncError> {
+        for p in problems {
+            let _ = fs::remove_file(partition(&self.root, p.source, p.day));
+            if let Some(days) = self.state.days.get_mut(p.source.name()) {
+                days.remove(&p.day);
+            }
+        }
+        self.save_state()
     }
 
     /// The store's folder.

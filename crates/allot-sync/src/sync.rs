@@ -326,6 +326,48 @@ fn by_component(rows: impl IntoIterator<Item = (CostKey, i128)>) -> BTreeMap<Cos
 /// One restated value: (day, email, component, old, new).
 type Restated = (NaiveDate, String, String, i128, i128);
 
+/// The restatement file of one source's day fetched on `today`: its name (the day, the
+/// source and a digest of what moved, so the same restatement written again by a resumed
+/// sync replaces itself) and its columns.
+fn restatement_file(
+    today: NaiveDate,
+    source: Source,
+    day: NaiveDate,
+    moved: &[(&'static str, Restated)],
+) -> (String, Vec<(String, Values)>) {
+    let t = |f: fn(&(&'static str, Restated)) -> String| text(moved.iter().map(f).collect());
+    // FNV-1a over the records: stable across runs and builds.
+    let mut digest: u64 = 0xcbf2_9ce4_8422_2325;
+    for (_, (d, who, component, old, new)) in moved {
+        for b in format!("{d}|{who}|{component}|{old}|{new}\n").bytes() {
+            digest ^= u64::from(b);
+            digest = digest.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let cols = vec![
+        (
+            "fetched_on".to_string(),
+            text(moved.iter().map(|_| today.to_string()).collect()),
+        ),
+        ("source".to_string(), t(|x| x.0.to_string())),
+        ("date".to_string(), t(|x| x.1 .0.to_string())),
+        ("email".to_string(), t(|x| x.1 .1.clone())),
+        ("component".to_string(), t(|x| x.1 .2.clone())),
+        (
+            "old_usd".to_string(),
+            Values::Decimal(moved.iter().map(|x| Some(x.1 .3)).collect(), 9),
+        ),
+        (
+            "new_usd".to_string(),
+            Values::Decimal(moved.iter().map(|x| Some(x.1 .4)).collect(), 9),
+        ),
+    ];
+    (
+        format!("{today}-{}-{day}-{digest:016x}", source.name()),
+        cols,
+    )
+}
+
 /// Compares a fresh day of cost with what the store held, before it is replaced.
 fn restatements(
     store: &Store,
@@ -447,9 +489,19 @@ impl Run<'_> {
         }
         for (day, rows) in by_day {
             let facts: Vec<StoredCost> = rows.iter().map(|r| fact(r).clone()).collect();
-            for r in restatements(self.store, source, day, &facts)? {
-                self.restated.push((source.name(), r));
+            let moved: Vec<(&'static str, Restated)> =
+                restatements(self.store, source, day, &facts)?
+                    .into_iter()
+                    .map(|r| (source.name(), r))
+                    .collect();
+            // What moved is on disk before the day it moved from is replaced: a sync stopped
+            // after this point leaves the record, and one stopped before it finds the same
+            // old day and writes the same record (same name: never twice).
+            if !moved.is_empty() {
+                let (name, cols) = restatement_file(self.opts.today, source, day, &moved);
+                self.store.add_restatements(&name, cols)?;
             }
+            self.restated.extend(moved);
             let n = rows.len() as u64;
             self.stored(source, day, columns(&rows), n)?;
         }
@@ -832,28 +884,6 @@ pub async fn sync(
     }
     if !run.restated.is_empty() {
         let r = &run.restated;
-        let t = |f: fn(&(&'static str, Restated)) -> String| text(r.iter().map(f).collect());
-        let cols = vec![
-            (
-                "fetched_on".to_string(),
-                text(r.iter().map(|_| opts.today.to_string()).collect()),
-            ),
-            ("source".to_string(), t(|x| x.0.to_string())),
-            ("date".to_string(), t(|x| x.1 .0.to_string())),
-            ("email".to_string(), t(|x| x.1 .1.clone())),
-            ("component".to_string(), t(|x| x.1 .2.clone())),
-            (
-                "old_usd".to_string(),
-                Values::Decimal(r.iter().map(|x| Some(x.1 .3)).collect(), 9),
-            ),
-            (
-                "new_usd".to_string(),
-                Values::Decimal(r.iter().map(|x| Some(x.1 .4)).collect(), 9),
-            ),
-        ];
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f");
-        run.store
-            .add_restatements(&format!("{}-{stamp}", opts.today), cols)?;
         let counted = |x: &&(&'static str, Restated)| {
             x.0 == Source::Cost.name() || x.0 == Source::ActorCost.name()
         };

@@ -222,13 +222,120 @@ fn a_second_sync_fetches_only_missing_and_provisional_days_and_records_restateme
         stored_costs(dir.path(), Source::Cost),
         truth(&state, "2026-10-10", "2026-10-26")
     );
-    let restated = std::fs::read_dir(dir.path().join("restatements"))
+    // One file per source and day that moved, each named by the sync's day.
+    let restated: Vec<String> = std::fs::read_dir(dir.path().join("restatements"))
         .unwrap()
-        .count();
-    assert_eq!(restated, 1);
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!restated.is_empty());
+    assert!(
+        restated.iter().all(|n| n.starts_with("2026-11-23-")),
+        "{restated:?}"
+    );
     // --refresh fetches settled days again.
     let s = run_sync(&state, dir.path(), &SyncOptions { refresh: true, ..o }).unwrap();
     assert_eq!(s.days.get("cost"), Some(&17));
+}
+
+/// Every restatement record a store holds, sorted.
+fn restatements_in(root: &std::path::Path) -> Vec<allot_engine::table_parquet::Restatement> {
+    let dir = root.join("restatements");
+    let mut files: Vec<std::path::PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    let mut all = allot_engine::table_parquet::read_restatements(&files).unwrap();
+    all.sort();
+    all
+}
+
+/// Stops a sync (a panic unwinding out of it, as a kill would) after `at` steps.
+struct KillAt {
+    steps: std::sync::atomic::AtomicU64,
+    at: u64,
+}
+
+impl crate::Progress for KillAt {
+    fn plan(&self, _: u64) {}
+    fn step(&self, _: &str) {
+        if self.steps.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == self.at {
+            panic!("killed at step {}", self.at);
+        }
+    }
+}
+
+#[test]
+fn a_sync_killed_against_revised_data_leaves_the_restatements_a_clean_run_does() {
+    let o = opts("2026-10-10", "2026-10-26");
+    let synced_then_revised = |root: &std::path::Path| {
+        let state = fake(Faults::default());
+        run_sync(&state, root, &o).unwrap();
+        state.revise();
+        state
+    };
+    let clean = tempfile::tempdir().unwrap();
+    let state = synced_then_revised(clean.path());
+    run_sync(&state, clean.path(), &o).unwrap();
+    let want = restatements_in(clean.path());
+    assert!(!want.is_empty());
+    for at in [1, 2, 3, 4] {
+        let dir = tempfile::tempdir().unwrap();
+        let state = synced_then_revised(dir.path());
+        let killed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let rt = runtime();
+            rt.block_on(async {
+                let base = allot_fake_api::spawn(state.clone()).await.unwrap();
+                let mut store = Store::open(dir.path(), false).unwrap();
+                let kill = KillAt {
+                    steps: std::sync::atomic::AtomicU64::new(0),
+                    at,
+                };
+                sync(&mut store, &client(&base, 100_000), &keys(), &o, &kill).await
+            })
+        }));
+        assert!(killed.is_err(), "the sync was not stopped at step {at}");
+        run_sync(&state, dir.path(), &o).unwrap();
+        assert_eq!(restatements_in(dir.path()), want, "killed at step {at}");
+        assert_eq!(
+            stored_costs(dir.path(), Source::Cost),
+            truth(&state, "2026-10-10", "2026-10-26")
+        );
+    }
+}
+
+#[test]
+fn a_lost_day_file_is_fetched_again_and_a_newer_store_is_refused() {
+    let state = fake(Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts("2026-09-10", "2026-09-20");
+    run_sync(&state, dir.path(), &o).unwrap();
+    let lost = crate::store::partition(dir.path(), Source::Cost, d("2026-09-15"));
+    std::fs::remove_file(&lost).unwrap();
+    let problems = crate::store::verify(dir.path(), true).unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(
+        (problems[0].source, problems[0].day),
+        (Source::Cost, d("2026-09-15"))
+    );
+    // Settled days are not fetched again, but a lost one is.
+    let s = run_sync(&state, dir.path(), &o).unwrap();
+    assert_eq!(s.days.get("cost"), Some(&1), "{s:?}");
+    assert!(lost.exists());
+    assert!(crate::store::verify(dir.path(), true).unwrap().is_empty());
+    // A damaged file is named by the deep check.
+    std::fs::write(&lost, b"PAR1 not a parquet file PAR1").unwrap();
+    let problems = crate::store::verify(dir.path(), true).unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    // A store of a newer format is refused, naming what to do.
+    let path = dir.path().join("state.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("\"version\": 1", "\"version\": 99", 1)).unwrap();
+    let e = read_state(dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("version 99") && e.contains("upgrade allot"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -68,6 +68,9 @@ pub enum Command {
     /// Work with org mapping files.
     #[command(subcommand)]
     Mapping(MappingCommand),
+    /// Work with the store `allot sync` writes.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Generate a large synthetic month and time `allot chargeback` on it (CSV and Parquet), beside python polars and DuckDB.
     Bench(BenchArgs),
 }
@@ -77,6 +80,21 @@ pub enum Command {
 pub enum MappingCommand {
     /// Check a mapping: duplicates, overlapping rows, gaps, bad emails and dates, split hierarchies.
     Check(MappingCheckArgs),
+}
+
+/// `allot store ...`
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Check every day the store records: its file is there, reads, and holds the rows the sync stored (exit 1 naming what is not; `allot sync --repair` fetches those days again).
+    Verify(StoreVerifyArgs),
+}
+
+/// Arguments of `allot store verify`.
+#[derive(Debug, Args)]
+pub struct StoreVerifyArgs {
+    /// The store folder.
+    #[arg(long, default_value = "allot-data")]
+    pub store: PathBuf,
 }
 
 /// Arguments of `allot mapping check`.
@@ -627,6 +645,9 @@ pub struct SyncArgs {
     /// Sync nothing: make one request per endpoint with the keys given and say which answer, which key each wants, and whether the answers have the shape allot reads (exit 1 on a problem).
     #[arg(long)]
     pub check: bool,
+    /// First check every stored day as `allot store verify` does, and fetch again the days whose file is missing or damaged (the range widens to reach them).
+    #[arg(long, conflicts_with = "check")]
+    pub repair: bool,
     /// Where the organisation's cost comes from.
     #[arg(long, value_enum, default_value_t = CostApiArg::Auto)]
     pub cost_api: CostApiArg,

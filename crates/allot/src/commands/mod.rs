@@ -17,7 +17,7 @@ mod watch;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, MappingCommand};
+use crate::cli::{Cli, Command, MappingCommand, StoreCommand};
 
 /// Exit code: the command ran and found nothing wrong.
 pub const EXIT_OK: u8 = 0;
@@ -40,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chargeback(args) => chargeback::run(&args, quiet),
         Command::Demo(args) => demo::run(&args, quiet),
         Command::Mapping(MappingCommand::Check(args)) => mapping::check(&args, quiet),
+        Command::Store(StoreCommand::Verify(args)) => return sync::verify(&args, quiet).map(code),
         Command::Efficiency(args) => reviews::run_efficiency(&args, quiet),
         Command::Top(args) => reviews::run_top(&args, quiet),
         Command::Context(args) => reviews::run_context(&args, quiet),

@@ -117,13 +117,63 @@ fn check(
     Ok(problem)
 }
 
+/// `allot store verify`: prints every stored day that is not what the state records;
+/// returns whether there was one (exit 1).
+pub fn verify(args: &crate::cli::StoreVerifyArgs, quiet: bool) -> anyhow::Result<bool> {
+    if !args.store.join("state.json").exists() {
+        anyhow::bail!(
+            "`{}` is not a store: it has no state.json (`allot sync --store {}` makes one)",
+            args.store.display(),
+            args.store.display()
+        );
+    }
+    let problems = allot_sync::store::verify(&args.store, true)?;
+    let state = allot_sync::store::read_state(&args.store)?;
+    let days: usize = state
+        .days
+        .values()
+        .map(std::collections::BTreeMap::len)
+        .sum();
+    for p in &problems {
+        output::stdout(&format!("{} {}: {}\n", p.source.name(), p.day, p.problem))?;
+    }
+    output::say(
+        quiet,
+        &if problems.is_empty() {
+            format!(
+                "store `{}`: all {days} recorded days are whole",
+                args.store.display()
+            )
+        } else {
+            format!(
+                "store `{}`: {} of {days} recorded days are missing or damaged; `allot sync --store {} --repair` fetches them again",
+                args.store.display(),
+                problems.len(),
+                args.store.display()
+            )
+        },
+    );
+    Ok(!problems.is_empty())
+}
+
 /// Syncs (or, with `--check`, probes); returns whether the check found a problem.
 pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<bool> {
     let today = args.as_of.unwrap_or_else(super::today);
     let yesterday = today - Duration::days(1);
+    // With --repair, the days verify names are fetched again: the range reaches them.
+    let broken = if args.repair {
+        allot_sync::store::verify(&args.store, true)?
+    } else {
+        Vec::new()
+    };
     let from = args
         .from
         .unwrap_or_else(|| allot_core::Month::of(today).prev().prev().first_day());
+    let from = broken
+        .iter()
+        .map(|p| p.day)
+        .min()
+        .map_or(from, |d| d.min(from));
     let to = args.to.unwrap_or(yesterday);
     let keys = Keys::load(args.key_file.as_deref())?;
     if keys.analytics.is_none() && keys.admin.is_none() {
@@ -153,6 +203,15 @@ pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<bool> {
         ..ClientConfig::default()
     })?;
     let mut store = Store::open(&args.store, args.wait)?;
+    if !broken.is_empty() {
+        for p in &broken {
+            output::say(
+                quiet,
+                &format!("repair: {} {}: {}", p.source.name(), p.day, p.problem),
+            );
+        }
+        store.forget(&broken)?;
+    }
     on_interrupt(&args.store, today);
     let bar = ProgressBar::new(0);
     if quiet {
