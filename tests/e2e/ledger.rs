@@ -146,3 +146,122 @@ fn a_lost_day_file_is_incomplete_named_by_verify_and_repaired_by_sync() {
         );
     }
 }
+
+#[test]
+fn a_check_against_an_unreachable_api_says_it_could_not_connect() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on a port bound and closed again.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let r = crate::sync::run(crate::sync::sync_cmd(
+        dir.path(),
+        &[
+            "--check",
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "--as-of",
+            "2026-11-23",
+            "--backoff-ms",
+            "10",
+        ],
+        true,
+    ));
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert_ne!(r.code, 0, "{all}");
+    assert!(all.contains("could not connect"), "{all}");
+}
+
+#[test]
+fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    let sync_from = |url: &str| {
+        let r = crate::sync::run(crate::sync::sync_cmd(
+            dir.path(),
+            &[
+                "--store",
+                s,
+                "--base-url",
+                url,
+                "--as-of",
+                "2026-11-23",
+                "--rate",
+                "100000",
+                "--from",
+                "2026-11-10",
+                "--to",
+                "2026-11-20",
+            ],
+            true,
+        ));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    };
+    let exact = |name: &str| -> Decimal {
+        let out = dir.path().join(name);
+        let r = allot(
+            dir.path(),
+            &[
+                "trend",
+                "--from",
+                "2026-11-10",
+                "--to",
+                "2026-11-20",
+                "--per",
+                "month",
+                "--mapping",
+                demo().join("input/org-mapping.csv").to_str().unwrap(),
+                "--store",
+                s,
+                "--as-of",
+                "2026-11-23",
+                "--out",
+                out.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("trend.json")).unwrap()).unwrap();
+        money(json["total_usd"].as_str().unwrap())
+    };
+    let first = crate::sync::fake(&["--rate", "100000"]);
+    sync_from(&first.url);
+    let before = exact("before");
+    let revised = crate::sync::fake(&["--rate", "100000", "--revisions", "1"]);
+    sync_from(&revised.url);
+    let after = exact("after");
+    let out = dir.path().join("restated");
+    let r = allot(
+        dir.path(),
+        &[
+            "restatements",
+            "--month",
+            "2026-11",
+            "--store",
+            s,
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            "csv,json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows = read_csv(&out.join("restatements.csv"));
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["fetched_on"] == "2026-11-23"));
+    let net: Decimal = rows
+        .iter()
+        .filter(|r| r["source"] == "actor_cost")
+        .map(|r| money(&r["change_usd"]))
+        .sum();
+    // The chargeback's cents moved by the restated amount, to within rounding.
+    assert!(
+        ((after - before) - net).abs() <= Decimal::new(1, 2),
+        "{before} -> {after}, restated {net}"
+    );
+}

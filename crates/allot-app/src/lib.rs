@@ -14,6 +14,7 @@ pub mod error;
 pub mod output;
 pub mod reconcile;
 pub mod reports;
+pub mod restatements;
 pub mod sources;
 pub mod trend;
 pub mod watch;

@@ -142,11 +142,37 @@ fn hint(status: u16) -> &'static str {
     }
 }
 
+/// Why a request got no answer, in words a person can act on: "could not connect (Connection
+/// refused (os error 111))", "timed out", with the deepest cause the HTTP stack gives; never
+/// the URL (it may carry parameters) nor a header.
+fn why(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut deepest = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        deepest = s.to_string();
+        source = s.source();
+    }
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "no answer"
+    };
+    if deepest == e.to_string() {
+        format!("{kind} ({e})")
+    } else {
+        format!("{kind} ({deepest})")
+    }
+}
+
 impl Client {
     /// A client for `config`.
     pub fn new(config: ClientConfig) -> Result<Client, SyncError> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("allot/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SyncError::Plan(format!("cannot start the HTTP client: {e}")))?;
@@ -210,9 +236,7 @@ impl Client {
         let resp = match sent {
             Ok(r) => r,
             // Connection refused or reset, timeouts: the error text names the URL, never headers.
-            Err(e) => {
-                return Attempt::Transient(format!("request failed: {}", e.without_url()), None)
-            }
+            Err(e) => return Attempt::Transient(format!("request failed: {}", why(e)), None),
         };
         let status = resp.status().as_u16();
         let retry_after = resp

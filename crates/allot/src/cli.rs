@@ -71,6 +71,8 @@ pub enum Command {
     /// Work with the store `allot sync` writes.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// What Anthropic revised in a month: every person's or spender's cost that moved when a provisional day was fetched again, old and new.
+    Restatements(RestatementsArgs),
     /// Generate a large synthetic month and time `allot chargeback` on it (CSV and Parquet), beside python polars and DuckDB.
     Bench(BenchArgs),
 }
@@ -87,6 +89,23 @@ pub enum MappingCommand {
 pub enum StoreCommand {
     /// Check every day the store records: its file is there, reads, and holds the rows the sync stored (exit 1 naming what is not; `allot sync --repair` fetches those days again).
     Verify(StoreVerifyArgs),
+}
+
+/// Arguments of `allot restatements`.
+#[derive(Debug, Args)]
+pub struct RestatementsArgs {
+    /// The month, YYYY-MM.
+    #[arg(long, value_parser = parse_month)]
+    pub month: Month,
+    /// The store folder.
+    #[arg(long, default_value = "allot-data")]
+    pub store: PathBuf,
+    /// Output folder; default `reports/<month>/`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Comma-separated formats: table, csv, json, xlsx, html, parquet.
+    #[arg(long, default_value = "table,csv,json", value_delimiter = ',')]
+    pub format: Vec<allot_report::Format>,
 }
 
 /// Arguments of `allot store verify`.

@@ -41,6 +41,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&args, quiet),
         Command::Mapping(MappingCommand::Check(args)) => mapping::check(&args, quiet),
         Command::Store(StoreCommand::Verify(args)) => return sync::verify(&args, quiet).map(code),
+        Command::Restatements(args) => {
+            let out = allot_app::restatements::restatements(&args.store, args.month)?;
+            let dir = args.out.clone().unwrap_or_else(|| {
+                std::path::PathBuf::from("reports").join(args.month.to_string())
+            });
+            crate::output::emit(&out, &args.format, &dir, quiet, false)
+        }
         Command::Efficiency(args) => reviews::run_efficiency(&args, quiet),
         Command::Top(args) => reviews::run_top(&args, quiet),
         Command::Context(args) => reviews::run_context(&args, quiet),

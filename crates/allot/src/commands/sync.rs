@@ -97,11 +97,15 @@ fn check(
     today: chrono::NaiveDate,
     quiet: bool,
 ) -> anyhow::Result<bool> {
+    // A check answers within seconds: two attempts each, short timeouts (an unreachable API
+    // is the answer, not something to wait out).
     let (out, problem) = allot_app::doctor::run(
         ClientConfig {
             base_url: args.base_url.clone(),
             rate_per_minute: args.rate,
-            backoff: std::time::Duration::from_millis(args.backoff_ms),
+            backoff: std::time::Duration::from_millis(args.backoff_ms.min(500)),
+            max_attempts: 2,
+            timeout: std::time::Duration::from_secs(15),
             ..ClientConfig::default()
         },
         keys,
