@@ -820,3 +820,76 @@ fn a_sync_beside_it_is_picked_up_and_invoices_are_reconciled() {
     assert_eq!(rec, cli_rows);
     assert!(rec.iter().any(|r| r["month"] == "2026-09"));
 }
+
+/// A GET with the raw `Host` given (the helper above sends the address it connects to).
+fn get_as_host(base: &str, path: &str, host: &str, extra: &str) -> u16 {
+    let addr = base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{extra}\r\n")
+            .as_bytes(),
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    String::from_utf8_lossy(&raw)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_service_answers_its_own_names_says_its_health_and_takes_bearer_in_any_case() {
+    let token = "s3cret-dashboard-token-0123456789";
+    let s = serve(
+        &demo_args(&["--token", token])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[],
+    );
+    let port = s.base.rsplit(':').next().unwrap().to_string();
+    // DNS rebinding: a page of another site pointing its name at 127.0.0.1 gets nothing.
+    assert_eq!(
+        get_as_host(&s.base, "/healthz", "attacker.example", ""),
+        421
+    );
+    assert_eq!(
+        get_as_host(&s.base, "/", &format!("attacker.example:{port}"), ""),
+        421
+    );
+    // The loopback names answer; /healthz needs no token.
+    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+        assert_eq!(get_as_host(&s.base, "/healthz", &host, ""), 200, "{host}");
+    }
+    let health = get(&s.base, "/healthz");
+    assert_eq!(health.status, 200);
+    assert!(health.body.starts_with("ok: last sync"), "{}", health.body);
+    assert!(!health.body.contains(token));
+    // The scheme of Authorization is case-insensitive.
+    let host = format!("127.0.0.1:{port}");
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let auth = format!("Authorization: {scheme} {token}\r\n");
+        assert_eq!(get_as_host(&s.base, "/", &host, &auth), 200, "{scheme}");
+    }
+    assert_eq!(
+        get_as_host(&s.base, "/", &host, "Authorization: Basic x\r\n"),
+        401
+    );
+    drop(s);
+    // A store synced longer ago than the bound is unhealthy, and --host adds a name.
+    let s = serve(
+        &demo_args(&["--stale-after-hours", "0", "--host", "allot.example"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[],
+    );
+    let port = s.base.rsplit(':').next().unwrap().to_string();
+    assert_eq!(get(&s.base, "/healthz").status, 503);
+    assert_eq!(
+        get_as_host(&s.base, "/trend", &format!("allot.example:{port}"), ""),
+        200
+    );
+}

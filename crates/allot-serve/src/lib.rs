@@ -69,6 +69,11 @@ pub struct ServeConfig {
     pub token: Option<Token>,
     /// Whether the as-of date follows the calendar (no `--as-of`): then each page is as of today.
     pub as_of_today: bool,
+    /// Host names a request may address besides the loopback names and the bound address
+    /// (`--host`): any other `Host` is refused, so a DNS-rebinding page cannot read it.
+    pub hosts: Vec<String>,
+    /// `/healthz` answers 503 when the store was last synced longer ago than this.
+    pub stale_after: std::time::Duration,
 }
 
 /// The shared state of the running dashboard.
@@ -107,6 +112,22 @@ impl Server {
         let addr = listener
             .local_addr()
             .map_err(|source| ServeError::Bind { addr, source })?;
+        let mut config = config;
+        // The names a request may carry in Host: loopback, the bound address, the host's own
+        // name when bound to every address (the printed link uses it), and --host.
+        let mut hosts: Vec<String> = ["127.0.0.1", "localhost", "[::1]", "::1"]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        hosts.push(match addr.ip() {
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            std::net::IpAddr::V4(ip) => ip.to_string(),
+        });
+        if addr.ip().is_unspecified() {
+            hosts.push(host_name());
+        }
+        hosts.append(&mut config.hosts);
+        config.hosts = hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect();
         let app = Arc::new(App {
             cache: cache::Cache::new(&store),
             auth: auth::Sessions::default(),

@@ -142,10 +142,81 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/assets/style.css", get(style))
         .route("/assets/sort.js", get(script))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), guard))
+        .layer(middleware::from_fn_with_state(app.clone(), hosts))
         .layer(middleware::map_response(headers))
         .with_state(app)
+}
+
+/// Refuses a request whose Host is not a name this dashboard answers to (421): a page of
+/// another site that rebinds its DNS name to 127.0.0.1 gets nothing.
+async fn hosts(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().host())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    // The name without its port (`[::1]:8080` keeps its brackets).
+    let name = match host.rfind(':') {
+        Some(i) if !host[i..].contains(']') => &host[..i],
+        _ => host.as_str(),
+    };
+    if app.config.hosts.iter().any(|h| h == name) {
+        return next.run(req).await;
+    }
+    let mut r = problem(
+        StatusCode::MISDIRECTED_REQUEST,
+        "Misdirected request",
+        "This dashboard does not answer to that host name. Open it by the address allot serve printed, or start it with --host NAME for the name you use.",
+    )
+    .into_response();
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
+/// `GET /healthz`: 200 with the store's data age when the last sync is recent enough, 503
+/// when it is older than `--stale-after` (or the store cannot be read); open without the
+/// token, and it says nothing of the figures.
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let state = app
+        .config
+        .workspace
+        .sources
+        .store()
+        .map(|s| s.join("state.json"));
+    let age = state
+        .and_then(|p| std::fs::metadata(p).ok())
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.elapsed().ok());
+    let (status, body) = match age {
+        Some(a) if a <= app.config.stale_after => (
+            StatusCode::OK,
+            format!("ok: last sync {} s ago\n", a.as_secs()),
+        ),
+        Some(a) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "stale: last sync {} s ago, more than {} s\n",
+                a.as_secs(),
+                app.config.stale_after.as_secs()
+            ),
+        ),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no store: state.json cannot be read\n".to_string(),
+        ),
+    };
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
 }
 
 async fn headers(mut r: Response) -> Response {
@@ -174,15 +245,21 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
         return next.run(req).await;
     };
     let path = req.uri().path();
-    if path == "/login" || path == "/assets/style.css" || path == "/favicon.ico" {
+    if path == "/login"
+        || path == "/assets/style.css"
+        || path == "/favicon.ico"
+        || path == "/healthz"
+    {
         return next.run(req).await;
     }
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| token.matches(t.trim()));
+        // The scheme is case-insensitive (RFC 7235): `bearer`, `Bearer`, `BEARER`.
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .is_some_and(|(_, t)| token.matches(t.trim()));
     let session = req
         .headers()
         .get_all(header::COOKIE)

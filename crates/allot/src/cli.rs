@@ -539,6 +539,12 @@ pub struct ServeArgs {
     /// Address to listen on; anything but a loopback address needs --token.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
+    /// Another host name the dashboard answers to (e.g. the name behind a proxy); repeatable. Requests for any other Host are refused (421), against DNS rebinding.
+    #[arg(long = "host")]
+    pub hosts: Vec<String>,
+    /// `/healthz` answers 503 when the last sync is older than this many hours.
+    #[arg(long, default_value_t = 36)]
+    pub stale_after_hours: u64,
     /// Every request must carry this token (Authorization: Bearer, or the cookie the printed one-time link sets); at least 16 characters; never printed.
     #[arg(long, env = crate::env::SERVE_TOKEN, hide_env_values = true)]
     pub token: Option<String>,

@@ -82,6 +82,8 @@ fn serve(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
             pseudonyms: None,
             token: None,
             as_of_today: false,
+            hosts: Vec::new(),
+            stale_after: std::time::Duration::from_secs(36 * 3600),
         })?;
         output::stdout(&format!("bench --serve: {name}\n{measured}\n"))?;
     }

@@ -67,6 +67,8 @@ pub fn run(args: &ServeArgs, quiet: bool) -> anyhow::Result<()> {
             .filter(|t| !t.is_empty())
             .map(Token::new),
         as_of_today: args.as_of.is_none(),
+        hosts: args.hosts.clone(),
+        stale_after: std::time::Duration::from_secs(args.stale_after_hours * 3600),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
