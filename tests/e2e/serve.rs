@@ -893,3 +893,59 @@ fn a_service_answers_its_own_names_says_its_health_and_takes_bearer_in_any_case(
         200
     );
 }
+
+#[test]
+fn pages_fit_a_phone_and_say_things_in_the_tables_words() {
+    let s = serve(
+        &demo_args(&[])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[],
+    );
+    // At phone width the style sheet leaves out the detail columns; the first column and the
+    // amount are never among them.
+    let css = get(&s.base, "/assets/style.css").body;
+    assert!(css.contains("@media (max-width:700px)") && css.contains(".wide{display:none}"));
+    let page = get(&s.base, "/month/2026-09/cost-center/CC-1030").body;
+    let header = |name: &str| {
+        page.split("<th title=\"")
+            .find(|t| t.starts_with(&format!("{name}\"")))
+            .map_or_else(
+                || panic!("no column {name}"),
+                |t| t[..t.find('>').unwrap()].to_string(),
+            )
+    };
+    assert!(
+        !header("amount_usd").contains("wide"),
+        "{}",
+        header("amount_usd")
+    );
+    assert!(
+        header("share_pct").contains("wide"),
+        "{}",
+        header("share_pct")
+    );
+    assert!(!header("email").contains("wide"));
+    // A long label is cut in the middle, whole in its tooltip.
+    let reviews = get(&s.base, "/month/2026-09/reviews").body;
+    let who = "principal:arn:aws:iam::444455556666:role/support-assistant";
+    assert!(
+        reviews.contains(&format!("<title>{who}</title>")),
+        "no tooltip"
+    );
+    assert!(
+        !reviews.contains(&format!("</title>{who}</text>")),
+        "the label is not cut"
+    );
+    // Notes use the headings the tables show, never a CSV column name.
+    let forecast = get(&s.base, "/forecast").body;
+    assert!(
+        !forecast.contains("forecast_usd is"),
+        "a note names a CSV column"
+    );
+    assert!(
+        forecast.contains("&quot;Forecast ($)&quot; is"),
+        "the note uses the heading"
+    );
+}

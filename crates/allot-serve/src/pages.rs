@@ -610,6 +610,16 @@ fn crumbs_of(b: &MonthBoard, k: usize, value: &str) -> Vec<(String, String)> {
     out
 }
 
+/// A report's notes as the page says them: in the words of its table's headings.
+fn report_notes_html(report: &Report) -> String {
+    let said: Vec<String> = report
+        .notes
+        .iter()
+        .map(|n| allot_report::html_out::note_in_words(report, n))
+        .collect();
+    notes_html(&said)
+}
+
 fn notes_html(notes: &[String]) -> String {
     let mut h = String::new();
     for n in notes {
@@ -893,7 +903,7 @@ async fn trend(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, Stri
         let chart = lines("Cost per week by cost center", &periods, &series);
         let b = board(app, ov.month).ok();
         let link = month_links(ov.month, b.map(|b| b.levels.clone()).unwrap_or_default());
-        let mut body = notes_html(&r.notes);
+        let mut body = report_notes_html(r);
         body.push_str(&section(&w, &r.notes, &link, &[chart]));
         Ok(View {
             title: format!("Trend: cost per week, last {OVERVIEW_WEEKS} weeks"),
@@ -928,7 +938,7 @@ async fn forecast(
         let chart = bars("Forecast for the month", &rows, "$");
         let b = board(app, ov.month).ok();
         let link = month_links(ov.month, b.map(|b| b.levels.clone()).unwrap_or_default());
-        let mut body = notes_html(&f.report.notes);
+        let mut body = report_notes_html(&f.report);
         body.push_str(&section(&f, &f.report.notes, &link, &[chart]));
         Ok(View {
             title: format!("Forecast {}", ov.month),
@@ -1290,7 +1300,7 @@ async fn adoption(
         let mut said: Vec<String> = Vec::new();
         let mut body = String::new();
         if let Some(first) = out.reports.first() {
-            body.push_str(&notes_html(&first.report.notes));
+            body.push_str(&report_notes_html(&first.report));
             said.extend(first.report.notes.iter().cloned());
         }
         for n in &out.reports {
