@@ -45,6 +45,17 @@ pub fn write_parquet(columns: Vec<(String, Values)>, w: &mut dyn Write) -> Resul
     Ok(())
 }
 
+/// A whole Parquet file the store wrote, read into a frame.
+fn read_frame(path: &std::path::Path) -> Result<DataFrame, EngineError> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        EngineError::Input(allot_core::InputError::BadFile {
+            path: path.to_path_buf(),
+            problem: e.to_string(),
+        })
+    })?;
+    Ok(ParquetReader::new(file).finish()?)
+}
+
 /// One row of a store table read back: its `date` column and its whole-number columns.
 pub type IntRow = (String, std::collections::BTreeMap<String, i64>);
 
@@ -54,13 +65,7 @@ pub type IntRow = (String, std::collections::BTreeMap<String, i64>);
 pub fn read_int_rows(files: &[std::path::PathBuf]) -> Result<Vec<IntRow>, EngineError> {
     let mut out = Vec::new();
     for path in files {
-        let file = std::fs::File::open(path).map_err(|e| {
-            EngineError::Input(allot_core::InputError::BadFile {
-                path: path.clone(),
-                problem: e.to_string(),
-            })
-        })?;
-        let df = ParquetReader::new(file).finish()?;
+        let df = read_frame(path)?;
         let dates: Vec<String> = match df.column("date") {
             Ok(c) => c
                 .cast(&DataType::String)?
@@ -113,13 +118,7 @@ pub struct Restatement {
 pub fn read_restatements(files: &[std::path::PathBuf]) -> Result<Vec<Restatement>, EngineError> {
     let mut out = Vec::new();
     for path in files {
-        let file = std::fs::File::open(path).map_err(|e| {
-            EngineError::Input(allot_core::InputError::BadFile {
-                path: path.clone(),
-                problem: e.to_string(),
-            })
-        })?;
-        let df = ParquetReader::new(file).finish()?;
+        let df = read_frame(path)?;
         let text = |name: &str| -> Result<Vec<String>, EngineError> {
             Ok(df
                 .column(name)?
