@@ -395,11 +395,6 @@ pub fn compared_with(range: DateRange, as_of: NaiveDate) -> DateRange {
     }
 }
 
-/// Whether `range` is still running as of `as_of` (some of its days are today or later).
-pub fn running(range: DateRange, as_of: NaiveDate) -> bool {
-    range.to >= as_of
-}
-
 /// The level `by` names (cost_center by default).
 pub fn level_of(mapping: &OrgMapping, by: Option<&str>) -> Result<Level, AppError> {
     Ok(match by {

@@ -208,7 +208,11 @@ pub struct DayProblem {
 /// Checks every day `state.json` records against its file: present always; with `deep`,
 /// also readable, with the row count recorded.
 pub fn verify(root: &Path, deep: bool) -> Result<Vec<DayProblem>, SyncError> {
-    let state = read_state(root)?;
+    Ok(problems(root, &read_state(root)?, deep))
+}
+
+/// The days of `state` whose files are not what it records (see [`verify`]).
+fn problems(root: &Path, state: &StoreState, deep: bool) -> Vec<DayProblem> {
     let mut out = Vec::new();
     for source in Source::ALL {
         for (day, entry) in state.days.get(source.name()).into_iter().flatten() {
@@ -236,7 +240,7 @@ pub fn verify(root: &Path, deep: bool) -> Result<Vec<DayProblem>, SyncError> {
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// A store opened for syncing: holds the lock until dropped.
@@ -297,7 +301,7 @@ impl Store {
         }
         let mut state = read_state(root)?;
         // A day whose file is gone is not held: the sync fetches it again.
-        for problem in verify(root, false)? {
+        for problem in problems(root, &state, false) {
             tracing::warn!(
                 "{} of {}: {}; it will be fetched again",
                 problem.source.name(),
