@@ -67,7 +67,7 @@ fn demo_charges_back_the_latest_settled_month_and_ties_out() {
         exact.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
     );
     assert!(
-        out.join("store/state.json").exists(),
+        out.join("store/store.json").exists(),
         "the demo went through the store"
     );
     assert!(

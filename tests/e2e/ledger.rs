@@ -26,6 +26,8 @@ fn copy_store(to: &Path) {
     }
 }
 
+/// October's chargeback as of 2026-11-23: its days up to the 23rd are settled, each still a
+/// file of its own (the month is not all settled, so not folded yet).
 fn chargeback(cwd: &Path, store: &Path) -> (Run, Decimal) {
     let out = cwd.join("out");
     let r = allot(
@@ -33,7 +35,7 @@ fn chargeback(cwd: &Path, store: &Path) -> (Run, Decimal) {
         &[
             "chargeback",
             "--month",
-            "2026-09",
+            "2026-10",
             "--mapping",
             demo().join("input/org-mapping.csv").to_str().unwrap(),
             "--store",
@@ -58,7 +60,7 @@ fn a_lost_day_file_is_incomplete_named_by_verify_and_repaired_by_sync() {
     let store = dir.path().join("store");
     copy_store(&store);
     let (r, whole) = chargeback(dir.path(), &store);
-    assert!(r.stdout.contains("[SETTLED]"), "{}", r.stdout);
+    assert!(r.stdout.contains("[PROVISIONAL]"), "{}", r.stdout);
     let verify = |cwd: &Path| {
         allot(
             cwd,
@@ -67,31 +69,38 @@ fn a_lost_day_file_is_incomplete_named_by_verify_and_repaired_by_sync() {
     };
     let v = verify(dir.path());
     assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
-    // The file of one settled day is lost.
-    let lost = store.join("facts/actor_cost/date=2026-09-15.parquet");
+    // The file of a settled day is lost.
+    let file_of = |day: &str| {
+        allot_sync::store::Snapshot::read(&store)
+            .unwrap()
+            .file_of(allot_sync::Source::ActorCost, day.parse().unwrap())
+            .unwrap()
+            .path
+            .clone()
+    };
+    let lost = file_of("2026-10-15");
     std::fs::remove_file(&lost).unwrap();
     let (r, total) = chargeback(dir.path(), &store);
     assert!(r.stdout.contains("[INCOMPLETE]"), "{}", r.stdout);
-    assert!(r.stdout.contains("2026-09-15"), "{}", r.stdout);
+    assert!(r.stdout.contains("2026-10-15"), "{}", r.stdout);
     assert!(total < whole);
     let v = verify(dir.path());
     assert_eq!(v.code, 1, "{}{}", v.stdout, v.stderr);
     assert!(
-        v.stdout.contains("actor_cost 2026-09-15: its file"),
+        v.stdout.contains("actor_cost 2026-10-15: its file"),
         "{}",
         v.stdout
     );
     assert!(v.stderr.contains("--repair"), "{}", v.stderr);
     // A damaged file is named too.
-    let damaged = store.join("facts/actor_cost/date=2026-09-16.parquet");
+    let damaged = file_of("2026-10-30");
     std::fs::write(&damaged, b"PAR1 torn PAR1").unwrap();
     let v = verify(dir.path());
-    assert!(v.stdout.contains("actor_cost 2026-09-16"), "{}", v.stdout);
-    // The repair fetches both again; the month is whole and the same to the cent.
+    assert!(v.stdout.contains("actor_cost 2026-10-30"), "{}", v.stdout);
+    // The repair fetches both again; the month is whole.
     let api = crate::sync::fake(&["--rate", "100000"]);
-    let r = crate::sync::run(crate::sync::sync_cmd(
-        dir.path(),
-        &[
+    let sync = |store: &Path, extra: &[&str]| {
+        let mut args = vec![
             "--store",
             store.to_str().unwrap(),
             "--base-url",
@@ -100,51 +109,44 @@ fn a_lost_day_file_is_incomplete_named_by_verify_and_repaired_by_sync() {
             "2026-11-23",
             "--rate",
             "100000",
-            "--repair",
-        ],
-        true,
-    ));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+        ];
+        args.extend_from_slice(extra);
+        let r = crate::sync::run(crate::sync::sync_cmd(dir.path(), &args, true));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r
+    };
+    let r = sync(&store, &["--repair"]);
+    // A lost file is seen as soon as the sync opens the store; a damaged one by --repair.
     assert!(
-        r.stderr.contains("repair: actor_cost 2026-09-15"),
+        r.stderr.contains("actor_cost of 2026-10-15: its file")
+            && r.stderr.contains("it will be fetched again"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("repair: actor_cost 2026-10-30"),
         "{}",
         r.stderr
     );
     let v = verify(dir.path());
     assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
     let (r, _) = chargeback(dir.path(), &store);
-    assert!(r.stdout.contains("[SETTLED]"), "{}", r.stdout);
-    // The repaired days are what a clean sync of them from the same API stores, byte for byte
-    // (the fake serves the demo organisation without the events `allot demo` plants, so the
-    // month's total is the fake's, not the demo's).
+    assert!(r.stdout.contains("[PROVISIONAL]"), "{}", r.stdout);
+    assert!(!r.stdout.contains("2026-10-15"), "{}", r.stdout);
+    // The repaired days are what a clean sync of them from the same API stores, row for row
+    // (the fake serves the demo organisation without the events `allot demo` plants).
     let clean = dir.path().join("clean");
-    let r = crate::sync::run(crate::sync::sync_cmd(
-        dir.path(),
-        &[
-            "--store",
-            clean.to_str().unwrap(),
-            "--base-url",
-            &api.url,
-            "--as-of",
-            "2026-11-23",
-            "--rate",
-            "100000",
-            "--from",
-            "2026-09-15",
-            "--to",
-            "2026-09-16",
-        ],
-        true,
-    ));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    for day in ["2026-09-15", "2026-09-16"] {
-        let name = format!("facts/actor_cost/date={day}.parquet");
-        assert_eq!(
-            std::fs::read(store.join(&name)).unwrap(),
-            std::fs::read(clean.join(&name)).unwrap(),
-            "{day}"
-        );
-    }
+    sync(&clean, &["--from", "2026-10-15", "--to", "2026-10-15"]);
+    let rows = |store: &Path| {
+        let f = allot_sync::store::Snapshot::read(store)
+            .unwrap()
+            .file_of(allot_sync::Source::ActorCost, "2026-10-15".parse().unwrap())
+            .unwrap()
+            .path
+            .clone();
+        allot_engine::cost_fact_rows(&[f]).unwrap()
+    };
+    assert_eq!(rows(&store), rows(&clean));
 }
 
 #[test]

@@ -729,8 +729,7 @@ fn pseudonyms_reach_every_page_and_csv() {
 
 #[test]
 fn a_sync_beside_it_is_picked_up_and_invoices_are_reconciled() {
-    // A copy of the store whose last synced day is missing from state.json, as if a sync had
-    // not got to it yet.
+    // A copy of the store without its last synced day, as if a sync had not got to it yet.
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let cp = Command::new("cp")
@@ -742,17 +741,11 @@ fn a_sync_beside_it_is_picked_up_and_invoices_are_reconciled() {
         .status()
         .unwrap();
     assert!(cp.success());
-    let state_path = store.join("state.json");
-    let full = std::fs::read_to_string(&state_path).unwrap();
-    let mut state: serde_json::Value = serde_json::from_str(&full).unwrap();
-    state["days"]["actor_cost"]
-        .as_object_mut()
+    let day: chrono::NaiveDate = "2026-11-22".parse().unwrap();
+    allot_sync::Store::open(&store, false)
         .unwrap()
-        .remove("2026-11-22");
-    std::fs::write(&state_path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
-    let day_file = store.join("facts/actor_cost/date=2026-11-22.parquet");
-    let kept = dir.path().join("kept.parquet");
-    std::fs::rename(&day_file, &kept).unwrap();
+        .drop_days(allot_sync::Source::ActorCost, &[day].into(), day)
+        .unwrap();
     let invoice = dir.path().join("invoice.csv");
     std::fs::write(
         &invoice,
@@ -781,10 +774,27 @@ fn a_sync_beside_it_is_picked_up_and_invoices_are_reconciled() {
         .iter()
         .all(|r| r["date"] != "2026-11-22" || money(&r["amount_usd"]).is_zero()));
     assert!(get(&s.base, "/month/2026-11").body.contains("INCOMPLETE"));
-    // The sync finishes: the day's file is written, then state.json.
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    std::fs::rename(&kept, &day_file).unwrap();
-    std::fs::write(&state_path, &full).unwrap();
+    // A sync beside the dashboard fetches the day and commits it.
+    let api = crate::sync::fake(&["--rate", "100000"]);
+    let r = crate::sync::run(crate::sync::sync_cmd(
+        dir.path(),
+        &[
+            "--store",
+            store.to_str().unwrap(),
+            "--base-url",
+            &api.url,
+            "--as-of",
+            "2026-11-23",
+            "--rate",
+            "100000",
+            "--from",
+            "2026-11-22",
+            "--to",
+            "2026-11-22",
+        ],
+        true,
+    ));
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let after = daily(&s);
     assert!(
         after

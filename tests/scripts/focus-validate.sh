@@ -14,7 +14,7 @@ set -euo pipefail
 allot=${1:?usage: focus-validate.sh ALLOT_BIN OUT_DIR}
 out=${2:?usage: focus-validate.sh ALLOT_BIN OUT_DIR}
 mkdir -p "$out"
-[ -f "$out/demo/store/state.json" ] || "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
+[ -f "$out/demo/store/store.json" ] || "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
 "$allot" -q chargeback --month 2026-09 --mapping "$out/demo/input/org-mapping.csv" \
   --store "$out/demo/store" --cost "$out/demo/input/bedrock-focus.csv" --focus-tag team --as-of 2026-11-23 --out "$out/focus" --format focus
 file=$(cd "$out/focus" && pwd)/focus.csv

@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=browser-setup.sh
 . "$here/browser-setup.sh"
 mkdir -p "$out"
-[ -f "$out/demo/store/state.json" ] || "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
+[ -f "$out/demo/store/store.json" ] || "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
 "$allot" -q chargeback --month 2026-09 --mapping "$out/demo/input/org-mapping.csv" \
   --store "$out/demo/store" --cost "$out/demo/input/bedrock-focus.csv" --focus-tag team --as-of 2026-11-23 --out "$out/html" --format html,xlsx
 "$allot" -q trend --from 2026-08-01 --to 2026-11-22 --per week --mapping "$out/demo/input/org-mapping.csv" \

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=browser-setup.sh
 . "$here/browser-setup.sh"
 mkdir -p "$out/serve"
-[ -f "$out/demo/store/state.json" ] || "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
+[ -f "$out/demo/store/store.json" ] || "$allot" -q demo --as-of 2026-11-23 --out "$out/demo"
 "$allot" -q serve --store "$out/demo/store" --cost "$out/demo/input/bedrock-focus.csv" --focus-tag team --mapping "$out/demo/input/org-mapping.csv" \
   --budgets "$out/demo/input/budgets.csv" --as-of 2026-11-23 --port 0 >"$out/serve/url" &
 pid=$!

@@ -325,28 +325,16 @@ impl Workspace {
 
     /// `adoption_org` from the store's engagement summaries, when it has them for the month.
     fn adoption_org(&self, month: Month) -> Result<Option<allot_report::Report>, AppError> {
-        let Some(root) = self.sources.store() else {
+        let Some(snap) = self.sources.snapshot()? else {
             return Ok(None);
         };
-        let files: Vec<std::path::PathBuf> =
-            allot_sync::store::files(root, allot_sync::store::Source::Summaries)?;
         let read = |m: Month| -> Result<Vec<SummaryDay>, AppError> {
             let r = DateRange::month(m);
-            let mine: Vec<std::path::PathBuf> = files
-                .iter()
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .and_then(|n| n.strip_prefix("date="))
-                        .and_then(|n| n.strip_suffix(".parquet"))
-                        .and_then(allot_core::date::parse_date)
-                        .is_some_and(|d| r.contains(d))
-                })
-                .cloned()
-                .collect();
+            let mine = snap.files_with(allot_sync::store::Source::Summaries, &|d| r.contains(d));
             let mut rows: Vec<SummaryDay> = allot_engine::table_parquet::read_int_rows(&mine)?
                 .into_iter()
                 .filter_map(|(d, m)| allot_core::date::parse_date(&d).map(|d| (d, m)))
+                .filter(|(d, _)| r.contains(*d))
                 .collect();
             rows.sort_by_key(|r| r.0);
             Ok(rows)

@@ -116,6 +116,7 @@ pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
         &MappingSpec::file(out.join("input").join("org-mapping.csv")),
         Sources {
             origin: Origin::Store(store_dir.clone()),
+            snapshot: None,
             cloud: Some(std::sync::Arc::new(cloud)),
         },
         as_of,

@@ -29,3 +29,8 @@ pub use sources::{Facts, Sources};
 pub use trend::TrendOptions;
 pub use watch::{AlertRun, Delivery, WatchOptions};
 pub use workspace::{level_of, read_mapping, MappingSpec, Needs, Period, Workspace};
+
+/// The store as front ends see it: its pinned snapshots and the stamp of its newest versions.
+pub mod store {
+    pub use allot_sync::store::{head_stamp, Snapshot, Source};
+}

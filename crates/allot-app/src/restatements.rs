@@ -2,7 +2,7 @@
 //! day and component whose cost moved when a provisional day was fetched again), for a month,
 //! with the old and new amounts exact and the change per record.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use allot_core::{DateRange, Month, Nanos, Status};
 use allot_engine::table_parquet::{read_restatements, Restatement};
@@ -11,58 +11,59 @@ use allot_report::{Cell, Column, Kind, Report};
 use crate::error::AppError;
 use crate::output::{Named, Output};
 
-/// The restatement files of the store at `root`, oldest sync first.
-fn files(root: &Path) -> Result<Vec<PathBuf>, AppError> {
-    let dir = root.join("restatements");
-    let mut out = Vec::new();
-    match std::fs::read_dir(&dir) {
-        Ok(entries) => {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.ends_with(".parquet") && !name.starts_with('.') {
-                    out.push(e.path());
-                }
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(source) => {
-            return Err(AppError::Sync(allot_sync::SyncError::Io {
-                path: dir,
-                source,
-            }));
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// `restatements.csv`: every revision of `month`'s days the store recorded, in the order they
-/// were seen: `fetched_on`, `source`, `date`, `email`, `kind`, `component`, `old_usd`,
-/// `new_usd`, `change_usd` (exact), and the month's net change in the total line.
-pub fn restatements(root: &Path, month: Month) -> Result<Output, AppError> {
-    if !root.join("state.json").exists() {
+/// `restatements.csv`: every revision of `month`'s days the store recorded (as known on
+/// `as_of`, when given: the versions committed by then), in the order they were seen:
+/// `fetched_on`, `version` (of the source's table that committed it), `source`, `date`,
+/// `email`, `kind`, `component`, `old_usd`, `new_usd`, `change_usd` (exact), and the month's
+/// net change in the total line.
+pub fn restatements(
+    root: &Path,
+    month: Month,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<Output, AppError> {
+    let snap = allot_sync::store::Snapshot::read_as_of(root, as_of)?;
+    if snap.is_empty() {
         return Err(AppError::Usage(format!(
-            "`{}` is not a store: it has no state.json (`allot sync --store {}` makes one)",
+            "`{}` is not a store, or holds nothing yet (`allot sync --store {}` fills one)",
             root.display(),
             root.display()
         )));
     }
     let range = DateRange::month(month);
-    let mut rows: Vec<Restatement> = read_restatements(&files(root)?)?
-        .into_iter()
-        .filter(|r| allot_core::date::parse_date(&r.date).is_some_and(|d| range.contains(d)))
-        .collect();
-    rows.sort_by(|a, b| {
-        (&a.fetched_on, &a.date, &a.source, &a.email, &a.component).cmp(&(
-            &b.fetched_on,
-            &b.date,
-            &b.source,
-            &b.email,
-            &b.component,
-        ))
+    let mut rows: Vec<(Option<u64>, Restatement)> = Vec::new();
+    for (version, file) in snap.restatement_files() {
+        rows.extend(
+            read_restatements(std::slice::from_ref(&file))?
+                .into_iter()
+                .filter(|r| {
+                    allot_core::date::parse_date(&r.date).is_some_and(|d| range.contains(d))
+                })
+                .map(|r| (version, r)),
+        );
+    }
+    rows.sort_by(|(va, a), (vb, b)| {
+        (
+            &a.fetched_on,
+            &a.source,
+            va,
+            &a.date,
+            &a.email,
+            &a.component,
+        )
+            .cmp(&(
+                &b.fetched_on,
+                &b.source,
+                vb,
+                &b.date,
+                &b.email,
+                &b.component,
+            ))
     });
+    let versions: Vec<Option<u64>> = rows.iter().map(|r| r.0).collect();
+    let rows: Vec<Restatement> = rows.into_iter().map(|r| r.1).collect();
     let columns = vec![
         Column::new("fetched_on", Kind::Text),
+        Column::new("version", Kind::Text).csv_only(),
         Column::new("source", Kind::Text).csv_only(),
         Column::new("date", Kind::Text),
         Column::new("email", Kind::Text),
@@ -82,9 +83,11 @@ pub fn restatements(root: &Path, month: Month) -> Result<Output, AppError> {
         .sum();
     let table: Vec<Vec<Cell>> = rows
         .iter()
-        .map(|r| {
+        .zip(&versions)
+        .map(|(r, v)| {
             vec![
                 Cell::Text(r.fetched_on.clone()),
+                Cell::Text(v.map_or_else(String::new, |v| v.to_string())),
                 Cell::Text(r.source.clone()),
                 Cell::Text(r.date.clone()),
                 Cell::Text(r.email.clone()),
@@ -98,7 +101,7 @@ pub fn restatements(root: &Path, month: Month) -> Result<Output, AppError> {
         .collect();
     let mut total = vec![Cell::Empty; columns.len()];
     total[0] = Cell::Text("TOTAL".into());
-    total[8] = Cell::Exact(net);
+    total[9] = Cell::Exact(net);
     let days: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.date.as_str()).collect();
     let notes = vec![if rows.is_empty() {
         format!("No cost of {month} moved between the syncs this store recorded.")

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use allot_core::identity::Names;
 use allot_core::period::Coverage;
 use allot_core::DateRange;
-use allot_sync::store::{files, read_state, Source, StoreState};
+use allot_sync::store::{Snapshot, Source};
 use chrono::{Duration, NaiveDate};
 
 use crate::error::AppError;
@@ -25,6 +25,10 @@ pub struct Sources {
     /// Claude bought through a cloud provider, read from FOCUS files (`--cost` given a FOCUS
     /// export), converted once into cost facts.
     pub cloud: Option<Arc<Cloud>>,
+    /// The store's tables pinned at one version each for the whole run ([`Sources::pin`]):
+    /// a sync committing meanwhile changes nothing this run reads. Unpinned, every question
+    /// reads the newest versions.
+    pub snapshot: Option<Arc<Snapshot>>,
 }
 
 impl From<Origin> for Sources {
@@ -32,6 +36,7 @@ impl From<Origin> for Sources {
         Sources {
             origin,
             cloud: None,
+            snapshot: None,
         }
     }
 }
@@ -164,17 +169,10 @@ impl Facts {
     }
 }
 
-/// The day of a store partition file name (`date=2026-09-01.parquet`).
-fn partition_day(path: &Path) -> Option<NaiveDate> {
-    let name = path.file_name()?.to_str()?;
-    let d = name.strip_prefix("date=")?.strip_suffix(".parquet")?;
-    allot_core::date::parse_date(d)
-}
-
-/// A store's day files of a kind of facts and what `state.json` says of each day: one truth
-/// per day. Cost is the Usage and Cost Analytics API's (`actor_cost`) where a day has it, else
-/// the per-user report's (`cost`); organisation-level cost likewise `actor_cost`, else
-/// `org_cost`. A day never comes from two sources.
+/// A store's files of a kind of facts and what its log records of each day: one truth per
+/// day. Cost is the Usage and Cost Analytics API's (`actor_cost`) where a day has it, else the
+/// per-user report's (`cost`); organisation-level cost likewise `actor_cost`, else
+/// `org_cost`. A day never comes from two sources (the older reports keep a file per day).
 struct StoreDays {
     files: Vec<PathBuf>,
     entries: std::collections::BTreeMap<NaiveDate, allot_sync::store::DayEntry>,
@@ -182,63 +180,59 @@ struct StoreDays {
     chosen: std::collections::BTreeMap<NaiveDate, Source>,
 }
 
-fn store_days(root: &Path, kind: Facts, range: Option<DateRange>) -> Result<StoreDays, AppError> {
-    let state: StoreState = read_state(root)?;
+fn store_days(snap: &Snapshot, kind: Facts, range: Option<DateRange>) -> StoreDays {
     let sources: Vec<Source> = match kind {
         Facts::Cost => vec![Source::ActorCost, Source::Cost],
         Facts::OrgCost => vec![Source::ActorCost, Source::OrgCost],
-        Facts::Activity => vec![Sources::activity_source(root)?],
+        Facts::Activity => vec![activity_source(snap)],
     };
     let mut entries = std::collections::BTreeMap::new();
     let mut chosen: std::collections::BTreeMap<NaiveDate, Source> =
         std::collections::BTreeMap::new();
+    let mut files_out: BTreeSet<PathBuf> = BTreeSet::new();
+    let inside = |d: NaiveDate| range.is_none_or(|r| r.contains(d));
     // The first source recording a day is its truth.
     for source in &sources {
-        for (d, e) in state.days.get(source.name()).into_iter().flatten() {
-            if range.is_some_and(|r| !r.contains(*d)) {
+        let Some(table) = snap.table(*source) else {
+            continue;
+        };
+        for f in table.files.values() {
+            let days: Vec<(&NaiveDate, &allot_sync::store::DayEntry)> = f
+                .days
+                .iter()
+                .filter(|(d, _)| inside(**d) && !chosen.contains_key(d))
+                .collect();
+            if days.is_empty() {
                 continue;
             }
-            if !chosen.contains_key(d) {
+            // A file the log names that is gone holds nothing: its days are missing, so the
+            // period is incomplete and names them (`allot store verify` says more, `allot
+            // sync --repair` mends it).
+            if !f.path.exists() {
+                continue;
+            }
+            for (d, e) in days {
                 chosen.insert(*d, *source);
                 entries.insert(*d, *e);
             }
+            files_out.insert(f.path.clone());
         }
     }
-    let mut files_out = Vec::new();
-    let mut seen: BTreeSet<NaiveDate> = BTreeSet::new();
-    let mut present: BTreeSet<(Source, NaiveDate)> = BTreeSet::new();
-    for source in &sources {
-        for p in files(root, *source)? {
-            let Some(d) = partition_day(&p) else { continue };
-            present.insert((*source, d));
-            if range.is_some_and(|r| !r.contains(d)) || seen.contains(&d) {
-                continue;
-            }
-            // A day file the state does not record (a sync stopped between the two writes)
-            // is read from the first source that has one.
-            if chosen.get(&d).is_none_or(|c| c == source) {
-                seen.insert(d);
-                files_out.push(p);
-            }
-        }
-    }
-    files_out.sort();
-    // A day the state records whose file is gone is not held: missing, so the period is
-    // incomplete and names it (`allot store verify` says more, `allot sync --repair` mends it).
-    let lost: Vec<NaiveDate> = chosen
-        .iter()
-        .filter(|(d, s)| !present.contains(&(**s, **d)))
-        .map(|(d, _)| *d)
-        .collect();
-    for d in lost {
-        entries.remove(&d);
-        chosen.remove(&d);
-    }
-    Ok(StoreDays {
-        files: files_out,
+    StoreDays {
+        files: files_out.into_iter().collect(),
         entries,
         chosen,
-    })
+    }
+}
+
+/// The activity source of a store: the Enterprise `users` activity when synced, else the
+/// Claude Code Admin report's.
+fn activity_source(snap: &Snapshot) -> Source {
+    if snap.files(Source::Activity).is_empty() && !snap.files(Source::ClaudeCode).is_empty() {
+        Source::ClaudeCode
+    } else {
+        Source::Activity
+    }
 }
 
 impl Sources {
@@ -250,18 +244,29 @@ impl Sources {
         }
     }
 
-    /// The activity source of a store: the Enterprise `users` activity when synced, else the
-    /// Claude Code Admin report's.
-    fn activity_source(root: &Path) -> Result<Source, AppError> {
-        Ok(
-            if files(root, Source::Activity)?.is_empty()
-                && !files(root, Source::ClaudeCode)?.is_empty()
-            {
-                Source::ClaudeCode
-            } else {
-                Source::Activity
-            },
-        )
+    /// Pins the store's tables for a run as known on `as_of`: the last version each table had
+    /// on that day (time travel). Returns the pinned sources, and the date of the store's
+    /// first sync when `as_of` is before it (the first sync is then what is read).
+    pub fn pin(self, as_of: NaiveDate) -> Result<(Sources, Option<NaiveDate>), AppError> {
+        let mut out = self;
+        let mut first = None;
+        if let Origin::Store(root) = &out.origin {
+            if root.is_dir() {
+                let snap = Snapshot::read_as_of(root, Some(as_of))?;
+                first = snap.first_sync_after;
+                out.snapshot = Some(Arc::new(snap));
+            }
+        }
+        Ok((out, first))
+    }
+
+    /// The store as this run reads it: the pinned snapshot, else the newest versions.
+    pub fn snapshot(&self) -> Result<Option<Arc<Snapshot>>, AppError> {
+        match (&self.origin, &self.snapshot) {
+            (Origin::Store(_), Some(s)) => Ok(Some(s.clone())),
+            (Origin::Store(root), None) => Ok(Some(Arc::new(Snapshot::read(root)?))),
+            (Origin::Files { .. }, _) => Ok(None),
+        }
     }
 
     /// Whether any facts of `kind` are given at all.
@@ -275,7 +280,10 @@ impl Sources {
     /// Whether the store or the fact files (cloud bills aside) hold facts of `kind`.
     fn has_own(&self, kind: Facts) -> Result<bool, AppError> {
         Ok(match &self.origin {
-            Origin::Store(root) => !store_days(root, kind, None)?.files.is_empty(),
+            Origin::Store(_) => {
+                let snap = self.snapshot()?.expect("a store");
+                !store_days(&snap, kind, None).files.is_empty()
+            }
             Origin::Files {
                 cost,
                 activity,
@@ -314,7 +322,8 @@ impl Sources {
                         root.display()
                     )));
                 }
-                Ok(store_days(root, kind, Some(range))?.files)
+                let snap = self.snapshot()?.expect("a store");
+                Ok(store_days(&snap, kind, Some(range)).files)
             }
             Origin::Files {
                 cost,
@@ -349,13 +358,13 @@ impl Sources {
     /// it holds the Usage and Cost Analytics API's for other days: those days charge back seat
     /// users and not the rest of the bill (API keys, service accounts...).
     pub fn per_user_only_days(&self, range: DateRange) -> Result<Vec<NaiveDate>, AppError> {
-        let Origin::Store(root) = &self.origin else {
+        let Some(snap) = self.snapshot()? else {
             return Ok(Vec::new());
         };
-        if files(root, Source::ActorCost)?.is_empty() {
+        if snap.files(Source::ActorCost).is_empty() {
             return Ok(Vec::new());
         }
-        Ok(store_days(root, Facts::Cost, Some(range))?
+        Ok(store_days(&snap, Facts::Cost, Some(range))
             .chosen
             .into_iter()
             .filter(|(_, s)| *s == Source::Cost)
@@ -370,9 +379,12 @@ impl Sources {
             return Ok(true);
         }
         Ok(match &self.origin {
-            Origin::Store(root) => files(root, Source::ActorCost)?
-                .iter()
-                .any(|p| partition_day(p).is_some_and(|d| range.contains(d))),
+            Origin::Store(_) => {
+                let snap = self.snapshot()?.expect("a store");
+                !snap
+                    .files_with(Source::ActorCost, &|d| range.contains(d))
+                    .is_empty()
+            }
             Origin::Files { cost, .. } => cost.iter().any(|p| {
                 allot_engine::focus_in::columns_of(p)
                     .is_ok_and(|c| c.iter().any(|n| n == allot_engine::VIA))
@@ -440,8 +452,9 @@ impl Sources {
         let own = kind != Facts::Cost || self.cloud.is_none() || self.has_own(kind)?;
         if own {
             match &self.origin {
-                Origin::Store(root) => {
-                    let days = store_days(root, kind, Some(range))?;
+                Origin::Store(_) => {
+                    let snap = self.snapshot()?.expect("a store");
+                    let days = store_days(&snap, kind, Some(range));
                     let mut c = Coverage {
                         source: kind.name().to_string(),
                         ..Coverage::default()
@@ -481,8 +494,9 @@ impl Sources {
     /// day the data holds).
     pub fn held(&self, kind: Facts) -> Result<Option<DateRange>, AppError> {
         let own = match &self.origin {
-            Origin::Store(root) => {
-                let days: BTreeSet<NaiveDate> = store_days(root, kind, None)?
+            Origin::Store(_) => {
+                let snap = self.snapshot()?.expect("a store");
+                let days: BTreeSet<NaiveDate> = store_days(&snap, kind, None)
                     .entries
                     .keys()
                     .copied()
@@ -547,6 +561,7 @@ mod tests {
                 covers: None,
             },
             cloud: Some(Arc::new(cloud)),
+            snapshot: None,
         };
         let sept = DateRange::month(allot_core::Month::new(2026, 9).unwrap());
         let cov = sources

@@ -181,6 +181,7 @@ impl Workspace {
             }
         }
         let mut ws = Workspace::with_mapping(Arc::new(m), mapping.path.clone(), sources, as_of)?;
+        messages.append(&mut ws.messages);
         ws.messages = messages;
         Ok(ws)
     }
@@ -199,12 +200,22 @@ impl Workspace {
             mapping
         };
         let names = Arc::new(sources.names()?);
+        // One version of every table for the whole run, as known on the as-of date.
+        let (sources, first_sync) = sources.pin(as_of)?;
+        let messages = first_sync
+            .map(|d| {
+                format!(
+                    "the store was first synced on {d}, after {as_of}: it knew nothing earlier, so its first sync is read (no day of {as_of} or later)"
+                )
+            })
+            .into_iter()
+            .collect();
         Ok(Workspace {
             mapping,
             mapping_path: path,
             sources,
             as_of,
-            messages: Vec::new(),
+            messages,
             names,
         })
     }

@@ -56,6 +56,97 @@ fn read_frame(path: &std::path::Path) -> Result<DataFrame, EngineError> {
     Ok(ParquetReader::new(file).finish()?)
 }
 
+/// Copies the rows of store files `sources` whose `date` text `keep` accepts into one Parquet
+/// file written to `w`, in file order: how the store folds settled days into a month's file
+/// and takes a day out of one. Returns the rows written per kept day. The files must share a
+/// schema (they are one source's).
+pub fn copy_days(
+    sources: &[std::path::PathBuf],
+    keep: &dyn Fn(&str) -> bool,
+    w: &mut dyn Write,
+) -> Result<std::collections::BTreeMap<String, u64>, EngineError> {
+    let mut frames = Vec::new();
+    let mut rows = std::collections::BTreeMap::new();
+    for path in sources {
+        let df = read_frame(path)?;
+        let dates: Vec<String> = df
+            .column("date")?
+            .cast(&DataType::String)?
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect();
+        let mask: BooleanChunked = dates.iter().map(|d| keep(d)).collect();
+        for d in dates.iter().filter(|d| keep(d)) {
+            *rows.entry(d.clone()).or_insert(0) += 1;
+        }
+        frames.push(df.filter(&mask)?);
+    }
+    // Days may differ in columns (an empty day of a catalogue source has `date` only): the
+    // union, a column missing from a file as nulls, a type that differs between files as text.
+    let mut union: Vec<(PlSmallStr, DataType)> = Vec::new();
+    for f in &frames {
+        for c in f.columns() {
+            match union.iter_mut().find(|(n, _)| n == c.name()) {
+                Some((_, t)) if t != c.dtype() => *t = DataType::String,
+                Some(_) => {}
+                None => union.push((c.name().clone(), c.dtype().clone())),
+            }
+        }
+    }
+    let mut out: Option<DataFrame> = None;
+    for f in frames {
+        let height = f.height();
+        let cols: Vec<Column> = union
+            .iter()
+            .map(|(name, t)| match f.column(name) {
+                Ok(c) if c.dtype() == t => Ok(c.clone()),
+                Ok(c) => c.cast(t),
+                Err(_) => Ok(Column::full_null(name.clone(), height, t)),
+            })
+            .collect::<PolarsResult<_>>()?;
+        let aligned = DataFrame::new(height, cols)?;
+        match &mut out {
+            None => out = Some(aligned),
+            Some(o) => {
+                o.vstack_mut(&aligned)?;
+            }
+        }
+    }
+    let mut df = out.unwrap_or_default();
+    df.rechunk_mut();
+    ParquetWriter::new(w).finish(&mut df)?;
+    Ok(rows)
+}
+
+/// The type of a stored column, as a table format needs to declare it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// Text.
+    Text,
+    /// Whole numbers.
+    Int,
+    /// Exact decimals of this scale.
+    Decimal(usize),
+}
+
+/// The columns of a Parquet file the store wrote and their types (anything else is read as
+/// text).
+pub fn column_types(path: &std::path::Path) -> Result<Vec<(String, ColumnType)>, EngineError> {
+    let schema = crate::load::parquet_schema(path)?;
+    Ok(schema
+        .iter()
+        .map(|(name, dtype)| {
+            let t = match dtype {
+                DataType::Int64 | DataType::Int32 => ColumnType::Int,
+                DataType::Decimal(_, s) => ColumnType::Decimal(*s),
+                _ => ColumnType::Text,
+            };
+            (name.to_string(), t)
+        })
+        .collect())
+}
+
 /// One row of a store table read back: its `date` column and its whole-number columns.
 pub type IntRow = (String, std::collections::BTreeMap<String, i64>);
 

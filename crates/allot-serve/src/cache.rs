@@ -1,7 +1,8 @@
 //! What the pages are computed from, kept between requests and dropped as soon as the store
-//! changes: every request first looks at `state.json` (size and modification time, and the
-//! date when the dashboard follows the calendar), so a sync running beside the dashboard is
-//! picked up by the next page.
+//! changes: every request first looks at the newest version of each of the store's tables
+//! (the names in their `_delta_log` folders, and the date when the dashboard follows the
+//! calendar), so a sync committing beside the dashboard is picked up by the next page, and
+//! each page is computed from one pinned version of every table.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -12,7 +13,7 @@ use std::time::SystemTime;
 /// What identifies the store's contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Stamp {
-    len: u64,
+    versions: Vec<(allot_app::store::Source, u64)>,
     modified: Option<SystemTime>,
     today: Option<chrono::NaiveDate>,
 }
@@ -34,7 +35,7 @@ struct Inner {
 /// Computed values by key, valid for one state of the store. A value is computed once even
 /// when several requests ask for it at the same time (the others wait for it).
 pub struct Cache {
-    state: PathBuf,
+    root: PathBuf,
     inner: Mutex<Inner>,
     making: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
@@ -43,7 +44,7 @@ impl Cache {
     /// A cache over the store at `root`.
     pub fn new(root: &Path) -> Cache {
         Cache {
-            state: root.join("state.json"),
+            root: root.to_path_buf(),
             inner: Mutex::new(Inner::default()),
             making: Mutex::new(HashMap::new()),
         }
@@ -51,10 +52,10 @@ impl Cache {
 
     /// Drops everything when the store changed since the last look.
     pub fn check(&self, today: Option<chrono::NaiveDate>) {
-        let meta = std::fs::metadata(&self.state).ok();
+        let (versions, modified) = allot_app::store::head_stamp(&self.root);
         let stamp = Stamp {
-            len: meta.as_ref().map_or(0, std::fs::Metadata::len),
-            modified: meta.as_ref().and_then(|m| m.modified().ok()),
+            versions,
+            modified,
             today,
         };
         let mut inner = self.inner.lock().expect("cache");
@@ -69,7 +70,8 @@ impl Cache {
         }
     }
 
-    /// `state.json`'s modification time at the last look (None: no state file).
+    /// When the newest version of the store was committed, at the last look (None: no
+    /// version yet).
     pub fn modified(&self) -> Option<SystemTime> {
         self.inner
             .lock()
@@ -151,7 +153,9 @@ mod tests {
     fn a_value_is_made_once_for_concurrent_asks_and_dropped_when_the_store_changes() {
         let dir = std::env::temp_dir().join(format!("allot-cache-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("state.json"), "{}").unwrap();
+        let log = dir.join("facts/skills/_delta_log");
+        std::fs::create_dir_all(&log).unwrap();
+        std::fs::write(log.join(format!("{:020}.json", 0)), "{}\n").unwrap();
         let cache = Arc::new(Cache::new(&dir));
         cache.check(None);
         let made = Arc::new(AtomicUsize::new(0));
@@ -173,7 +177,8 @@ mod tests {
             assert_eq!(*t.join().unwrap(), 7);
         }
         assert_eq!(made.load(Ordering::SeqCst), 1, "made once");
-        std::fs::write(dir.join("state.json"), "{\"changed\": true}").unwrap();
+        // A sync commits the next version.
+        std::fs::write(log.join(format!("{:020}.json", 1)), "{}\n").unwrap();
         cache.check(None);
         let v = cache.get("k", || Ok::<_, ()>(8u32)).unwrap();
         assert_eq!(*v, 8, "made again after the store changed");

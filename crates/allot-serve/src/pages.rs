@@ -183,15 +183,12 @@ async fn hosts(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
 /// when it is older than `--stale-after` (or the store cannot be read); open without the
 /// token, and it says nothing of the figures.
 async fn healthz(State(app): State<Arc<App>>) -> Response {
-    let state = app
+    let age = app
         .config
         .workspace
         .sources
         .store()
-        .map(|s| s.join("state.json"));
-    let age = state
-        .and_then(|p| std::fs::metadata(p).ok())
-        .and_then(|m| m.modified().ok())
+        .and_then(|s| allot_app::store::head_stamp(s).1)
         .and_then(|t| t.elapsed().ok());
     let (status, body) = match age {
         Some(a) if a <= app.config.stale_after => (
@@ -208,7 +205,7 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
         ),
         None => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "no store: state.json cannot be read\n".to_string(),
+            "no store: it has no committed version yet\n".to_string(),
         ),
     };
     let mut r = (status, body).into_response();
@@ -407,8 +404,8 @@ fn check(app: &App) {
     app.cache.check(app.config.as_of_today.then(today));
 }
 
-/// When the store was last written (`state.json`'s modification time, as the request's
-/// look at the store found it).
+/// When the store's newest version was committed (as the request's look at the store found
+/// it).
 fn synced(app: &App) -> String {
     app.cache.modified().map_or_else(
         || "never".into(),
@@ -424,11 +421,21 @@ fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-/// The workspace as of now (today, when the dashboard follows the calendar).
+/// The workspace as of now (today, when the dashboard follows the calendar), its store's
+/// tables pinned at the versions the request's look at the store found (one pin per store
+/// change, kept in the cache): every figure of a page comes from one version of each table.
 fn ws(app: &App) -> Workspace {
     let mut ws = app.config.workspace.clone();
     if app.config.as_of_today {
         ws.as_of = today();
+    }
+    let as_of = ws.as_of;
+    let pinned = app.cache.get("store:pin", || {
+        ws.sources.clone().pin(as_of).map(|(s, _)| s.snapshot)
+    });
+    match pinned {
+        Ok(snapshot) => ws.sources.snapshot.clone_from(&snapshot),
+        Err(e) => tracing::warn!("the store cannot be read: {e}"),
     }
     ws
 }
@@ -725,7 +732,7 @@ async fn overview(
                 &format!("{critical} critical"),
             ));
         }
-        cards.push_str(&card("Last sync", &synced(app), "when state.json was last written"));
+        cards.push_str(&card("Last sync", &synced(app), "when the store's newest version was committed"));
         cards.push_str(&card(
             "Data through",
             &ov.last_day.map_or_else(|| "no data".into(), |d| d.to_string()),

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod client;
+pub mod delta;
 pub mod error;
 pub mod key;
 pub mod parse;

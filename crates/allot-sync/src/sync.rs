@@ -13,7 +13,7 @@ use crate::client::Client;
 use crate::error::SyncError;
 use crate::key::{ApiKey, Keys};
 use crate::parse::{self, Activity, CodeModel, StoredCost};
-use crate::store::{partition, Source, Store};
+use crate::store::{DayWrite, Source, Store};
 use crate::usage_cost::{self, ActorCost};
 
 const ANALYTICS: &str = "/v1/organizations/analytics";
@@ -104,6 +104,8 @@ pub struct Summary {
     pub restated_rows: u64,
     /// Net change of those rows, nano-dollars.
     pub restated_nanos: i128,
+    /// Months whose settled days were folded into one file, per source ("actor_cost 2026-09").
+    pub compacted: Vec<String>,
 }
 
 /// Checks the requested range against the documented limits before any request is made.
@@ -375,11 +377,15 @@ fn restatements(
     day: NaiveDate,
     fresh: &[StoredCost],
 ) -> Result<Vec<Restated>, SyncError> {
-    let path = partition(store.root(), source, day);
-    if store.entry(source, day).is_none() || !path.exists() {
+    let Some(path) = store.day_file(source, day) else {
+        return Ok(Vec::new());
+    };
+    if !path.exists() {
         return Ok(Vec::new());
     }
-    let old = allot_engine::cost_fact_rows(&[path])?;
+    // A month's file holds other days too: only this one is compared.
+    let mut old = allot_engine::cost_fact_rows(&[path])?;
+    old.retain(|f| f.date == day);
     let key = |e: &str, p: &str, m: &str, w: &str, c: &str, t: &str| -> CostKey {
         (e.into(), p.into(), m.into(), w.into(), c.into(), t.into())
     };
@@ -448,14 +454,27 @@ impl Run<'_> {
         columns: Vec<(String, Values)>,
         rows: u64,
     ) -> Result<(), SyncError> {
+        self.stored_days(source, vec![DayWrite { day, columns, rows }], None)
+    }
+
+    /// Commits `days` of `source` (and what moved on them) as one version.
+    fn stored_days(
+        &mut self,
+        source: Source,
+        days: Vec<DayWrite>,
+        restated: Option<(String, Vec<(String, Values)>)>,
+    ) -> Result<(), SyncError> {
+        let counted: Vec<(NaiveDate, u64)> = days.iter().map(|d| (d.day, d.rows)).collect();
         self.store
-            .put_day(source, day, columns, rows, self.opts.today)?;
-        *self.summary.days.entry(source.name()).or_default() += 1;
-        self.summary.rows += rows;
-        if (self.opts.today - day).num_days() >= crate::store::SETTLE_DAYS {
-            self.summary.settled_days += 1;
-        } else {
-            self.summary.provisional_days += 1;
+            .put_days(source, days, restated, self.opts.today)?;
+        for (day, rows) in counted {
+            *self.summary.days.entry(source.name()).or_default() += 1;
+            self.summary.rows += rows;
+            if (self.opts.today - day).num_days() >= crate::store::SETTLE_DAYS {
+                self.summary.settled_days += 1;
+            } else {
+                self.summary.provisional_days += 1;
+            }
         }
         Ok(())
     }
@@ -487,24 +506,28 @@ impl Run<'_> {
         for r in rows {
             by_day.entry(day_of(&r)).or_default().push(r);
         }
+        let mut writes = Vec::new();
+        let mut moved_all: Vec<(&'static str, Restated)> = Vec::new();
         for (day, rows) in by_day {
             let facts: Vec<StoredCost> = rows.iter().map(|r| fact(r).clone()).collect();
-            let moved: Vec<(&'static str, Restated)> =
+            moved_all.extend(
                 restatements(self.store, source, day, &facts)?
                     .into_iter()
-                    .map(|r| (source.name(), r))
-                    .collect();
-            // What moved is on disk before the day it moved from is replaced: a sync stopped
-            // after this point leaves the record, and one stopped before it finds the same
-            // old day and writes the same record (same name: never twice).
-            if !moved.is_empty() {
-                let (name, cols) = restatement_file(self.opts.today, source, day, &moved);
-                self.store.add_restatements(&name, cols)?;
-            }
-            self.restated.extend(moved);
+                    .map(|r| (source.name(), r)),
+            );
             let n = rows.len() as u64;
-            self.stored(source, day, columns(&rows), n)?;
+            writes.push(DayWrite {
+                day,
+                columns: columns(&rows),
+                rows: n,
+            });
         }
+        // What moved commits in the same version as the days it moved on: both or neither,
+        // so a sync stopped at any point leaves the record exactly when it left the new days.
+        let record = (!moved_all.is_empty())
+            .then(|| restatement_file(self.opts.today, source, window.0, &moved_all));
+        self.stored_days(source, writes, record)?;
+        self.restated.extend(moved_all);
         Ok(())
     }
 
@@ -665,10 +688,15 @@ impl Run<'_> {
             for (day, row) in parsed {
                 by_day.entry(day).or_default().push(row);
             }
-            for (day, rows) in by_day {
-                let n = rows.len() as u64;
-                self.stored(Source::Summaries, day, flat_columns(day, &rows), n)?;
-            }
+            let writes = by_day
+                .into_iter()
+                .map(|(day, rows)| DayWrite {
+                    day,
+                    columns: flat_columns(day, &rows),
+                    rows: rows.len() as u64,
+                })
+                .collect();
+            self.stored_days(Source::Summaries, writes, None)?;
             self.progress.step("summaries");
         }
         Ok(())
@@ -890,6 +918,12 @@ pub async fn sync(
         run.summary.restated_rows = r.iter().filter(counted).count() as u64;
         run.summary.restated_nanos = r.iter().filter(counted).map(|x| x.1 .4 - x.1 .3).sum();
     }
+    // A month whose days have all settled is folded into one file per source; files no
+    // version within the retention names are removed.
+    let compacted = run
+        .store
+        .compact(opts.today, Some(crate::store::KEEP_DAYS))?;
+    run.summary.compacted = compacted.months;
     let stats = client.stats();
     let get = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
     run.summary.requests = get(&stats.requests);

@@ -146,11 +146,7 @@ fn every_endpoint_syncs_into_the_store_and_matches_the_ground_truth() {
     let s = run_sync(&state, dir.path(), &opts("2026-09-01", "2026-09-05")).unwrap();
     for source in Source::ALL {
         let expected = if source == Source::ActorCost { 0 } else { 5 };
-        assert_eq!(
-            files(dir.path(), source).unwrap().len(),
-            expected,
-            "{source:?}"
-        );
+        assert_eq!(days_of(dir.path(), source), expected, "{source:?}");
     }
     assert_eq!(
         stored_costs(dir.path(), Source::Cost),
@@ -222,14 +218,20 @@ fn a_second_sync_fetches_only_missing_and_provisional_days_and_records_restateme
         stored_costs(dir.path(), Source::Cost),
         truth(&state, "2026-10-10", "2026-10-26")
     );
-    // One file per source and day that moved, each named by the sync's day.
-    let restated: Vec<String> = std::fs::read_dir(dir.path().join("restatements"))
+    // One record per version that moved a day, each named by the sync's day and committed
+    // with the days it moved.
+    let restated: Vec<String> = crate::store::Snapshot::read(dir.path())
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .restatement_files()
+        .into_iter()
+        .map(|(v, p)| {
+            assert!(v.is_some(), "committed by a version");
+            p.file_name().unwrap().to_string_lossy().into_owned()
+        })
         .collect();
     assert!(!restated.is_empty());
     assert!(
-        restated.iter().all(|n| n.starts_with("2026-11-23-")),
+        restated.iter().all(|n| n.contains("-2026-11-23-")),
         "{restated:?}"
     );
     // --refresh fetches settled days again.
@@ -237,14 +239,22 @@ fn a_second_sync_fetches_only_missing_and_provisional_days_and_records_restateme
     assert_eq!(s.days.get("cost"), Some(&17));
 }
 
+/// The days of `source` the newest version of the store records.
+fn days_of(root: &std::path::Path, source: Source) -> usize {
+    crate::store::Snapshot::read(root)
+        .unwrap()
+        .entries(source)
+        .len()
+}
+
 /// Every restatement record a store holds, sorted.
 fn restatements_in(root: &std::path::Path) -> Vec<allot_engine::table_parquet::Restatement> {
-    let dir = root.join("restatements");
-    let mut files: Vec<std::path::PathBuf> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
-        Err(_) => Vec::new(),
-    };
-    files.sort();
+    let files: Vec<std::path::PathBuf> = crate::store::Snapshot::read(root)
+        .unwrap()
+        .restatement_files()
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
     let mut all = allot_engine::table_parquet::read_restatements(&files).unwrap();
     all.sort();
     all
@@ -310,7 +320,15 @@ fn a_lost_day_file_is_fetched_again_and_a_newer_store_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let o = opts("2026-09-10", "2026-09-20");
     run_sync(&state, dir.path(), &o).unwrap();
-    let lost = crate::store::partition(dir.path(), Source::Cost, d("2026-09-15"));
+    let file_of = |day: &str| {
+        crate::store::Snapshot::read(dir.path())
+            .unwrap()
+            .file_of(Source::Cost, d(day))
+            .unwrap()
+            .path
+            .clone()
+    };
+    let lost = file_of("2026-09-15");
     std::fs::remove_file(&lost).unwrap();
     let problems = crate::store::verify(dir.path(), true).unwrap();
     assert_eq!(problems.len(), 1, "{problems:?}");
@@ -321,16 +339,13 @@ fn a_lost_day_file_is_fetched_again_and_a_newer_store_is_refused() {
     // Settled days are not fetched again, but a lost one is.
     let s = run_sync(&state, dir.path(), &o).unwrap();
     assert_eq!(s.days.get("cost"), Some(&1), "{s:?}");
-    assert!(lost.exists());
     assert!(crate::store::verify(dir.path(), true).unwrap().is_empty());
     // A damaged file is named by the deep check.
-    std::fs::write(&lost, b"PAR1 not a parquet file PAR1").unwrap();
+    std::fs::write(file_of("2026-09-15"), b"PAR1 not a parquet file PAR1").unwrap();
     let problems = crate::store::verify(dir.path(), true).unwrap();
     assert_eq!(problems.len(), 1, "{problems:?}");
     // A store of a newer format is refused, naming what to do.
-    let path = dir.path().join("state.json");
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replacen("\"version\": 1", "\"version\": 99", 1)).unwrap();
+    std::fs::write(dir.path().join("store.json"), "{\"format\": 99}").unwrap();
     let e = read_state(dir.path()).unwrap_err().to_string();
     assert!(
         e.contains("version 99") && e.contains("upgrade allot"),
@@ -563,7 +578,7 @@ fn a_missing_key_skips_its_sources_and_says_so() {
         .skipped
         .iter()
         .all(|m| m.contains("ANTHROPIC_ANALYTICS_API_KEY")));
-    assert_eq!(files(dir.path(), Source::ClaudeCode).unwrap().len(), 2);
+    assert_eq!(days_of(dir.path(), Source::ClaudeCode), 2);
     assert!(files(dir.path(), Source::Cost).unwrap().is_empty());
 }
 
@@ -727,7 +742,7 @@ fn the_usage_and_cost_analytics_api_gives_every_actor_its_cost_equal_to_the_trut
     )
     .unwrap();
     // One truth per day: the new API replaces both older cost reports.
-    assert_eq!(files(dir.path(), Source::ActorCost).unwrap().len(), 5);
+    assert_eq!(days_of(dir.path(), Source::ActorCost), 5);
     assert!(files(dir.path(), Source::Cost).unwrap().is_empty());
     assert!(files(dir.path(), Source::OrgCost).unwrap().is_empty());
     let stored = stored_costs(dir.path(), Source::ActorCost);
@@ -837,7 +852,7 @@ fn an_organisation_without_the_new_api_falls_back_to_the_enterprise_reports() {
         stored_costs(dir.path(), Source::Cost),
         truth(&state, "2026-09-01", "2026-09-03")
     );
-    assert_eq!(files(dir.path(), Source::OrgCost).unwrap().len(), 3);
+    assert_eq!(days_of(dir.path(), Source::OrgCost), 3);
     assert!(
         s.warnings
             .iter()

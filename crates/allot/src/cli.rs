@@ -89,6 +89,24 @@ pub enum MappingCommand {
 pub enum StoreCommand {
     /// Check every day the store records: its file is there, reads, and holds the rows the sync stored (exit 1 naming what is not; `allot sync --repair` fetches those days again).
     Verify(StoreVerifyArgs),
+    /// Upgrade a store written by an older allot (day files and state.json) to a Delta Lake table per source, in place; state.json is kept as a backup until it succeeds.
+    Migrate(StoreVerifyArgs),
+    /// Fold each source's settled days into one file per month, and remove files no version of the last --keep-days days names (the retention of time travel with --as-of).
+    Compact(StoreCompactArgs),
+}
+
+/// Arguments of `allot store compact`.
+#[derive(Debug, Args)]
+pub struct StoreCompactArgs {
+    /// The store folder.
+    #[arg(long, default_value = "allot-data")]
+    pub store: PathBuf,
+    /// Keep the files every version of the last N days names, so `--as-of` can reproduce any close made within them.
+    #[arg(long, default_value_t = allot_sync::store::KEEP_DAYS)]
+    pub keep_days: i64,
+    /// Days are settled as of this date (default: today, UTC).
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<NaiveDate>,
 }
 
 /// Arguments of `allot restatements`.
@@ -97,6 +115,9 @@ pub struct RestatementsArgs {
     /// The month, YYYY-MM.
     #[arg(long, value_parser = parse_month)]
     pub month: Month,
+    /// What the store had recorded by this date (the versions committed by then).
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<NaiveDate>,
     /// The store folder.
     #[arg(long, default_value = "allot-data")]
     pub store: PathBuf,

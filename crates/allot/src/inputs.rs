@@ -75,7 +75,11 @@ pub fn sources(
         Some(f) if !bills.is_empty() => Some(Arc::new(Cloud::read(&bills, &f.options(), covers)?)),
         _ => None,
     };
-    Ok(Sources { origin, cloud })
+    Ok(Sources {
+        origin,
+        cloud,
+        snapshot: None,
+    })
 }
 
 /// The workspace of a report command.

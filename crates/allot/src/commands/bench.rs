@@ -40,7 +40,7 @@ fn serve(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
     let say = |m: &str| output::say(quiet, m);
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
     let demo_dir = args.dir.join("serve-demo");
-    if !demo_dir.join("store/state.json").exists() {
+    if !demo_dir.join("store/store.json").exists() {
         say(&format!(
             "bench --serve: making the demo store in {}",
             demo_dir.display()

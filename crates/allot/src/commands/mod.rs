@@ -41,8 +41,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&args, quiet),
         Command::Mapping(MappingCommand::Check(args)) => mapping::check(&args, quiet),
         Command::Store(StoreCommand::Verify(args)) => return sync::verify(&args, quiet).map(code),
+        Command::Store(StoreCommand::Migrate(args)) => sync::migrate(&args, quiet),
+        Command::Store(StoreCommand::Compact(args)) => sync::compact(&args, quiet),
         Command::Restatements(args) => {
-            let out = allot_app::restatements::restatements(&args.store, args.month)?;
+            let out = allot_app::restatements::restatements(&args.store, args.month, args.as_of)?;
             let dir = args.out.clone().unwrap_or_else(|| {
                 std::path::PathBuf::from("reports").join(args.month.to_string())
             });

@@ -51,7 +51,7 @@ pub fn describe(s: &Summary) -> Vec<String> {
     }
     if s.restated_rows > 0 {
         lines.push(format!(
-            "restated: {} cost values changed since the last sync (net ${}); see restatements/",
+            "restated: {} cost values changed since the last sync (net ${}); `allot restatements --month M` lists them",
             s.restated_rows,
             format_cents(Nanos(s.restated_nanos).round_cents())
         ));
@@ -61,6 +61,12 @@ pub fn describe(s: &Summary) -> Vec<String> {
     }
     for k in &s.skipped {
         lines.push(format!("skipped: {k}"));
+    }
+    if !s.compacted.is_empty() {
+        lines.push(format!(
+            "settled months folded into one file each: {}",
+            s.compacted.join(", ")
+        ));
     }
     lines
 }
@@ -121,32 +127,46 @@ fn check(
     Ok(problem)
 }
 
-/// `allot store verify`: prints every stored day that is not what the state records;
-/// returns whether there was one (exit 1).
-pub fn verify(args: &crate::cli::StoreVerifyArgs, quiet: bool) -> anyhow::Result<bool> {
-    if !args.store.join("state.json").exists() {
+/// Refuses a folder that holds no store.
+fn a_store(store: &std::path::Path) -> anyhow::Result<()> {
+    if !store.join("store.json").exists() && !store.join("state.json").exists() {
         anyhow::bail!(
-            "`{}` is not a store: it has no state.json (`allot sync --store {}` makes one)",
-            args.store.display(),
-            args.store.display()
+            "`{}` is not a store: it has no store.json (`allot sync --store {}` makes one)",
+            store.display(),
+            store.display()
         );
     }
-    let problems = allot_sync::store::verify(&args.store, true)?;
-    let state = allot_sync::store::read_state(&args.store)?;
+    Ok(())
+}
+
+/// `allot store verify`: prints every stored day that is not what the store's log records;
+/// returns whether there was one (exit 1).
+pub fn verify(args: &crate::cli::StoreVerifyArgs, quiet: bool) -> anyhow::Result<bool> {
+    a_store(&args.store)?;
+    let snap = allot_sync::store::Snapshot::read(&args.store)?;
+    let problems = allot_sync::store::problems(&snap, true);
+    let state = snap.state();
     let days: usize = state
         .days
         .values()
         .map(std::collections::BTreeMap::len)
         .sum();
+    let files: usize = snap.tables.values().map(|t| t.files.len()).sum();
     for p in &problems {
         output::stdout(&format!("{} {}: {}\n", p.source.name(), p.day, p.problem))?;
     }
+    let versions: Vec<String> = snap
+        .stamp()
+        .iter()
+        .map(|(s, v)| format!("{} v{v}", s.name()))
+        .collect();
     output::say(
         quiet,
         &if problems.is_empty() {
             format!(
-                "store `{}`: all {days} recorded days are whole",
-                args.store.display()
+                "store `{}`: all {days} recorded days are whole ({files} files; {})",
+                args.store.display(),
+                versions.join(", ")
             )
         } else {
             format!(
@@ -160,13 +180,79 @@ pub fn verify(args: &crate::cli::StoreVerifyArgs, quiet: bool) -> anyhow::Result
     Ok(!problems.is_empty())
 }
 
+/// `allot store migrate`.
+pub fn migrate(args: &crate::cli::StoreVerifyArgs, quiet: bool) -> anyhow::Result<()> {
+    a_store(&args.store)?;
+    let done = allot_sync::store::migrate(&args.store)?;
+    if done.is_empty() {
+        output::say(
+            quiet,
+            &format!(
+                "store `{}` is already a Delta Lake table per source (format {}): nothing to do",
+                args.store.display(),
+                allot_sync::store::STORE_VERSION
+            ),
+        );
+    } else {
+        let parts: Vec<String> = done.iter().map(|(s, n)| format!("{s} {n} days")).collect();
+        output::say(
+            quiet,
+            &format!(
+                "store `{}` migrated to a Delta Lake table per source: {}",
+                args.store.display(),
+                parts.join(", ")
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// `allot store compact`.
+pub fn compact(args: &crate::cli::StoreCompactArgs, quiet: bool) -> anyhow::Result<()> {
+    a_store(&args.store)?;
+    let today = args.as_of.unwrap_or_else(super::today);
+    let mut store = Store::open(&args.store, false)?;
+    let done = store.compact(today, Some(args.keep_days))?;
+    output::say(quiet, &compacted(&args.store, &done));
+    Ok(())
+}
+
+fn compacted(store: &std::path::Path, done: &allot_sync::store::Compacted) -> String {
+    format!(
+        "store `{}`: {} months folded ({} files into {}){}; {} files no version of the retention names removed ({} bytes)",
+        store.display(),
+        done.months.len(),
+        done.files_in,
+        done.months.len(),
+        if done.months.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", done.months.join(", "))
+        },
+        done.vacuumed,
+        done.vacuumed_bytes
+    )
+}
+
 /// Syncs (or, with `--check`, probes); returns whether the check found a problem.
 pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<bool> {
     let today = args.as_of.unwrap_or_else(super::today);
     let yesterday = today - Duration::days(1);
+    let keys = Keys::load(args.key_file.as_deref())?;
+    if keys.analytics.is_none() && keys.admin.is_none() {
+        anyhow::bail!(
+            "no API key: set {} (Claude Enterprise Analytics API) and/or {} (Claude Code Analytics Admin API), or pass --key-file",
+            crate::env::ANALYTICS_KEY,
+            crate::env::ADMIN_KEY
+        );
+    }
+    if args.check {
+        return check(args, &keys, today, quiet);
+    }
+    let mut store = Store::open(&args.store, args.wait)?;
     // With --repair, the days verify names are fetched again: the range reaches them.
     let broken = if args.repair {
-        allot_sync::store::verify(&args.store, true)?
+        allot_sync::store::problems(store.snapshot(), true)
     } else {
         Vec::new()
     };
@@ -179,17 +265,6 @@ pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<bool> {
         .min()
         .map_or(from, |d| d.min(from));
     let to = args.to.unwrap_or(yesterday);
-    let keys = Keys::load(args.key_file.as_deref())?;
-    if keys.analytics.is_none() && keys.admin.is_none() {
-        anyhow::bail!(
-            "no API key: set {} (Claude Enterprise Analytics API) and/or {} (Claude Code Analytics Admin API), or pass --key-file",
-            crate::env::ANALYTICS_KEY,
-            crate::env::ADMIN_KEY
-        );
-    }
-    if args.check {
-        return check(args, &keys, today, quiet);
-    }
     let opts = SyncOptions {
         from,
         to,
@@ -206,7 +281,6 @@ pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<bool> {
         backoff: std::time::Duration::from_millis(args.backoff_ms),
         ..ClientConfig::default()
     })?;
-    let mut store = Store::open(&args.store, args.wait)?;
     if !broken.is_empty() {
         for p in &broken {
             output::say(
@@ -214,7 +288,7 @@ pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<bool> {
                 &format!("repair: {} {}: {}", p.source.name(), p.day, p.problem),
             );
         }
-        store.forget(&broken)?;
+        store.forget(&broken, Some(today))?;
     }
     on_interrupt(&args.store, today);
     let bar = ProgressBar::new(0);
