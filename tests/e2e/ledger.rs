@@ -267,3 +267,324 @@ fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
         "{before} -> {after}, restated {net}"
     );
 }
+
+/// Syncs `[from, to]` into `store` from the fake at `url` as of `as_of`.
+fn sync_at(cwd: &Path, store: &Path, url: &str, as_of: &str, from: &str, to: &str) {
+    let r = crate::sync::run(crate::sync::sync_cmd(
+        cwd,
+        &[
+            "--store",
+            store.to_str().unwrap(),
+            "--base-url",
+            url,
+            "--as-of",
+            as_of,
+            "--rate",
+            "100000",
+            "--from",
+            from,
+            "--to",
+            to,
+        ],
+        true,
+    ));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// Every file of a report folder, by name.
+fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn as_of_reads_the_store_as_it_was_known_and_reproduces_each_close_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let cb = |as_of: &str, name: &str| {
+        let out = dir.path().join(name);
+        let r = allot(
+            dir.path(),
+            &[
+                "chargeback",
+                "--month",
+                "2026-11",
+                "--mapping",
+                demo().join("input/org-mapping.csv").to_str().unwrap(),
+                "--store",
+                store.to_str().unwrap(),
+                "--as-of",
+                as_of,
+                "--out",
+                out.to_str().unwrap(),
+                "--format",
+                "csv,json",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        files_of(&out)
+    };
+    // The sync of 2026-11-20, and the month's figures that day.
+    let first = crate::sync::fake(&["--rate", "100000"]);
+    sync_at(
+        dir.path(),
+        &store,
+        &first.url,
+        "2026-11-20",
+        "2026-11-01",
+        "2026-11-19",
+    );
+    let known_on_20th = cb("2026-11-20", "a");
+    // Anthropic revises the month; the sync of 2026-11-23 records what moved.
+    let revised = crate::sync::fake(&["--rate", "100000", "--revisions", "1"]);
+    sync_at(
+        dir.path(),
+        &store,
+        &revised.url,
+        "2026-11-23",
+        "2026-11-01",
+        "2026-11-22",
+    );
+    let known_on_23rd = cb("2026-11-23", "b");
+    // Read as of the 20th, the store answers what it knew then: the same bytes, although
+    // every day before the 20th was fetched again and revised since.
+    assert_eq!(cb("2026-11-20", "c"), known_on_20th);
+    let rerun = cb("2026-11-23", "d");
+    assert_eq!(rerun, known_on_23rd);
+    let restated = |as_of: &str| {
+        let out = dir.path().join(format!("r-{as_of}"));
+        let r = allot(
+            dir.path(),
+            &[
+                "restatements",
+                "--month",
+                "2026-11",
+                "--store",
+                store.to_str().unwrap(),
+                "--as-of",
+                as_of,
+                "--out",
+                out.to_str().unwrap(),
+                "--format",
+                "csv",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        read_csv(&out.join("restatements.csv"))
+    };
+    assert!(
+        restated("2026-11-20").is_empty(),
+        "nothing moved by the 20th"
+    );
+    let moved = restated("2026-11-23");
+    assert!(!moved.is_empty());
+    assert!(moved.iter().all(|r| !r["version"].is_empty()));
+    // The revision moved days the 20th already held, so reading them anew would differ.
+    assert!(moved.iter().any(|r| r["date"].as_str() < "2026-11-20"));
+    // The 20th's figures differ from the 23rd's by what moved (the revision touched them).
+    let exact = |files: &[(String, Vec<u8>)]| -> Decimal {
+        let csv = &files.iter().find(|(n, _)| n == "chargeback.csv").unwrap().1;
+        csv::Reader::from_reader(csv.as_slice())
+            .deserialize::<std::collections::HashMap<String, String>>()
+            .map(|r| money(&r.unwrap()["exact_usd"]))
+            .sum()
+    };
+    assert_ne!(exact(&known_on_20th), exact(&known_on_23rd));
+    // Compaction and vacuum keep what time travel within the retention reaches.
+    let r = allot(
+        dir.path(),
+        &[
+            "store",
+            "compact",
+            "--store",
+            store.to_str().unwrap(),
+            "--as-of",
+            "2026-12-31",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("months folded"), "{}", r.stderr);
+    assert_eq!(cb("2026-11-20", "e"), known_on_20th);
+    assert_eq!(cb("2026-11-23", "f"), known_on_23rd);
+}
+
+#[test]
+fn a_store_of_the_older_format_is_refused_until_migrated_then_reads_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    // A format-1 store (day files and state.json) of five October days of the demo.
+    let old = dir.path().join("old");
+    let demo_snap = allot_sync::store::Snapshot::read(&demo().join("store")).unwrap();
+    let mut state = serde_json::json!({"version": 1, "days": {"actor_cost": {}}});
+    for day in 20..25 {
+        let d: chrono::NaiveDate = format!("2026-10-{day}").parse().unwrap();
+        let f = demo_snap.file_of(allot_sync::Source::ActorCost, d).unwrap();
+        assert_eq!(f.days.len(), 1, "a day file");
+        let to = old.join(format!("facts/actor_cost/date={d}.parquet"));
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&f.path, &to).unwrap();
+        state["days"]["actor_cost"][d.to_string()] = serde_json::to_value(f.days[&d]).unwrap();
+    }
+    std::fs::write(old.join("state.json"), state.to_string()).unwrap();
+    let trend = |store: &Path, name: &str| {
+        let out = dir.path().join(name);
+        let r = allot(
+            dir.path(),
+            &[
+                "trend",
+                "--from",
+                "2026-10-20",
+                "--to",
+                "2026-10-24",
+                "--per",
+                "day",
+                "--mapping",
+                demo().join("input/org-mapping.csv").to_str().unwrap(),
+                "--store",
+                store.to_str().unwrap(),
+                "--as-of",
+                "2026-11-23",
+                "--out",
+                out.to_str().unwrap(),
+                "--format",
+                "csv",
+            ],
+        );
+        (r, out.join("trend.csv"))
+    };
+    let (r, _) = trend(&old, "refused");
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("allot store migrate"), "{}", r.stderr);
+    let m = allot(
+        dir.path(),
+        &["store", "migrate", "--store", old.to_str().unwrap()],
+    );
+    assert_eq!(m.code, 0, "{}", m.stderr);
+    assert!(m.stderr.contains("actor_cost 5 days"), "{}", m.stderr);
+    assert!(!old.join("state.json").exists() && old.join("store.json").exists());
+    let v = allot(
+        dir.path(),
+        &["store", "verify", "--store", old.to_str().unwrap()],
+    );
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    let (r, migrated) = trend(&old, "migrated");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (r, demo_trend) = trend(&demo().join("store"), "demo");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read(migrated).unwrap(),
+        std::fs::read(demo_trend).unwrap()
+    );
+}
+
+#[test]
+fn readers_during_repeated_syncs_see_one_whole_version_and_never_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let first = crate::sync::fake(&["--rate", "100000"]);
+    sync_at(
+        dir.path(),
+        &store,
+        &first.url,
+        "2026-11-23",
+        "2026-11-01",
+        "2026-11-22",
+    );
+    let mapping = demo().join("input/org-mapping.csv");
+    let s = crate::serve::serve(
+        &[
+            "serve",
+            "--store",
+            store.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--as-of",
+            "2026-11-23",
+        ],
+        &[],
+    );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pollers: Vec<_> = (0..3)
+        .map(|i| {
+            let (base, stop) = (s.base.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let paths = ["/month/2026-11?csv=daily", "/month/2026-11", "/"];
+                let mut answers = 0;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let a = crate::serve::get(&base, paths[i % paths.len()]);
+                    assert_eq!(a.status, 200, "{}", a.body);
+                    answers += 1;
+                }
+                answers
+            })
+        })
+        .collect();
+    // Three syncs of revised data replace every provisional day of the month meanwhile; a
+    // report runs beside each.
+    for n in 1..=3 {
+        let revised = crate::sync::fake(&["--rate", "100000", "--revisions", &n.to_string()]);
+        let url = revised.url.clone();
+        let (cwd, st) = (dir.path().to_path_buf(), store.clone());
+        let syncing = std::thread::spawn(move || {
+            sync_at(&cwd, &st, &url, "2026-11-23", "2026-11-01", "2026-11-22");
+        });
+        while !syncing.is_finished() {
+            let out = dir.path().join(format!("cb-{n}"));
+            let r = allot(
+                dir.path(),
+                &[
+                    "chargeback",
+                    "--month",
+                    "2026-11",
+                    "--mapping",
+                    mapping.to_str().unwrap(),
+                    "--store",
+                    store.to_str().unwrap(),
+                    "--as-of",
+                    "2026-11-23",
+                    "--out",
+                    out.to_str().unwrap(),
+                ],
+            );
+            assert_eq!(r.code, 0, "{}", r.stderr);
+        }
+        syncing.join().unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let answers: usize = pollers.into_iter().map(|p| p.join().unwrap()).sum();
+    assert!(answers > 10, "{answers} answers");
+    // The dashboard ends on the last version.
+    let daily =
+        crate::serve::csv_rows(&crate::serve::get(&s.base, "/month/2026-11?csv=daily").body);
+    let r = allot(
+        dir.path(),
+        &[
+            "chargeback",
+            "--month",
+            "2026-11",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--as-of",
+            "2026-11-23",
+            "--out",
+            dir.path().join("last").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0);
+    let total: Decimal = read_csv(&dir.path().join("last/chargeback.csv"))
+        .iter()
+        .map(|r| money(&r["amount_usd"]))
+        .sum();
+    assert_eq!(crate::serve::sum(&daily, "amount_usd"), total);
+}
