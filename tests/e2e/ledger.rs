@@ -97,7 +97,32 @@ fn a_lost_day_file_is_incomplete_named_by_verify_and_repaired_by_sync() {
     std::fs::write(&damaged, b"PAR1 torn PAR1").unwrap();
     let v = verify(dir.path());
     assert!(v.stdout.contains("actor_cost 2026-10-30"), "{}", v.stdout);
-    // The repair fetches both again; the month is whole.
+    // A settled month is one file (folded when it settled): losing it loses the month, and
+    // the error says what happened and how to mend it.
+    std::fs::remove_file(file_of("2026-09-15")).unwrap();
+    let r = allot(
+        dir.path(),
+        &[
+            "chargeback",
+            "--month",
+            "2026-09",
+            "--mapping",
+            demo().join("input/org-mapping.csv").to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--as-of",
+            "2026-11-23",
+            "--out",
+            dir.path().join("sep").to_str().unwrap(),
+        ],
+    );
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("30 days of it whose files are gone") && r.stderr.contains("--repair"),
+        "{}",
+        r.stderr
+    );
+    // The repair fetches them all again; the months are whole.
     let api = crate::sync::fake(&["--rate", "100000"]);
     let sync = |store: &Path, extra: &[&str]| {
         let mut args = vec![

@@ -269,6 +269,33 @@ impl Sources {
         }
     }
 
+    /// The days of `range` the store's log records for `kind` whose files are gone (what
+    /// `allot store verify` names and `allot sync --repair` fetches again).
+    pub fn lost_days(&self, kind: Facts, range: DateRange) -> Result<Vec<NaiveDate>, AppError> {
+        let Some(snap) = self.snapshot()? else {
+            return Ok(Vec::new());
+        };
+        let sources: Vec<Source> = match kind {
+            Facts::Cost => vec![Source::ActorCost, Source::Cost],
+            Facts::OrgCost => vec![Source::ActorCost, Source::OrgCost],
+            Facts::Activity => vec![activity_source(&snap)],
+        };
+        let mut out = BTreeSet::new();
+        for source in sources {
+            for f in snap
+                .table(source)
+                .map(|t| t.files.values())
+                .into_iter()
+                .flatten()
+            {
+                if !f.path.exists() {
+                    out.extend(f.days.keys().filter(|d| range.contains(**d)));
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
     /// Whether any facts of `kind` are given at all.
     pub fn has(&self, kind: Facts) -> Result<bool, AppError> {
         if kind == Facts::Cost && self.cloud.is_some() {

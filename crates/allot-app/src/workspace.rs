@@ -335,7 +335,14 @@ impl Workspace {
                 },
             };
             let sync_to = range.to.min(self.as_of - Duration::days(1));
+            let lost = self.sources.lost_days(Facts::Cost, range)?;
             let hint = match self.sources.store() {
+                Some(s) if !lost.is_empty() => format!(
+                    "the store's log records {} days of it whose files are gone: `allot store verify --store {}` names them, `allot sync --store {} --repair` fetches them again",
+                    lost.len(),
+                    s.display(),
+                    s.display()
+                ),
                 // Advise a sync only when sync would do it.
                 Some(_)
                     if allot_sync::sync::check_range(range.from, sync_to, self.as_of).is_err() =>
