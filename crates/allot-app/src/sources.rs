@@ -181,11 +181,7 @@ struct StoreDays {
 }
 
 fn store_days(snap: &Snapshot, kind: Facts, range: Option<DateRange>) -> StoreDays {
-    let sources: Vec<Source> = match kind {
-        Facts::Cost => vec![Source::ActorCost, Source::Cost],
-        Facts::OrgCost => vec![Source::ActorCost, Source::OrgCost],
-        Facts::Activity => vec![activity_source(snap)],
-    };
+    let sources = sources_of(snap, kind);
     let mut entries = std::collections::BTreeMap::new();
     let mut chosen: std::collections::BTreeMap<NaiveDate, Source> =
         std::collections::BTreeMap::new();
@@ -222,6 +218,15 @@ fn store_days(snap: &Snapshot, kind: Facts, range: Option<DateRange>) -> StoreDa
         files: files_out.into_iter().collect(),
         entries,
         chosen,
+    }
+}
+
+/// The store sources of `kind`, in the order one truth per day takes them.
+fn sources_of(snap: &Snapshot, kind: Facts) -> Vec<Source> {
+    match kind {
+        Facts::Cost => vec![Source::ActorCost, Source::Cost],
+        Facts::OrgCost => vec![Source::ActorCost, Source::OrgCost],
+        Facts::Activity => vec![activity_source(snap)],
     }
 }
 
@@ -275,13 +280,8 @@ impl Sources {
         let Some(snap) = self.snapshot()? else {
             return Ok(Vec::new());
         };
-        let sources: Vec<Source> = match kind {
-            Facts::Cost => vec![Source::ActorCost, Source::Cost],
-            Facts::OrgCost => vec![Source::ActorCost, Source::OrgCost],
-            Facts::Activity => vec![activity_source(&snap)],
-        };
         let mut out = BTreeSet::new();
-        for source in sources {
+        for source in sources_of(&snap, kind) {
             for f in snap
                 .table(source)
                 .map(|t| t.files.values())

@@ -613,7 +613,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating it if needed) the store at `root` for writing. Another sync holding it
     /// makes this fail with [`SyncError::Locked`], or wait when `wait` is set. A store of
-    /// format 1 is migrated first ([`Store::migrate`]); files the log names that are gone are
+    /// format 1 is migrated first ([`migrate`]); files the log names that are gone are
     /// removed from the log, so the sync fetches their days again.
     pub fn open(root: &Path, wait: bool) -> Result<Store, SyncError> {
         if root.exists() && !root.is_dir() {
@@ -623,27 +623,8 @@ impl Store {
             )));
         }
         fs::create_dir_all(root).map_err(|e| io(root, e))?;
+        let mut lock = Store::lock(root, wait)?;
         let lock_path = root.join(".lock");
-        let mut lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| io(&lock_path, e))?;
-        if wait {
-            lock.lock().map_err(|e| io(&lock_path, e))?;
-        } else if let Err(e) = lock.try_lock() {
-            return Err(match e {
-                fs::TryLockError::WouldBlock => SyncError::Locked {
-                    path: root.to_path_buf(),
-                    holder: fs::read_to_string(&lock_path)
-                        .map(|s| s.trim().to_string())
-                        .unwrap_or_default(),
-                },
-                fs::TryLockError::Error(e) => io(&lock_path, e),
-            });
-        }
         lock.set_len(0).map_err(|e| io(&lock_path, e))?;
         let _ = writeln!(lock, "pid {}", std::process::id());
         match format_of(root)? {
@@ -1167,15 +1148,16 @@ fn commit_info(
 /// migration stopped midway leaves a format-1 store that migrates again from the start.
 /// Returns the days migrated per source.
 pub fn migrate(root: &Path) -> Result<BTreeMap<&'static str, u64>, SyncError> {
-    let store_lock = Store::lock_only(root)?;
+    let store_lock = Store::lock(root, false)?;
     let out = migrate_locked(root);
     drop(store_lock);
     out
 }
 
 impl Store {
-    /// Takes the store's lock without reading it (for a migration).
-    fn lock_only(root: &Path) -> Result<File, SyncError> {
+    /// Takes the store's lock (waiting for it with `wait`, else failing with
+    /// [`SyncError::Locked`] naming its holder), without reading the store.
+    fn lock(root: &Path, wait: bool) -> Result<File, SyncError> {
         let lock_path = root.join(".lock");
         let lock = OpenOptions::new()
             .create(true)
@@ -1184,6 +1166,10 @@ impl Store {
             .write(true)
             .open(&lock_path)
             .map_err(|e| io(&lock_path, e))?;
+        if wait {
+            lock.lock().map_err(|e| io(&lock_path, e))?;
+            return Ok(lock);
+        }
         match lock.try_lock() {
             Ok(()) => Ok(lock),
             Err(fs::TryLockError::WouldBlock) => Err(SyncError::Locked {
