@@ -9,7 +9,12 @@ use crate::support::{allot, demo, money, read_csv, Run};
 
 /// A copy of the demo store.
 fn copy_store(to: &Path) {
-    let from = demo().join("store");
+    copy_dir(&demo().join("store"), to);
+}
+
+/// A copy of the folder `from` at `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    let from = from.to_path_buf();
     let mut stack = vec![from.clone()];
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).unwrap() {
@@ -206,7 +211,7 @@ fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let s = store.to_str().unwrap();
-    let sync_from = |url: &str| {
+    let sync_from = |url: &str, as_of: &str| {
         let r = crate::sync::run(crate::sync::sync_cmd(
             dir.path(),
             &[
@@ -215,7 +220,7 @@ fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
                 "--base-url",
                 url,
                 "--as-of",
-                "2026-11-23",
+                as_of,
                 "--rate",
                 "100000",
                 "--from",
@@ -227,7 +232,7 @@ fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
         ));
         assert_eq!(r.code, 0, "{}", r.stderr);
     };
-    let exact = |name: &str| -> Decimal {
+    let exact = |name: &str, as_of: &str| -> Decimal {
         let out = dir.path().join(name);
         let r = allot(
             dir.path(),
@@ -244,7 +249,7 @@ fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
                 "--store",
                 s,
                 "--as-of",
-                "2026-11-23",
+                as_of,
                 "--out",
                 out.to_str().unwrap(),
                 "--format",
@@ -257,11 +262,12 @@ fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
         money(json["total_usd"].as_str().unwrap())
     };
     let first = crate::sync::fake(&["--rate", "100000"]);
-    sync_from(&first.url);
-    let before = exact("before");
-    let revised = crate::sync::fake(&["--rate", "100000", "--revisions", "1"]);
-    sync_from(&revised.url);
-    let after = exact("after");
+    sync_from(&first.url, "2026-11-23");
+    let before = exact("before", "2026-11-23");
+    // The next day's run: the organisation's daily totals moved, so the days are fetched again.
+    let revised = crate::sync::fake_on("2026-11-24", &["--rate", "100000", "--revisions", "1"]);
+    sync_from(&revised.url, "2026-11-24");
+    let after = exact("after", "2026-11-24");
     let out = dir.path().join("restated");
     let r = allot(
         dir.path(),
@@ -280,7 +286,7 @@ fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let rows = read_csv(&out.join("restatements.csv"));
     assert!(!rows.is_empty());
-    assert!(rows.iter().all(|r| r["fetched_on"] == "2026-11-23"));
+    assert!(rows.iter().all(|r| r["fetched_on"] == "2026-11-24"));
     let net: Decimal = rows
         .iter()
         .filter(|r| r["source"] == "actor_cost")
@@ -560,7 +566,27 @@ fn readers_during_repeated_syncs_see_one_whole_version_and_never_an_error() {
         let url = revised.url.clone();
         let (cwd, st) = (dir.path().to_path_buf(), store.clone());
         let syncing = std::thread::spawn(move || {
-            sync_at(&cwd, &st, &url, "2026-11-23", "2026-11-01", "2026-11-22");
+            // The same day again: only `--refresh` fetches what this day's run already has.
+            let r = crate::sync::run(crate::sync::sync_cmd(
+                &cwd,
+                &[
+                    "--store",
+                    st.to_str().unwrap(),
+                    "--base-url",
+                    &url,
+                    "--as-of",
+                    "2026-11-23",
+                    "--rate",
+                    "100000",
+                    "--from",
+                    "2026-11-01",
+                    "--to",
+                    "2026-11-22",
+                    "--refresh",
+                ],
+                true,
+            ));
+            assert_eq!(r.code, 0, "{}", r.stderr);
         });
         while !syncing.is_finished() {
             let out = dir.path().join(format!("cb-{n}"));
@@ -612,4 +638,124 @@ fn readers_during_repeated_syncs_see_one_whole_version_and_never_an_error() {
         .map(|r| money(&r["amount_usd"]))
         .sum();
     assert_eq!(crate::serve::sum(&daily, "amount_usd"), total);
+}
+
+/// The requests a sync reported ("sync: N requests").
+fn requests(r: &Run) -> u64 {
+    let all = format!("{}{}", r.stdout, r.stderr);
+    all.split("sync: ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no request count in {all}"))
+}
+
+/// A sync of `[from, to]` into `store` as of `as_of`, with `extra` flags.
+fn sync_run(store: &Path, url: &str, as_of: &str, from: &str, to: &str) -> Run {
+    let cwd = store.parent().unwrap();
+    let r = crate::sync::run(crate::sync::sync_cmd(
+        cwd,
+        &[
+            "--store",
+            store.to_str().unwrap(),
+            "--base-url",
+            url,
+            "--as-of",
+            as_of,
+            "--rate",
+            "100000",
+            "--from",
+            from,
+            "--to",
+            to,
+        ],
+        true,
+    ));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r
+}
+
+#[test]
+fn a_daily_run_asks_only_for_the_new_day_and_the_days_whose_totals_moved() {
+    use allot_sync::store::{Snapshot, Source};
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let first = crate::sync::fake(&["--rate", "100000"]);
+    let r = sync_run(&base, &first.url, "2026-11-23", "2026-10-01", "2026-11-22");
+    let first_sync = requests(&r);
+    // The same day again (a re-run, or a resume): nothing new to ask.
+    let again = dir.path().join("again");
+    copy_dir(&base, &again);
+    let r = sync_run(&again, &first.url, "2026-11-23", "2026-10-01", "2026-11-22");
+    assert!(requests(&r) <= 3, "same-day re-run: {}", r.stderr);
+    // The next day, nothing revised: the new day, and one request for 30 days of totals.
+    let next = crate::sync::fake_on("2026-11-24", &["--rate", "100000"]);
+    let daily = dir.path().join("daily");
+    copy_dir(&base, &daily);
+    let r = sync_run(&daily, &next.url, "2026-11-24", "2026-10-01", "2026-11-23");
+    let daily_requests = requests(&r);
+    assert!(daily_requests <= 15, "daily run: {}", r.stderr);
+    assert!(r.stderr.contains("confirmed unchanged"), "{}", r.stderr);
+    // The day that turned 30 days old was confirmed, so it is settled now, and was not as
+    // the store knew it the day before.
+    let turned = day("2026-10-25");
+    let now = Snapshot::read(&daily).unwrap();
+    assert!(now.entries(Source::ActorCost)[&turned].settled(turned));
+    let before = Snapshot::read_as_of(&daily, Some(day("2026-11-23"))).unwrap();
+    assert!(!before.entries(Source::ActorCost)[&turned].settled(turned));
+    assert!(now
+        .entries(Source::ActorCost)
+        .contains_key(&day("2026-11-23")));
+    // One revised day: that day's pages on top of the daily run, and only its cost restated.
+    let one_day = dir.path().join("one-day");
+    let revised = crate::sync::fake_on(
+        "2026-11-24",
+        &[
+            "--rate",
+            "100000",
+            "--revisions",
+            "1",
+            "--revise-day",
+            "2026-11-10",
+        ],
+    );
+    let r = sync_run(
+        &one_day,
+        &revised.url,
+        "2026-11-24",
+        "2026-11-10",
+        "2026-11-10",
+    );
+    let day_pages = requests(&r);
+    let rev = dir.path().join("rev");
+    copy_dir(&base, &rev);
+    let r = sync_run(&rev, &revised.url, "2026-11-24", "2026-10-01", "2026-11-23");
+    let rev_requests = requests(&r);
+    assert!(
+        rev_requests > daily_requests && rev_requests <= 15 + day_pages,
+        "revised run: {rev_requests} (daily {daily_requests}, one day {day_pages}): {}",
+        r.stderr
+    );
+    let out = dir.path().join("restated");
+    let r = allot(
+        dir.path(),
+        &[
+            "restatements",
+            "--month",
+            "2026-11",
+            "--store",
+            rev.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows = read_csv(&out.join("restatements.csv"));
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["date"] == "2026-11-10"), "{rows:?}");
+    // The first sync of 53 days, for the README's comparison.
+    assert!(first_sync > 15 * daily_requests, "first sync {first_sync}");
 }

@@ -29,16 +29,13 @@ impl Drop for Fake {
 }
 
 pub fn fake(extra: &[&str]) -> Fake {
+    fake_on("2026-11-23", extra)
+}
+
+/// A fake whose today is `today`: a later day's run of the same organisation.
+pub fn fake_on(today: &str, extra: &[&str]) -> Fake {
     let mut child = Command::new(env!("CARGO_BIN_EXE_allot"))
-        .args([
-            "fake-api",
-            "--port",
-            "0",
-            "--today",
-            "2026-11-23",
-            "--key",
-            KEY,
-        ])
+        .args(["fake-api", "--port", "0", "--today", today, "--key", KEY])
         .args(extra)
         .stderr(Stdio::piped())
         .spawn()

@@ -493,7 +493,15 @@ impl Sources {
                         }
                         match days.entries.get(&d) {
                             None => c.missing.push(d),
-                            Some(e) if !e.settled(d) => c.stale.push(d),
+                            // Engagement is fetched once past its lag and not chased (the API
+                            // may still move it a few percent): provisional until 30 days old.
+                            Some(_)
+                                if kind == Facts::Activity
+                                    && (as_of - d).num_days() < allot_sync::store::SETTLE_DAYS =>
+                            {
+                                c.stale.push(d);
+                            }
+                            Some(e) if kind != Facts::Activity && !e.settled(d) => c.stale.push(d),
                             Some(_) => {}
                         }
                     }

@@ -223,10 +223,9 @@ fn per_user_units(
         .filter(|d| FAN_OUT.contains(d))
         .collect();
     let today = state.config.today;
-    let revision = state.revision();
     let mut acc: BTreeMap<Key, (String, Inner)> = BTreeMap::new();
     for day in days(start, end) {
-        for u in user_costs(&state.org, day, today, revision) {
+        for u in user_costs(&state.org, day, today, state.revision_on(day)) {
             let f = &u.fact;
             let key = (
                 daily.then_some(day),
@@ -287,11 +286,10 @@ fn bucket_units(
     cost: bool,
 ) -> Vec<Vec<Value>> {
     let today = state.config.today;
-    let revision = state.revision();
     days(start, end)
         .map(|day| {
             let mut groups: BTreeMap<Vec<String>, (Nanos, Nanos, Tokens)> = BTreeMap::new();
-            for f in org_costs(&state.org, day, today, revision) {
+            for f in org_costs(&state.org, day, today, state.revision_on(day)) {
                 let key: Vec<String> = dims.iter().map(|d| dim(&f, d)).collect();
                 let v = groups
                     .entry(key)

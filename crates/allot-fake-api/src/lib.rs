@@ -103,6 +103,9 @@ pub struct Config {
     /// Whether the Usage and Cost Analytics API answers (an organisation without it answers
     /// 404, as before its launch).
     pub usage_cost_api: bool,
+    /// The only days revisions move (empty: every day less than 30 days old), so a test can
+    /// revise one day and see that a sync refetches that day alone.
+    pub revised_days: Vec<NaiveDate>,
 }
 
 impl Config {
@@ -117,6 +120,7 @@ impl Config {
             engagement_lag_days: 1,
             faults: Faults::default(),
             usage_cost_api: true,
+            revised_days: Vec::new(),
         }
     }
 }
@@ -174,6 +178,16 @@ impl State {
     /// The current revision.
     pub fn revision(&self) -> u32 {
         self.revision.load(Ordering::SeqCst)
+    }
+
+    /// The revision values of `day` are served at: the current one, or 0 for a day the
+    /// configuration does not revise.
+    pub fn revision_on(&self, day: NaiveDate) -> u32 {
+        if self.config.revised_days.is_empty() || self.config.revised_days.contains(&day) {
+            self.revision()
+        } else {
+            0
+        }
     }
 
     /// Admits a request of `family`: counts it, applies the rate limit, checks the key and

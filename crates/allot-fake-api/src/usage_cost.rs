@@ -145,10 +145,9 @@ fn rows(
     // (day or range, the grouped values as JSON text) -> (the values, metrics)
     type Key = (Option<NaiveDate>, String);
     let today = state.config.today;
-    let revision = state.revision();
     let mut acc: BTreeMap<Key, (Vec<Option<Value>>, Acc)> = BTreeMap::new();
     for day in days(start, end) {
-        for a in actor_costs(&state.org, day, today, revision) {
+        for a in actor_costs(&state.org, day, today, state.revision_on(day)) {
             let values: Vec<Option<Value>> = dims.iter().map(|d| value(&a, d)).collect();
             let key = (
                 daily.then_some(day),

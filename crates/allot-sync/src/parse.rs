@@ -286,6 +286,43 @@ pub fn org_costs(
     join(E, costs, usage)
 }
 
+/// The organisation's cost per day, nano-dollars: the cheap signal that a stored day moved.
+/// Reads pages of buckets (`cost_report`: `data[]` of `{starting_at, results[] {amount}}`) or
+/// of flat rows (`analytics/cost` without `group_by`: `data[]` of `{starting_at, cost
+/// {amount}}`); an amount is a decimal in cents, as a string or a number. A day without a row
+/// cost nothing.
+pub fn day_totals(endpoint: &str, pages: &[Value]) -> Result<BTreeMap<NaiveDate, i128>, SyncError> {
+    let amount = |v: &Value| -> Result<i128, SyncError> {
+        let s = match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => {
+                return Err(malformed(
+                    endpoint,
+                    "a row has no `amount` (a decimal in cents)",
+                ))
+            }
+        };
+        cents_to_nanos(&s)
+            .ok_or_else(|| malformed(endpoint, format!("amount `{s}` is not a decimal in cents")))
+    };
+    let mut out = BTreeMap::new();
+    for page in pages {
+        for row in rows(endpoint, page, "data")? {
+            let day = day_of(endpoint, &row["starting_at"])?;
+            let total = out.entry(day).or_insert(0);
+            if let Some(results) = row["results"].as_array() {
+                for r in results {
+                    *total += amount(&r["amount"])?;
+                }
+            } else {
+                *total += amount(&row["cost"]["amount"])?;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// One person's engagement on one day, from the `users` endpoint (or the Claude Code report).
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Activity {
@@ -544,6 +581,28 @@ pub fn catalogue(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn daily_totals_are_read_from_buckets_and_from_flat_rows() {
+        let buckets = serde_json::json!({"data": [
+            {"starting_at": "2026-11-01T00:00:00Z", "results": [{"amount": "100"}, {"amount": "0.5"}]},
+            {"starting_at": "2026-11-02T00:00:00Z", "results": []},
+        ]});
+        let t = day_totals("cost_report", &[buckets]).unwrap();
+        assert_eq!(t[&"2026-11-01".parse().unwrap()], 1_005_000_000);
+        assert_eq!(t[&"2026-11-02".parse().unwrap()], 0);
+        let flat = serde_json::json!({"data": [
+            {"starting_at": "2026-11-01T00:00:00Z", "cost": {"amount": 250}},
+        ]});
+        let t = day_totals("analytics/cost", &[flat]).unwrap();
+        assert_eq!(t[&"2026-11-01".parse().unwrap()], 2_500_000_000);
+        let bad =
+            serde_json::json!({"data": [{"starting_at": "2026-11-01T00:00:00Z", "cost": {}}]});
+        assert!(day_totals("analytics/cost", &[bad])
+            .unwrap_err()
+            .to_string()
+            .contains("amount"));
+    }
 
     #[test]
     fn cents_become_exact_nano_dollars() {

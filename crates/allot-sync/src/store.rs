@@ -84,19 +84,44 @@ impl Source {
     }
 }
 
-/// What the state file records of one fetched day.
+/// What the sync records of one fetched day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayEntry {
     /// The day it was fetched (the as-of date of the sync).
     pub fetched_on: NaiveDate,
     /// Rows stored for the day.
     pub rows: u64,
+    /// The last day a sync asked the organisation's daily total and found it unchanged, so
+    /// the stored rows were confirmed without fetching them again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_on: Option<NaiveDate>,
+    /// The organisation's cost of the day as the daily-total probe last answered it,
+    /// nano-dollars: what the next probe is compared with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 impl DayEntry {
-    /// Whether the stored values are final: fetched when the day was at least 30 days old.
+    /// A day fetched on `fetched_on` with `rows` rows, not yet confirmed.
+    pub fn fetched(fetched_on: NaiveDate, rows: u64) -> DayEntry {
+        DayEntry {
+            fetched_on,
+            rows,
+            checked_on: None,
+            total: None,
+        }
+    }
+
+    /// The last day the API vouched for the stored values: fetched, or confirmed unchanged.
+    pub fn seen_on(&self) -> NaiveDate {
+        self.checked_on
+            .map_or(self.fetched_on, |c| c.max(self.fetched_on))
+    }
+
+    /// Whether the stored values are final: fetched, or confirmed unchanged, when the day was
+    /// at least 30 days old.
     pub fn settled(&self, day: NaiveDate) -> bool {
-        (self.fetched_on - day).num_days() >= SETTLE_DAYS
+        (self.seen_on() - day).num_days() >= SETTLE_DAYS
     }
 }
 
@@ -587,6 +612,9 @@ pub struct DayWrite {
     pub columns: Vec<(String, Values)>,
     /// How many.
     pub rows: u64,
+    /// The organisation's cost of the day as the daily-total probe answered it (cost sources),
+    /// recorded so that the next probe compares like with like.
+    pub total: Option<i64>,
 }
 
 /// What `allot store compact` did.
@@ -728,7 +756,12 @@ impl Store {
     ) -> Result<(), SyncError> {
         self.put_days(
             source,
-            vec![DayWrite { day, columns, rows }],
+            vec![DayWrite {
+                day,
+                columns,
+                rows,
+                total: None,
+            }],
             None,
             fetched_on,
         )
@@ -765,6 +798,49 @@ impl Store {
             return Ok(());
         }
         self.replace(source, days, Vec::new(), None, "drop", as_of)
+    }
+
+    /// Records that the API confirmed `days` of `source` unchanged on `on` (day → the daily
+    /// total it answered): one version that adds each file holding such a day again with its
+    /// entries updated (the same file, `dataChange: false`), so the days settle without being
+    /// fetched again and a reader pinned before still sees them as they were known then.
+    pub fn confirm(
+        &mut self,
+        source: Source,
+        days: &BTreeMap<NaiveDate, i64>,
+        on: NaiveDate,
+    ) -> Result<(), SyncError> {
+        let Some(table) = self.snap.tables.get(&source) else {
+            return Ok(());
+        };
+        let mut actions = Vec::new();
+        let mut confirmed = Vec::new();
+        for f in table.files.values() {
+            if !f.days.keys().any(|d| days.contains_key(d)) {
+                continue;
+            }
+            let mut entries = f.days.clone();
+            for (d, e) in &mut entries {
+                if let Some(total) = days.get(d) {
+                    e.checked_on = Some(on);
+                    e.total = Some(*total);
+                    confirmed.push(d.to_string());
+                }
+            }
+            let mut add = f.add.clone();
+            add.data_change = false;
+            add.tags.insert(
+                DAYS_TAG.to_string(),
+                serde_json::to_string(&entries).expect("days serialise"),
+            );
+            actions.push(delta::Action::Add(add));
+        }
+        if actions.is_empty() {
+            return Ok(());
+        }
+        confirmed.sort();
+        actions.push(commit_info("confirm", Some(on), None, &confirmed));
+        self.commit(source, actions)
     }
 
     /// One version of `source`: `removed` days out, `days` in, with their restatements.
@@ -853,8 +929,8 @@ impl Store {
                 w.flush().map_err(|e| io(&target, e))
             })?;
             let entry = DayEntry {
-                fetched_on,
-                rows: d.rows,
+                total: d.total,
+                ..DayEntry::fetched(fetched_on, d.rows)
             };
             actions.push(delta::Action::Add(add_of(
                 &dir,
@@ -1022,7 +1098,8 @@ fn unreachable(table: &Table, horizon: NaiveDate, today: NaiveDate) -> Vec<Strin
     let mut out = Vec::new();
     for c in &table.commits {
         for a in &c.added {
-            added.insert(a.as_str(), c.version);
+            // A confirmation adds a live file again: it has been live since its first add.
+            added.entry(a.as_str()).or_insert(c.version);
         }
         if c.as_of.is_none_or(|d| d >= today) {
             continue;
@@ -1124,6 +1201,7 @@ fn commit_info(
 ) -> delta::Action {
     let operation = match op {
         "compact" => "OPTIMIZE",
+        "confirm" => "UPDATE",
         "repair" | "drop" => "DELETE",
         _ => "WRITE",
     };
@@ -1334,12 +1412,15 @@ mod tests {
     #[test]
     fn a_day_is_settled_once_fetched_thirty_days_after_it() {
         let d = NaiveDate::from_ymd_opt(2026, 9, 30).unwrap();
-        let at = |s: &str| DayEntry {
-            fetched_on: s.parse().unwrap(),
-            rows: 1,
-        };
+        let at = |s: &str| DayEntry::fetched(s.parse().unwrap(), 1);
         assert!(!at("2026-10-29").settled(d));
         assert!(at("2026-10-30").settled(d));
+        let confirmed = |s: &str| DayEntry {
+            checked_on: Some(s.parse().unwrap()),
+            ..at("2026-10-01")
+        };
+        assert!(!confirmed("2026-10-29").settled(d));
+        assert!(confirmed("2026-10-30").settled(d));
     }
 
     #[test]

@@ -1,7 +1,13 @@
-//! The sync: plan which days each source still needs (missing or provisional, or all with
-//! `refresh`), fetch them in as few requests as the API allows (31-day windows at the largest
-//! page size; one request per day where the endpoint is per day), and store each day whole,
-//! recording what moved on days fetched before.
+//! The sync: plan which days each source still needs, fetch them in as few requests as the API
+//! allows (31-day windows at the largest page size; one request per day where the endpoint is
+//! per day), and store each day whole, recording what moved on days fetched before.
+//!
+//! The request budget of a daily run: a day never stored is fetched; a provisional cost day
+//! stored before today is fetched again only if the organisation's daily total moved (one
+//! request without grouping covers 31 days; an unchanged day is recorded as confirmed, and
+//! settles when confirmed 30 days after); an engagement day is final once fetched past its
+//! lag; a day fetched or confirmed earlier the same day is not asked again. `refresh` fetches
+//! everything again.
 
 use std::collections::BTreeMap;
 
@@ -90,6 +96,16 @@ pub struct Summary {
     pub days: BTreeMap<&'static str, u64>,
     /// Days already stored and settled, so not fetched, per source.
     pub kept: BTreeMap<&'static str, u64>,
+    /// Days fetched (or confirmed) earlier the same day, so not asked again, per source.
+    pub fresh: BTreeMap<&'static str, u64>,
+    /// Engagement days already fetched past their lag: final, asked again only with
+    /// `--refresh`, per source.
+    pub final_days: BTreeMap<&'static str, u64>,
+    /// Provisional cost days whose organisation daily total was unchanged: confirmed without
+    /// fetching them again (they settle when confirmed 30 days after), per source.
+    pub confirmed: BTreeMap<&'static str, u64>,
+    /// Requests spent asking the organisation's daily totals.
+    pub probe_requests: u64,
     /// Rows stored.
     pub rows: u64,
     /// Of the days fetched, how many are settled (at least 30 days old).
@@ -293,26 +309,51 @@ fn flat_columns(day: NaiveDate, rows: &[BTreeMap<String, String>]) -> Vec<(Strin
     cols
 }
 
-/// The days of `[from, to]` `source` still needs, given it is available up to `last`.
+/// Whether `source` is cost, which the API revises for 30 days (a provisional day is checked
+/// against the organisation's daily total), rather than engagement, final once fetched past
+/// its lag.
+fn is_cost(source: Source) -> bool {
+    matches!(source, Source::ActorCost | Source::Cost | Source::OrgCost)
+}
+
+/// What a source needs of `[from, to]`.
+#[derive(Debug, Clone, Default)]
+struct Need {
+    /// Days to fetch: never stored, or all with `--refresh`.
+    fetch: Vec<NaiveDate>,
+    /// Provisional cost days stored before today: fetched again only if the organisation's
+    /// daily total moved.
+    check: Vec<NaiveDate>,
+}
+
+/// The days of `[from, to]` `source` still needs, given it is available up to `last`; what it
+/// keeps is counted in `summary`.
 fn needed(
     store: &Store,
     source: Source,
     opts: &SyncOptions,
     last: NaiveDate,
-) -> (Vec<NaiveDate>, u64) {
-    let mut need = Vec::new();
-    let mut kept = 0;
+    summary: &mut Summary,
+) -> Need {
+    let mut need = Need::default();
+    let name = source.name();
     for d in opts
         .from
         .iter_days()
         .take_while(|d| *d <= opts.to.min(last))
     {
+        let count = |m: &mut BTreeMap<&'static str, u64>| *m.entry(name).or_default() += 1;
         match store.entry(source, d) {
-            Some(e) if e.settled(d) && !opts.refresh => kept += 1,
-            _ => need.push(d),
+            _ if opts.refresh => need.fetch.push(d),
+            None => need.fetch.push(d),
+            Some(e) if e.settled(d) => count(&mut summary.kept),
+            // Fetched or confirmed by a run earlier today: asking again would bring nothing new.
+            Some(e) if e.seen_on() >= opts.today => count(&mut summary.fresh),
+            Some(_) if !is_cost(source) => count(&mut summary.final_days),
+            Some(_) => need.check.push(d),
         }
     }
-    (need, kept)
+    need
 }
 
 type CostKey = (String, String, String, String, String, String);
@@ -444,9 +485,187 @@ struct Run<'a> {
     progress: &'a dyn Progress,
     summary: Summary,
     restated: Vec<(&'static str, Restated)>,
+    /// The organisation's daily totals each probe endpoint answered this run.
+    probed: BTreeMap<&'static str, BTreeMap<NaiveDate, i128>>,
+}
+
+/// The endpoint whose daily totals vouch for `source`'s days: the Usage and Cost Analytics
+/// API's cost without `group_by` for `actor_cost`, the organisation's `cost_report` for the
+/// older reports.
+fn probe_endpoint(source: Source) -> &'static str {
+    if source == Source::ActorCost {
+        usage_cost::COST_PATH
+    } else {
+        "/v1/organizations/analytics/cost_report"
+    }
 }
 
 impl Run<'_> {
+    /// The organisation's cost per day of `days` from `source`'s probe endpoint: one request
+    /// per 31-day window, no grouping, so one row (or bucket) per day. Days asked before in
+    /// this run are not asked again.
+    async fn probe(
+        &mut self,
+        source: Source,
+        key: &ApiKey,
+        days: &[NaiveDate],
+    ) -> Result<BTreeMap<NaiveDate, i128>, SyncError> {
+        let endpoint = probe_endpoint(source);
+        let known = self.probed.entry(endpoint).or_default().clone();
+        let ask: Vec<NaiveDate> = days
+            .iter()
+            .copied()
+            .filter(|d| !known.contains_key(d))
+            .collect();
+        for w in windows(&ask, MAX_WINDOW_DAYS) {
+            let (s, e) = (ts(w.0), ts(w.1));
+            let limit = MAX_WINDOW_DAYS.to_string();
+            let before = self
+                .client
+                .stats()
+                .requests
+                .load(std::sync::atomic::Ordering::Relaxed);
+            let pages = if source == Source::ActorCost {
+                let p = params(&[
+                    ("starting_at", &s),
+                    ("ending_at", &e),
+                    ("time_bucket_width", "1d"),
+                    ("limit", &limit),
+                ]);
+                self.client
+                    .pages_beta(endpoint, key, &p, Some(usage_cost::BETA))
+                    .await?
+            } else {
+                let p = params(&[
+                    ("starting_at", &s),
+                    ("ending_at", &e),
+                    ("bucket_width", "1d"),
+                    ("limit", &limit),
+                ]);
+                self.client.pages(endpoint, key, &p).await?
+            };
+            self.summary.probe_requests += self
+                .client
+                .stats()
+                .requests
+                .load(std::sync::atomic::Ordering::Relaxed)
+                - before;
+            let totals = parse::day_totals(endpoint, &pages)
+                .map_err(|e| e.in_request(format!("{endpoint}?starting_at={}", w.0)))?;
+            let known = self.probed.entry(endpoint).or_default();
+            for d in w.0.iter_days().take_while(|d| *d < w.1) {
+                known.insert(d, totals.get(&d).copied().unwrap_or(0));
+            }
+        }
+        let known = &self.probed[endpoint];
+        Ok(days
+            .iter()
+            .filter_map(|d| known.get(d).map(|t| (*d, *t)))
+            .collect())
+    }
+
+    /// What the stored day of `source` is compared with: the daily total the probe answered
+    /// when it was fetched or last confirmed, else (a day stored before totals were recorded)
+    /// the sum of its rows (for the per-user report, of the organisation report's rows, which
+    /// hold the whole organisation).
+    fn baseline(&self, source: Source, day: NaiveDate) -> Result<Option<i128>, SyncError> {
+        if let Some(t) = self.store.entry(source, day).and_then(|e| e.total) {
+            return Ok(Some(i128::from(t)));
+        }
+        let whole = if source == Source::Cost {
+            Source::OrgCost
+        } else {
+            source
+        };
+        if let Some(t) = self.store.entry(whole, day).and_then(|e| e.total) {
+            return Ok(Some(i128::from(t)));
+        }
+        let Some(path) = self.store.day_file(whole, day).filter(|p| p.exists()) else {
+            return Ok(None);
+        };
+        let rows = allot_engine::cost_fact_rows(&[path])?;
+        Ok(Some(
+            rows.iter()
+                .filter(|f| f.date == day)
+                .map(|f| i128::from(f.cost_nanos))
+                .sum(),
+        ))
+    }
+
+    /// Notes that `source`'s daily totals were refused (`status`): its provisional days are
+    /// fetched whole (the fetch itself says more if the key may not call the API at all).
+    fn unprobed(&mut self, source: Source, status: u16) {
+        if source == Source::ActorCost && matches!(status, 401 | 403 | 404) {
+            return; // the fetch falls back to the older reports and says so
+        }
+        let w = format!(
+            "{}: the organisation's daily totals ({}) answered {status}: every provisional day was fetched again",
+            source.name(),
+            probe_endpoint(source)
+        );
+        if !self.summary.warnings.contains(&w) {
+            self.summary.warnings.push(w);
+        }
+    }
+
+    /// The days of `source` to fetch: those never stored, and the provisional ones whose
+    /// organisation daily total moved since they were stored; the unchanged ones are recorded
+    /// as confirmed today (one version). Without a probe (an endpoint refusing the key, said
+    /// by the fetch that follows) every provisional day is fetched.
+    async fn pick(
+        &mut self,
+        source: Source,
+        key: &ApiKey,
+        need: Need,
+    ) -> Result<Vec<NaiveDate>, SyncError> {
+        if !is_cost(source) || need.check.is_empty() {
+            let mut days = need.fetch;
+            days.extend(need.check);
+            days.sort();
+            // New cost days are probed too, so that their daily total is recorded with them.
+            if is_cost(source) && !days.is_empty() {
+                match self.probe(source, key, &days).await {
+                    Ok(_) => {}
+                    Err(SyncError::Rejected { status, .. }) => self.unprobed(source, status),
+                    Err(e) => return Err(e),
+                }
+            }
+            return Ok(days);
+        }
+        let mut all = need.fetch.clone();
+        all.extend(&need.check);
+        all.sort();
+        let totals = match self.probe(source, key, &all).await {
+            Ok(t) => t,
+            Err(SyncError::Rejected { status, .. }) => {
+                self.unprobed(source, status);
+                return Ok(all);
+            }
+            Err(e) => return Err(e),
+        };
+        let mut fetch = need.fetch;
+        let mut confirmed: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+        for d in need.check {
+            let now = totals.get(&d).copied();
+            match (now, self.baseline(source, d)?) {
+                (Some(now), Some(was)) if now == was => {
+                    if let Ok(t) = i64::try_from(now) {
+                        confirmed.insert(d, t);
+                        continue;
+                    }
+                    fetch.push(d);
+                }
+                _ => fetch.push(d),
+            }
+        }
+        fetch.sort();
+        if !confirmed.is_empty() {
+            self.store.confirm(source, &confirmed, self.opts.today)?;
+            *self.summary.confirmed.entry(source.name()).or_default() += confirmed.len() as u64;
+        }
+        Ok(fetch)
+    }
+
     fn stored(
         &mut self,
         source: Source,
@@ -454,7 +673,16 @@ impl Run<'_> {
         columns: Vec<(String, Values)>,
         rows: u64,
     ) -> Result<(), SyncError> {
-        self.stored_days(source, vec![DayWrite { day, columns, rows }], None)
+        self.stored_days(
+            source,
+            vec![DayWrite {
+                day,
+                columns,
+                rows,
+                total: None,
+            }],
+            None,
+        )
     }
 
     /// Commits `days` of `source` (and what moved on them) as one version.
@@ -464,6 +692,14 @@ impl Run<'_> {
         days: Vec<DayWrite>,
         restated: Option<(String, Vec<(String, Values)>)>,
     ) -> Result<(), SyncError> {
+        let mut days = days;
+        if is_cost(source) {
+            if let Some(totals) = self.probed.get(probe_endpoint(source)) {
+                for d in &mut days {
+                    d.total = totals.get(&d.day).and_then(|t| i64::try_from(*t).ok());
+                }
+            }
+        }
         let counted: Vec<(NaiveDate, u64)> = days.iter().map(|d| (d.day, d.rows)).collect();
         self.store
             .put_days(source, days, restated, self.opts.today)?;
@@ -520,6 +756,7 @@ impl Run<'_> {
                 day,
                 columns: columns(&rows),
                 rows: n,
+                total: None,
             });
         }
         // What moved commits in the same version as the days it moved on: both or neither,
@@ -694,6 +931,7 @@ impl Run<'_> {
                     day,
                     columns: flat_columns(day, &rows),
                     rows: rows.len() as u64,
+                    total: None,
                 })
                 .collect();
             self.stored_days(Source::Summaries, writes, None)?;
@@ -768,15 +1006,12 @@ fn plan_days(
     opts: &SyncOptions,
     (yesterday, engaged): (NaiveDate, NaiveDate),
     summary: &mut Summary,
-) -> (Source, Vec<NaiveDate>) {
+) -> (Source, Need) {
     let last = match source {
         Source::ActorCost | Source::Cost | Source::OrgCost | Source::ClaudeCode => yesterday,
         _ => engaged,
     };
-    let (days, kept) = needed(store, source, opts, last);
-    if kept > 0 {
-        summary.kept.insert(source.name(), kept);
-    }
+    let days = needed(store, source, opts, last, summary);
     if last < opts.to {
         summary.warnings.push(format!(
             "{}: days after {last} are not available yet",
@@ -786,8 +1021,8 @@ fn plan_days(
     (source, days)
 }
 
-/// Syncs `[from, to]` into `store`: every source the keys allow, missing and provisional days
-/// only (all with `refresh`). Returns what was done.
+/// Syncs `[from, to]` into `store`: every source the keys allow, the days missing and the
+/// provisional cost days whose daily totals moved (all with `refresh`). Returns what was done.
 pub async fn sync(
     store: &mut Store,
     client: &Client,
@@ -802,7 +1037,7 @@ pub async fn sync(
     let cost_key = keys.analytics.as_ref().or(keys.admin.as_ref());
     let new_api = opts.cost_api != CostApi::Legacy && cost_key.is_some();
     let mut summary = Summary::default();
-    let mut plan: Vec<(Source, Vec<NaiveDate>)> = Vec::new();
+    let mut plan: Vec<(Source, Need)> = Vec::new();
     // The older cost reports, fetched only if the Usage and Cost Analytics API refuses the key.
     let mut fallback_sources: Vec<Source> = Vec::new();
     let plan_source = |store: &Store, source: Source, summary: &mut Summary| {
@@ -850,11 +1085,16 @@ pub async fn sync(
         }
         plan.push(plan_source(store, source, &mut summary));
     }
-    let steps = |plan: &[(Source, Vec<NaiveDate>)]| -> u64 {
+    let steps = |plan: &[(Source, Need)]| -> u64 {
         plan.iter()
+            .map(|(s, need)| (s, [need.fetch.clone(), need.check.clone()].concat()))
+            .map(|(s, mut d)| {
+                d.sort();
+                (s, d)
+            })
             .map(|(s, d)| match s {
                 Source::ActorCost | Source::Cost | Source::OrgCost | Source::Summaries => {
-                    windows(d, MAX_WINDOW_DAYS).len() as u64
+                    windows(&d, MAX_WINDOW_DAYS).len() as u64
                 }
                 _ => d.len() as u64,
             })
@@ -868,20 +1108,22 @@ pub async fn sync(
         progress,
         summary,
         restated: Vec::new(),
+        probed: BTreeMap::new(),
     };
     let mut i = 0;
     while i < plan.len() {
-        let (source, days) = plan[i].clone();
+        let (source, need) = plan[i].clone();
         i += 1;
-        if days.is_empty() {
-            continue;
-        }
         let key = match source {
             Source::ActorCost => cost_key,
             Source::ClaudeCode => keys.admin.as_ref(),
             _ => keys.analytics.as_ref(),
         }
         .expect("planned only with a key");
+        let days = run.pick(source, key, need).await?;
+        if days.is_empty() {
+            continue;
+        }
         match source {
             Source::ActorCost => match run.actor_costs(key, &days).await {
                 Err(SyncError::Rejected {
@@ -892,11 +1134,10 @@ pub async fn sync(
                         "the Usage and Cost Analytics API answered {status} to this key: synced the Enterprise per-user and organisation reports instead (seat users' cost per person, everything else as one organisation total); `allot sync --check` says more"
                     ));
                     // Fetch them right after, in place of the days the new API would have given.
-                    let fallback: Vec<(Source, Vec<NaiveDate>)> =
-                        std::mem::take(&mut fallback_sources)
-                            .into_iter()
-                            .map(|s| plan_source(run.store, s, &mut run.summary))
-                            .collect();
+                    let fallback: Vec<(Source, Need)> = std::mem::take(&mut fallback_sources)
+                        .into_iter()
+                        .map(|s| plan_source(run.store, s, &mut run.summary))
+                        .collect();
                     run.progress.plan(steps(&plan[i..]) + steps(&fallback));
                     for (j, f) in fallback.into_iter().enumerate() {
                         plan.insert(i + j, f);

@@ -187,9 +187,10 @@ fn every_endpoint_syncs_into_the_store_and_matches_the_ground_truth() {
     assert_eq!(s.provisional_days, 0, "September is over 30 days old");
     assert!(s.retries == 0 && s.restarts == 0);
     // Windows of 31 days: one request each for per-user usage and cost (1000 units a page
-    // covers five days of the demo), org usage, org cost and summaries; one a day for the rest.
+    // covers five days of the demo), org usage, org cost, the daily totals and summaries; one
+    // a day for the rest.
     assert!(
-        s.requests <= 2 * 2 + 2 + 1 + 5 * 5,
+        s.requests <= 2 * 2 + 2 + 1 + 1 + 5 * 5,
         "{} requests",
         s.requests
     );
@@ -205,8 +206,17 @@ fn a_second_sync_fetches_only_missing_and_provisional_days_and_records_restateme
     let before = read_state(dir.path()).unwrap();
     assert_eq!(before.days["cost"].len(), 17);
     state.revise();
+    // A sync the same day asks nothing again.
     let s = run_sync(&state, dir.path(), &o).unwrap();
-    // Fetched on 2026-11-23, 2026-10-10..24 are settled; 10-25 and 10-26 are provisional.
+    assert_eq!(s.days.get("cost"), None, "{s:?}");
+    assert_eq!(s.fresh.get("cost"), Some(&2), "{s:?}");
+    // The next day's: fetched on 2026-11-23, 2026-10-10..24 are settled; 10-25 and 10-26 are
+    // provisional, their daily totals moved, so they are fetched again.
+    let o = SyncOptions {
+        today: d("2026-11-24"),
+        ..o
+    };
+    let s = run_sync(&state, dir.path(), &o).unwrap();
     assert_eq!(s.kept.get("cost"), Some(&15), "{s:?}");
     assert_eq!(
         s.days.get("cost"),
@@ -231,7 +241,7 @@ fn a_second_sync_fetches_only_missing_and_provisional_days_and_records_restateme
         .collect();
     assert!(!restated.is_empty());
     assert!(
-        restated.iter().all(|n| n.contains("-2026-11-23-")),
+        restated.iter().all(|n| n.contains("-2026-11-24-")),
         "{restated:?}"
     );
     // --refresh fetches settled days again.
@@ -277,19 +287,25 @@ impl crate::Progress for KillAt {
 
 #[test]
 fn a_sync_killed_against_revised_data_leaves_the_restatements_a_clean_run_does() {
-    let o = opts("2026-10-10", "2026-10-26");
+    let first = opts("2026-10-10", "2026-10-26");
     let synced_then_revised = |root: &std::path::Path| {
         let state = fake(Faults::default());
-        run_sync(&state, root, &o).unwrap();
+        run_sync(&state, root, &first).unwrap();
         state.revise();
         state
+    };
+    // The next day's run finds the revision.
+    let o = SyncOptions {
+        today: d("2026-11-24"),
+        ..first.clone()
     };
     let clean = tempfile::tempdir().unwrap();
     let state = synced_then_revised(clean.path());
     run_sync(&state, clean.path(), &o).unwrap();
     let want = restatements_in(clean.path());
     assert!(!want.is_empty());
-    for at in [1, 2, 3, 4] {
+    // Two steps: the per-user and the organisation reports of the two revised days.
+    for at in [1, 2] {
         let dir = tempfile::tempdir().unwrap();
         let state = synced_then_revised(dir.path());
         let killed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -821,9 +837,13 @@ fn the_new_api_survives_every_fault_and_revisions_restate_per_actor() {
         stored_costs(dir.path(), Source::ActorCost),
         actor_truth(&state, "2026-10-20", "2026-10-31")
     );
-    // Fetched on 2026-11-23, days after 10-24 are provisional: revised values are fetched
-    // again and what moved is recorded.
+    // Fetched on 2026-11-23, days after 10-24 are provisional: the next day, revised values
+    // are fetched again and what moved is recorded.
     state.revise();
+    let o = SyncOptions {
+        today: d("2026-11-24"),
+        ..o
+    };
     let s = run_sync(&state, dir.path(), &o).unwrap();
     assert_eq!(s.days.get("actor_cost"), Some(&7), "{s:?}");
     assert!(s.restated_rows > 0 && s.restated_nanos > 0, "{s:?}");

@@ -59,7 +59,7 @@ pub enum Command {
     Adoption(AdoptionArgs),
     /// Month-end forecast per cost center (or budget level) with a low and high bound, against budgets.
     Forecast(ForecastArgs),
-    /// Sync Anthropic's analytics APIs into the local store (missing and provisional days only).
+    /// Sync Anthropic's analytics APIs into the local store (only the days missing or whose cost moved).
     Sync(SyncArgs),
     /// Serve a read-only dashboard over the store (overview, months with drill-down, cost centers, people, reviews, adoption, reconciliation) on 127.0.0.1.
     Serve(ServeArgs),
@@ -748,6 +748,9 @@ pub struct FakeApiArgs {
     /// Revise recent (unsettled) values this many times, as Anthropic does for 30 days.
     #[arg(long, default_value_t = 0)]
     pub revisions: u32,
+    /// Revise only this day (repeatable; default every day less than 30 days old).
+    #[arg(long = "revise-day", value_name = "DATE")]
+    pub revise_days: Vec<NaiveDate>,
 }
 
 /// Arguments of `allot demo`.

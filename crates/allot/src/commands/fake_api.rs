@@ -18,6 +18,7 @@ pub fn run(args: &FakeApiArgs, quiet: bool) -> anyhow::Result<()> {
                 Faults::default()
             }
         },
+        revised_days: args.revise_days.clone(),
         ..Config::new(today, &args.key)
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -49,6 +49,27 @@ pub fn describe(s: &Summary) -> Vec<String> {
             "already settled in the store, not fetched again: {kept} source-days"
         ));
     }
+    let sum = |m: &std::collections::BTreeMap<&'static str, u64>| m.values().sum::<u64>();
+    if !s.confirmed.is_empty() {
+        lines.push(format!(
+            "provisional cost days confirmed unchanged by the organisation's daily totals ({} request{}), not fetched again: {} source-days",
+            s.probe_requests,
+            if s.probe_requests == 1 { "" } else { "s" },
+            sum(&s.confirmed)
+        ));
+    }
+    if !s.final_days.is_empty() {
+        lines.push(format!(
+            "engagement days already fetched past their lag (final; `--refresh` asks again): {} source-days",
+            sum(&s.final_days)
+        ));
+    }
+    if !s.fresh.is_empty() {
+        lines.push(format!(
+            "fetched or confirmed earlier today, not asked again: {} source-days",
+            sum(&s.fresh)
+        ));
+    }
     if s.restated_rows > 0 {
         lines.push(format!(
             "restated: {} cost values changed since the last sync (net ${}); `allot restatements --month M` lists them",
@@ -86,7 +107,7 @@ fn on_interrupt(store: &std::path::Path, today: chrono::NaiveDate) {
         output::say(
             false,
             &format!(
-                "\ninterrupted: the {kept} source-days fetched by this sync are kept in `{}` (each day whole); run the same command again to resume: only missing and provisional days are fetched",
+                "\ninterrupted: the {kept} source-days fetched by this sync are kept in `{}` (each day whole); run the same command again to resume: only the days still missing, or whose cost moved, are fetched",
                 store.display()
             ),
         );
