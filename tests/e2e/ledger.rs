@@ -297,6 +297,48 @@ fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
         ((after - before) - net).abs() <= Decimal::new(1, 2),
         "{before} -> {after}, restated {net}"
     );
+    // The dashboard's restatements page shows the same records, and its table is the same CSV.
+    let served = crate::serve::serve(
+        &[
+            "serve",
+            "--store",
+            s,
+            "--mapping",
+            demo().join("input/org-mapping.csv").to_str().unwrap(),
+            "--as-of",
+            "2026-11-24",
+        ],
+        &[],
+    );
+    let page = crate::serve::get(&served.base, "/month/2026-11/restatements");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Restatements 2026-11"), "{}", page.body);
+    assert!(page.body.contains(&rows[0]["email"]), "{}", page.body);
+    let csv = crate::serve::get(&served.base, "/month/2026-11/restatements?csv=restatements");
+    assert_eq!(
+        csv.body,
+        std::fs::read_to_string(out.join("restatements.csv")).unwrap()
+    );
+    // As known the day before the revision, nothing had moved.
+    let before = crate::serve::serve(
+        &[
+            "serve",
+            "--store",
+            s,
+            "--mapping",
+            demo().join("input/org-mapping.csv").to_str().unwrap(),
+            "--as-of",
+            "2026-11-23",
+        ],
+        &[],
+    );
+    let page = crate::serve::get(&before.base, "/month/2026-11/restatements");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("moved between the syncs"),
+        "{}",
+        page.body
+    );
 }
 
 /// Syncs `[from, to]` into `store` from the fake at `url` as of `as_of`.

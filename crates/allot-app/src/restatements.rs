@@ -7,6 +7,7 @@ use std::path::Path;
 use allot_core::{DateRange, Month, Nanos, Status};
 use allot_engine::table_parquet::{read_restatements, Restatement};
 use allot_report::{Cell, Column, Kind, Report};
+use allot_sync::store::Snapshot;
 
 use crate::error::AppError;
 use crate::output::{Named, Output};
@@ -29,6 +30,11 @@ pub fn restatements(
             root.display()
         )));
     }
+    restatements_in(&snap, month)
+}
+
+/// [`restatements`] of a snapshot a reader already pinned (the dashboard's).
+pub fn restatements_in(snap: &Snapshot, month: Month) -> Result<Output, AppError> {
     let range = DateRange::month(month);
     let mut rows: Vec<(Option<u64>, Restatement)> = Vec::new();
     for (version, file) in snap.restatement_files() {

@@ -13,6 +13,7 @@
 //! | `/month/{month}/person/{email}` | a person (their pseudonym with `--pseudonymize`) |
 //! | `/month/{month}/reviews` | top spenders, context window, model mix, efficiency |
 //! | `/month/{month}/adoption` | the adoption scorecard and idle seats |
+//! | `/month/{month}/restatements` | what Anthropic revised of the month's cost, version by version |
 //! | `/reconciliation` | the invoices against the API (with `--invoice`) |
 
 use std::collections::{BTreeMap, HashMap};
@@ -137,6 +138,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/month/{month}/person/{who}", get(person))
         .route("/month/{month}/reviews", get(reviews))
         .route("/month/{month}/adoption", get(adoption))
+        .route("/month/{month}/restatements", get(restatements))
         .route("/reconciliation", get(reconciliation))
         .route("/login", get(login_page).post(login_form))
         .route("/assets/style.css", get(style))
@@ -1335,6 +1337,42 @@ async fn adoption(
             here: "adoption",
             body,
             tables: out.reports,
+        })
+    })
+    .await
+}
+
+async fn restatements(
+    State(app): State<Arc<App>>,
+    Path(m): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let path = format!("/month/{m}/restatements");
+    respond(app, path, q, move |app| {
+        let m = parse_month(&m)?;
+        let ws = ws(app);
+        let Some(snap) = ws.sources.snapshot()? else {
+            return Err(Fail::NotFound(
+                "this dashboard reads files, not a store: revisions are recorded by `allot sync` in a store (start allot serve with --store)".into(),
+            ));
+        };
+        let out = allot_app::restatements::restatements_in(&snap, m)?;
+        let mut body = String::from("<p>Each row is a person's or spender's cost component that moved when a provisional day was fetched again: the day, the old and the new amount, and the sync (and table version) that recorded it. With <code>--as-of</code>, what was known then.</p>");
+        let mut tables = Vec::new();
+        for n in out.reports {
+            body.push_str(&report_notes_html(&n.report));
+            body.push_str(&section(&n, &n.report.notes.clone(), &|_: &str, _: &str| None, &[]));
+            tables.push(n);
+        }
+        Ok(View {
+            title: format!("Restatements {m}"),
+            // Records of what moved: the month's own status is its chargeback's to say.
+            status: None,
+            crumbs: vec![(format!("Month {m}"), format!("/month/{m}"))],
+            month: Some(m),
+            here: "restatements",
+            body,
+            tables,
         })
     })
     .await

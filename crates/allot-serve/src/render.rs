@@ -203,6 +203,11 @@ pub fn page(f: &Frame<'_>, body: &str) -> String {
             "Adoption".into(),
             format!("/month/{m}/adoption"),
         ));
+        nav.push((
+            "restatements",
+            "Restatements".into(),
+            format!("/month/{m}/restatements"),
+        ));
     }
     nav.push(("trend", "Trend".into(), "/trend".into()));
     nav.push(("forecast", "Forecast".into(), "/forecast".into()));
