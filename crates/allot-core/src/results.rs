@@ -249,6 +249,19 @@ pub struct Alert {
     pub message: String,
 }
 
+impl Alert {
+    /// The dollars at stake in cents, as every output shows them (alerts.csv, the page, the
+    /// webhook): where they are the rise itself, the difference of the baseline's and the
+    /// current cents as shown, so a row adds up as printed; else the amount rounded.
+    pub fn amount_cents(&self) -> i64 {
+        if self.amount == self.current - self.baseline {
+            self.current.round_cents() - self.baseline.round_cents()
+        } else {
+            self.amount.round_cents()
+        }
+    }
+}
+
 /// A key's month: what it has spent so far and where it is heading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForecastLine {

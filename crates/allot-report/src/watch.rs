@@ -62,13 +62,7 @@ pub fn alerts_report(
         .map(|j| {
             let a = &j.alert;
             let (base, cur) = (a.baseline.round_cents(), a.current.round_cents());
-            // Where the dollars at stake are the rise itself, they are the difference of the
-            // cents shown, so the row adds up as printed.
-            let amount = if a.amount == a.current - a.baseline {
-                cur - base
-            } else {
-                a.amount.round_cents()
-            };
+            let amount = a.amount_cents();
             vec![
                 Cell::Text(a.rule.clone()),
                 Cell::Text(a.level.clone()),

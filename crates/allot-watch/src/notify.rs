@@ -13,7 +13,7 @@ use allot_core::results::{Alert, Severity};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::rules::dollars;
+use allot_core::money::format_cents;
 
 /// A webhook URL: a secret. Its `Debug` and `Display` never show it.
 #[derive(Clone)]
@@ -119,7 +119,8 @@ pub fn message(alerts: &[Alert], title: &str) -> serde_json::Value {
                 "key": a.key,
                 "window_start": a.window_start.to_string(),
                 "window_end": a.window_end.to_string(),
-                "amount_usd": dollars(a.amount).trim_start_matches('$').replace(',', ""),
+                // The cents alerts.csv shows for the same alert.
+                "amount_usd": format_cents(a.amount_cents()),
                 "severity": a.severity.as_str(),
                 "message": a.message,
             })
@@ -264,6 +265,21 @@ mod tests {
             severity: sev,
             message: "m".into(),
         }
+    }
+
+    #[test]
+    fn the_webhook_shows_the_cents_alerts_csv_shows() {
+        // $100.006 -> $271.214: the rise is $171.208, shown as 271.21 - 100.01 = 171.20.
+        let a = Alert {
+            baseline: Nanos(100_006_000_000),
+            current: Nanos(271_214_000_000),
+            amount: Nanos(171_208_000_000),
+            ..alert(Severity::Warning)
+        };
+        let body = message(std::slice::from_ref(&a), "t");
+        assert_eq!(body["alerts"][0]["amount_usd"], "171.20");
+        // alerts.csv shows `Alert::amount_cents` too (allot-report's alerts table).
+        assert_eq!(a.amount_cents(), 17_120);
     }
 
     #[test]
