@@ -139,6 +139,7 @@ fn sync_into(
     to: chrono::NaiveDate,
     today: chrono::NaiveDate,
     store_dir: &Path,
+    refresh: bool,
 ) -> Result<allot_sync::Summary, AppError> {
     use allot_fake_api::{Config, State};
     use allot_sync::{sync, ApiKey, Client, ClientConfig, Keys, Quiet, Store, SyncOptions};
@@ -174,7 +175,7 @@ fn sync_into(
             from,
             to,
             today,
-            refresh: true,
+            refresh,
             engagement_lag_days: 1,
             concurrency: 4,
             cost_api: allot_sync::CostApi::Auto,
@@ -394,7 +395,7 @@ pub fn sync_requests(people: u64, month: Month, dir: &Path) -> Result<String, Ap
     let scratch = dir.join(format!("sync-store-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     let started = std::time::Instant::now();
-    let summary = sync_into(org, from, to, today, &scratch)?;
+    let summary = sync_into(org, from, to, today, &scratch, true)?;
     let elapsed = started.elapsed();
     let _ = std::fs::remove_dir_all(&scratch);
     let min: u64 = minimum.iter().map(|(_, n)| n).sum();
@@ -412,5 +413,56 @@ pub fn sync_requests(people: u64, month: Month, dir: &Path) -> Result<String, Ap
         summary.rows,
         elapsed.as_secs_f64()
     ));
+    text.push_str(&daily_runs(people, to, dir)?);
     Ok(text)
+}
+
+/// The request budget of the daily runs after a first sync of the 30 days before `day`: the
+/// next day's run (nothing revised: the new day and the daily totals) and a same-day re-run,
+/// in requests and minutes at the documented 60 a minute.
+fn daily_runs(people: u64, day: chrono::NaiveDate, dir: &Path) -> Result<String, AppError> {
+    let scratch = dir.join(format!("sync-daily-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let first_today = day + chrono::Duration::days(1);
+    let from = first_today - chrono::Duration::days(30);
+    let minutes = |n: u64| n as f64 / 60.0;
+    let mut lines = Vec::new();
+    let runs = [
+        ("first sync of 30 days", first_today, day),
+        (
+            "next day's run",
+            first_today + chrono::Duration::days(1),
+            first_today,
+        ),
+        (
+            "same-day re-run",
+            first_today + chrono::Duration::days(1),
+            first_today,
+        ),
+    ];
+    for (what, today, to) in runs {
+        let started = std::time::Instant::now();
+        let s = sync_into(scale_org(people), from, to, today, &scratch, false)?;
+        lines.push(format!(
+            "{what:<24}{:>8} requests {:>7.1} min at 60/min  ({} of them for daily totals; {:.1} s here)\n",
+            s.requests,
+            minutes(s.requests),
+            s.probe_requests,
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(format!(
+        "daily runs, {people} people:\n{}peak memory of this process (the in-process fake and the sync together): {} MB\n",
+        lines.concat(),
+        peak_rss_mb().map_or_else(|| "unknown".to_string(), |m| m.to_string())
+    ))
+}
+
+/// This process's peak resident memory (`VmHWM`), in MB, where `/proc` says it.
+fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }

@@ -343,6 +343,22 @@ impl Client {
         params: &[(String, String)],
         beta: Option<&str>,
     ) -> Result<Vec<Value>, SyncError> {
+        self.pages_map(path, key, params, beta, &mut |page| Ok(page))
+            .await
+    }
+
+    /// [`Client::pages_beta`] that hands each page to `keep` as it arrives and holds only
+    /// what `keep` returns: a sync's memory is then a page and what it kept, not a window of
+    /// pages. After an expired cursor the pages kept so far are dropped and paging starts
+    /// again (`keep` sees those pages again).
+    pub async fn pages_map<T>(
+        &self,
+        path: &str,
+        key: &ApiKey,
+        params: &[(String, String)],
+        beta: Option<&str>,
+        keep: &mut (dyn FnMut(Value) -> Result<T, SyncError> + Send),
+    ) -> Result<Vec<T>, SyncError> {
         let mut restarts = 0;
         'restart: loop {
             let mut pages = Vec::new();
@@ -365,7 +381,7 @@ impl Client {
                     continue 'restart;
                 };
                 cursor = body["next_page"].as_str().map(str::to_string);
-                pages.push(body);
+                pages.push(keep(body)?);
                 if cursor.is_none() {
                     return Ok(pages);
                 }

@@ -216,13 +216,12 @@ fn join(
     Ok(out)
 }
 
-/// Per-user cost facts from `user_cost_report` pages, with tokens from `user_usage_report` pages.
-pub fn user_costs(
-    cost_pages: &[Value],
-    usage_pages: &[Value],
-) -> Result<Vec<StoredCost>, SyncError> {
-    const E: &str = "user_cost_report";
-    let mut usage: BTreeMap<UnitKey, (String, [i64; 5], i64)> = BTreeMap::new();
+/// A unit's email, tokens per token type and web searches, summed from usage rows.
+type UsageUnits = BTreeMap<UnitKey, (String, [i64; 5], i64)>;
+
+/// The tokens of `user_usage_report` pages summed per unit (day, user and dimensions).
+fn usage_units(usage_pages: &[Value]) -> Result<UsageUnits, SyncError> {
+    let mut usage: UsageUnits = BTreeMap::new();
     for page in usage_pages {
         for r in rows("user_usage_report", page, "data")? {
             let day = day_of("user_usage_report", &r["starting_at"])?;
@@ -238,17 +237,47 @@ pub fn user_costs(
             e.2 += s;
         }
     }
-    let mut costs = Vec::new();
+    Ok(usage)
+}
+
+/// Per-user cost facts from `user_cost_report` pages, with tokens from `user_usage_report` pages.
+pub fn user_costs(
+    cost_pages: &[Value],
+    usage_pages: &[Value],
+) -> Result<Vec<StoredCost>, SyncError> {
+    const E: &str = "user_cost_report";
+    let usage = usage_units(usage_pages)?;
+    let mut cost_rows = Vec::new();
     for page in cost_pages {
-        for r in rows(E, page, "data")? {
-            let day = day_of(E, &r["starting_at"])?;
-            let user = r["actor"]["user_id"]
-                .as_str()
-                .ok_or_else(|| malformed(E, "a row has no `actor.user_id`"))?;
-            costs.push((unit_key(day, user, r), actor_email(r), r.clone()));
-        }
+        cost_rows.extend(rows(E, page, "data")?.iter().cloned());
+    }
+    user_cost_rows(cost_rows, usage)
+}
+
+/// [`user_costs`] of cost rows already out of their pages (moved, not copied: a window's
+/// rows are held once), with the usage already summed per unit.
+fn user_cost_rows(cost_rows: Vec<Value>, usage: UsageUnits) -> Result<Vec<StoredCost>, SyncError> {
+    const E: &str = "user_cost_report";
+    let mut costs = Vec::with_capacity(cost_rows.len());
+    for r in cost_rows {
+        let day = day_of(E, &r["starting_at"])?;
+        let user = r["actor"]["user_id"]
+            .as_str()
+            .ok_or_else(|| malformed(E, "a row has no `actor.user_id`"))?
+            .to_string();
+        costs.push((unit_key(day, &user, &r), actor_email(&r), r));
     }
     join(E, costs, usage)
+}
+
+/// [`user_costs`] of bare rows (not pages), the cost rows moved in.
+pub fn user_costs_of_rows(
+    cost_rows: Vec<Value>,
+    usage_rows: &[Value],
+) -> Result<Vec<StoredCost>, SyncError> {
+    let page = serde_json::json!({ "data": usage_rows });
+    let usage = usage_units(std::slice::from_ref(&page))?;
+    user_cost_rows(cost_rows, usage)
 }
 
 /// Organisation-level cost facts (every cost, attributable to a seat user or not) from

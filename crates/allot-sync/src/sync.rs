@@ -842,16 +842,48 @@ impl Run<'_> {
             let group = |d: &&str| ("group_by[]".to_string(), (*d).to_string());
             p.extend(usage_cost::GROUP_BY.iter().map(group));
             let beta = Some(usage_cost::BETA);
-            let usage = self
+            // Each page is reshaped as it arrives and dropped: the window's rows are held,
+            // never its pages.
+            let shaper = std::sync::Mutex::new(usage_cost::Shaper::default());
+            let shape = |endpoint: &'static str, metrics: &'static str| {
+                let shaper = &shaper;
+                move |page: serde_json::Value| {
+                    shaper
+                        .lock()
+                        .expect("one page at a time")
+                        .page(endpoint, &page, metrics)
+                        .map_err(|e| e.in_request(format!("{endpoint}?starting_at={}", w.0)))
+                }
+            };
+            let usage: Vec<serde_json::Value> = self
                 .client
-                .pages_beta(usage_cost::USAGE_PATH, key, &p, beta)
-                .await?;
+                .pages_map(
+                    usage_cost::USAGE_PATH,
+                    key,
+                    &p,
+                    beta,
+                    &mut shape("analytics/usage", "usage"),
+                )
+                .await?
+                .into_iter()
+                .flatten()
+                .collect();
             p.extend(usage_cost::COST_GROUP_BY.iter().map(group));
-            let cost = self
+            let cost: Vec<serde_json::Value> = self
                 .client
-                .pages_beta(usage_cost::COST_PATH, key, &p, beta)
-                .await?;
-            let (rows, names) = usage_cost::actor_costs(&cost, &usage).map_err(|e| {
+                .pages_map(
+                    usage_cost::COST_PATH,
+                    key,
+                    &p,
+                    beta,
+                    &mut shape("analytics/cost", "cost"),
+                )
+                .await?
+                .into_iter()
+                .flatten()
+                .collect();
+            let shaper = shaper.into_inner().expect("one page at a time");
+            let (rows, names) = shaper.finish(cost, &usage).map_err(|e| {
                 e.in_request(format!("{}?starting_at={}", usage_cost::COST_PATH, w.0))
             })?;
             self.store.add_names(&names)?;

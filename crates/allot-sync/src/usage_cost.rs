@@ -256,71 +256,103 @@ fn legacy_shape(r: &Value, unit: &str, metrics: &str) -> Value {
     out
 }
 
-/// Every cost fact of `cost_pages` (grouped by [`GROUP_BY`] and [`COST_GROUP_BY`], a day per
-/// row) with tokens from `usage_pages` (grouped by [`GROUP_BY`]), and the names of the actors
-/// they name.
+/// Reads the new API's pages one at a time as they arrive, keeping only each row in the
+/// older reports' flat shape (a few fields, not the page's nested groups) and the actors it
+/// names, so a sync holds a window's rows, never its pages.
+#[derive(Debug, Default)]
+pub struct Shaper {
+    names: Names,
+    who: BTreeMap<String, (String, String, String, String, String)>,
+}
+
+impl Shaper {
+    /// The rows of one page of `endpoint` (`metrics`: `cost` or `usage`), reshaped; the page
+    /// itself is dropped.
+    pub fn page(
+        &mut self,
+        endpoint: &str,
+        page: &Value,
+        metrics: &str,
+    ) -> Result<Vec<Value>, SyncError> {
+        let rows = page["data"]
+            .as_array()
+            .ok_or_else(|| SyncError::Malformed {
+                endpoint: endpoint.to_string(),
+                problem: "no `data` array".into(),
+                request: String::new(),
+            })?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            if !r[metrics].is_object() {
+                return Err(SyncError::Malformed {
+                    endpoint: endpoint.to_string(),
+                    problem: format!("a row has no `{metrics}` object"),
+                    request: String::new(),
+                });
+            }
+            let g = &r["group"];
+            let (id, actor_type, name) = actor(g);
+            if let Some(n) = &name {
+                self.names.insert(id.clone(), n);
+            }
+            let (chain, key, workspace) = via(&id, g);
+            let unit =
+                [id.as_str(), key.as_str(), workspace.as_str()].join(&UNIT_SEPARATOR.to_string());
+            self.who
+                .entry(unit.clone())
+                .or_insert((id, chain, key, workspace, actor_type));
+            out.push(legacy_shape(r, &unit, metrics));
+        }
+        Ok(out)
+    }
+
+    /// Every cost fact of the reshaped `cost` rows (grouped by [`GROUP_BY`] and
+    /// [`COST_GROUP_BY`], a day per row) with tokens from the reshaped `usage` rows (grouped by
+    /// [`GROUP_BY`]), and the names of the actors they name.
+    pub fn finish(
+        self,
+        cost: Vec<Value>,
+        usage: &[Value],
+    ) -> Result<(Vec<ActorCost>, Names), SyncError> {
+        let Shaper { names, who } = self;
+        let facts = parse::user_costs_of_rows(cost, usage).map_err(rename)?;
+        let mut out: Vec<ActorCost> = facts
+            .into_iter()
+            .map(|mut f| {
+                let (id, chain, key, workspace, actor_type) =
+                    who.get(&f.user_id).cloned().unwrap_or_default();
+                f.email = id;
+                f.user_id = String::new();
+                ActorCost {
+                    fact: f,
+                    via: chain,
+                    api_key_id: key,
+                    workspace_id: workspace,
+                    actor_type,
+                }
+            })
+            .collect();
+        out.sort();
+        Ok((out, names))
+    }
+}
+
+/// Every cost fact of `cost_pages` with tokens from `usage_pages`, and the names of the actors
+/// they name: [`Shaper`] over pages already in hand.
 pub fn actor_costs(
     cost_pages: &[Value],
     usage_pages: &[Value],
 ) -> Result<(Vec<ActorCost>, Names), SyncError> {
-    let mut names = Names::default();
-    let mut who: BTreeMap<String, (String, String, String, String, String)> = BTreeMap::new();
-    let mut rewrite =
-        |endpoint: &str, pages: &[Value], metrics: &str| -> Result<Vec<Value>, SyncError> {
-            let mut out = Vec::new();
-            for page in pages {
-                let rows = page["data"]
-                    .as_array()
-                    .ok_or_else(|| SyncError::Malformed {
-                        endpoint: endpoint.to_string(),
-                        problem: "no `data` array".into(),
-                        request: String::new(),
-                    })?;
-                for r in rows {
-                    if !r[metrics].is_object() {
-                        return Err(SyncError::Malformed {
-                            endpoint: endpoint.to_string(),
-                            problem: format!("a row has no `{metrics}` object"),
-                            request: String::new(),
-                        });
-                    }
-                    let g = &r["group"];
-                    let (id, actor_type, name) = actor(g);
-                    if let Some(n) = &name {
-                        names.insert(id.clone(), n);
-                    }
-                    let (chain, key, workspace) = via(&id, g);
-                    let unit = [id.as_str(), key.as_str(), workspace.as_str()]
-                        .join(&UNIT_SEPARATOR.to_string());
-                    who.entry(unit.clone())
-                        .or_insert((id, chain, key, workspace, actor_type));
-                    out.push(legacy_shape(r, &unit, metrics));
-                }
-            }
-            Ok(out)
-        };
-    let cost = rewrite("analytics/cost", cost_pages, "cost")?;
-    let usage = rewrite("analytics/usage", usage_pages, "usage")?;
-    let page = |data: Vec<Value>| json!({ "data": data });
-    let facts = parse::user_costs(&[page(cost)], &[page(usage)]).map_err(rename)?;
-    let mut out: Vec<ActorCost> = facts
-        .into_iter()
-        .map(|mut f| {
-            let (id, chain, key, workspace, actor_type) =
-                who.get(&f.user_id).cloned().unwrap_or_default();
-            f.email = id;
-            f.user_id = String::new();
-            ActorCost {
-                fact: f,
-                via: chain,
-                api_key_id: key,
-                workspace_id: workspace,
-                actor_type,
-            }
-        })
-        .collect();
-    out.sort();
-    Ok((out, names))
+    let mut shaper = Shaper::default();
+    let mut cost = Vec::new();
+    for p in cost_pages {
+        cost.extend(shaper.page("analytics/cost", p, "cost")?);
+    }
+    let mut usage = Vec::new();
+    for p in usage_pages {
+        usage.extend(shaper.page("analytics/usage", p, "usage")?);
+    }
+    shaper.finish(cost, &usage)
 }
 
 /// An error of the shared join, said of the new endpoint whose row it is about (the join reads

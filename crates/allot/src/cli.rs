@@ -751,6 +751,10 @@ pub struct FakeApiArgs {
     /// Revise only this day (repeatable; default every day less than 30 days old).
     #[arg(long = "revise-day", value_name = "DATE")]
     pub revise_days: Vec<NaiveDate>,
+    /// Serve a generated organisation of this many people instead of the demo's (as
+    /// `allot bench` does), to measure a sync of a large organisation in its own process.
+    #[arg(long)]
+    pub people: Option<u64>,
 }
 
 /// Arguments of `allot demo`.

@@ -37,7 +37,10 @@ pub fn run(args: &FakeApiArgs, quiet: bool) -> anyhow::Result<()> {
                 args.key, args.key
             ),
         );
-        let state = State::new(config);
+        let state = match args.people {
+            Some(n) => State::with_org(config, allot_synth::scale_org(n)),
+            None => State::new(config),
+        };
         for _ in 0..args.revisions {
             state.revise();
         }
