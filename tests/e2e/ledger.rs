@@ -212,25 +212,7 @@ fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
     let store = dir.path().join("store");
     let s = store.to_str().unwrap();
     let sync_from = |url: &str, as_of: &str| {
-        let r = crate::sync::run(crate::sync::sync_cmd(
-            dir.path(),
-            &[
-                "--store",
-                s,
-                "--base-url",
-                url,
-                "--as-of",
-                as_of,
-                "--rate",
-                "100000",
-                "--from",
-                "2026-11-10",
-                "--to",
-                "2026-11-20",
-            ],
-            true,
-        ));
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        sync_at(dir.path(), &store, url, as_of, "2026-11-10", "2026-11-20");
     };
     let exact = |name: &str, as_of: &str| -> Decimal {
         let out = dir.path().join(name);
@@ -342,26 +324,38 @@ fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
 }
 
 /// Syncs `[from, to]` into `store` from the fake at `url` as of `as_of`.
-fn sync_at(cwd: &Path, store: &Path, url: &str, as_of: &str, from: &str, to: &str) {
-    let r = crate::sync::run(crate::sync::sync_cmd(
-        cwd,
-        &[
-            "--store",
-            store.to_str().unwrap(),
-            "--base-url",
-            url,
-            "--as-of",
-            as_of,
-            "--rate",
-            "100000",
-            "--from",
-            from,
-            "--to",
-            to,
-        ],
-        true,
-    ));
+fn sync_at(cwd: &Path, store: &Path, url: &str, as_of: &str, from: &str, to: &str) -> Run {
+    sync_with(cwd, store, url, as_of, from, to, &[])
+}
+
+/// [`sync_at`] with more flags.
+fn sync_with(
+    cwd: &Path,
+    store: &Path,
+    url: &str,
+    as_of: &str,
+    from: &str,
+    to: &str,
+    extra: &[&str],
+) -> Run {
+    let mut args = vec![
+        "--store",
+        store.to_str().unwrap(),
+        "--base-url",
+        url,
+        "--as-of",
+        as_of,
+        "--rate",
+        "100000",
+        "--from",
+        from,
+        "--to",
+        to,
+    ];
+    args.extend_from_slice(extra);
+    let r = crate::sync::run(crate::sync::sync_cmd(cwd, &args, true));
     assert_eq!(r.code, 0, "{}", r.stderr);
+    r
 }
 
 /// Every file of a report folder, by name.
@@ -609,26 +603,8 @@ fn readers_during_repeated_syncs_see_one_whole_version_and_never_an_error() {
         let (cwd, st) = (dir.path().to_path_buf(), store.clone());
         let syncing = std::thread::spawn(move || {
             // The same day again: only `--refresh` fetches what this day's run already has.
-            let r = crate::sync::run(crate::sync::sync_cmd(
-                &cwd,
-                &[
-                    "--store",
-                    st.to_str().unwrap(),
-                    "--base-url",
-                    &url,
-                    "--as-of",
-                    "2026-11-23",
-                    "--rate",
-                    "100000",
-                    "--from",
-                    "2026-11-01",
-                    "--to",
-                    "2026-11-22",
-                    "--refresh",
-                ],
-                true,
-            ));
-            assert_eq!(r.code, 0, "{}", r.stderr);
+            let (from, to) = ("2026-11-01", "2026-11-22");
+            sync_with(&cwd, &st, &url, "2026-11-23", from, to, &["--refresh"]);
         });
         while !syncing.is_finished() {
             let out = dir.path().join(format!("cb-{n}"));
@@ -692,31 +668,6 @@ fn requests(r: &Run) -> u64 {
         .unwrap_or_else(|| panic!("no request count in {all}"))
 }
 
-/// A sync of `[from, to]` into `store` as of `as_of`, with `extra` flags.
-fn sync_run(store: &Path, url: &str, as_of: &str, from: &str, to: &str) -> Run {
-    let cwd = store.parent().unwrap();
-    let r = crate::sync::run(crate::sync::sync_cmd(
-        cwd,
-        &[
-            "--store",
-            store.to_str().unwrap(),
-            "--base-url",
-            url,
-            "--as-of",
-            as_of,
-            "--rate",
-            "100000",
-            "--from",
-            from,
-            "--to",
-            to,
-        ],
-        true,
-    ));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    r
-}
-
 #[test]
 fn a_daily_run_asks_only_for_the_new_day_and_the_days_whose_totals_moved() {
     use allot_sync::store::{Snapshot, Source};
@@ -724,18 +675,39 @@ fn a_daily_run_asks_only_for_the_new_day_and_the_days_whose_totals_moved() {
     let base = dir.path().join("base");
     let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
     let first = crate::sync::fake(&["--rate", "100000"]);
-    let r = sync_run(&base, &first.url, "2026-11-23", "2026-10-01", "2026-11-22");
+    let r = sync_at(
+        dir.path(),
+        &base,
+        &first.url,
+        "2026-11-23",
+        "2026-10-01",
+        "2026-11-22",
+    );
     let first_sync = requests(&r);
     // The same day again (a re-run, or a resume): nothing new to ask.
     let again = dir.path().join("again");
     copy_dir(&base, &again);
-    let r = sync_run(&again, &first.url, "2026-11-23", "2026-10-01", "2026-11-22");
+    let r = sync_at(
+        dir.path(),
+        &again,
+        &first.url,
+        "2026-11-23",
+        "2026-10-01",
+        "2026-11-22",
+    );
     assert!(requests(&r) <= 3, "same-day re-run: {}", r.stderr);
     // The next day, nothing revised: the new day, and one request for 30 days of totals.
     let next = crate::sync::fake_on("2026-11-24", &["--rate", "100000"]);
     let daily = dir.path().join("daily");
     copy_dir(&base, &daily);
-    let r = sync_run(&daily, &next.url, "2026-11-24", "2026-10-01", "2026-11-23");
+    let r = sync_at(
+        dir.path(),
+        &daily,
+        &next.url,
+        "2026-11-24",
+        "2026-10-01",
+        "2026-11-23",
+    );
     let daily_requests = requests(&r);
     assert!(daily_requests <= 15, "daily run: {}", r.stderr);
     assert!(r.stderr.contains("confirmed unchanged"), "{}", r.stderr);
@@ -762,7 +734,8 @@ fn a_daily_run_asks_only_for_the_new_day_and_the_days_whose_totals_moved() {
             "2026-11-10",
         ],
     );
-    let r = sync_run(
+    let r = sync_at(
+        dir.path(),
         &one_day,
         &revised.url,
         "2026-11-24",
@@ -772,7 +745,14 @@ fn a_daily_run_asks_only_for_the_new_day_and_the_days_whose_totals_moved() {
     let day_pages = requests(&r);
     let rev = dir.path().join("rev");
     copy_dir(&base, &rev);
-    let r = sync_run(&rev, &revised.url, "2026-11-24", "2026-10-01", "2026-11-23");
+    let r = sync_at(
+        dir.path(),
+        &rev,
+        &revised.url,
+        "2026-11-24",
+        "2026-10-01",
+        "2026-11-23",
+    );
     let rev_requests = requests(&r);
     assert!(
         rev_requests > daily_requests && rev_requests <= 15 + day_pages,

@@ -219,25 +219,23 @@ fn join(
 /// A unit's email, tokens per token type and web searches, summed from usage rows.
 type UsageUnits = BTreeMap<UnitKey, (String, [i64; 5], i64)>;
 
-/// The tokens of `user_usage_report` pages summed per unit (day, user and dimensions).
-fn usage_units(usage_pages: &[Value]) -> Result<UsageUnits, SyncError> {
-    let mut usage: UsageUnits = BTreeMap::new();
-    for page in usage_pages {
-        for r in rows("user_usage_report", page, "data")? {
-            let day = day_of("user_usage_report", &r["starting_at"])?;
-            let user = text(&r["actor"]["user_id"]);
-            let k = unit_key(day, &user, r);
-            let (t, s) = tokens_of(r);
-            let e = usage
-                .entry(k)
-                .or_insert_with(|| (actor_email(r), [0; 5], 0));
-            for (acc, add) in e.1.iter_mut().zip(t) {
-                *acc += add;
-            }
-            e.2 += s;
+/// Adds the tokens of `user_usage_report` rows to `usage`, per unit (day, user and
+/// dimensions).
+fn add_usage(usage: &mut UsageUnits, rows: &[Value]) -> Result<(), SyncError> {
+    for r in rows {
+        let day = day_of("user_usage_report", &r["starting_at"])?;
+        let user = text(&r["actor"]["user_id"]);
+        let k = unit_key(day, &user, r);
+        let (t, s) = tokens_of(r);
+        let e = usage
+            .entry(k)
+            .or_insert_with(|| (actor_email(r), [0; 5], 0));
+        for (acc, add) in e.1.iter_mut().zip(t) {
+            *acc += add;
         }
+        e.2 += s;
     }
-    Ok(usage)
+    Ok(())
 }
 
 /// Per-user cost facts from `user_cost_report` pages, with tokens from `user_usage_report` pages.
@@ -246,7 +244,10 @@ pub fn user_costs(
     usage_pages: &[Value],
 ) -> Result<Vec<StoredCost>, SyncError> {
     const E: &str = "user_cost_report";
-    let usage = usage_units(usage_pages)?;
+    let mut usage = UsageUnits::new();
+    for page in usage_pages {
+        add_usage(&mut usage, rows("user_usage_report", page, "data")?)?;
+    }
     let mut cost_rows = Vec::new();
     for page in cost_pages {
         cost_rows.extend(rows(E, page, "data")?.iter().cloned());
@@ -275,8 +276,8 @@ pub fn user_costs_of_rows(
     cost_rows: Vec<Value>,
     usage_rows: &[Value],
 ) -> Result<Vec<StoredCost>, SyncError> {
-    let page = serde_json::json!({ "data": usage_rows });
-    let usage = usage_units(std::slice::from_ref(&page))?;
+    let mut usage = UsageUnits::new();
+    add_usage(&mut usage, usage_rows)?;
     user_cost_rows(cost_rows, usage)
 }
 

@@ -617,6 +617,18 @@ pub struct DayWrite {
     pub total: Option<i64>,
 }
 
+impl DayWrite {
+    /// A day of `rows` rows with no daily total recorded.
+    pub fn new(day: NaiveDate, columns: Vec<(String, Values)>, rows: u64) -> DayWrite {
+        DayWrite {
+            day,
+            columns,
+            rows,
+            total: None,
+        }
+    }
+}
+
 /// What `allot store compact` did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Compacted {
@@ -756,12 +768,7 @@ impl Store {
     ) -> Result<(), SyncError> {
         self.put_days(
             source,
-            vec![DayWrite {
-                day,
-                columns,
-                rows,
-                total: None,
-            }],
+            vec![DayWrite::new(day, columns, rows)],
             None,
             fetched_on,
         )

@@ -511,7 +511,7 @@ impl Run<'_> {
         days: &[NaiveDate],
     ) -> Result<BTreeMap<NaiveDate, i128>, SyncError> {
         let endpoint = probe_endpoint(source);
-        let known = self.probed.entry(endpoint).or_default().clone();
+        let known = self.probed.entry(endpoint).or_default();
         let ask: Vec<NaiveDate> = days
             .iter()
             .copied()
@@ -618,23 +618,12 @@ impl Run<'_> {
         key: &ApiKey,
         need: Need,
     ) -> Result<Vec<NaiveDate>, SyncError> {
-        if !is_cost(source) || need.check.is_empty() {
-            let mut days = need.fetch;
-            days.extend(need.check);
-            days.sort();
-            // New cost days are probed too, so that their daily total is recorded with them.
-            if is_cost(source) && !days.is_empty() {
-                match self.probe(source, key, &days).await {
-                    Ok(_) => {}
-                    Err(SyncError::Rejected { status, .. }) => self.unprobed(source, status),
-                    Err(e) => return Err(e),
-                }
-            }
-            return Ok(days);
-        }
-        let mut all = need.fetch.clone();
-        all.extend(&need.check);
+        let mut all = [need.fetch.as_slice(), need.check.as_slice()].concat();
         all.sort();
+        if !is_cost(source) || all.is_empty() {
+            return Ok(all);
+        }
+        // New cost days are probed too, so that their daily total is recorded with them.
         let totals = match self.probe(source, key, &all).await {
             Ok(t) => t,
             Err(SyncError::Rejected { status, .. }) => {
@@ -673,16 +662,7 @@ impl Run<'_> {
         columns: Vec<(String, Values)>,
         rows: u64,
     ) -> Result<(), SyncError> {
-        self.stored_days(
-            source,
-            vec![DayWrite {
-                day,
-                columns,
-                rows,
-                total: None,
-            }],
-            None,
-        )
+        self.stored_days(source, vec![DayWrite::new(day, columns, rows)], None)
     }
 
     /// Commits `days` of `source` (and what moved on them) as one version.
@@ -752,12 +732,7 @@ impl Run<'_> {
                     .map(|r| (source.name(), r)),
             );
             let n = rows.len() as u64;
-            writes.push(DayWrite {
-                day,
-                columns: columns(&rows),
-                rows: n,
-                total: None,
-            });
+            writes.push(DayWrite::new(day, columns(&rows), n));
         }
         // What moved commits in the same version as the days it moved on: both or neither,
         // so a sync stopped at any point leaves the record exactly when it left the new days.
@@ -844,26 +819,15 @@ impl Run<'_> {
             let beta = Some(usage_cost::BETA);
             // Each page is reshaped as it arrives and dropped: the window's rows are held,
             // never its pages.
-            let shaper = std::sync::Mutex::new(usage_cost::Shaper::default());
-            let shape = |endpoint: &'static str, metrics: &'static str| {
-                let shaper = &shaper;
-                move |page: serde_json::Value| {
-                    shaper
-                        .lock()
-                        .expect("one page at a time")
-                        .page(endpoint, &page, metrics)
-                        .map_err(|e| e.in_request(format!("{endpoint}?starting_at={}", w.0)))
-                }
-            };
+            let mut shaper = usage_cost::Shaper::default();
+            let at = |endpoint: &str| format!("{endpoint}?starting_at={}", w.0);
             let usage: Vec<serde_json::Value> = self
                 .client
-                .pages_map(
-                    usage_cost::USAGE_PATH,
-                    key,
-                    &p,
-                    beta,
-                    &mut shape("analytics/usage", "usage"),
-                )
+                .pages_map(usage_cost::USAGE_PATH, key, &p, beta, &mut |page| {
+                    shaper
+                        .page("analytics/usage", &page, "usage")
+                        .map_err(|e| e.in_request(at(usage_cost::USAGE_PATH)))
+                })
                 .await?
                 .into_iter()
                 .flatten()
@@ -871,18 +835,15 @@ impl Run<'_> {
             p.extend(usage_cost::COST_GROUP_BY.iter().map(group));
             let cost: Vec<serde_json::Value> = self
                 .client
-                .pages_map(
-                    usage_cost::COST_PATH,
-                    key,
-                    &p,
-                    beta,
-                    &mut shape("analytics/cost", "cost"),
-                )
+                .pages_map(usage_cost::COST_PATH, key, &p, beta, &mut |page| {
+                    shaper
+                        .page("analytics/cost", &page, "cost")
+                        .map_err(|e| e.in_request(at(usage_cost::COST_PATH)))
+                })
                 .await?
                 .into_iter()
                 .flatten()
                 .collect();
-            let shaper = shaper.into_inner().expect("one page at a time");
             let (rows, names) = shaper.finish(cost, &usage).map_err(|e| {
                 e.in_request(format!("{}?starting_at={}", usage_cost::COST_PATH, w.0))
             })?;
@@ -959,12 +920,7 @@ impl Run<'_> {
             }
             let writes = by_day
                 .into_iter()
-                .map(|(day, rows)| DayWrite {
-                    day,
-                    columns: flat_columns(day, &rows),
-                    rows: rows.len() as u64,
-                    total: None,
-                })
+                .map(|(day, rows)| DayWrite::new(day, flat_columns(day, &rows), rows.len() as u64))
                 .collect();
             self.stored_days(Source::Summaries, writes, None)?;
             self.progress.step("summaries");
