@@ -343,21 +343,22 @@ impl Client {
         params: &[(String, String)],
         beta: Option<&str>,
     ) -> Result<Vec<Value>, SyncError> {
-        self.pages_map(path, key, params, beta, &mut |page| Ok(page))
+        self.pages_map(path, key, params, beta, &mut |_, page| Ok(page))
             .await
     }
 
     /// [`Client::pages_beta`] that hands each page to `keep` as it arrives and holds only
     /// what `keep` returns: a sync's memory is then a page and what it kept, not a window of
-    /// pages. After an expired cursor the pages kept so far are dropped and paging starts
-    /// again (`keep` sees those pages again).
+    /// pages. `keep` is told each page's place in its pass (0 for the first): after an
+    /// expired cursor the pages kept so far are dropped and paging starts again at 0, so
+    /// whatever `keep` set aside elsewhere it forgets there.
     pub async fn pages_map<T>(
         &self,
         path: &str,
         key: &ApiKey,
         params: &[(String, String)],
         beta: Option<&str>,
-        keep: &mut (dyn FnMut(Value) -> Result<T, SyncError> + Send),
+        keep: &mut (dyn FnMut(usize, Value) -> Result<T, SyncError> + Send),
     ) -> Result<Vec<T>, SyncError> {
         let mut restarts = 0;
         'restart: loop {
@@ -381,7 +382,7 @@ impl Client {
                     continue 'restart;
                 };
                 cursor = body["next_page"].as_str().map(str::to_string);
-                pages.push(keep(body)?);
+                pages.push(keep(pages.len(), body)?);
                 if cursor.is_none() {
                     return Ok(pages);
                 }

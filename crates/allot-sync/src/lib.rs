@@ -10,6 +10,7 @@ pub mod delta;
 pub mod error;
 pub mod key;
 pub mod parse;
+pub mod spill;
 pub mod store;
 pub mod sync;
 #[cfg(test)]

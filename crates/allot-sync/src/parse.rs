@@ -50,12 +50,23 @@ fn int(v: &Value) -> i64 {
     v.as_i64().unwrap_or(0)
 }
 
-fn day_of(endpoint: &str, v: &Value) -> Result<NaiveDate, SyncError> {
+pub(crate) fn day_of(endpoint: &str, v: &Value) -> Result<NaiveDate, SyncError> {
     let s = v
         .as_str()
         .ok_or_else(|| malformed(endpoint, "a row has no starting_at/date"))?;
     NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
         .map_err(|_| malformed(endpoint, format!("`{s}` is not a date")))
+}
+
+/// The rows of a page's `data` array, moved out of it.
+pub(crate) fn into_rows(endpoint: &str, page: Value) -> Result<Vec<Value>, SyncError> {
+    match page {
+        Value::Object(mut m) => match m.remove("data") {
+            Some(Value::Array(rows)) => Ok(rows),
+            _ => Err(malformed(endpoint, "no `data` array")),
+        },
+        _ => Err(malformed(endpoint, "no `data` array")),
+    }
 }
 
 fn rows<'a>(endpoint: &str, page: &'a Value, key: &str) -> Result<&'a Vec<Value>, SyncError> {

@@ -642,6 +642,24 @@ pub struct Compacted {
     pub vacuumed_bytes: u64,
 }
 
+/// A version of one source's table being written: the day files written so far and the
+/// schema they widen, committed by [`Store::commit_staged`].
+#[derive(Debug)]
+pub struct Staged {
+    source: Source,
+    version: u64,
+    schema: Vec<(String, String)>,
+    days: std::collections::BTreeSet<NaiveDate>,
+    adds: Vec<delta::Action>,
+}
+
+impl Staged {
+    /// The days written so far.
+    pub fn days(&self) -> &std::collections::BTreeSet<NaiveDate> {
+        &self.days
+    }
+}
+
 /// A store opened for syncing: holds the lock until dropped.
 #[derive(Debug)]
 pub struct Store {
@@ -860,25 +878,101 @@ impl Store {
         op: &str,
         fetched_on: NaiveDate,
     ) -> Result<(), SyncError> {
-        let dir = source_dir(&self.root, source);
-        let table = self.snap.tables.get(&source).cloned().unwrap_or_default();
-        let version = table.head.map_or(0, |v| v + 1);
-        let mut actions = Vec::new();
-        let mut columns: Vec<(String, String)> = table.schema.clone();
-        for d in &days {
-            for (name, values) in &d.columns {
-                let t = delta::delta_type(values);
-                match columns.iter_mut().find(|(n, _)| n == name) {
-                    Some((_, have))
-                        if *have != t && !(have == "long" && t == "string" && d.rows == 0) =>
-                    {
-                        *have = "string".into();
-                    }
-                    Some(_) => {}
-                    None => columns.push((name.clone(), t)),
+        let mut staged = self.stage(source);
+        staged.days.extend(new_days.iter().copied());
+        for d in days {
+            self.stage_day(&mut staged, d, fetched_on)?;
+        }
+        self.commit_staged(staged, restated, op, fetched_on)
+    }
+
+    /// Begins the next version of `source`: its days are written one at a time by
+    /// [`Store::stage_day`] (each dropped from memory once on disk) and committed together by
+    /// [`Store::commit_staged`], so a window's days never need to be in memory at once.
+    pub fn stage(&self, source: Source) -> Staged {
+        let table = self.snap.tables.get(&source);
+        Staged {
+            source,
+            version: table.and_then(|t| t.head).map_or(0, |v| v + 1),
+            schema: table.map(|t| t.schema.clone()).unwrap_or_default(),
+            days: std::collections::BTreeSet::new(),
+            adds: Vec::new(),
+        }
+    }
+
+    /// Writes one day of a staged version to its file (not yet committed: no reader sees
+    /// it), recorded as fetched on `fetched_on`.
+    pub fn stage_day(
+        &self,
+        staged: &mut Staged,
+        d: DayWrite,
+        fetched_on: NaiveDate,
+    ) -> Result<(), SyncError> {
+        for (name, values) in &d.columns {
+            let t = delta::delta_type(values);
+            match staged.schema.iter_mut().find(|(n, _)| n == name) {
+                Some((_, have))
+                    if *have != t && !(have == "long" && t == "string" && d.rows == 0) =>
+                {
+                    *have = "string".into();
                 }
+                Some(_) => {}
+                None => staged.schema.push((name.clone(), t)),
             }
         }
+        let dir = source_dir(&self.root, staged.source);
+        let month = d.day.format("%Y-%m").to_string();
+        let rel = format!(
+            "{PARTITION}={month}/day-{}-v{:08}.parquet",
+            d.day, staged.version
+        );
+        let target = dir.join(&rel);
+        write_atomic(&target, |f| {
+            let mut w = std::io::BufWriter::new(f);
+            write_parquet(d.columns, &mut w)?;
+            w.flush().map_err(|e| io(&target, e))
+        })?;
+        let entry = DayEntry {
+            total: d.total,
+            ..DayEntry::fetched(fetched_on, d.rows)
+        };
+        staged.adds.push(delta::Action::Add(add_of(
+            &dir,
+            &rel,
+            &month,
+            &BTreeMap::from([(d.day, entry)]),
+        )?));
+        staged.days.insert(d.day);
+        Ok(())
+    }
+
+    /// Commits a staged version with the restatement records of what moved on its days
+    /// (`restated`: a name and its rows): the days, what moved and what the sync recorded
+    /// commit together or not at all. A day inside a month's file takes that file out and
+    /// puts back its other days.
+    pub fn commit_staged(
+        &mut self,
+        staged: Staged,
+        restated: Option<(String, Vec<(String, Values)>)>,
+        op: &str,
+        fetched_on: NaiveDate,
+    ) -> Result<(), SyncError> {
+        let Staged {
+            source,
+            version,
+            schema: columns,
+            days: new_days,
+            adds,
+        } = staged;
+        let dir = source_dir(&self.root, source);
+        let table = self.snap.tables.get(&source).cloned().unwrap_or_default();
+        if table.head.map_or(0, |v| v + 1) != version {
+            return Err(SyncError::Plan(format!(
+                "{} changed while a version was being written",
+                source.name()
+            )));
+        }
+        let mut actions = Vec::new();
         if table.head.is_none() {
             actions.push(delta::Action::Protocol {
                 min_reader_version: 1,
@@ -926,26 +1020,7 @@ impl Store {
                 actions.push(delta::Action::Add(add_of(&dir, &rel, month, &rest)?));
             }
         }
-        for d in days {
-            let month = d.day.format("%Y-%m").to_string();
-            let rel = format!("{PARTITION}={month}/day-{}-v{version:08}.parquet", d.day);
-            let target = dir.join(&rel);
-            write_atomic(&target, |f| {
-                let mut w = std::io::BufWriter::new(f);
-                write_parquet(d.columns, &mut w)?;
-                w.flush().map_err(|e| io(&target, e))
-            })?;
-            let entry = DayEntry {
-                total: d.total,
-                ..DayEntry::fetched(fetched_on, d.rows)
-            };
-            actions.push(delta::Action::Add(add_of(
-                &dir,
-                &rel,
-                &month,
-                &BTreeMap::from([(d.day, entry)]),
-            )?));
-        }
+        actions.extend(adds);
         let mut restatements = None;
         if let Some((name, cols)) = restated {
             let rel = format!("_restatements/v{version:08}-{name}.parquet");
@@ -1141,7 +1216,12 @@ fn clear_leftovers(root: &Path) {
         if let Ok(entries) = fs::read_dir(&dir) {
             for e in entries.flatten() {
                 if e.file_name().to_string_lossy().contains(".tmp-") {
-                    let _ = fs::remove_file(e.path());
+                    if e.path().is_dir() {
+                        // A killed sync's rows set aside by day (`spill`).
+                        let _ = fs::remove_dir_all(e.path());
+                    } else {
+                        let _ = fs::remove_file(e.path());
+                    }
                 }
             }
         }

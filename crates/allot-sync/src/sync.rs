@@ -19,8 +19,10 @@ use crate::client::Client;
 use crate::error::SyncError;
 use crate::key::{ApiKey, Keys};
 use crate::parse::{self, Activity, CodeModel, StoredCost};
+use crate::spill::Spill;
 use crate::store::{DayWrite, Source, Store};
 use crate::usage_cost::{self, ActorCost};
+use serde_json::Value;
 
 const ANALYTICS: &str = "/v1/organizations/analytics";
 /// The earliest day with data.
@@ -312,6 +314,13 @@ fn flat_columns(day: NaiveDate, rows: &[BTreeMap<String, String>]) -> Vec<(Strin
 /// Whether `source` is cost, which the API revises for 30 days (a provisional day is checked
 /// against the organisation's daily total), rather than engagement, final once fetched past
 /// its lag.
+/// Spill parts (and the names errors use) of the per-user reports and the Usage and Cost
+/// Analytics API.
+const LEGACY_USAGE: &str = "user_usage_report";
+const LEGACY_COST: &str = "user_cost_report";
+const NEW_USAGE: &str = "analytics/usage";
+const NEW_COST: &str = "analytics/cost";
+
 fn is_cost(source: Source) -> bool {
     matches!(source, Source::ActorCost | Source::Cost | Source::OrgCost)
 }
@@ -412,11 +421,11 @@ fn restatement_file(
 }
 
 /// Compares a fresh day of cost with what the store held, before it is replaced.
-fn restatements(
+fn restatements<'a>(
     store: &Store,
     source: Source,
     day: NaiveDate,
-    fresh: &[StoredCost],
+    fresh: impl Iterator<Item = &'a StoredCost>,
 ) -> Result<Vec<Restated>, SyncError> {
     let Some(path) = store.day_file(source, day) else {
         return Ok(Vec::new());
@@ -443,7 +452,7 @@ fn restatements(
             i128::from(f.cost_nanos),
         )
     }));
-    let new = by_component(fresh.iter().map(|f| {
+    let new = by_component(fresh.map(|f| {
         (
             key(
                 &f.email,
@@ -673,26 +682,36 @@ impl Run<'_> {
         restated: Option<(String, Vec<(String, Values)>)>,
     ) -> Result<(), SyncError> {
         let mut days = days;
-        if is_cost(source) {
-            if let Some(totals) = self.probed.get(probe_endpoint(source)) {
-                for d in &mut days {
-                    d.total = totals.get(&d.day).and_then(|t| i64::try_from(*t).ok());
-                }
-            }
+        for d in &mut days {
+            d.total = self.day_total(source, d.day);
         }
         let counted: Vec<(NaiveDate, u64)> = days.iter().map(|d| (d.day, d.rows)).collect();
         self.store
             .put_days(source, days, restated, self.opts.today)?;
         for (day, rows) in counted {
-            *self.summary.days.entry(source.name()).or_default() += 1;
-            self.summary.rows += rows;
-            if (self.opts.today - day).num_days() >= crate::store::SETTLE_DAYS {
-                self.summary.settled_days += 1;
-            } else {
-                self.summary.provisional_days += 1;
-            }
+            self.count(source, day, rows);
         }
         Ok(())
+    }
+
+    /// The organisation's cost of `day` as this run's probe answered it, for a cost source.
+    fn day_total(&self, source: Source, day: NaiveDate) -> Option<i64> {
+        if !is_cost(source) {
+            return None;
+        }
+        let totals = self.probed.get(probe_endpoint(source))?;
+        totals.get(&day).and_then(|t| i64::try_from(*t).ok())
+    }
+
+    /// Counts a committed day in the run's summary.
+    fn count(&mut self, source: Source, day: NaiveDate, rows: u64) {
+        *self.summary.days.entry(source.name()).or_default() += 1;
+        self.summary.rows += rows;
+        if (self.opts.today - day).num_days() >= crate::store::SETTLE_DAYS {
+            self.summary.settled_days += 1;
+        } else {
+            self.summary.provisional_days += 1;
+        }
     }
 
     fn store_costs(
@@ -701,45 +720,93 @@ impl Run<'_> {
         window: (NaiveDate, NaiveDate),
         rows: Vec<StoredCost>,
     ) -> Result<(), SyncError> {
-        self.store_days(source, window, rows, |r| r.date, |r| r, cost_columns)
+        let mut by_day: BTreeMap<NaiveDate, Vec<StoredCost>> = BTreeMap::new();
+        for r in rows {
+            by_day.entry(r.date).or_default().push(r);
+        }
+        let extra: Vec<NaiveDate> = by_day.keys().copied().collect();
+        self.store_days(
+            source,
+            window,
+            &extra,
+            &mut |d| Ok(by_day.remove(&d).unwrap_or_default()),
+            |r| r,
+            cost_columns,
+        )
     }
 
-    /// Stores every day of `window` (a day with no rows as an empty day), recording what
-    /// moved on days stored before.
+    /// Stores every day of `window` and `extra` (a day with no rows as an empty day), each
+    /// day's rows asked of `rows_of` and written before the next is asked (a window is never
+    /// in memory at once), recording what moved on days stored before; one version.
     fn store_days<T>(
         &mut self,
         source: Source,
         window: (NaiveDate, NaiveDate),
-        rows: Vec<T>,
-        day_of: fn(&T) -> NaiveDate,
+        extra: &[NaiveDate],
+        rows_of: &mut dyn FnMut(NaiveDate) -> Result<Vec<T>, SyncError>,
         fact: fn(&T) -> &StoredCost,
         columns: fn(&[T]) -> Vec<(String, Values)>,
     ) -> Result<(), SyncError> {
-        let mut by_day: BTreeMap<NaiveDate, Vec<T>> = BTreeMap::new();
-        for d in window.0.iter_days().take_while(|d| *d < window.1) {
-            by_day.insert(d, Vec::new());
-        }
-        for r in rows {
-            by_day.entry(day_of(&r)).or_default().push(r);
-        }
-        let mut writes = Vec::new();
+        let mut days: std::collections::BTreeSet<NaiveDate> =
+            window.0.iter_days().take_while(|d| *d < window.1).collect();
+        days.extend(extra.iter().copied());
+        let mut staged = self.store.stage(source);
         let mut moved_all: Vec<(&'static str, Restated)> = Vec::new();
-        for (day, rows) in by_day {
-            let facts: Vec<StoredCost> = rows.iter().map(|r| fact(r).clone()).collect();
+        let mut counted = Vec::new();
+        for day in days {
+            let rows = rows_of(day)?;
             moved_all.extend(
-                restatements(self.store, source, day, &facts)?
+                restatements(self.store, source, day, rows.iter().map(fact))?
                     .into_iter()
                     .map(|r| (source.name(), r)),
             );
             let n = rows.len() as u64;
-            writes.push(DayWrite::new(day, columns(&rows), n));
+            let write = DayWrite {
+                total: self.day_total(source, day),
+                ..DayWrite::new(day, columns(&rows), n)
+            };
+            drop(rows);
+            self.store.stage_day(&mut staged, write, self.opts.today)?;
+            counted.push((day, n));
         }
         // What moved commits in the same version as the days it moved on: both or neither,
         // so a sync stopped at any point leaves the record exactly when it left the new days.
         let record = (!moved_all.is_empty())
             .then(|| restatement_file(self.opts.today, source, window.0, &moved_all));
-        self.stored_days(source, writes, record)?;
+        self.store
+            .commit_staged(staged, record, "sync", self.opts.today)?;
+        for (day, rows) in counted {
+            self.count(source, day, rows);
+        }
         self.restated.extend(moved_all);
+        Ok(())
+    }
+
+    /// Sets aside every row of `path`'s pages (`rows_of` a page) in `spill` under `part`
+    /// by day, as the pages arrive; a pass started again forgets the rows of the last.
+    #[allow(clippy::too_many_arguments)]
+    async fn spill_pages(
+        &self,
+        path: &str,
+        key: &ApiKey,
+        params: &[(String, String)],
+        beta: Option<&str>,
+        part: &'static str,
+        spill: &mut Spill,
+        rows_of: &mut (dyn FnMut(Value) -> Result<Vec<Value>, SyncError> + Send),
+    ) -> Result<(), SyncError> {
+        self.client
+            .pages_map(path, key, params, beta, &mut |i, page| {
+                if i == 0 {
+                    spill.clear(part)?;
+                }
+                for r in rows_of(page)? {
+                    let day = parse::day_of(part, &r["starting_at"])?;
+                    spill.push(part, day, &r)?;
+                }
+                Ok(())
+            })
+            .await?;
         Ok(())
     }
 
@@ -784,20 +851,49 @@ impl Run<'_> {
             "speed",
         ];
         for w in windows(days, MAX_WINDOW_DAYS) {
-            let (cost, usage) = self
-                .usage_and_cost(
-                    key,
-                    ("user_usage_report", "user_cost_report"),
-                    w,
-                    "1000",
-                    &dims,
-                    &["cost_type", "token_type"],
-                )
-                .await?;
-            let request = |p: &str| format!("{ANALYTICS}/{p}?starting_at={}", w.0);
-            let rows = parse::user_costs(&cost, &usage)
-                .map_err(|e| e.in_request(request("user_cost_report")))?;
-            self.store_costs(Source::Cost, w, rows)?;
+            let (s, e) = (ts(w.0), ts(w.1));
+            let mut p = params(&[
+                ("starting_at", &s),
+                ("ending_at", &e),
+                ("bucket_width", "1d"),
+                ("limit", "1000"),
+            ]);
+            let group = |d: &&str| ("group_by[]".to_string(), (*d).to_string());
+            p.extend(dims.iter().map(group));
+            // A page's rows go to disk by day as it arrives: the window is held a day at a
+            // time, when the last page says every day is complete.
+            let mut spill = Spill::new(self.store.root())?;
+            let path = format!("{ANALYTICS}/{LEGACY_USAGE}");
+            self.spill_pages(
+                &path,
+                key,
+                &p,
+                None,
+                LEGACY_USAGE,
+                &mut spill,
+                &mut |page| parse::into_rows(LEGACY_USAGE, page),
+            )
+            .await?;
+            p.extend(["cost_type", "token_type"].iter().map(group));
+            let path = format!("{ANALYTICS}/{LEGACY_COST}");
+            self.spill_pages(&path, key, &p, None, LEGACY_COST, &mut spill, &mut |page| {
+                parse::into_rows(LEGACY_COST, page)
+            })
+            .await?;
+            let request = format!("{ANALYTICS}/{LEGACY_COST}?starting_at={}", w.0);
+            let extra: Vec<NaiveDate> = spill.days(LEGACY_COST).into_iter().collect();
+            self.store_days(
+                Source::Cost,
+                w,
+                &extra,
+                &mut |d| {
+                    let usage = spill.take(LEGACY_USAGE, d)?;
+                    parse::user_costs_of_rows(spill.take(LEGACY_COST, d)?, &usage)
+                        .map_err(|e| e.in_request(request.clone()))
+                },
+                |r| r,
+                cost_columns,
+            )?;
             self.progress.step("per-user cost");
         }
         Ok(())
@@ -817,42 +913,38 @@ impl Run<'_> {
             let group = |d: &&str| ("group_by[]".to_string(), (*d).to_string());
             p.extend(usage_cost::GROUP_BY.iter().map(group));
             let beta = Some(usage_cost::BETA);
-            // Each page is reshaped as it arrives and dropped: the window's rows are held,
-            // never its pages.
+            // Each page is reshaped as it arrives, its rows set aside on disk by day and the
+            // page dropped; the window is then stored a day at a time.
             let mut shaper = usage_cost::Shaper::default();
+            let mut spill = Spill::new(self.store.root())?;
             let at = |endpoint: &str| format!("{endpoint}?starting_at={}", w.0);
-            let usage: Vec<serde_json::Value> = self
-                .client
-                .pages_map(usage_cost::USAGE_PATH, key, &p, beta, &mut |page| {
-                    shaper
-                        .page("analytics/usage", &page, "usage")
-                        .map_err(|e| e.in_request(at(usage_cost::USAGE_PATH)))
-                })
-                .await?
-                .into_iter()
-                .flatten()
-                .collect();
+            let path = usage_cost::USAGE_PATH;
+            self.spill_pages(path, key, &p, beta, NEW_USAGE, &mut spill, &mut |page| {
+                shaper
+                    .page(NEW_USAGE, &page, "usage")
+                    .map_err(|e| e.in_request(at(path)))
+            })
+            .await?;
             p.extend(usage_cost::COST_GROUP_BY.iter().map(group));
-            let cost: Vec<serde_json::Value> = self
-                .client
-                .pages_map(usage_cost::COST_PATH, key, &p, beta, &mut |page| {
-                    shaper
-                        .page("analytics/cost", &page, "cost")
-                        .map_err(|e| e.in_request(at(usage_cost::COST_PATH)))
-                })
-                .await?
-                .into_iter()
-                .flatten()
-                .collect();
-            let (rows, names) = shaper.finish(cost, &usage).map_err(|e| {
-                e.in_request(format!("{}?starting_at={}", usage_cost::COST_PATH, w.0))
-            })?;
-            self.store.add_names(&names)?;
+            let path = usage_cost::COST_PATH;
+            self.spill_pages(path, key, &p, beta, NEW_COST, &mut spill, &mut |page| {
+                shaper
+                    .page(NEW_COST, &page, "cost")
+                    .map_err(|e| e.in_request(at(path)))
+            })
+            .await?;
+            self.store.add_names(shaper.names())?;
+            let extra: Vec<NaiveDate> = spill.days(NEW_COST).into_iter().collect();
             self.store_days(
                 Source::ActorCost,
                 w,
-                rows,
-                |r| r.fact.date,
+                &extra,
+                &mut |d| {
+                    let usage = spill.take(NEW_USAGE, d)?;
+                    shaper
+                        .facts(spill.take(NEW_COST, d)?, &usage)
+                        .map_err(|e| e.in_request(at(usage_cost::COST_PATH)))
+                },
                 |r| &r.fact,
                 actor_cost_columns,
             )?;

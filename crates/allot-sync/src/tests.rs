@@ -279,9 +279,8 @@ struct KillAt {
 impl crate::Progress for KillAt {
     fn plan(&self, _: u64) {}
     fn step(&self, _: &str) {
-        if self.steps.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == self.at {
-            panic!("killed at step {}", self.at);
-        }
+        let step = self.steps.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        assert!(step != self.at, "killed at step {}", self.at);
     }
 }
 

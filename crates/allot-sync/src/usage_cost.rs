@@ -306,21 +306,21 @@ impl Shaper {
         Ok(out)
     }
 
-    /// Every cost fact of the reshaped `cost` rows (grouped by [`GROUP_BY`] and
-    /// [`COST_GROUP_BY`], a day per row) with tokens from the reshaped `usage` rows (grouped by
-    /// [`GROUP_BY`]), and the names of the actors they name.
-    pub fn finish(
-        self,
-        cost: Vec<Value>,
-        usage: &[Value],
-    ) -> Result<(Vec<ActorCost>, Names), SyncError> {
-        let Shaper { names, who } = self;
+    /// The names of the actors the pages seen so far name.
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
+    /// Every cost fact of reshaped `cost` rows (grouped by [`GROUP_BY`] and
+    /// [`COST_GROUP_BY`], a day per row: a day's or a window's) with tokens from the reshaped
+    /// `usage` rows of the same days (grouped by [`GROUP_BY`]), sorted.
+    pub fn facts(&self, cost: Vec<Value>, usage: &[Value]) -> Result<Vec<ActorCost>, SyncError> {
         let facts = parse::user_costs_of_rows(cost, usage).map_err(rename)?;
         let mut out: Vec<ActorCost> = facts
             .into_iter()
             .map(|mut f| {
                 let (id, chain, key, workspace, actor_type) =
-                    who.get(&f.user_id).cloned().unwrap_or_default();
+                    self.who.get(&f.user_id).cloned().unwrap_or_default();
                 f.email = id;
                 f.user_id = String::new();
                 ActorCost {
@@ -333,7 +333,17 @@ impl Shaper {
             })
             .collect();
         out.sort();
-        Ok((out, names))
+        Ok(out)
+    }
+
+    /// [`Shaper::facts`] of every row, and the names of the actors they name.
+    pub fn finish(
+        self,
+        cost: Vec<Value>,
+        usage: &[Value],
+    ) -> Result<(Vec<ActorCost>, Names), SyncError> {
+        let out = self.facts(cost, usage)?;
+        Ok((out, self.names))
     }
 }
 
