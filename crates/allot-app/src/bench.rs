@@ -131,10 +131,68 @@ pub fn run(spec: &BenchSpec, exe: &Path, say: &dyn Fn(&str)) -> Result<(), AppEr
     Ok(())
 }
 
-/// Syncs `org` over `from..=to` as of `today` from the in-process fake (not rate limited)
-/// into the store at `store`.
+/// Where a benchmark sync's answers come from.
+enum Fake {
+    /// A fake served by this process for this organisation.
+    InProcess(allot_synth::Org),
+    /// A fake in its own process (so this process's memory is the sync's), at this URL.
+    At(String),
+}
+
+/// The key the benchmark's fakes accept.
+const BENCH_KEY: &str = "sk-ant-bench-in-process";
+
+/// `allot fake-api` for a `people`-person organisation as of `today` in its own process (not
+/// rate limited): the child (killed when dropped) and its URL.
+fn fake_process(
+    exe: &Path,
+    people: u64,
+    today: chrono::NaiveDate,
+) -> Result<(ChildGuard, String), AppError> {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(exe)
+        .args([
+            "fake-api", "--port", "0", "--rate", "1000000", "--key", BENCH_KEY,
+        ])
+        .args([
+            "--people",
+            &people.to_string(),
+            "--today",
+            &today.to_string(),
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(io(exe))?;
+    let mut err = std::io::BufReader::new(child.stderr.take().expect("piped"));
+    let guard = ChildGuard(child);
+    let mut line = String::new();
+    err.read_line(&mut line).map_err(io(exe))?;
+    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
+    let url = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .map(|a| format!("http://{a}"))
+        .ok_or_else(|| AppError::Usage(format!("the fake API did not start: {line}")))?;
+    Ok((guard, url))
+}
+
+/// A child process killed when dropped.
+struct ChildGuard(std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Syncs over `from..=to` as of `today` from `fake` (not rate limited) into the store at
+/// `store`.
 fn sync_into(
-    org: allot_synth::Org,
+    fake: Fake,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
     today: chrono::NaiveDate,
@@ -144,23 +202,26 @@ fn sync_into(
     use allot_fake_api::{Config, State};
     use allot_sync::{sync, ApiKey, Client, ClientConfig, Keys, Quiet, Store, SyncOptions};
 
-    let key = "sk-ant-bench-in-process";
-    let state = State::with_org(
-        Config {
-            rate_per_minute: 1_000_000,
-            ..Config::new(today, key)
-        },
-        org,
-    );
+    let key = BENCH_KEY;
     std::fs::create_dir_all(store_dir).map_err(io(store_dir))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(io(store_dir))?;
     runtime.block_on(async {
-        let base = allot_fake_api::spawn(state.clone())
-            .await
-            .map_err(io(store_dir))?;
+        let base = match fake {
+            Fake::InProcess(org) => {
+                let state = State::with_org(
+                    Config {
+                        rate_per_minute: 1_000_000,
+                        ..Config::new(today, key)
+                    },
+                    org,
+                );
+                allot_fake_api::spawn(state).await.map_err(io(store_dir))?
+            }
+            Fake::At(url) => url,
+        };
         let client = Client::new(ClientConfig {
             base_url: base,
             rate_per_minute: 1_000_000,
@@ -384,18 +445,27 @@ const AUTOMATION_VIA: &str = "workspace:wrkspc_01Automation4KxQ";
 /// Syncs a month of a `people`-person organisation from the in-process fake (not rate
 /// limited) into a scratch store under `dir` and reports the requests made per endpoint
 /// against the minimum.
-pub fn sync_requests(people: u64, month: Month, dir: &Path) -> Result<String, AppError> {
+/// The daily runs are synced from `exe fake-api` in its own process, so the peak memory
+/// printed is the sync's alone.
+pub fn sync_requests(
+    people: u64,
+    month: Month,
+    dir: &Path,
+    exe: &Path,
+) -> Result<String, AppError> {
     let (from, to) = (month.first_day(), month.last_day());
     let today = to + chrono::Duration::days(40);
     let org = scale_org(people);
     let end = to
         .succ_opt()
         .ok_or_else(|| AppError::Usage("date out of range".into()))?;
+    // The daily runs first, while this process holds nothing else: their peak is the sync's.
+    let daily = daily_runs(people, to, dir, exe)?;
     let minimum = allot_fake_api::truth::minimum_requests(&org, from, end, today);
     let scratch = dir.join(format!("sync-store-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     let started = std::time::Instant::now();
-    let summary = sync_into(org, from, to, today, &scratch, true)?;
+    let summary = sync_into(Fake::InProcess(org), from, to, today, &scratch, true)?;
     let elapsed = started.elapsed();
     let _ = std::fs::remove_dir_all(&scratch);
     let min: u64 = minimum.iter().map(|(_, n)| n).sum();
@@ -413,14 +483,20 @@ pub fn sync_requests(people: u64, month: Month, dir: &Path) -> Result<String, Ap
         summary.rows,
         elapsed.as_secs_f64()
     ));
-    text.push_str(&daily_runs(people, to, dir)?);
+    text.push_str(&daily);
     Ok(text)
 }
 
 /// The request budget of the daily runs after a first sync of the 30 days before `day`: the
 /// next day's run (nothing revised: the new day and the daily totals) and a same-day re-run,
-/// in requests and minutes at the documented 60 a minute.
-fn daily_runs(people: u64, day: chrono::NaiveDate, dir: &Path) -> Result<String, AppError> {
+/// in requests and minutes at the documented 60 a minute, and the sync's peak memory (the
+/// fake in its own process; the peak is reset before each run where Linux allows it).
+fn daily_runs(
+    people: u64,
+    day: chrono::NaiveDate,
+    dir: &Path,
+    exe: &Path,
+) -> Result<String, AppError> {
     let scratch = dir.join(format!("sync-daily-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     let first_today = day + chrono::Duration::days(1);
@@ -441,22 +517,33 @@ fn daily_runs(people: u64, day: chrono::NaiveDate, dir: &Path) -> Result<String,
         ),
     ];
     for (what, today, to) in runs {
+        let (_fake, url) = fake_process(exe, people, today)?;
+        let reset = reset_peak_rss();
         let started = std::time::Instant::now();
-        let s = sync_into(scale_org(people), from, to, today, &scratch, false)?;
+        let s = sync_into(Fake::At(url), from, to, today, &scratch, false)?;
+        let peak = peak_rss_mb()
+            .filter(|_| reset)
+            .map_or_else(|| "unknown".to_string(), |m| format!("{m} MB"));
         lines.push(format!(
-            "{what:<24}{:>8} requests {:>7.1} min at 60/min  ({} of them for daily totals; {:.1} s here)\n",
+            "{what:<24}{:>8} requests {:>7.1} min at 60/min  ({} of them for daily totals; {} rows; {:.1} s here; peak {peak})\n",
             s.requests,
             minutes(s.requests),
             s.probe_requests,
+            s.rows,
             started.elapsed().as_secs_f64()
         ));
     }
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(format!(
-        "daily runs, {people} people:\n{}peak memory of this process (the in-process fake and the sync together): {} MB\n",
+        "daily runs, {people} people (peak: this process's resident memory during the sync, the fake API in its own process):\n{}",
         lines.concat(),
-        peak_rss_mb().map_or_else(|| "unknown".to_string(), |m| m.to_string())
     ))
+}
+
+/// Resets this process's peak resident memory (`VmHWM`) to its current one (Linux:
+/// `/proc/self/clear_refs`); false where that is not possible.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 /// This process's peak resident memory (`VmHWM`), in MB, where `/proc` says it.

@@ -8,10 +8,12 @@ use crate::output;
 
 pub fn run(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
     if args.sync {
+        let exe = std::env::current_exe()?;
         return Ok(output::stdout(&sync_requests(
             args.sync_people,
             args.month,
             &args.dir,
+            &exe,
         )?)?);
     }
     if args.serve {
