@@ -10,10 +10,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use allot_core::results::UsageRow;
+use allot_core::results::{Severity, UsageRow};
 use allot_core::{DateRange, Month, Nanos, Per, Status};
 use allot_engine::UnmappedPolicy;
+use allot_figures::forecast::ForecastFigures;
+use allot_figures::trend::{self, PeriodTotal, Series};
 use allot_report::cents::{split, PeriodCents};
+use allot_report::watch::forecast_report;
 use allot_report::{Cell, Column, Kind, Report};
 use chrono::NaiveDate;
 
@@ -39,6 +42,8 @@ pub struct MonthBoard {
     parents: Vec<BTreeMap<String, String>>,
     /// Each level's chargeback run (same order as `levels`), as `allot chargeback --by LEVEL`.
     pub chargebacks: Vec<Output>,
+    /// The month's total cents, rounded once (every level's chargeback adds up to it).
+    pub total_cents: i64,
     /// The reviews at the cost-center level (with the month before, for the change).
     pub reviews: Reviews,
     /// Every spender, as `allot top --n` with no limit.
@@ -236,6 +241,7 @@ impl MonthBoard {
             levels,
             parents,
             chargebacks,
+            total_cents: reviews.ctx.cents.total,
             reviews,
             spenders,
             efficiency_people,
@@ -735,7 +741,18 @@ pub struct Overview {
     pub last_day: Option<NaiveDate>,
     /// The days held that are still provisional (younger than 30 days, or fetched too early).
     pub provisional: Vec<NaiveDate>,
+    /// The forecast's figures (`forecast` is their report).
+    pub forecast_figures: Option<ForecastFigures>,
+    /// The organisation's cost per week (the weeks' lines summed), oldest first.
+    pub week_totals: Vec<PeriodTotal>,
+    /// The cost centers' lines per week to draw: the eight largest and the rest summed.
+    pub week_series: Option<Series>,
+    /// How many of the alerts are critical.
+    pub critical_alerts: usize,
 }
+
+/// How many cost centers the trend's chart draws on their own (the rest are summed).
+pub const CHART_LINES: usize = 8;
 
 /// How many weeks the overview's chart shows.
 pub const OVERVIEW_WEEKS: i64 = 12;
@@ -750,17 +767,33 @@ impl Workspace {
         let held = self.sources.held(Facts::Cost)?;
         let last_day = held.map(|r| r.to.min(self.as_of - chrono::Duration::days(1)));
         let month = Month::of(last_day.unwrap_or(self.as_of - chrono::Duration::days(1)));
-        let (forecast, forecast_note) = match self.forecast(month, None, watch) {
-            Ok(mut o) => (Some(o.reports.remove(0)), None),
-            Err(e @ (AppError::NoData(_) | AppError::Usage(_))) => (None, Some(e.to_string())),
-            Err(e) => return Err(e),
-        };
-        let (alerts, alerts_note) = match self.alerts(watch) {
-            Ok(mut run) => (Some(run.output.reports.remove(0)), None),
-            Err(e @ (AppError::NoData(_) | AppError::Usage(_))) => (None, Some(e.to_string())),
+        let (forecast, forecast_figures, forecast_note) =
+            match self.forecast_figures(month, None, watch) {
+                Ok((figures, notes)) => {
+                    let report = forecast_report(&figures, self.as_of, notes);
+                    let name = crate::output::file_name("forecast", &figures.level);
+                    (Some(Named::table(name, report)), Some(figures), None)
+                }
+                Err(e @ (AppError::NoData(_) | AppError::Usage(_))) => {
+                    (None, None, Some(e.to_string()))
+                }
+                Err(e) => return Err(e),
+            };
+        let (alerts, critical_alerts, alerts_note) = match self.alerts(watch) {
+            Ok(mut run) => {
+                let critical = run
+                    .alerts
+                    .iter()
+                    .filter(|j| j.alert.severity == Severity::Critical)
+                    .count();
+                (Some(run.output.reports.remove(0)), critical, None)
+            }
+            Err(e @ (AppError::NoData(_) | AppError::Usage(_))) => (None, 0, Some(e.to_string())),
             Err(e) => return Err(e),
         };
         let mut weeks = None;
+        let mut week_totals = Vec::new();
+        let mut week_series = None;
         let mut provisional = Vec::new();
         if let (Some(held), Some(last)) = (held, last_day) {
             let monday = Per::Week.start_of(last);
@@ -775,12 +808,14 @@ impl Workspace {
                         ..Needs::default()
                     },
                 )?;
-                let mut out = period.trend(&TrendOptions {
+                let figures = period.trend_figures(&TrendOptions {
                     per: Per::Week,
                     by: None,
                     policy: policy.clone(),
                 })?;
-                weeks = Some(out.reports.remove(0));
+                week_totals = trend::totals(&figures.periods);
+                week_series = Some(Series::largest(&figures.periods, CHART_LINES));
+                weeks = Some(period.trend_output(&figures, Per::Week).reports.remove(0));
                 let cov = &period.coverage[0];
                 provisional = range
                     .days()
@@ -801,6 +836,10 @@ impl Workspace {
             alerts_note,
             last_day,
             provisional,
+            forecast_figures,
+            week_totals,
+            week_series,
+            critical_alerts,
         })
     }
 }

@@ -115,6 +115,17 @@ fn comparisons(
     out
 }
 
+/// A trend's typed figures.
+#[derive(Debug, Clone)]
+pub struct TrendFigures {
+    /// The level its lines are keyed by (`cost_center`, a hierarchy level or a dimension).
+    pub level: String,
+    /// The level's attribute columns.
+    pub attributes: Vec<String>,
+    /// Its periods, in order.
+    pub periods: Vec<TrendPeriod>,
+}
+
 /// The days a trend over `range` per `per` starts its periods on, and the days its partial
 /// periods' comparisons start and end on: a load cut at these answers every question the
 /// trend asks exactly.
@@ -140,6 +151,36 @@ pub fn needs_dimensions(by: Option<&str>) -> bool {
 impl Period {
     /// The trend of the period.
     pub fn trend(&self, o: &TrendOptions) -> Result<Output, AppError> {
+        let t = self.trend_figures(o)?;
+        Ok(self.trend_output(&t, o.per))
+    }
+
+    /// The `trend` report of figures made by [`Period::trend_figures`] per `per`.
+    pub fn trend_output(&self, t: &TrendFigures, per: Per) -> Output {
+        let mut report = trend_report(
+            &t.level,
+            &t.attributes,
+            per.as_str(),
+            self.range,
+            &t.periods,
+            self.as_of,
+        );
+        let mut notes = self.status_notes(self.range, &[Facts::Cost]);
+        notes.append(&mut report.notes);
+        report.notes = notes;
+        let name = file_name("trend", &t.level);
+        Output {
+            run: name.clone(),
+            title: report.title.clone(),
+            reports: vec![Named::table(name, report)],
+            files: Vec::new(),
+            messages: Vec::new(),
+        }
+    }
+
+    /// The trend as typed figures: each period's lines in cents, rounded as the chargeback
+    /// of that period rounds, and what each period's change compares with.
+    pub fn trend_figures(&self, o: &TrendOptions) -> Result<TrendFigures, AppError> {
         let cuts = buckets(self.range, o.per);
         let status = |b: &DateRange| self.status_of(*b, &[Facts::Cost]);
         let compare = comparisons(&cuts, o.per, self.as_of, self.loaded);
@@ -259,24 +300,10 @@ impl Period {
                 Compare::Nothing(why) => Against::Nothing(why),
             };
         }
-        let mut report = trend_report(
-            &level,
-            &attrs,
-            o.per.as_str(),
-            self.range,
-            &periods,
-            self.as_of,
-        );
-        let mut notes = self.status_notes(self.range, &[Facts::Cost]);
-        notes.append(&mut report.notes);
-        report.notes = notes;
-        let name = file_name("trend", &level);
-        Ok(Output {
-            run: name.clone(),
-            title: report.title.clone(),
-            reports: vec![Named::table(name, report)],
-            files: Vec::new(),
-            messages: Vec::new(),
+        Ok(TrendFigures {
+            level,
+            attributes: attrs,
+            periods,
         })
     }
 }

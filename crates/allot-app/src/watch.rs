@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use allot_core::results::{Alert, ForecastLine, Severity};
 use allot_core::{DateRange, Month, Nanos, Status, UNMAPPED};
 use allot_engine::UnmappedPolicy;
+use allot_figures::forecast::ForecastFigures;
 use allot_mapping::budgets::Budgets;
 use allot_report::cents::PeriodCents;
 use allot_report::watch::{alerts_report, forecast_report, sort_alerts, Judged};
@@ -512,6 +513,25 @@ impl Workspace {
         by: Option<&str>,
         o: &WatchOptions,
     ) -> Result<Output, AppError> {
+        let (figures, notes) = self.forecast_figures(month, by, o)?;
+        let report = forecast_report(&figures, self.as_of, notes);
+        let name = crate::output::file_name("forecast", &figures.level);
+        Ok(Output {
+            run: name.clone(),
+            title: report.title.clone(),
+            reports: vec![Named::table(name, report)],
+            files: Vec::new(),
+            messages: Vec::new(),
+        })
+    }
+
+    /// The forecast of `month` as typed figures, with the notes its report carries.
+    pub fn forecast_figures(
+        &self,
+        month: Month,
+        by: Option<&str>,
+        o: &WatchOptions,
+    ) -> Result<(ForecastFigures, Vec<String>), AppError> {
         if month.first_day() >= self.as_of {
             return Err(AppError::NoData(format!(
                 "{month} has not started as of {}: there is nothing to forecast from yet",
@@ -585,17 +605,8 @@ impl Workspace {
                 .into_iter()
                 .filter(|n| !n.starts_with("INCOMPLETE") || through >= month.first_day()),
         );
-        let report = forecast_report(
-            &level, month, through, &lines, &org_line, status, self.as_of, notes,
-        );
-        let name = crate::output::file_name("forecast", &level);
-        Ok(Output {
-            run: name.clone(),
-            title: report.title.clone(),
-            reports: vec![Named::table(name, report)],
-            files: Vec::new(),
-            messages: Vec::new(),
-        })
+        let figures = ForecastFigures::new(&level, month, through, &lines, &org_line, status);
+        Ok((figures, notes))
     }
 }
 
@@ -610,7 +621,7 @@ fn budget_alerts(
     let labels = &w.levels[0].labels;
     let mut out = Vec::new();
     // The cents the forecast report shows: an alert never says a cent the report does not.
-    let cents = allot_report::watch::forecast_cents(lines);
+    let cents = allot_figures::forecast::forecast_cents(lines);
     let usd = |c: i64| dollars(Nanos::from_cents(c));
     for ((l, _), c) in lines.iter().zip(cents) {
         let Some(budget) = l.budget else { continue };

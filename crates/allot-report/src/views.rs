@@ -490,33 +490,7 @@ mod tests {
     }
 }
 
-/// One period of a trend: its days, its status, and its lines (key, attribute values, people,
-/// cents) already rounded the way the chargeback rounds that period.
-#[derive(Debug, Clone)]
-pub struct TrendPeriod {
-    /// The period's days (clipped to the trend's range).
-    pub range: DateRange,
-    /// Settled, provisional or incomplete.
-    pub status: Status,
-    /// (key, attribute values, people with cost, cents), by key.
-    pub lines: Vec<(String, Vec<String>, u64, i64)>,
-    /// Why the period is partial (`6 of 31 days, to date`), when it is.
-    pub partial: Option<String>,
-    /// What its change is measured against.
-    pub against: Against,
-}
-
-/// What a trend period's change compares with: like with like, always.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Against {
-    /// The whole period before (both periods are whole).
-    Previous,
-    /// The same days of the period before, with each key's cents on them (this period is
-    /// still running, or cut by the end of the range).
-    SameDays(DateRange, std::collections::BTreeMap<String, i64>),
-    /// Nothing: the reason (this period or the one before is cut by the range).
-    Nothing(String),
-}
+pub use allot_figures::trend::{Against, TrendPeriod};
 
 /// The trend as a report: `period_start`, `period_end`, the level column, its attribute
 /// columns, `users`, `amount_usd`, `change_usd` and `change_pct` against the previous period of

@@ -1,11 +1,10 @@
 //! The reports of the weekly run: `alerts` (one row per alert that fired, most expensive
 //! first) and `forecast` (each key's month to date, where it is heading, and its budget).
 
-use allot_core::alloc::round_to_cents;
-use allot_core::money::{div_round_half_away, format_cents};
+use allot_core::money::format_cents;
+use allot_core::results::Alert;
 use allot_core::results::Severity::{Critical, Info, Warning};
-use allot_core::results::{Alert, ForecastLine};
-use allot_core::{Month, Nanos, Status};
+use allot_core::Status;
 use chrono::NaiveDate;
 
 use crate::model::{Cell, Column, Kind, Report};
@@ -113,64 +112,12 @@ pub fn alerts_report(
     }
 }
 
-/// A forecast line's cents, as the forecast report shows them and every alert says them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ForecastCents {
-    /// The month to date (the chargeback's cents).
-    pub month_to_date: i64,
-    /// The forecast.
-    pub forecast: i64,
-    /// Its low bound.
-    pub low: i64,
-    /// Its high bound.
-    pub high: i64,
-}
+pub use allot_figures::forecast::{forecast_cents, ForecastCents, ForecastFigures, ForecastRow};
 
-/// The cents of each line's forecast and bounds: the month-to-date cents (the chargeback's)
-/// plus the rest of the month rounded by largest remainder across the lines, so every column
-/// adds up to its total and a month that is over forecasts exactly its chargeback. One
-/// rounding for the report and the alerts, so both say the same cents.
-pub fn forecast_cents(lines: &[(ForecastLine, i64)]) -> Vec<ForecastCents> {
-    let parts = |f: fn(&ForecastLine) -> Nanos| -> Vec<i64> {
-        let rest: Vec<(String, Nanos)> = lines
-            .iter()
-            .map(|(l, _)| (l.key.clone(), f(l) - l.month_to_date))
-            .collect();
-        round_to_cents(&rest)
-            .into_iter()
-            .zip(lines)
-            .map(|(r, (_, mtd))| mtd + r)
-            .collect()
-    };
-    let (forecast, low, high) = (parts(|l| l.forecast), parts(|l| l.low), parts(|l| l.high));
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, (_, mtd))| ForecastCents {
-            month_to_date: *mtd,
-            forecast: forecast[i],
-            low: low[i],
-            high: high[i],
-        })
-        .collect()
-}
-
-/// The `forecast` report of `month` at `level_name`: one row per key, then the `TOTAL` line
-/// of the organisation. Month-to-date cents are the chargeback's (`mtd_cents`, rounded once
-/// for the period); a forecast (and each bound) is those cents plus the rest of the month
-/// rounded by largest remainder across the keys, so every column adds up to its total line
-/// and a month that is over forecasts exactly its chargeback.
-#[allow(clippy::too_many_arguments)]
-pub fn forecast_report(
-    level_name: &str,
-    month: Month,
-    through: NaiveDate,
-    lines: &[(ForecastLine, i64)],
-    org: &ForecastLine,
-    status: Status,
-    as_of: NaiveDate,
-    notes: Vec<String>,
-) -> Report {
+/// The `forecast` report of a month's figures: one row per key, then the organisation's
+/// `TOTAL` row (the figures round; this renders).
+pub fn forecast_report(f: &ForecastFigures, as_of: NaiveDate, notes: Vec<String>) -> Report {
+    let (month, level_name) = (f.month, f.level.as_str());
     let columns = vec![
         Column::new(level_name, Kind::Text),
         Column::new("month", Kind::Text).csv_only(),
@@ -182,60 +129,37 @@ pub fn forecast_report(
         Column::new("forecast_vs_budget_pct", Kind::Pct),
         Column::new("status", Kind::Text),
     ];
-    let cents = forecast_cents(lines);
-    let forecast: Vec<i64> = cents.iter().map(|c| c.forecast).collect();
-    let low: Vec<i64> = cents.iter().map(|c| c.low).collect();
-    let high: Vec<i64> = cents.iter().map(|c| c.high).collect();
-    let vs = |f: i64, b: Option<Nanos>| -> Cell {
-        match b.map(Nanos::round_cents) {
-            Some(b) if b > 0 => {
-                Cell::Pct(div_round_half_away(i128::from(f) * 10_000, i128::from(b)) as i64)
-            }
-            _ => Cell::Empty,
-        }
-    };
-    let mut rows = Vec::new();
-    for (i, (l, mtd)) in lines.iter().enumerate() {
-        rows.push(vec![
-            Cell::Text(l.key.clone()),
+    let row = |r: &ForecastRow| {
+        vec![
+            Cell::Text(r.key.clone()),
             Cell::Text(month.to_string()),
-            Cell::Cents(*mtd),
-            Cell::Cents(forecast[i]),
-            Cell::Cents(low[i]),
-            Cell::Cents(high[i]),
-            l.budget
-                .map_or(Cell::Empty, |b| Cell::Cents(b.round_cents())),
-            vs(forecast[i], l.budget),
-            Cell::Text(status.to_string()),
-        ]);
-    }
-    let mtd_total: i64 = lines.iter().map(|(_, c)| c).sum();
-    let forecast_total: i64 = forecast.iter().sum();
-    let budget_total: Option<Nanos> = {
-        let b: Vec<Nanos> = lines.iter().filter_map(|(l, _)| l.budget).collect();
-        (!b.is_empty()).then(|| b.into_iter().sum())
+            Cell::Cents(r.cents.month_to_date),
+            Cell::Cents(r.cents.forecast),
+            Cell::Cents(r.cents.low),
+            Cell::Cents(r.cents.high),
+            r.budget.map_or(Cell::Empty, Cell::Cents),
+            r.vs_budget_bp.map_or(Cell::Empty, Cell::Pct),
+            Cell::Text(f.status.to_string()),
+        ]
     };
-    rows.push(vec![
-        Cell::Text("TOTAL".into()),
-        Cell::Text(month.to_string()),
-        Cell::Cents(mtd_total),
-        Cell::Cents(forecast_total),
-        Cell::Cents(org.low.round_cents()),
-        Cell::Cents(org.high.round_cents()),
-        budget_total.map_or(Cell::Empty, |b| Cell::Cents(b.round_cents())),
-        vs(forecast_total, budget_total),
-        Cell::Text(status.to_string()),
-    ]);
+    let mut rows: Vec<Vec<Cell>> = f.rows.iter().map(row).collect();
+    rows.push(row(&f.total));
     Report {
-        title: format!("Forecast {month} by {level_name} (data through {through})"),
-        status,
+        title: format!(
+            "Forecast {month} by {level_name} (data through {})",
+            f.through
+        ),
+        status: f.status,
         meta: vec![
             ("month".into(), month.to_string()),
-            ("through".into(), through.to_string()),
+            ("through".into(), f.through.to_string()),
             ("level".into(), level_name.to_string()),
             ("as_of".into(), as_of.to_string()),
-            ("month_to_date_usd".into(), format_cents(mtd_total)),
-            ("forecast_usd".into(), format_cents(forecast_total)),
+            (
+                "month_to_date_usd".into(),
+                format_cents(f.total.cents.month_to_date),
+            ),
+            ("forecast_usd".into(), format_cents(f.total.cents.forecast)),
         ],
         columns,
         rows,

@@ -186,3 +186,23 @@ fn host_name() -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".to_string())
 }
+
+#[cfg(test)]
+mod rule {
+    /// Figures compute, reports render, front ends never read a cell back: the dashboard's
+    /// pages take numbers and statuses from typed figures, never out of a rendered table.
+    #[test]
+    fn the_pages_never_read_a_number_or_a_status_back_out_of_a_table() {
+        for (file, text) in [
+            ("pages.rs", include_str!("pages.rs")),
+            ("render.rs", include_str!("render.rs")),
+        ] {
+            for banned in ["to_plain()", "cell_of", "total_cell", "=> Status::Settled"] {
+                assert!(
+                    !text.contains(banned),
+                    "{file} reads a table back ({banned}): take the figure from allot-app instead"
+                );
+            }
+        }
+    }
+}

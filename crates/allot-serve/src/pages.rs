@@ -21,8 +21,11 @@ use std::sync::Arc;
 
 use allot_app::board::OVERVIEW_WEEKS;
 use allot_app::{months_held, AdoptionOptions, AppError, MonthBoard, Named, Overview, Workspace};
+use allot_core::money::format_cents;
 use allot_core::{Month, Status};
-use allot_report::html_out::{bars, cents, esc, items, lines, money_text};
+use allot_figures::forecast::ForecastFigures;
+use allot_figures::trend::{PeriodTotal, Series};
+use allot_report::html_out::{bars, esc, items, lines, money_text};
 use allot_report::{Cell, Column, Kind, Report};
 use axum::extract::{Form, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -642,31 +645,19 @@ fn notes_html(notes: &[String]) -> String {
     h
 }
 
-fn total_cell(r: &Report, col: &str) -> Option<i64> {
-    let i = r.columns.iter().position(|c| c.name == col)?;
-    r.total.as_ref().map(|t| cents(&t[i]))
-}
-
-fn cell_of(r: &Report, row: usize, col: &str) -> Option<Cell> {
-    let i = r.columns.iter().position(|c| c.name == col)?;
-    r.rows.get(row).map(|x| x[i].clone())
-}
-
-/// A report of the first `n` rows of `r`, sorted by `by` (largest first) when given.
-fn first_rows(r: &Named, name: &str, n: usize, by: Option<&str>, skip: &[&str]) -> Named {
-    let mut out = r.clone();
+/// The forecast's `n` largest rows by month to date (its `TOTAL` row left out), chosen from
+/// the figures, rendered as the forecast renders them.
+fn top_forecast_rows(f: &Named, figures: &ForecastFigures, name: &str, n: usize) -> Named {
+    let mut order: Vec<usize> = (0..figures.rows.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(figures.rows[*i].cents.month_to_date));
+    order.truncate(n);
+    let mut out = f.clone();
     out.name = name.to_string();
     out.report.total = None;
-    let key0 = 0;
-    out.report
-        .rows
-        .retain(|row| !skip.contains(&row[key0].to_plain().as_str()));
-    if let Some(col) = by.and_then(|c| out.report.columns.iter().position(|x| x.name == c)) {
-        out.report
-            .rows
-            .sort_by_key(|row| std::cmp::Reverse(cents(&row[col])));
-    }
-    out.report.rows.truncate(n);
+    out.report.rows = order
+        .into_iter()
+        .filter_map(|i| f.report.rows.get(i).cloned())
+        .collect();
     out
 }
 
@@ -686,52 +677,33 @@ async fn overview(
         let mut said = Vec::new();
         let mut cards = String::from("<div class=\"cards\">");
         let mut status = None;
-        if let Some(f) = &ov.forecast {
-            status = Some(f.report.status);
-            let total = f
-                .report
-                .rows
-                .iter()
-                .position(|r| r[0].to_plain() == "TOTAL");
-            if let Some(t) = total {
-                let get = |c: &str| cell_of(&f.report, t, c).map(|c| cents(&c));
+        if let Some(f) = &ov.forecast_figures {
+            status = Some(f.status);
+            let t = &f.total;
+            cards.push_str(&card(
+                &format!("{m} to date"),
+                &dollars(t.cents.month_to_date),
+                &format!("{} · through {}", f.status, ov.last_day.map(|d| d.to_string()).unwrap_or_default()),
+            ));
+            cards.push_str(&card(
+                "Forecast for the month",
+                &dollars(t.cents.forecast),
+                &format!("range {} to {}", dollars(t.cents.low), dollars(t.cents.high)),
+            ));
+            if let Some(b) = t.budget {
+                let pct = t.vs_budget_bp.map(format_cents).unwrap_or_default();
                 cards.push_str(&card(
-                    &format!("{m} to date"),
-                    &dollars(get("month_to_date_usd").unwrap_or(0)),
-                    &format!("{} · through {}", f.report.status, ov.last_day.map(|d| d.to_string()).unwrap_or_default()),
+                    "Budget",
+                    &dollars(b),
+                    &format!("forecast is {pct}% of it"),
                 ));
-                cards.push_str(&card(
-                    "Forecast for the month",
-                    &dollars(get("forecast_usd").unwrap_or(0)),
-                    &format!(
-                        "range {} to {}",
-                        dollars(get("forecast_low_usd").unwrap_or(0)),
-                        dollars(get("forecast_high_usd").unwrap_or(0))
-                    ),
-                ));
-                if let Some(Cell::Cents(b)) = cell_of(&f.report, t, "budget_usd") {
-                    let pct = cell_of(&f.report, t, "forecast_vs_budget_pct")
-                        .map(|c| c.to_plain())
-                        .unwrap_or_default();
-                    cards.push_str(&card(
-                        "Budget",
-                        &dollars(b),
-                        &format!("forecast is {pct}% of it"),
-                    ));
-                }
             }
         }
         if let Some(a) = &ov.alerts {
-            let critical = a
-                .report
-                .rows
-                .iter()
-                .filter(|r| cell_of_row(&a.report, r, "severity") == "critical")
-                .count();
             cards.push_str(&card(
                 "Open alerts",
                 &a.report.rows.len().to_string(),
-                &format!("{critical} critical"),
+                &format!("{} critical", ov.critical_alerts),
             ));
         }
         cards.push_str(&card("Last sync", &synced(app), "when the store's newest version was committed"));
@@ -762,16 +734,15 @@ async fn overview(
         let levels = b.as_ref().map(|b| b.levels.clone()).unwrap_or_default();
         let link = month_links(m, levels);
         if let Some(w) = &ov.weeks {
-            let (weeks, chart) = week_totals(w);
+            let (weeks, chart) = week_totals(&ov.week_totals, &w.report);
             // The banner above says which days are provisional; the trend's notes are on /trend.
             said.extend(w.report.notes.iter().cloned());
             body.push_str(&section(&weeks, &said, &link, &[chart]));
             body.push_str("<p class=\"csv\"><a href=\"/trend\">Each cost center per week</a></p>");
             tables.push(weeks);
         }
-        if let Some(f) = &ov.forecast {
-            let top = first_rows(f, "top_cost_centers", 10, Some("month_to_date_usd"), &["TOTAL"]);
-            let mut top = top;
+        if let (Some(f), Some(figures)) = (&ov.forecast, &ov.forecast_figures) {
+            let mut top = top_forecast_rows(f, figures, "top_cost_centers", 10);
             top.report.title = format!("Top cost centers, {m} to date, with their forecast");
             body.push_str(&section(&top, &said, &link, &[]));
             body.push_str("<p class=\"csv\"><a href=\"/forecast\">Every cost center's forecast</a></p>");
@@ -804,60 +775,31 @@ async fn overview(
     .await
 }
 
-fn cell_of_row(r: &Report, row: &[Cell], col: &str) -> String {
-    r.columns
-        .iter()
-        .position(|c| c.name == col)
-        .map(|i| row[i].to_plain())
-        .unwrap_or_default()
-}
-
-/// The organisation's cost per week from the per-cost-center trend (each week's cents are
-/// its lines' cents, so they add up to the trend's rows), and its chart.
-fn week_totals(w: &Named) -> (Named, String) {
-    let r = &w.report;
-    let mut by: BTreeMap<String, (String, i64, Status)> = BTreeMap::new();
-    for row in &r.rows {
-        let start = cell_of_row(r, row, "period_start");
-        let end = cell_of_row(r, row, "period_end");
-        let amount = r
-            .columns
-            .iter()
-            .position(|c| c.name == "amount_usd")
-            .map_or(0, |i| cents(&row[i]));
-        let status = match cell_of_row(r, row, "status").as_str() {
-            "incomplete" => Status::Incomplete,
-            "provisional" => Status::Provisional,
-            _ => Status::Settled,
-        };
-        let e = by.entry(start).or_insert((end, 0, Status::Settled));
-        e.1 += amount;
-        if status != Status::Settled && e.2 != Status::Incomplete {
-            e.2 = status;
-        }
-    }
-    let periods: Vec<String> = by.keys().cloned().collect();
-    let values: Vec<i64> = by.values().map(|v| v.1).collect();
+/// The organisation's cost per week as a table and its chart (the figures sum each week's
+/// lines, so the weeks add up to the trend's rows).
+fn week_totals(weeks: &[PeriodTotal], trend: &Report) -> (Named, String) {
+    let periods: Vec<String> = weeks.iter().map(|w| w.range.from.to_string()).collect();
+    let values: Vec<i64> = weeks.iter().map(|w| w.cents).collect();
     let chart = lines(
         &format!("Cost per week, last {OVERVIEW_WEEKS} weeks (all cost centers)"),
         &periods,
         &[("all cost centers".into(), values)],
     );
-    let rows = by
-        .into_iter()
-        .map(|(start, (end, c, s))| {
+    let rows = weeks
+        .iter()
+        .map(|w| {
             vec![
-                Cell::Text(start),
-                Cell::Text(end),
-                Cell::Cents(c),
-                Cell::Text(s.to_string()),
+                Cell::Text(w.range.from.to_string()),
+                Cell::Text(w.range.to.to_string()),
+                Cell::Cents(w.cents),
+                Cell::Text(w.status.to_string()),
             ]
         })
         .collect();
     let report = Report {
         title: format!("Cost per week, last {OVERVIEW_WEEKS} weeks"),
-        status: r.status,
-        meta: r.meta.clone(),
+        status: trend.status,
+        meta: trend.meta.clone(),
         columns: vec![
             Column::new("week_start", Kind::Text),
             Column::new("week_end", Kind::Text),
@@ -866,7 +808,7 @@ fn week_totals(w: &Named) -> (Named, String) {
         ],
         rows,
         total: None,
-        notes: r.notes.clone(),
+        notes: trend.notes.clone(),
     };
     (Named::table("weeks", report), chart)
 }
@@ -878,37 +820,12 @@ async fn trend(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, Stri
             return Err(Fail::NotFound("the store holds no cost yet".into()));
         };
         let r = &w.report;
-        // One line per cost center: the eight largest, the rest summed.
-        let mut periods: Vec<String> = r
-            .rows
-            .iter()
-            .map(|x| cell_of_row(r, x, "period_start"))
-            .collect();
-        periods.sort();
-        periods.dedup();
-        let amount = r.columns.iter().position(|c| c.name == "amount_usd");
-        let mut by: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        for x in &r.rows {
-            let p = periods
-                .binary_search(&cell_of_row(r, x, "period_start"))
-                .unwrap_or(0);
-            let v = by
-                .entry(cell_of_row(r, x, "cost_center"))
-                .or_insert_with(|| vec![0; periods.len()]);
-            v[p] += amount.map_or(0, |i| cents(&x[i]));
-        }
-        let mut series: Vec<(String, Vec<i64>)> = by.into_iter().collect();
-        series.sort_by_key(|(_, v)| std::cmp::Reverse(v.iter().sum::<i64>()));
-        if series.len() > 8 {
-            let rest: Vec<(String, Vec<i64>)> = series.split_off(8);
-            let mut other = vec![0; periods.len()];
-            for (_, v) in rest {
-                for (o, x) in other.iter_mut().zip(v) {
-                    *o += x;
-                }
-            }
-            series.push(("other".into(), other));
-        }
+        let series = ov.week_series.clone().unwrap_or(Series {
+            periods: Vec::new(),
+            lines: Vec::new(),
+        });
+        let periods: Vec<String> = series.periods.iter().map(|p| p.from.to_string()).collect();
+        let series = series.lines;
         let chart = lines("Cost per week by cost center", &periods, &series);
         let b = board(app, ov.month).ok();
         let link = month_links(ov.month, b.map(|b| b.levels.clone()).unwrap_or_default());
@@ -982,7 +899,7 @@ async fn month(
         let (people, others) = (b.people_with_cost(), b.spenders_with_cost() - b.people_with_cost());
         body.push_str(&card(
             "Total",
-            &dollars(total_cell(r, "amount_usd").unwrap_or(0)),
+            &dollars(b.total_cents),
             &format!(
                 "{people} {} with cost, and {others} other {} (API keys, service accounts, cloud principals...)",
                 if people == 1 { "person" } else { "people" },
