@@ -653,13 +653,6 @@ pub struct Staged {
     adds: Vec<delta::Action>,
 }
 
-impl Staged {
-    /// The days written so far.
-    pub fn days(&self) -> &std::collections::BTreeSet<NaiveDate> {
-        &self.days
-    }
-}
-
 /// A store opened for syncing: holds the lock until dropped.
 #[derive(Debug)]
 pub struct Store {
