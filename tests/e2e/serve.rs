@@ -959,3 +959,52 @@ fn pages_fit_a_phone_and_say_things_in_the_tables_words() {
         "the note uses the heading"
     );
 }
+
+#[test]
+fn slow_clients_are_closed_and_never_hold_the_dashboard() {
+    let token = "s3cret-dashboard-token-0123456789";
+    let s = serve(
+        &demo_args(&["--token", token])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[],
+    );
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let started = std::time::Instant::now();
+    // Twenty slowloris connections, each half a request head, and one silent socket.
+    let mut slow: Vec<TcpStream> = (0..20)
+        .map(|i| {
+            let mut c = TcpStream::connect(&addr).unwrap();
+            write!(c, "GET /?n={i} HTTP/1.1\r\nHost: {addr}\r\nX-Slow: ").unwrap();
+            c
+        })
+        .collect();
+    slow.push(TcpStream::connect(&addr).unwrap());
+    // The dashboard answers others meanwhile.
+    let auth = format!("Authorization: Bearer {token}\r\n");
+    assert_eq!(get_as_host(&s.base, "/healthz", &addr, ""), 200);
+    assert_eq!(get_as_host(&s.base, "/trend", &addr, &auth), 200);
+    // Every one of them is closed by the server within 30 s (the head must arrive in 10).
+    for (i, c) in slow.iter_mut().enumerate() {
+        c.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        let mut buf = Vec::new();
+        let closed = match c.read_to_end(&mut buf) {
+            Ok(_) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+        };
+        assert!(
+            closed,
+            "connection {i} still open after {:?}",
+            started.elapsed()
+        );
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "closed after {:?}",
+        started.elapsed()
+    );
+    // And it still serves.
+    assert_eq!(get_as_host(&s.base, "/trend", &addr, &auth), 200);
+}

@@ -83,6 +83,13 @@ pub(crate) struct App {
     pub auth: auth::Sessions,
 }
 
+/// The most connections served at once.
+pub const MAX_CONNECTIONS: usize = 256;
+/// How long a request head may take to arrive (and an idle connection wait for the next).
+pub const HEADER_READ: std::time::Duration = std::time::Duration::from_secs(10);
+/// The longest a connection is kept, however busy.
+pub const CONNECTION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// A bound dashboard, ready to serve.
 pub struct Server {
     listener: tokio::net::TcpListener,
@@ -171,9 +178,37 @@ impl Server {
         })
     }
 
-    /// Serves until the process is stopped.
+    /// Serves until the process is stopped: HTTP/1.1, at most [`MAX_CONNECTIONS`] at once (a
+    /// connection over the limit is closed at once), a request head that does not arrive
+    /// within [`HEADER_READ`] closes its connection, and no connection lives longer than
+    /// [`CONNECTION_LIFETIME`], so slow or silent clients cannot hold the dashboard.
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(self.listener, pages::router(self.app).into_make_service()).await
+        use tower::ServiceExt;
+        let router = pages::router(self.app);
+        let open = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        loop {
+            let Ok((stream, _)) = self.listener.accept().await else {
+                // Out of file descriptors and the like: wait a moment, keep serving.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            };
+            let Ok(permit) = open.clone().try_acquire_owned() else {
+                drop(stream);
+                continue;
+            };
+            let router = router.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| router.clone().oneshot(req),
+                );
+                let mut http = hyper::server::conn::http1::Builder::new();
+                http.timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_READ);
+                let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                let _ = tokio::time::timeout(CONNECTION_LIFETIME, conn).await;
+                drop(permit);
+            });
+        }
     }
 }
 
