@@ -672,6 +672,30 @@ fn a_token_guards_every_page_and_never_shows() {
         request(&s.base, "GET", "/", &[("Cookie", &pair)], "").status,
         200
     );
+    // The session lasts a working day, not for ever, and is Secure behind an HTTPS proxy.
+    assert!(a.header("set-cookie").unwrap().contains("Max-Age=43200"));
+    assert!(!a.header("set-cookie").unwrap().contains("Secure"));
+    let proxied = request(
+        &s.base,
+        "POST",
+        "/login",
+        &[("X-Forwarded-Proto", "https")],
+        &format!("token={token}"),
+    );
+    assert!(
+        proxied.header("set-cookie").unwrap().contains("; Secure"),
+        "{:?}",
+        proxied.header("set-cookie")
+    );
+    // Signing out ends the session and removes the cookie.
+    let out = request(&s.base, "GET", "/logout", &[("Cookie", &pair)], "");
+    assert_eq!(out.status, 200);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(
+        request(&s.base, "GET", "/", &[("Cookie", &pair)], "").status,
+        401,
+        "the session is closed"
+    );
     let a = request(
         &s.base,
         "POST",

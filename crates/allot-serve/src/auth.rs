@@ -62,48 +62,85 @@ fn random_id() -> String {
     })
 }
 
-/// The live one-time codes and sessions.
+/// How long a one-time sign-in link stays valid: a copy in a terminal's scrollback or the
+/// service's journal is useless after it.
+pub const ONE_TIME_LIFETIME: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+/// How long a session lasts from sign-in; then the browser signs in again.
+pub const SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(12 * 60 * 60);
+
+/// One-time sign-in codes and live sessions, each with when it was made, held in memory
+/// (a restart signs everyone out). Compared in constant time.
 #[derive(Default)]
 pub struct Sessions {
-    once: Mutex<Vec<String>>,
-    sessions: Mutex<Vec<String>>,
+    once: Mutex<Vec<(String, std::time::Instant)>>,
+    sessions: Mutex<Vec<(String, std::time::Instant)>>,
+}
+
+/// Whether any of `held` equals `given`, looking at every one (constant time in the match).
+fn position(held: &[(String, std::time::Instant)], given: &str) -> Option<usize> {
+    let mut found = None;
+    for (i, (c, _)) in held.iter().enumerate() {
+        if ct_eq(c.as_bytes(), given.as_bytes()) {
+            found = Some(i);
+        }
+    }
+    found
 }
 
 impl Sessions {
-    /// A new one-time sign-in code (valid until used once).
+    /// A new one-time sign-in code, valid once within [`ONE_TIME_LIFETIME`].
     pub fn one_time(&self) -> String {
         let code = random_id();
-        self.once.lock().expect("sessions").push(code.clone());
+        self.once
+            .lock()
+            .expect("sessions")
+            .push((code.clone(), std::time::Instant::now()));
         code
     }
 
-    /// Uses up a one-time code; a new session id when it was live.
+    /// Uses up a one-time code: a new session id if it was valid and not expired.
     pub fn redeem(&self, code: &str) -> Option<String> {
         let mut once = self.once.lock().expect("sessions");
-        let mut found = None;
-        for (i, c) in once.iter().enumerate() {
-            if ct_eq(c.as_bytes(), code.as_bytes()) {
-                found = Some(i);
-            }
-        }
-        once.remove(found?);
+        once.retain(|(_, at)| at.elapsed() < ONE_TIME_LIFETIME);
+        let found = position(&once, code)?;
+        once.remove(found);
         drop(once);
         Some(self.open())
     }
 
-    /// A new session id.
+    /// Opens a session (after the token was given) and returns its id.
     pub fn open(&self) -> String {
         let id = random_id();
-        self.sessions.lock().expect("sessions").push(id.clone());
+        self.sessions
+            .lock()
+            .expect("sessions")
+            .push((id.clone(), std::time::Instant::now()));
         id
     }
 
-    /// Whether `id` is a live session (every id compared, in constant time).
+    /// Whether `id` is a session opened less than [`SESSION_LIFETIME`] ago and not closed.
     pub fn live(&self, id: &str) -> bool {
-        let sessions = self.sessions.lock().expect("sessions");
-        sessions
-            .iter()
-            .fold(false, |hit, s| hit | ct_eq(s.as_bytes(), id.as_bytes()))
+        let mut sessions = self.sessions.lock().expect("sessions");
+        sessions.retain(|(_, at)| at.elapsed() < SESSION_LIFETIME);
+        position(&sessions, id).is_some()
+    }
+
+    /// Closes session `id` (sign out); nothing when it is not open.
+    pub fn close(&self, id: &str) {
+        let mut sessions = self.sessions.lock().expect("sessions");
+        if let Some(i) = position(&sessions, id) {
+            sessions.remove(i);
+        }
+    }
+
+    /// Ages every code and session by `by` (tests: what an hour later looks like).
+    #[cfg(test)]
+    fn age(&self, by: std::time::Duration) {
+        for held in [&self.once, &self.sessions] {
+            for (_, at) in held.lock().expect("sessions").iter_mut() {
+                *at = at.checked_sub(by).unwrap_or(*at);
+            }
+        }
     }
 }
 
@@ -117,8 +154,20 @@ pub fn session_cookie(header: &str) -> Option<&str> {
 }
 
 /// The `Set-Cookie` value of a session.
-pub fn set_cookie(id: &str) -> String {
-    format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict")
+pub fn set_cookie(id: &str, secure: bool) -> String {
+    format!(
+        "{COOKIE}={id}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}",
+        SESSION_LIFETIME.as_secs(),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie (sign out).
+pub fn clear_cookie(secure: bool) -> String {
+    format!(
+        "{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 #[cfg(test)]
@@ -147,5 +196,23 @@ mod tests {
             session_cookie(&format!("a=b; {COOKIE}={id}; c=d")),
             Some(id.as_str())
         );
+    }
+
+    #[test]
+    fn links_and_sessions_expire_and_a_closed_session_is_gone() {
+        let s = Sessions::default();
+        let late = s.one_time();
+        s.age(ONE_TIME_LIFETIME);
+        assert!(s.redeem(&late).is_none(), "a link older than its lifetime");
+        let id = s.open();
+        let other = s.open();
+        s.close(&id);
+        assert!(!s.live(&id), "signed out");
+        assert!(s.live(&other));
+        s.age(SESSION_LIFETIME);
+        assert!(!s.live(&other), "a session older than its lifetime");
+        assert!(set_cookie("x", true).ends_with("; Secure"));
+        assert!(!set_cookie("x", false).contains("Secure"));
+        assert!(clear_cookie(false).contains("Max-Age=0"));
     }
 }

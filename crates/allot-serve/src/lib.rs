@@ -74,6 +74,8 @@ pub struct ServeConfig {
     pub hosts: Vec<String>,
     /// `/healthz` answers 503 when the store was last synced longer ago than this.
     pub stale_after: std::time::Duration,
+    /// The dashboard is reached over HTTPS (behind a proxy): session cookies are `Secure`.
+    pub behind_https: bool,
 }
 
 /// The shared state of the running dashboard.

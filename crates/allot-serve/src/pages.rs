@@ -144,6 +144,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/month/{month}/restatements", get(restatements))
         .route("/reconciliation", get(reconciliation))
         .route("/login", get(login_page).post(login_form))
+        .route("/logout", get(logout))
         .route("/assets/style.css", get(style))
         .route("/assets/sort.js", get(script))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
@@ -248,6 +249,7 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
     };
     let path = req.uri().path();
     if path == "/login"
+        || path == "/logout"
         || path == "/assets/style.css"
         || path == "/favicon.ico"
         || path == "/healthz"
@@ -285,18 +287,19 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
 
 async fn login_page(
     State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     if app.config.token.is_none() {
-        return redirect("/", None);
+        return redirect("/", None, false);
     }
     match q.get("once") {
         Some(code) => match app.auth.redeem(code) {
-            Some(id) => redirect("/", Some(&id)),
+            Some(id) => redirect("/", Some(&id), secure_cookie(&app, &headers)),
             None => html(
                 StatusCode::UNAUTHORIZED,
                 render::login(
-                    "That sign-in link was already used or is not valid: sign in with the token.",
+                    "That sign-in link was already used, has expired (links last 10 minutes) or is not valid: sign in with the token.",
                 ),
             ),
         },
@@ -309,20 +312,51 @@ async fn login_page(
 
 async fn login_form(
     State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
     let Some(token) = &app.config.token else {
-        return redirect("/", None);
+        return redirect("/", None, false);
     };
     if f.get("token").is_some_and(|t| token.matches(t.trim())) {
         let id = app.auth.open();
-        redirect("/", Some(&id))
+        redirect("/", Some(&id), secure_cookie(&app, &headers))
     } else {
         html(
             StatusCode::UNAUTHORIZED,
             render::login("That is not the token."),
         )
     }
+}
+
+/// Whether the session cookie is marked `Secure`: told so (`--behind-https`), or the request
+/// came through a proxy that says it was HTTPS (`X-Forwarded-Proto: https`).
+fn secure_cookie(app: &App, headers: &axum::http::HeaderMap) -> bool {
+    app.config.behind_https
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+/// `/logout`: closes the session its cookie names and removes the cookie.
+async fn logout(State(app): State<Arc<App>>, headers: axum::http::HeaderMap) -> Response {
+    for id in headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(auth::session_cookie)
+    {
+        app.auth.close(id);
+    }
+    let mut r = html(
+        StatusCode::OK,
+        render::login("Signed out. Sign in again with the token."),
+    );
+    if let Ok(v) = HeaderValue::from_str(&auth::clear_cookie(secure_cookie(&app, &headers))) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
 }
 
 fn html(status: StatusCode, body: String) -> Response {
@@ -335,10 +369,10 @@ fn html(status: StatusCode, body: String) -> Response {
     .into_response()
 }
 
-fn redirect(to: &'static str, session: Option<&str>) -> Response {
+fn redirect(to: &'static str, session: Option<&str>, secure: bool) -> Response {
     let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
     if let Some(id) = session {
-        if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(id)) {
+        if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(id, secure)) {
             r.headers_mut().insert(header::SET_COOKIE, v);
         }
     }

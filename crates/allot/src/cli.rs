@@ -566,6 +566,9 @@ pub struct ServeArgs {
     /// `/healthz` answers 503 when the last sync is older than this many hours.
     #[arg(long, default_value_t = 36)]
     pub stale_after_hours: u64,
+    /// Browsers reach the dashboard over HTTPS (through a proxy): session cookies are marked Secure (also when a request says `X-Forwarded-Proto: https`).
+    #[arg(long)]
+    pub behind_https: bool,
     /// Every request must carry this token (Authorization: Bearer, or the cookie the printed one-time link sets); at least 16 characters; never printed.
     #[arg(long, env = crate::env::SERVE_TOKEN, hide_env_values = true)]
     pub token: Option<String>,

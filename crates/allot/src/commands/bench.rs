@@ -86,6 +86,7 @@ fn serve(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
             as_of_today: false,
             hosts: Vec::new(),
             stale_after: std::time::Duration::from_secs(36 * 3600),
+            behind_https: false,
         })?;
         output::stdout(&format!("bench --serve: {name}\n{measured}\n"))?;
     }

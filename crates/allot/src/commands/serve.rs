@@ -69,6 +69,7 @@ pub fn run(args: &ServeArgs, quiet: bool) -> anyhow::Result<()> {
         as_of_today: args.as_of.is_none(),
         hosts: args.hosts.clone(),
         stale_after: std::time::Duration::from_secs(args.stale_after_hours * 3600),
+        behind_https: args.behind_https,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
