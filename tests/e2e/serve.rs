@@ -600,6 +600,14 @@ fn a_token_guards_every_page_and_never_shows() {
         run.stderr
     );
     assert!(run.stderr.contains("--token"), "{}", run.stderr);
+    // A mistyped store is refused, not served as an empty, settled dashboard.
+    let typo = d.join("stroe");
+    let mut mistyped = base_args.to_vec();
+    mistyped[2] = typo.to_str().unwrap();
+    mistyped.extend(["--port", "0"]);
+    let run = allot(d, &mistyped);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("is not a store"), "{}", run.stderr);
     let mut weak = base_args.to_vec();
     weak.extend(["--token", "short", "--port", "0"]);
     let run = allot(d, &weak);

@@ -24,13 +24,30 @@ pub fn restatements(
 ) -> Result<Output, AppError> {
     let snap = allot_sync::store::Snapshot::read_as_of(root, as_of)?;
     if snap.is_empty() {
-        return Err(AppError::Usage(format!(
-            "`{}` is not a store, or holds nothing yet (`allot sync --store {}` fills one)",
-            root.display(),
-            root.display()
-        )));
+        return Err(not_a_store(root));
     }
     restatements_in(&snap, month)
+}
+
+fn not_a_store(root: &Path) -> AppError {
+    AppError::Usage(format!(
+        "`{}` is not a store, or holds nothing yet (`allot sync --store {}` fills one)",
+        root.display(),
+        root.display()
+    ))
+}
+
+/// Fails unless `root` is a store holding data: what a long-running reader (the dashboard)
+/// checks before it starts, so a mistyped path is an error, not an empty, "settled" page.
+pub fn check_store(root: &Path) -> Result<(), AppError> {
+    if !root.is_dir() {
+        return Err(not_a_store(root));
+    }
+    let snap = allot_sync::store::Snapshot::read(root)?;
+    if snap.is_empty() {
+        return Err(not_a_store(root));
+    }
+    Ok(())
 }
 
 /// [`restatements`] of a snapshot a reader already pinned (the dashboard's).

@@ -41,6 +41,9 @@ pub enum ServeError {
     /// The serve command works over a store only.
     #[error("allot serve reads a store: give --store DIR (made by `allot sync` or `allot demo`)")]
     NoStore,
+    /// The store given is not one, or holds nothing yet.
+    #[error("{0}")]
+    NotAStore(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {
@@ -115,6 +118,8 @@ impl Server {
             .store()
             .ok_or(ServeError::NoStore)?
             .to_path_buf();
+        allot_app::restatements::check_store(&store)
+            .map_err(|e| ServeError::NotAStore(e.to_string()))?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
