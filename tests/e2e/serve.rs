@@ -930,6 +930,39 @@ fn a_service_answers_its_own_names_says_its_health_and_takes_bearer_in_any_case(
     );
     let port = s.base.rsplit(':').next().unwrap().to_string();
     assert_eq!(get(&s.base, "/healthz").status, 503);
+    // /metrics: Prometheus text, every name allot_, requests by route pattern; the access
+    // log names the pattern, never a person.
+    let person = "/month/2026-09/person/ana.varga@example.com";
+    assert_eq!(get(&s.base, person).status, 200);
+    assert_eq!(get(&s.base, "/trend").status, 200);
+    let m = get(&s.base, "/metrics");
+    assert_eq!(m.status, 200);
+    assert!(m
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    assert!(
+        m.body
+            .contains("allot_http_requests_total{route=\"/trend\",status=\"200\"} 1\n"),
+        "{}",
+        m.body
+    );
+    assert!(m.body.contains("allot_last_sync_timestamp_seconds "));
+    assert!(m.body.contains("allot_provisional_days "));
+    assert!(m.body.contains("route=\"/month/{month}/person/{who}\""));
+    for line in m.body.lines().filter(|l| !l.starts_with('#')) {
+        assert!(line.starts_with("allot_"), "{line}");
+    }
+    assert!(!m.body.contains("ana.varga"));
+    let log = s.stderr();
+    assert!(
+        log.contains("route=/trend") && log.contains("status=200"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("ana.varga"),
+        "no person in the access log: {log}"
+    );
     assert_eq!(
         get_as_host(&s.base, "/trend", &format!("allot.example:{port}"), ""),
         200

@@ -741,6 +741,8 @@ pub struct Overview {
     pub last_day: Option<NaiveDate>,
     /// The days held that are still provisional (younger than 30 days, or fetched too early).
     pub provisional: Vec<NaiveDate>,
+    /// The days of the overview's weeks the store holds no cost for.
+    pub missing: Vec<NaiveDate>,
     /// The forecast's figures (`forecast` is their report).
     pub forecast_figures: Option<ForecastFigures>,
     /// The organisation's cost per week (the weeks' lines summed), oldest first.
@@ -794,6 +796,7 @@ impl Workspace {
         let mut weeks = None;
         let mut week_totals = Vec::new();
         let mut week_series = None;
+        let mut missing = Vec::new();
         let mut provisional = Vec::new();
         if let (Some(held), Some(last)) = (held, last_day) {
             let monday = Per::Week.start_of(last);
@@ -817,6 +820,7 @@ impl Workspace {
                 week_series = Some(Series::largest(&figures.periods, CHART_LINES));
                 weeks = Some(period.trend_output(&figures, Per::Week).reports.remove(0));
                 let cov = &period.coverage[0];
+                missing = range.days().filter(|d| cov.missing.contains(d)).collect();
                 provisional = range
                     .days()
                     .filter(|d| {
@@ -836,6 +840,7 @@ impl Workspace {
             alerts_note,
             last_day,
             provisional,
+            missing,
             forecast_figures,
             week_totals,
             week_series,

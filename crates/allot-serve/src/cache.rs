@@ -81,7 +81,8 @@ impl Cache {
             .and_then(|s| s.modified)
     }
 
-    fn lookup<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
+    /// The value under `key` when it is already computed (never computes it).
+    pub fn lookup<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
         let hit = self
             .inner
             .lock()

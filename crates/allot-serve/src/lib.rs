@@ -10,6 +10,7 @@
 mod auth;
 mod cache;
 mod measure;
+mod metrics;
 mod pages;
 mod render;
 
@@ -86,6 +87,7 @@ pub(crate) struct App {
     pub config: ServeConfig,
     pub cache: cache::Cache,
     pub auth: auth::Sessions,
+    pub requests: metrics::Requests,
 }
 
 /// The most connections served at once.
@@ -145,6 +147,7 @@ impl Server {
         let app = Arc::new(App {
             cache: cache::Cache::new(&store),
             auth: auth::Sessions::default(),
+            requests: metrics::Requests::default(),
             config,
         });
         Ok(Server {

@@ -149,10 +149,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/assets/sort.js", get(script))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(middleware::from_fn_with_state(app.clone(), hosts))
         .layer(middleware::map_response(headers))
+        .layer(middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)
 }
 
@@ -218,6 +220,57 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// Times every request, counts it by route pattern and status for `/metrics`, and writes an
+/// access line (`allot::access`): method, route pattern (never the path: no email, person or
+/// sign-in code), status, milliseconds.
+async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let method = req.method().clone();
+    let r = next.run(req).await;
+    let took = started.elapsed();
+    let status = r.status().as_u16();
+    app.requests.record(&route, status, took);
+    tracing::info!(
+        target: "allot::access",
+        method = %method,
+        route = %route,
+        status,
+        ms = took.as_millis() as u64,
+        "request"
+    );
+    r
+}
+
+/// `GET /metrics`: Prometheus text, every name starting `allot_`: requests and latency by
+/// route, the last sync's time and age, provisional and incomplete days of the overview.
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    let modified = app
+        .config
+        .workspace
+        .sources
+        .store()
+        .and_then(|s| allot_app::store::head_stamp(s).1);
+    let overview: Option<Arc<Overview>> = app.cache.lookup("overview");
+    let state = crate::metrics::StoreState {
+        last_sync: modified
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs()),
+        age: modified.and_then(|t| t.elapsed().ok()).map(|d| d.as_secs()),
+        provisional_days: overview.as_ref().map(|o| o.provisional.len()),
+        incomplete_days: overview.as_ref().map(|o| o.missing.len()),
+    };
+    let mut r = (StatusCode::OK, crate::metrics::text(&app.requests, state)).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     r
 }

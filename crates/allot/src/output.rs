@@ -11,8 +11,8 @@ use anyhow::Context;
 
 use tracing_subscriber::EnvFilter;
 
-/// Sets up logging to stderr: warnings by default, `-v` info, `-vv` debug, `-q` errors only;
-/// `RUST_LOG` overrides.
+/// Sets up logging to stderr: warnings (and the dashboard's access lines) by default, `-v`
+/// info, `-vv` debug, `-q` errors only; `RUST_LOG` overrides.
 pub fn init_logging(verbose: u8, quiet: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
@@ -20,7 +20,11 @@ pub fn init_logging(verbose: u8, quiet: bool) {
         (false, 1) => "info",
         (false, _) => "debug",
     };
-    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(level));
+    // The dashboard's access log (`allot::access`, one line per request) is on unless
+    // `-q`: a service's log says what it answered.
+    let access = if quiet { "" } else { ",allot::access=info" };
+    let filter = EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("{level}{access}")));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
