@@ -400,13 +400,21 @@ fn the_webhook_is_retried_deduplicated_and_never_named() {
         run.stderr
     );
     assert!(run.stderr.contains("nothing new"), "{}", run.stderr);
-    // A week later the same alerts are sent again.
+    // A week later the same alerts are sent again; the URL read from a file this time (a
+    // systemd credential), so it is on no command line.
+    let url_file = dir.path().join("webhook-url");
+    std::fs::write(&url_file, format!("{}\n", h.url)).unwrap();
     let run = watch(
         "alerts",
         dir.path(),
         &store,
         "2026-11-30",
-        &["--notify", &h.url, "--notify-backoff-ms", "10"],
+        &[
+            "--notify-file",
+            url_file.to_str().unwrap(),
+            "--notify-backoff-ms",
+            "10",
+        ],
     );
     assert!(run.code == 0 || run.code == 3, "{}", run.stderr);
     if !read_csv(&dir.path().join("out/alerts.csv")).is_empty() {

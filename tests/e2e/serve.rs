@@ -1028,8 +1028,12 @@ fn pages_fit_a_phone_and_say_things_in_the_tables_words() {
 #[test]
 fn slow_clients_are_closed_and_never_hold_the_dashboard() {
     let token = "s3cret-dashboard-token-0123456789";
+    // The token from a file (a systemd credential): never on the command line.
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("serve-token");
+    std::fs::write(&token_file, format!("{token}\n")).unwrap();
     let s = serve(
-        &demo_args(&["--token", token])
+        &demo_args(&["--token-file", token_file.to_str().unwrap()])
             .iter()
             .map(String::as_str)
             .collect::<Vec<_>>(),
@@ -1050,6 +1054,11 @@ fn slow_clients_are_closed_and_never_hold_the_dashboard() {
     let auth = format!("Authorization: Bearer {token}\r\n");
     assert_eq!(get_as_host(&s.base, "/healthz", &addr, ""), 200);
     assert_eq!(get_as_host(&s.base, "/trend", &addr, &auth), 200);
+    assert_eq!(
+        get_as_host(&s.base, "/trend", &addr, ""),
+        401,
+        "the file's token guards it"
+    );
     // Every one of them is closed by the server within 30 s (the head must arrive in 10).
     for (i, c) in slow.iter_mut().enumerate() {
         c.set_read_timeout(Some(std::time::Duration::from_secs(30)))

@@ -521,6 +521,9 @@ pub struct AlertsArgs {
     /// Post the new alerts to this webhook (Slack-compatible JSON); the URL is a secret and never printed.
     #[arg(long, env = crate::env::NOTIFY_URL, hide_env_values = true)]
     pub notify: Option<String>,
+    /// Read the webhook URL from this file (e.g. a systemd credential), so it is never on a command line.
+    #[arg(long, conflicts_with = "notify")]
+    pub notify_file: Option<PathBuf>,
     /// Exit 3 when an alert at or above this severity fires.
     #[arg(long, default_value = "warning", value_parser = parse_severity)]
     pub fail_on: allot_core::results::Severity,
@@ -572,6 +575,9 @@ pub struct ServeArgs {
     /// Every request must carry this token (Authorization: Bearer, or the cookie the printed one-time link sets); at least 16 characters; never printed.
     #[arg(long, env = crate::env::SERVE_TOKEN, hide_env_values = true)]
     pub token: Option<String>,
+    /// Read the token from this file (e.g. a systemd credential), so it is never on a command line.
+    #[arg(long, conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
     /// Budgets (CSV, XLSX, ODS) for the overview's forecast and the budget alerts.
     #[arg(long)]
     pub budgets: Option<PathBuf>,

@@ -80,3 +80,11 @@ pub fn exit_code_for(_err: &anyhow::Error) -> u8 {
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
+
+/// A secret kept in a file (a webhook URL, a token): its first line, trimmed. The error names
+/// the file, never its content.
+pub fn secret_file(path: &std::path::Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    Ok(text.lines().next().unwrap_or("").trim().to_string())
+}

@@ -55,15 +55,20 @@ pub fn run(args: &ServeArgs, quiet: bool) -> anyhow::Result<()> {
         // A bad invoice is named now, not on the first visit of the page.
         inv.lines()?;
     }
+    let token_file = args
+        .token_file
+        .as_deref()
+        .map(super::secret_file)
+        .transpose()?;
     let config = ServeConfig {
         workspace: ws,
         watch,
         invoices,
         policy,
         pseudonyms: output::pseudonyms().cloned(),
-        token: args
-            .token
+        token: token_file
             .as_deref()
+            .or(args.token.as_deref())
             .filter(|t| !t.is_empty())
             .map(Token::new),
         as_of_today: args.as_of.is_none(),

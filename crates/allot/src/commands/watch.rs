@@ -46,9 +46,14 @@ fn open(w: &WatchArgs, quiet: bool) -> anyhow::Result<(Workspace, WatchOptions)>
 /// Runs the rules, writes `alerts.csv` and the other formats, then notifies; returns whether
 /// an alert at or above `--fail-on` fired.
 pub fn alerts(args: &AlertsArgs, quiet: bool) -> anyhow::Result<bool> {
-    let url = args
-        .notify
+    let from_file = args
+        .notify_file
         .as_deref()
+        .map(super::secret_file)
+        .transpose()?;
+    let url = from_file
+        .as_deref()
+        .or(args.notify.as_deref())
         .filter(|u| !u.is_empty())
         .map(allot_watch::WebhookUrl::new)
         .transpose()?;
