@@ -91,3 +91,33 @@ fn demo_charges_back_the_latest_settled_month_and_ties_out() {
         "mixed-case emails appear in the usage data"
     );
 }
+
+#[test]
+fn completions_and_the_man_page_are_printed_for_installers() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = allot(dir.path(), &["completions", "bash"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("_allot()"), "{}", run.stdout);
+    // Sourced in bash, it completes a subcommand.
+    let script = dir.path().join("allot.bash");
+    std::fs::write(&script, &run.stdout).unwrap();
+    if let Ok(out) = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {}; COMP_WORDS=(allot char); COMP_CWORD=1; COMP_LINE='allot char'; COMP_POINT=10; _allot allot char allot; echo \"${{COMPREPLY[@]}}\"",
+            script.display()
+        ))
+        .output()
+    {
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "chargeback");
+    }
+    for shell in ["zsh", "fish", "powershell"] {
+        let run = allot(dir.path(), &["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        assert!(run.stdout.contains("chargeback"), "{shell}");
+    }
+    let man = allot(dir.path(), &["man"]);
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(man.stdout.contains(".TH allot 1"), "{}", man.stdout);
+    assert!(man.stdout.contains("chargeback"));
+}

@@ -65,6 +65,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run the fake Anthropic analytics API on 127.0.0.1, to try allot without a key or network.
     FakeApi(FakeApiArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard output.
+    Completions(CompletionsArgs),
+    /// Print allot's man page (roff) to standard output: `allot man > /usr/local/share/man/man1/allot.1`.
+    Man,
     /// Work with org mapping files.
     #[command(subcommand)]
     Mapping(MappingCommand),
@@ -855,4 +859,12 @@ fn parse_day(s: &str) -> Result<NaiveDate, String> {
 /// A severity word: info, warning or critical.
 fn parse_severity(s: &str) -> Result<allot_core::results::Severity, String> {
     s.parse()
+}
+
+/// Arguments of `allot completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

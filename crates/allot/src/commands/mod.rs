@@ -67,6 +67,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reconcile(args) => return reconcile::run(&args, quiet).map(code),
         Command::Bench(args) => bench::run(&args, quiet),
         Command::Serve(args) => serve::run(&args, quiet),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "allot", &mut out);
+            crate::output::stdout(&String::from_utf8_lossy(&out)).map_err(anyhow::Error::from)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            crate::output::stdout(&String::from_utf8_lossy(&out)).map_err(anyhow::Error::from)
+        }
     }
     .map(|()| ExitCode::from(EXIT_OK))
 }
