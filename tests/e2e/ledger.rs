@@ -280,18 +280,22 @@ fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
         "{before} -> {after}, restated {net}"
     );
     // The dashboard's restatements page shows the same records, and its table is the same CSV.
-    let served = crate::serve::serve(
-        &[
-            "serve",
-            "--store",
-            s,
-            "--mapping",
-            demo().join("input/org-mapping.csv").to_str().unwrap(),
-            "--as-of",
-            "2026-11-24",
-        ],
-        &[],
-    );
+    let mapping = demo().join("input/org-mapping.csv");
+    let serve_as_of = |day: &str| {
+        crate::serve::serve(
+            &[
+                "serve",
+                "--store",
+                s,
+                "--mapping",
+                mapping.to_str().unwrap(),
+                "--as-of",
+                day,
+            ],
+            &[],
+        )
+    };
+    let served = serve_as_of("2026-11-24");
     let page = crate::serve::get(&served.base, "/month/2026-11/restatements");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Restatements 2026-11"), "{}", page.body);
@@ -302,18 +306,7 @@ fn restatements_say_what_moved_and_tie_out_to_the_chargeback() {
         std::fs::read_to_string(out.join("restatements.csv")).unwrap()
     );
     // As known the day before the revision, nothing had moved.
-    let before = crate::serve::serve(
-        &[
-            "serve",
-            "--store",
-            s,
-            "--mapping",
-            demo().join("input/org-mapping.csv").to_str().unwrap(),
-            "--as-of",
-            "2026-11-23",
-        ],
-        &[],
-    );
+    let before = serve_as_of("2026-11-23");
     let page = crate::serve::get(&before.base, "/month/2026-11/restatements");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(

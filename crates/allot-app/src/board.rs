@@ -747,8 +747,9 @@ pub struct Overview {
     pub forecast_figures: Option<ForecastFigures>,
     /// The organisation's cost per week (the weeks' lines summed), oldest first.
     pub week_totals: Vec<PeriodTotal>,
-    /// The cost centers' lines per week to draw: the eight largest and the rest summed.
-    pub week_series: Option<Series>,
+    /// The cost centers' lines per week to draw: the eight largest and the rest summed
+    /// (empty when there are no weeks).
+    pub week_series: Series,
     /// How many of the alerts are critical.
     pub critical_alerts: usize,
 }
@@ -795,7 +796,7 @@ impl Workspace {
         };
         let mut weeks = None;
         let mut week_totals = Vec::new();
-        let mut week_series = None;
+        let mut week_series = Series::default();
         let mut missing = Vec::new();
         let mut provisional = Vec::new();
         if let (Some(held), Some(last)) = (held, last_day) {
@@ -817,7 +818,7 @@ impl Workspace {
                     policy: policy.clone(),
                 })?;
                 week_totals = trend::totals(&figures.periods);
-                week_series = Some(Series::largest(&figures.periods, CHART_LINES));
+                week_series = Series::largest(&figures.periods, CHART_LINES);
                 weeks = Some(period.trend_output(&figures, Per::Week).reports.remove(0));
                 let cov = &period.coverage[0];
                 missing = range.days().filter(|d| cov.missing.contains(d)).collect();

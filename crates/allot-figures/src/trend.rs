@@ -59,7 +59,7 @@ pub fn totals(periods: &[TrendPeriod]) -> Vec<PeriodTotal> {
 
 /// Lines to draw: one per key over the periods, the `n` largest (by their sum over every
 /// period) and the rest summed as `other`, so the lines add up to the totals.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Series {
     /// The periods' ranges, in order.
     pub periods: Vec<DateRange>,

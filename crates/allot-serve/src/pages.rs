@@ -24,7 +24,7 @@ use allot_app::{months_held, AdoptionOptions, AppError, MonthBoard, Named, Overv
 use allot_core::money::format_cents;
 use allot_core::{Month, Status};
 use allot_figures::forecast::ForecastFigures;
-use allot_figures::trend::{PeriodTotal, Series};
+use allot_figures::trend::PeriodTotal;
 use allot_report::html_out::{bars, esc, items, lines, money_text};
 use allot_report::{Cell, Column, Kind, Report};
 use axum::extract::{Form, Path, Query, Request, State};
@@ -907,13 +907,9 @@ async fn trend(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, Stri
             return Err(Fail::NotFound("the store holds no cost yet".into()));
         };
         let r = &w.report;
-        let series = ov.week_series.clone().unwrap_or(Series {
-            periods: Vec::new(),
-            lines: Vec::new(),
-        });
+        let series = &ov.week_series;
         let periods: Vec<String> = series.periods.iter().map(|p| p.from.to_string()).collect();
-        let series = series.lines;
-        let chart = lines("Cost per week by cost center", &periods, &series);
+        let chart = lines("Cost per week by cost center", &periods, &series.lines);
         let b = board(app, ov.month).ok();
         let link = month_links(ov.month, b.map(|b| b.levels.clone()).unwrap_or_default());
         let mut body = report_notes_html(r);

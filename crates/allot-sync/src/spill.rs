@@ -18,7 +18,6 @@ use crate::error::SyncError;
 pub struct Spill {
     dir: PathBuf,
     open: BTreeMap<(&'static str, NaiveDate), BufWriter<File>>,
-    written: BTreeMap<(&'static str, NaiveDate), u64>,
 }
 
 fn io(path: &Path, source: std::io::Error) -> SyncError {
@@ -39,7 +38,6 @@ impl Spill {
         Ok(Spill {
             dir,
             open: BTreeMap::new(),
-            written: BTreeMap::new(),
         })
     }
 
@@ -67,14 +65,12 @@ impl Spill {
             }
         };
         serde_json::to_writer(&mut *w, row).map_err(|e| io(&path, e.into()))?;
-        w.write_all(b"\n").map_err(|e| io(&path, e))?;
-        *self.written.entry((part, day)).or_default() += 1;
-        Ok(())
+        w.write_all(b"\n").map_err(|e| io(&path, e))
     }
 
     /// The days of `part` with rows set aside.
     pub fn days(&self, part: &'static str) -> std::collections::BTreeSet<NaiveDate> {
-        self.written
+        self.open
             .keys()
             .filter(|(p, _)| *p == part)
             .map(|(_, d)| *d)
@@ -85,7 +81,6 @@ impl Spill {
     pub fn clear(&mut self, part: &'static str) -> Result<(), SyncError> {
         for day in self.days(part) {
             self.open.remove(&(part, day));
-            self.written.remove(&(part, day));
             let path = self.path(part, day);
             fs::remove_file(&path).map_err(|e| io(&path, e))?;
         }
@@ -100,8 +95,7 @@ impl Spill {
         };
         w.flush().map_err(|e| io(&path, e))?;
         drop(w);
-        let n = self.written.remove(&(part, day)).unwrap_or(0);
-        let mut rows = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+        let mut rows = Vec::new();
         let f = File::open(&path).map_err(|e| io(&path, e))?;
         for line in BufReader::new(f).lines() {
             let line = line.map_err(|e| io(&path, e))?;
