@@ -16,6 +16,7 @@ mod one_meaning;
 mod reconcile;
 mod reviews;
 mod serve;
+mod settings;
 mod support;
 mod sync;
 mod trend;

@@ -276,7 +276,8 @@ fn shared_pools_split_to_the_cent_and_the_total_is_attributed_plus_shared() {
     let s = setup(false);
     // Per user: ann and bob count for 00123, leo for 00456 (zed is unmapped, receives nothing).
     // Proportional: 45 : 27 of 10.00 is 6.25 / 3.75.
-    let config = s.dir.path().join("allot.toml");
+    // Named with --config (an allot.toml in the working directory would apply to the next run too).
+    let config = s.dir.path().join("pools.toml");
     std::fs::write(
         &config,
         "[[shared]]\nname = \"API keys\"\namount_usd = \"10.00\"\n",

@@ -35,11 +35,18 @@ impl Served {
 }
 
 pub fn serve(args: &[&str], env: &[(&str, &str)]) -> Served {
+    serve_in(&crate::support::repo(), args, env)
+}
+
+/// `allot serve ARGS --port 0` run in `cwd` (where an allot.toml may be).
+pub fn serve_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
     let dir = tempfile::tempdir().unwrap();
     let stderr = dir.path().join("stderr");
     let mut child = Command::new(env!("CARGO_BIN_EXE_allot"))
         .args(args)
         .args(["--port", "0"])
+        .current_dir(cwd)
+        .env_remove("ALLOT_CONFIG")
         .env_remove("RUST_LOG")
         .env_remove("ALLOT_SERVE_TOKEN")
         .env("NO_COLOR", "1")
@@ -1081,4 +1088,51 @@ fn slow_clients_are_closed_and_never_hold_the_dashboard() {
     );
     // And it still serves.
     assert_eq!(get_as_host(&s.base, "/trend", &addr, &auth), 200);
+}
+
+#[test]
+fn a_mapping_or_budgets_edit_is_picked_up_and_a_broken_one_keeps_the_last_good() {
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = dir.path().join("org.csv");
+    let budgets = dir.path().join("budgets.csv");
+    std::fs::copy(demo().join("input/org-mapping.csv"), &mapping).unwrap();
+    std::fs::copy(demo().join("input/budgets.csv"), &budgets).unwrap();
+    let s = serve(
+        &[
+            "serve",
+            "--store",
+            demo().join("store").to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--budgets",
+            budgets.to_str().unwrap(),
+            "--as-of",
+            "2026-11-23",
+        ],
+        &[],
+    );
+    let renamed = "/month/2026-10/by/department/Handsets";
+    assert_eq!(get(&s.base, renamed).status, 404);
+    assert!(get(&s.base, "/forecast").body.contains("4,500.00"));
+
+    // Mobile is renamed Handsets, and its budget cut: the next request shows both.
+    let text = std::fs::read_to_string(&mapping).unwrap();
+    std::fs::write(&mapping, text.replace(",Mobile,", ",Handsets,")).unwrap();
+    let text = std::fs::read_to_string(&budgets).unwrap();
+    std::fs::write(
+        &budgets,
+        text.replace("CC-1030,,4500.00", "CC-1030,,4321.00"),
+    )
+    .unwrap();
+    let page = get(&s.base, renamed);
+    assert_eq!(page.status, 200, "{}", s.stderr());
+    let forecast = get(&s.base, "/forecast").body;
+    // (CC-1040 keeps its own $4,500.00.)
+    assert!(forecast.contains("4,321.00"), "{forecast}");
+    assert!(s.stderr().contains("changed: read again"), "{}", s.stderr());
+
+    // A mapping that no longer reads: the pages keep the last good one, and the log says why.
+    std::fs::write(&mapping, "email,cost_center\nnot an email,CC-1\n").unwrap();
+    assert_eq!(get(&s.base, renamed).status, 200);
+    assert!(s.stderr().contains("cannot be used"), "{}", s.stderr());
 }

@@ -38,6 +38,7 @@ pub fn allot_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .args(args)
         .current_dir(cwd)
         .env_remove("RUST_LOG")
+        .env_remove("ALLOT_CONFIG")
         .env("NO_COLOR", "1")
         .env("COLUMNS", "200")
         .envs(env.iter().copied())

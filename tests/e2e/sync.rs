@@ -34,8 +34,13 @@ pub fn fake(extra: &[&str]) -> Fake {
 
 /// A fake whose today is `today`: a later day's run of the same organisation.
 pub fn fake_on(today: &str, extra: &[&str]) -> Fake {
+    fake_with(today, KEY, extra)
+}
+
+/// A fake whose today is `today` accepting the Analytics key `key` (and `key-admin`).
+pub fn fake_with(today: &str, key: &str, extra: &[&str]) -> Fake {
     let mut child = Command::new(env!("CARGO_BIN_EXE_allot"))
-        .args(["fake-api", "--port", "0", "--today", today, "--key", KEY])
+        .args(["fake-api", "--port", "0", "--today", today, "--key", key])
         .args(extra)
         .stderr(Stdio::piped())
         .spawn()

@@ -33,4 +33,11 @@ for case in "0 0 ok" "0 3 ok" "0 2 fail" "2 0 fail" "130 0 fail" "0 130 fail"; d
     $line" >/dev/null 2>&1 && echo ok || echo fail)
   [ "$got" = "$want" ] || { echo "deploy: cron with sync $sync_rc, alerts $alerts_rc: $got, wanted $want"; exit 1; }
 done
+# The settings file the units and the cron line name: allot reads it (paths resolved against
+# /etc/allot; the files are not there on this machine, which `allot config` only notes).
+settings=$(ALLOT_CONFIG="$here/deploy/allot.toml" "$allot" config)
+grep -q '^store = "/var/lib/allot/store"' <<<"$settings" || { echo "deploy: allot.toml not read"; echo "$settings"; exit 1; }
+for f in allot-daily.service allot-serve.service allot.cron; do
+  grep -q 'ALLOT_CONFIG=/etc/allot/allot.toml' "$here/deploy/$f" || { echo "deploy: $f does not name /etc/allot/allot.toml"; exit 1; }
+done
 echo "deploy: passed (systemd-analyze verify on $(ls "$units" | grep -c -E '\.(service|timer)$') units, cron exit handling 6 cases)"

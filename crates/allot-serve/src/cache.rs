@@ -61,13 +61,24 @@ impl Cache {
         let mut inner = self.inner.lock().expect("cache");
         if inner.stamp.as_ref() != Some(&stamp) {
             if inner.stamp.is_some() {
-                tracing::info!("the store changed: rebuilding the dashboard's figures");
+                tracing::info!(
+                    target: "allot::service",
+                    "the store changed: rebuilding the dashboard's figures"
+                );
             }
             inner.entries.clear();
             inner.order.clear();
             inner.generation += 1;
             inner.stamp = Some(stamp);
         }
+    }
+
+    /// Drops everything computed so far (the mapping or budgets it was computed with changed).
+    pub fn clear(&self) {
+        let mut inner = self.inner.lock().expect("cache");
+        inner.entries.clear();
+        inner.order.clear();
+        inner.generation += 1;
     }
 
     /// When the newest version of the store was committed, at the last look (None: no

@@ -12,6 +12,7 @@ mod cache;
 mod measure;
 mod metrics;
 mod pages;
+mod reload;
 mod render;
 
 use std::net::SocketAddr;
@@ -25,6 +26,7 @@ use allot_report::privacy::Pseudonymizer;
 
 pub use auth::Token;
 pub use measure::{measure, Measured, PageTime};
+pub use reload::Reload;
 
 /// Why the dashboard could not start.
 #[derive(Debug, thiserror::Error)]
@@ -80,11 +82,16 @@ pub struct ServeConfig {
     pub stale_after: std::time::Duration,
     /// The dashboard is reached over HTTPS (behind a proxy): session cookies are `Secure`.
     pub behind_https: bool,
+    /// The files the mapping, budgets and rules came from: an edit is picked up by the next
+    /// request (None: they are never read again).
+    pub reload: Option<Reload>,
 }
 
 /// The shared state of the running dashboard.
 pub(crate) struct App {
     pub config: ServeConfig,
+    /// The mapping, budgets and rules in use (read again when their files change).
+    pub live: reload::Live,
     pub cache: cache::Cache,
     pub auth: auth::Sessions,
     pub requests: metrics::Requests,
@@ -144,7 +151,13 @@ impl Server {
         }
         hosts.append(&mut config.hosts);
         config.hosts = hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect();
+        let live = reload::Live::new(
+            config.workspace.clone(),
+            config.watch.clone(),
+            config.reload.clone(),
+        );
         let app = Arc::new(App {
+            live,
             cache: cache::Cache::new(&store),
             auth: auth::Sessions::default(),
             requests: metrics::Requests::default(),

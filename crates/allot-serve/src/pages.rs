@@ -493,6 +493,9 @@ async fn respond(
 
 /// Looks at the store before answering (drops the cache when a sync changed it).
 fn check(app: &App) {
+    if app.live.refresh() {
+        app.cache.clear();
+    }
     app.cache.check(app.config.as_of_today.then(today));
 }
 
@@ -517,7 +520,7 @@ fn today() -> chrono::NaiveDate {
 /// tables pinned at the versions the request's look at the store found (one pin per store
 /// change, kept in the cache): every figure of a page comes from one version of each table.
 fn ws(app: &App) -> Workspace {
-    let mut ws = app.config.workspace.clone();
+    let mut ws = app.live.workspace();
     if app.config.as_of_today {
         ws.as_of = today();
     }
@@ -627,7 +630,7 @@ fn board(app: &App, m: Month) -> Result<Arc<MonthBoard>, Fail> {
 fn overview_data(app: &App) -> Result<Arc<Overview>, Fail> {
     app.cache.get("overview", || {
         ws(app)
-            .overview(&app.config.watch, &app.config.policy)
+            .overview(&app.live.watch(), &app.config.policy)
             .map_err(Fail::from)
     })
 }

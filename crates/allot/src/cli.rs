@@ -31,6 +31,21 @@ pub struct Global {
     /// Key for --pseudonymize; default ALLOT_PSEUDONYM_KEY, else ~/.config/allot/pseudonym.key (created on first use, readable by you only).
     #[arg(long, global = true)]
     pub pseudonym_key_file: Option<PathBuf>,
+    /// Settings file (default ALLOT_CONFIG, else ./allot.toml when there is one): its settings are the flags' defaults; `allot config` shows them.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log lines on stderr as text or as JSON objects (one per line), for a log collector.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Plain text.
+    Text,
+    /// One JSON object per line (timestamp, level, target, message and fields).
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +80,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run the fake Anthropic analytics API on 127.0.0.1, to try allot without a key or network.
     FakeApi(FakeApiArgs),
+    /// Write a commented allot.toml (store, mapping, cost, budgets, out, sync, alerts, dashboard) from answers or defaults.
+    Init(InitArgs),
+    /// Print the effective settings: each with its value and where it comes from (secrets redacted).
+    Config,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard output.
     Completions(CompletionsArgs),
     /// Print allot's man page (roff) to standard output: `allot man > /usr/local/share/man/man1/allot.1`.
@@ -79,6 +98,17 @@ pub enum Command {
     Restatements(RestatementsArgs),
     /// Generate a large synthetic month and time `allot chargeback` on it (CSV and Parquet), beside python polars and DuckDB.
     Bench(BenchArgs),
+}
+
+impl Command {
+    /// Whether the command runs even when the settings file is broken: it writes the file,
+    /// or describes the CLI itself.
+    pub fn stands_without_settings(&self) -> bool {
+        matches!(
+            self,
+            Command::Init(_) | Command::Completions(_) | Command::Man
+        )
+    }
 }
 
 /// `allot mapping ...`
@@ -252,7 +282,7 @@ impl ReportArgs {
     pub fn out_dir(&self) -> PathBuf {
         self.out
             .clone()
-            .unwrap_or_else(|| PathBuf::from("reports").join(self.month.to_string()))
+            .unwrap_or_else(|| crate::config::reports_dir().join(self.month.to_string()))
     }
 }
 
@@ -261,12 +291,9 @@ impl ReportArgs {
 pub struct ChargebackArgs {
     #[command(flatten)]
     pub common: ReportArgs,
-    /// A shared cost pool, NAME=AMOUNT[@POLICY] with POLICY proportional (default), per-user or cost-center:CC; repeatable.
+    /// A shared cost pool, NAME=AMOUNT[@POLICY] with POLICY proportional (default), per-user or cost-center:CC; repeatable (also the settings file's [[shared]] pools).
     #[arg(long = "shared")]
     pub shared: Vec<allot_core::shared::Pool>,
-    /// Settings file (TOML) with [[shared]] pools.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
 }
 
 /// What every review takes.
@@ -733,6 +760,9 @@ impl From<CostApiArg> for allot_sync::CostApi {
     }
 }
 
+/// The Analytics API key `allot fake-api` accepts by default (a fake's key: not a secret).
+pub const FAKE_KEY: &str = "sk-ant-fake-analytics";
+
 /// Arguments of `allot fake-api`.
 #[derive(Debug, Args)]
 pub struct FakeApiArgs {
@@ -740,11 +770,7 @@ pub struct FakeApiArgs {
     #[arg(long, default_value_t = 8787)]
     pub port: u16,
     /// The Analytics API key the fake accepts.
-    #[arg(
-        long,
-        default_value = "sk-ant-fake-analytics",
-        hide_default_value = true
-    )]
+    #[arg(long, default_value = FAKE_KEY, hide_default_value = true)]
     pub key: String,
     /// The fake's today (YYYY-MM-DD); default today (UTC).
     #[arg(long, value_parser = parse_day)]
@@ -768,6 +794,12 @@ pub struct FakeApiArgs {
     /// `allot bench` does), to measure a sync of a large organisation in its own process.
     #[arg(long)]
     pub people: Option<u64>,
+    /// Plant the events `allot demo` plants in the weeks before the fake's today (a team
+    /// ramping up past its budget, a new heavy spender, a move into the long context window),
+    /// so alerts on a store synced from it fire as the examples show. They are anchored on
+    /// today: a fake restarted on a later day moves them, and a sync then sees restatements.
+    #[arg(long, conflicts_with = "people")]
+    pub events: bool,
 }
 
 /// Arguments of `allot demo`.
@@ -859,6 +891,44 @@ fn parse_day(s: &str) -> Result<NaiveDate, String> {
 /// A severity word: info, warning or critical.
 fn parse_severity(s: &str) -> Result<allot_core::results::Severity, String> {
     s.parse()
+}
+
+/// Arguments of `allot init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The file to write.
+    #[arg(long, default_value = crate::config::FILE_NAME)]
+    pub path: PathBuf,
+    /// The store folder (default allot-data).
+    #[arg(long)]
+    pub store: Option<PathBuf>,
+    /// The org mapping (default org.csv).
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// Cloud bills in FOCUS charged back beside the store; repeatable.
+    #[arg(long = "cost")]
+    pub cost: Vec<PathBuf>,
+    /// Budgets file.
+    #[arg(long)]
+    pub budgets: Option<PathBuf>,
+    /// Output folder of the reports (default reports).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The API's base URL (default Anthropic's).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// The keys' file (NAME=KEY lines), readable by its owner only; default: the environment variables.
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
+    /// Try it on `allot fake-api`: point the sync at http://127.0.0.1:8787 with the fake's keys (written to `keys`, mode 600) and write the demo organisation's mapping and budgets beside the file.
+    #[arg(long)]
+    pub fake: bool,
+    /// Ask nothing: take the flags and the defaults (also when standard input is not a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `allot completions`.

@@ -13,3 +13,5 @@ pub const BASE_URL: &str = "ALLOT_BASE_URL";
 pub const NOTIFY_URL: &str = "ALLOT_NOTIFY_URL";
 /// Token of `allot serve` (a secret: never printed).
 pub const SERVE_TOKEN: &str = "ALLOT_SERVE_TOKEN";
+/// The settings file (`--config`), when not `./allot.toml`.
+pub const CONFIG: &str = "ALLOT_CONFIG";

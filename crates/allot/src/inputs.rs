@@ -54,6 +54,10 @@ pub fn sources(
             bill.display()
         );
     }
+    // Fact files on the command line read those files, even with a store in the settings file.
+    let user_facts = !crate::config::from_file("cost") && !facts.is_empty();
+    let store =
+        store.filter(|_| !(crate::config::from_file("store") && (user_facts || covers.is_some())));
     let origin = match store {
         Some(s) => {
             if let Some(f) = facts.first() {

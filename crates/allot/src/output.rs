@@ -11,20 +11,43 @@ use anyhow::Context;
 
 use tracing_subscriber::EnvFilter;
 
+/// Whether log lines and messages are JSON objects (`--log-format json`).
+static JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn json() -> bool {
+    JSON.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Sets up logging to stderr: warnings (and the dashboard's access lines) by default, `-v`
-/// info, `-vv` debug, `-q` errors only; `RUST_LOG` overrides.
-pub fn init_logging(verbose: u8, quiet: bool) {
+/// info, `-vv` debug, `-q` errors only; `RUST_LOG` overrides. With `--log-format json` every
+/// line on stderr (logs, messages and errors) is one JSON object.
+pub fn init_logging(verbose: u8, quiet: bool, format: crate::cli::LogFormat) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
         (false, 1) => "info",
         (false, _) => "debug",
     };
-    // The dashboard's access log (`allot::access`, one line per request) is on unless
-    // `-q`: a service's log says what it answered.
-    let access = if quiet { "" } else { ",allot::access=info" };
+    // The dashboard's access log (`allot::access`, one line per request) and its service
+    // events (`allot::service`: the store or the mapping changed) are on unless `-q`: a
+    // service's log says what it answered and what it reloaded.
+    let access = if quiet {
+        ""
+    } else {
+        ",allot::access=info,allot::service=info"
+    };
     let filter = EnvFilter::try_from_env("RUST_LOG")
         .unwrap_or_else(|_| EnvFilter::new(format!("{level}{access}")));
+    if format == crate::cli::LogFormat::Json {
+        JSON.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+        return;
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -35,6 +58,20 @@ pub fn init_logging(verbose: u8, quiet: bool) {
                 && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         )
         .try_init();
+}
+
+/// One JSON line on stderr, shaped as the JSON log lines are.
+fn json_line(level: &str, message: &str, causes: &[String]) {
+    let mut line = serde_json::json!({
+        "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "level": level,
+        "target": "allot",
+        "message": message,
+    });
+    if !causes.is_empty() {
+        line["causes"] = serde_json::json!(causes);
+    }
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// Writes data to standard output.
@@ -48,7 +85,13 @@ pub fn stdout(text: &str) -> std::io::Result<()> {
 /// progress and summaries, never a warning: a scheduled `allot -q alerts` still tells its
 /// log that a budget names no cost center.
 pub fn say(quiet: bool, text: &str) {
-    if !quiet || text.starts_with("warning") {
+    let warning = text.starts_with("warning");
+    if quiet && !warning {
+        return;
+    }
+    if json() {
+        json_line(if warning { "WARN" } else { "INFO" }, text, &[]);
+    } else {
         let _ = writeln!(std::io::stderr().lock(), "{text}");
     }
 }
@@ -63,6 +106,11 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// Prints an error and its causes, each on its own line.
 pub fn report_error(err: &anyhow::Error) {
+    if json() {
+        let causes: Vec<String> = err.chain().skip(1).map(ToString::to_string).collect();
+        json_line("ERROR", &err.to_string(), &causes);
+        return;
+    }
     let mut e = std::io::stderr().lock();
     let _ = writeln!(e, "error: {err}");
     for cause in err.chain().skip(1) {

@@ -1,7 +1,5 @@
 //! `allot adoption`: the adoption scorecard of a month and the seats to reclaim.
 
-use std::path::PathBuf;
-
 use allot_app::AdoptionOptions;
 
 use crate::cli::AdoptionArgs;
@@ -23,6 +21,6 @@ pub fn run(args: &AdoptionArgs, quiet: bool) -> anyhow::Result<()> {
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(args.month.to_string()));
+        .unwrap_or_else(|| crate::config::reports_dir().join(args.month.to_string()));
     output::emit(&out, &args.format, &dir, quiet, false)
 }

@@ -87,6 +87,7 @@ fn serve(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
             hosts: Vec::new(),
             stale_after: std::time::Duration::from_secs(36 * 3600),
             behind_https: false,
+            reload: None,
         })?;
         output::stdout(&format!("bench --serve: {name}\n{measured}\n"))?;
     }

@@ -5,14 +5,19 @@ use allot_core::DateRange;
 use allot_report::Format;
 
 use crate::cli::ChargebackArgs;
-use crate::config::Config;
 use crate::{inputs, output};
+use anyhow::Context;
 
 pub fn run(args: &ChargebackArgs, quiet: bool) -> anyhow::Result<()> {
     let c = &args.common;
     let mut pools = args.shared.clone();
-    if let Some(path) = &args.config {
-        pools.extend(Config::read(path)?.pools()?);
+    if let Some(settings) = crate::config::loaded() {
+        pools.extend(
+            settings
+                .config
+                .pools()
+                .with_context(|| format!("in `{}`", settings.path.display()))?,
+        );
     }
     let ws = inputs::workspace(c, &[])?;
     for m in &ws.messages {

@@ -39,6 +39,10 @@ pub fn run(args: &FakeApiArgs, quiet: bool) -> anyhow::Result<()> {
         );
         let state = match args.people {
             Some(n) => State::with_org(config, allot_synth::scale_org(n)),
+            // The demo organisation with the events `allot demo` plants in the weeks before
+            // the fake's today (a team ramping up, a new heavy spender, a move into the long
+            // context window), so alerts on a store synced from it fire as the examples show.
+            None if args.events => State::with_org(config, allot_synth::demo_org_at(today)),
             None => State::new(config),
         };
         for _ in 0..args.revisions {

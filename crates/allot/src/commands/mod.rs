@@ -11,6 +11,7 @@ mod mapping;
 mod reconcile;
 mod reviews;
 mod serve;
+mod settings;
 mod sync;
 mod trend;
 mod watch;
@@ -45,9 +46,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Store(StoreCommand::Compact(args)) => sync::compact(&args, quiet),
         Command::Restatements(args) => {
             let out = allot_app::restatements::restatements(&args.store, args.month, args.as_of)?;
-            let dir = args.out.clone().unwrap_or_else(|| {
-                std::path::PathBuf::from("reports").join(args.month.to_string())
-            });
+            let dir = args
+                .out
+                .clone()
+                .unwrap_or_else(|| crate::config::reports_dir().join(args.month.to_string()));
             crate::output::emit(&out, &args.format, &dir, quiet, false)
         }
         Command::Efficiency(args) => reviews::run_efficiency(&args, quiet),
@@ -67,6 +69,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reconcile(args) => return reconcile::run(&args, quiet).map(code),
         Command::Bench(args) => bench::run(&args, quiet),
         Command::Serve(args) => serve::run(&args, quiet),
+        Command::Init(args) => settings::init(&args, quiet),
+        Command::Config => settings::show(),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();

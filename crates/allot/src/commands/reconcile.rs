@@ -1,7 +1,5 @@
 //! `allot reconcile`: the invoice against the API's cost per month and product.
 
-use std::path::PathBuf;
-
 use allot_app::reconcile::{run as reconcile, InvoiceSpec};
 use allot_core::shared::parse_cents;
 use allot_mapping::invoice::Decimals;
@@ -33,7 +31,7 @@ pub fn run(args: &ReconcileArgs, quiet: bool) -> anyhow::Result<bool> {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join("reconcile"));
+        .unwrap_or_else(|| crate::config::reports_dir().join("reconcile"));
     output::emit(&rec.output, &args.format, &out, quiet, false)?;
     Ok(rec.variance || rec.incomplete)
 }

@@ -55,26 +55,29 @@ pub fn run(args: &ServeArgs, quiet: bool) -> anyhow::Result<()> {
         // A bad invoice is named now, not on the first visit of the page.
         inv.lines()?;
     }
-    let token_file = args
-        .token_file
-        .as_deref()
-        .map(super::secret_file)
-        .transpose()?;
+    // --token (or ALLOT_SERVE_TOKEN) wins over a file the settings file names.
+    let token = match (&args.token, &args.token_file) {
+        (Some(token), _) => Some(token.clone()),
+        (None, Some(file)) => Some(super::secret_file(file)?),
+        (None, None) => None,
+    };
     let config = ServeConfig {
         workspace: ws,
         watch,
         invoices,
         policy,
         pseudonyms: output::pseudonyms().cloned(),
-        token: token_file
-            .as_deref()
-            .or(args.token.as_deref())
-            .filter(|t| !t.is_empty())
-            .map(Token::new),
+        token: token.filter(|t| !t.is_empty()).map(Token::new),
         as_of_today: args.as_of.is_none(),
         hosts: args.hosts.clone(),
         stale_after: std::time::Duration::from_secs(args.stale_after_hours * 3600),
         behind_https: args.behind_https,
+        reload: Some(allot_serve::Reload {
+            mapping: inputs::mapping(&args.mapping, &args.read),
+            budgets: args.budgets.clone(),
+            rules: args.rules.clone(),
+            decimals,
+        }),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,7 +1,5 @@
 //! `allot trend`: cost per day, week or month over any range.
 
-use std::path::PathBuf;
-
 use allot_app::trend::needs_dimensions;
 use allot_app::{Needs, TrendOptions, Workspace};
 use allot_core::DateRange;
@@ -43,6 +41,6 @@ pub fn run(args: &TrendArgs, quiet: bool) -> anyhow::Result<()> {
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join("trend"));
+        .unwrap_or_else(|| crate::config::reports_dir().join("trend"));
     output::emit(&out, &args.format, &dir, quiet, false)
 }

@@ -1,7 +1,5 @@
 //! `allot alerts` and `allot forecast`: the weekly run over the store or files.
 
-use std::path::PathBuf;
-
 use allot_app::watch::{notify, read_budgets, read_rules};
 use allot_app::{Delivery, WatchOptions, Workspace};
 use allot_mapping::invoice::Decimals;
@@ -46,14 +44,13 @@ fn open(w: &WatchArgs, quiet: bool) -> anyhow::Result<(Workspace, WatchOptions)>
 /// Runs the rules, writes `alerts.csv` and the other formats, then notifies; returns whether
 /// an alert at or above `--fail-on` fired.
 pub fn alerts(args: &AlertsArgs, quiet: bool) -> anyhow::Result<bool> {
-    let from_file = args
-        .notify_file
-        .as_deref()
-        .map(super::secret_file)
-        .transpose()?;
-    let url = from_file
-        .as_deref()
-        .or(args.notify.as_deref())
+    // --notify (or ALLOT_NOTIFY_URL) wins over a file the settings file names.
+    let url = match (&args.notify, &args.notify_file) {
+        (Some(url), _) => Some(url.clone()),
+        (None, Some(file)) => Some(super::secret_file(file)?),
+        (None, None) => None,
+    };
+    let url = url
         .filter(|u| !u.is_empty())
         .map(allot_watch::WebhookUrl::new)
         .transpose()?;
@@ -63,7 +60,7 @@ pub fn alerts(args: &AlertsArgs, quiet: bool) -> anyhow::Result<bool> {
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join("alerts"));
+        .unwrap_or_else(|| crate::config::reports_dir().join("alerts"));
     output::emit(&run.output, &args.watch.format, &dir, quiet, false)?;
     if let Some(url) = url {
         let state = args.state.clone().or_else(|| {
@@ -112,6 +109,6 @@ pub fn forecast(args: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(args.month.to_string()));
+        .unwrap_or_else(|| crate::config::reports_dir().join(args.month.to_string()));
     output::emit(&out, &args.watch.format, &dir, quiet, false)
 }
