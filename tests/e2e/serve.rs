@@ -1136,3 +1136,48 @@ fn a_mapping_or_budgets_edit_is_picked_up_and_a_broken_one_keeps_the_last_good()
     assert_eq!(get(&s.base, renamed).status, 200);
     assert!(s.stderr().contains("cannot be used"), "{}", s.stderr());
 }
+
+#[test]
+fn connections_over_the_limit_are_closed_at_once_and_the_dashboard_serves_again() {
+    let s = serve(
+        &demo_args(&[])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[],
+    );
+    let addr = s.base.trim_start_matches("http://").to_string();
+    assert_eq!(get(&s.base, "/healthz").status, 200);
+    // allot_serve::MAX_CONNECTIONS silent connections hold every place...
+    let held: Vec<TcpStream> = (0..256)
+        .map(|_| TcpStream::connect(&addr).unwrap())
+        .collect();
+    // ...so the next one is closed at once, long before the 10 s a request head may take.
+    let started = std::time::Instant::now();
+    let mut over = TcpStream::connect(&addr).unwrap();
+    over.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let _ = write!(over, "GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    let mut buf = Vec::new();
+    let closed = match over.read_to_end(&mut buf) {
+        Ok(_) => buf.is_empty(),
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    };
+    assert!(
+        closed,
+        "a connection over the limit was answered: {}",
+        String::from_utf8_lossy(&buf)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Once they go, it serves again.
+    drop(held);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let answer = std::panic::catch_unwind(|| get(&s.base, "/healthz").status).unwrap_or(0);
+        if answer == 200 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not serving again");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

@@ -418,3 +418,65 @@ fn log_format_json_writes_every_stderr_line_as_one_object() {
         "{levels:?}"
     );
 }
+
+#[test]
+fn a_store_synced_from_the_fake_with_its_events_raises_the_examples_alerts() {
+    let fake = crate::sync::fake_with(
+        "2026-11-23",
+        "sk-ant-fake-analytics",
+        &["--events", "--rate", "100000"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = allot(
+        dir.path(),
+        &["-q", "init", "--fake", "--base-url", &fake.url],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let toml = std::fs::read_to_string(dir.path().join("allot.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("allot.toml"),
+        toml.replace("# rate = 60", "rate = 1000000"),
+    )
+    .unwrap();
+    let sync = allot(
+        dir.path(),
+        &[
+            "-q",
+            "sync",
+            "--as-of",
+            "2026-11-23",
+            "--from",
+            "2026-08-01",
+        ],
+    );
+    assert_eq!(sync.code, 0, "{}", sync.stderr);
+    let alerts = allot(
+        dir.path(),
+        &["-q", "alerts", "--as-of", "2026-11-23", "--format", "csv"],
+    );
+    assert_eq!(alerts.code, 3, "critical alerts fire: {}", alerts.stderr);
+    // The examples were made by `allot demo` (which also charges a Bedrock bill back, so a
+    // spender's rank in a message may differ): every alert's rule, key, amounts and severity.
+    let key = |r: &std::collections::HashMap<String, String>| {
+        [
+            "rule",
+            "level",
+            "key",
+            "baseline_usd",
+            "current_usd",
+            "amount_usd",
+            "severity",
+        ]
+        .map(|c| r[c].clone())
+    };
+    let got: Vec<_> = read_csv(&dir.path().join("reports/alerts/alerts.csv"))
+        .iter()
+        .map(key)
+        .collect();
+    let want: Vec<_> = read_csv(&crate::support::repo().join("reports/examples/alerts.csv"))
+        .iter()
+        .map(key)
+        .collect();
+    assert_eq!(got, want);
+    assert!(got.iter().any(|r| r[6] == "critical"));
+}

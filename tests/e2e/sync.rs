@@ -640,3 +640,102 @@ fn sync_check_says_what_answers_and_what_changed() {
     );
     assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
 }
+
+#[test]
+fn names_come_from_the_admin_listings_dated_and_an_ambiguous_key_name_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    let sync_on = |today: &str, url: &str| {
+        run(sync_cmd(
+            dir.path(),
+            &[
+                "--from",
+                "2026-10-01",
+                "--to",
+                "2026-11-22",
+                "--store",
+                s,
+                "--base-url",
+                url,
+                "--as-of",
+                today,
+                "--rate",
+                "100000",
+            ],
+            true,
+        ))
+    };
+    let api = fake(&["--rate", "100000"]);
+    let r = sync_on("2026-11-23", &api.url);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("is carried by"), "{}", r.stderr);
+    drop(api);
+    // The next day the sandbox key is renamed, and the ETL key given the shared key's name.
+    let api = fake_on(
+        "2026-11-24",
+        &[
+            "--rate",
+            "100000",
+            "--rename-key",
+            "apikey_01Sandbox5RbYe=sandbox-retired",
+            "--rename-key",
+            "apikey_01EtlIngest5Lw8=dev-shared",
+        ],
+    );
+    let r = sync_on("2026-11-24", &api.url);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the API key name `dev-shared` is carried by 2 keys (apikey_01DevShared3HnVc, apikey_01EtlIngest5Lw8)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("name(s) changed since the last listing"),
+        "{}",
+        r.stderr
+    );
+    // A third run the same day lists nothing again.
+    let again = sync_on("2026-11-24", &api.url);
+    assert!(!again.stderr.contains("is carried by"), "{}", again.stderr);
+
+    // October ended before the rename: its reports keep the old name; November's the new one.
+    let name_in = |month: &str| {
+        let out = dir.path().join(month);
+        let r = crate::support::allot(
+            dir.path(),
+            &[
+                "chargeback",
+                "--month",
+                month,
+                "--store",
+                s,
+                "--as-of",
+                "2026-11-24",
+                "--mapping",
+                crate::support::repo()
+                    .join("mappings/demo-org.csv")
+                    .to_str()
+                    .unwrap(),
+                "--format",
+                "csv",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        read_csv(&out.join("unmapped.csv"))
+            .into_iter()
+            .find(|row| row["email"] == "api_key:apikey_01Sandbox5RbYe")
+            .map(|row| row["name"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        name_in("2026-10"),
+        "API key \"sandbox\" (apikey_01Sandbox5RbYe)"
+    );
+    assert_eq!(
+        name_in("2026-11"),
+        "API key \"sandbox-retired\" (apikey_01Sandbox5RbYe)"
+    );
+}

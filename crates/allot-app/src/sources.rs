@@ -432,6 +432,23 @@ impl Sources {
         Ok(n)
     }
 
+    /// The names of keys, workspaces and other actors as they were on `day`: the names the
+    /// Admin API's listings gave (dated: a renamed key keeps its old name on the days before
+    /// the rename was seen) over the cost report's and the cloud bills'.
+    pub fn names_on(&self, day: chrono::NaiveDate) -> Result<Names, AppError> {
+        let mut n = self.names()?;
+        if let Origin::Store(root) = &self.origin {
+            let listed = allot_sync::store::read_name_history(root)?.on(day);
+            for (identity, name) in listed.0 {
+                // People are named by their email everywhere; the listing's names are for the rest.
+                if allot_core::identity::split(&identity).0 != allot_core::identity::Kind::Person {
+                    n.insert(identity, &name);
+                }
+            }
+        }
+        Ok(n)
+    }
+
     /// What the facts of `kind` hold of `range` as of `as_of`: one coverage per source (the
     /// store or files, then the cloud bills for cost). `span` is the first and last day of
     /// the files' facts (for files; the store knows its days itself); activity files are

@@ -199,7 +199,7 @@ impl Workspace {
         } else {
             mapping
         };
-        let names = Arc::new(sources.names()?);
+        let names = Arc::new(sources.names_on(as_of)?);
         // One version of every table for the whole run, as known on the as-of date.
         let (sources, first_sync) = sources.pin(as_of)?;
         let messages = first_sync
@@ -379,7 +379,8 @@ impl Workspace {
             ledger,
             coverage,
             as_of: self.as_of,
-            names: self.names.clone(),
+            // Each name as it was on the period's last day.
+            names: Arc::new(self.sources.names_on(range.to.min(self.as_of))?),
             per_user_only,
         })
     }

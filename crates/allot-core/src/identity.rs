@@ -224,6 +224,52 @@ impl Names {
     }
 }
 
+/// Names over time, as the Admin API's listings gave them on each sync: every identity's names,
+/// each with the day it was first listed, so a renamed API key keeps its old name on the days
+/// before the rename was seen. Stored by the sync as `names-history.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NameHistory {
+    /// The last day the listings were read (a sync lists them once a day).
+    pub listed_on: Option<chrono::NaiveDate>,
+    /// Each identity's names, oldest first, with the day each was first seen.
+    pub names: BTreeMap<String, Vec<(chrono::NaiveDate, String)>>,
+}
+
+impl NameHistory {
+    /// Records the name an identity is listed with on `day`; returns whether it is new or
+    /// changed (the same name again records nothing).
+    pub fn record(&mut self, identity: String, name: &str, day: chrono::NaiveDate) -> bool {
+        let name = name.trim();
+        if name.is_empty() {
+            return false;
+        }
+        let seen = self.names.entry(identity).or_default();
+        if seen.last().is_some_and(|(_, n)| n == name) {
+            return false;
+        }
+        seen.push((day, name.to_string()));
+        true
+    }
+
+    /// Every identity's name on `day`: the last one listed on or before it, else (a day before
+    /// the first listing) the first one listed.
+    pub fn on(&self, day: chrono::NaiveDate) -> Names {
+        let mut out = Names::default();
+        for (identity, seen) in &self.names {
+            let name = seen
+                .iter()
+                .rev()
+                .find(|(since, _)| *since <= day)
+                .or_else(|| seen.first())
+                .map(|(_, n)| n.as_str());
+            if let Some(name) = name {
+                out.insert(identity.clone(), name);
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,5 +335,24 @@ mod tests {
         assert_eq!(n.label("workspace:w1"), "workspace w1");
         assert_eq!(n.label("ann@x.com"), "ann@x.com");
         assert_eq!(n.label(UNATTRIBUTED), "no actor (organisation cost)");
+    }
+
+    #[test]
+    fn a_renamed_key_keeps_its_old_name_on_the_days_before_the_rename() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        let mut h = NameHistory::default();
+        assert!(h.record("api_key:k1".into(), "sandbox", d("2026-10-01")));
+        assert!(!h.record("api_key:k1".into(), "sandbox", d("2026-10-02")));
+        assert!(h.record("api_key:k1".into(), "sandbox-retired", d("2026-11-15")));
+        assert_eq!(h.on(d("2026-09-01")).get("api_key:k1"), Some("sandbox"));
+        assert_eq!(h.on(d("2026-11-14")).get("api_key:k1"), Some("sandbox"));
+        assert_eq!(
+            h.on(d("2026-11-15")).get("api_key:k1"),
+            Some("sandbox-retired")
+        );
+        assert_eq!(
+            h.on(d("2026-12-01")).get("api_key:k1"),
+            Some("sandbox-retired")
+        );
     }
 }

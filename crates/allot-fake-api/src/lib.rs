@@ -13,6 +13,7 @@
 mod cost;
 mod engagement;
 mod limits;
+mod listings;
 mod paging;
 #[cfg(test)]
 mod tests;
@@ -106,6 +107,9 @@ pub struct Config {
     /// The only days revisions move (empty: every day less than 30 days old), so a test can
     /// revise one day and see that a sync refetches that day alone.
     pub revised_days: Vec<NaiveDate>,
+    /// API keys renamed in the Admin API's listing: (key id, name); the last one for a key
+    /// wins. Empty: every key keeps the organisation's name for it.
+    pub key_names: Vec<(String, String)>,
 }
 
 impl Config {
@@ -121,6 +125,7 @@ impl Config {
             faults: Faults::default(),
             usage_cost_api: true,
             revised_days: Vec::new(),
+            key_names: Vec::new(),
         }
     }
 }
@@ -205,7 +210,7 @@ impl State {
         }
         let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
         let accepted = match family {
-            Family::Admin => key == Some(self.config.admin_key.as_str()),
+            Family::Admin | Family::Listing => key == Some(self.config.admin_key.as_str()),
             Family::Cost | Family::Engagement => key == Some(self.config.analytics_key.as_str()),
             Family::UsageCost => {
                 key == Some(self.config.admin_key.as_str())
@@ -302,6 +307,8 @@ enum Family {
     Admin,
     /// The Usage and Cost Analytics API: the Analytics key or the Admin key, 401 otherwise.
     UsageCost,
+    /// The Admin API's listings (API keys, workspaces, users): the Admin key only.
+    Listing,
 }
 
 /// The routes of the fake API.
@@ -332,6 +339,12 @@ pub fn router(state: Arc<State>) -> Router {
             "/v1/organizations/usage_report/claude_code",
             get(engagement::claude_code),
         )
+        .route("/v1/organizations/api_keys", get(listings::api_keys))
+        .route(
+            "/v1/organizations/workspaces",
+            get(listings::workspaces_list),
+        )
+        .route("/v1/organizations/users", get(listings::users_list))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,

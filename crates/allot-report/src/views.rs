@@ -472,24 +472,6 @@ pub fn daily_report(days: &[(NaiveDate, Nanos)], month: DateRange, status: Statu
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shares_add_up_to_a_hundred() {
-        let parts: Vec<(String, Nanos)> = ["a", "b", "c"]
-            .iter()
-            .map(|k| ((*k).to_string(), Nanos(1)))
-            .collect();
-        let s = shares(&parts);
-        assert_eq!(s.iter().map(|x| x.unwrap()).sum::<i64>(), 10_000);
-        assert_eq!(shares(&[("a".into(), Nanos(0))]), vec![None]);
-        let with_credit = shares(&[("a".into(), Nanos(300)), ("b".into(), Nanos(-100))]);
-        assert_eq!(with_credit, vec![Some(15_000), Some(-5_000)]);
-    }
-}
-
 pub use allot_figures::trend::{Against, TrendPeriod};
 
 /// The trend as a report: `period_start`, `period_end`, the level column, its attribute
@@ -628,5 +610,23 @@ pub fn trend_report(
         rows,
         total: Some(total_row),
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_add_up_to_a_hundred() {
+        let parts: Vec<(String, Nanos)> = ["a", "b", "c"]
+            .iter()
+            .map(|k| ((*k).to_string(), Nanos(1)))
+            .collect();
+        let s = shares(&parts);
+        assert_eq!(s.iter().map(|x| x.unwrap()).sum::<i64>(), 10_000);
+        assert_eq!(shares(&[("a".into(), Nanos(0))]), vec![None]);
+        let with_credit = shares(&[("a".into(), Nanos(300)), ("b".into(), Nanos(-100))]);
+        assert_eq!(with_credit, vec![Some(15_000), Some(-5_000)]);
     }
 }

@@ -9,6 +9,7 @@ pub mod client;
 pub mod delta;
 pub mod error;
 pub mod key;
+pub mod listings;
 pub mod parse;
 pub mod spill;
 pub mod store;

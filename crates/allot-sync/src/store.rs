@@ -12,7 +12,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use allot_core::identity::Names;
+use allot_core::identity::{NameHistory, Names};
 use allot_engine::table_parquet::{write_parquet, Values};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -1136,6 +1136,14 @@ impl Store {
         Ok(done)
     }
 
+    /// Writes the dated names of the listings (`names-history.json`), atomically.
+    pub fn write_name_history(&self, history: &NameHistory) -> Result<(), SyncError> {
+        let bytes = serde_json::to_vec(history).expect("names serialise");
+        write_atomic(&self.root.join(NAME_HISTORY), |f| {
+            f.write_all(&bytes).map_err(|e| io(&self.root, e))
+        })
+    }
+
     /// Adds readable names of actors, API keys and workspaces to `names.json` (a name seen
     /// later replaces an earlier one), written atomically.
     pub fn add_names(&self, names: &Names) -> Result<(), SyncError> {
@@ -1446,6 +1454,23 @@ fn migrate_locked(root: &Path) -> Result<BTreeMap<&'static str, u64>, SyncError>
     let _ = fs::remove_file(&backup);
     Ok(out)
 }
+
+/// The names the Admin API's listings gave, dated (`names-history.json`; empty when there is
+/// none).
+pub fn read_name_history(root: &Path) -> Result<NameHistory, SyncError> {
+    let path = root.join(NAME_HISTORY);
+    match fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| SyncError::Io {
+            path,
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(NameHistory::default()),
+        Err(source) => Err(io(&path, source)),
+    }
+}
+
+/// The file of the dated names.
+const NAME_HISTORY: &str = "names-history.json";
 
 /// The readable names of actors, API keys and workspaces the store has seen (`names.json`;
 /// empty when there is none).

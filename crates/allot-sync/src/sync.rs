@@ -510,6 +510,53 @@ fn probe_endpoint(source: Source) -> &'static str {
 }
 
 impl Run<'_> {
+    /// Reads the Admin API's listings (once a day) and records the names they give, dated;
+    /// a key name two keys carry is a warning (Claude Code's analytics name API actors by key
+    /// name, so its activity under that name cannot be told apart). A listing the key may not
+    /// read is a warning too: names then stay as the cost report's actor objects give them.
+    async fn list_names(&mut self, admin: &ApiKey) -> Result<(), SyncError> {
+        let root = self.store.root().to_path_buf();
+        let mut history = crate::store::read_name_history(&root)?;
+        if history.listed_on == Some(self.opts.today) {
+            return Ok(());
+        }
+        let listed = match crate::listings::list(self.client, admin).await {
+            Ok(listed) => listed,
+            Err(
+                e @ (SyncError::Rejected { .. }
+                | SyncError::GaveUp { .. }
+                | SyncError::Malformed { .. }),
+            ) => {
+                self.summary.warnings.push(format!(
+                    "the Admin API's listings of API keys, workspaces and users could not be read ({e}): reports name keys and workspaces as the cost report does"
+                ));
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let mut renamed = 0;
+        for (identity, name) in &listed.names {
+            let known = history.names.contains_key(identity);
+            if history.record(identity.clone(), name, self.opts.today) && known {
+                renamed += 1;
+            }
+        }
+        for (name, ids) in &listed.ambiguous {
+            self.summary.warnings.push(format!(
+                "the API key name `{name}` is carried by {} keys ({}): Claude Code's analytics name an API actor by its key's name only, so activity under `{name}` stays under that name and is given to none of them; rename one in the Console to tell them apart",
+                ids.len(),
+                ids.join(", ")
+            ));
+        }
+        if renamed > 0 {
+            self.summary.warnings.push(format!(
+                "{renamed} key, workspace or user name(s) changed since the last listing: days before today keep the old name"
+            ));
+        }
+        history.listed_on = Some(self.opts.today);
+        self.store.write_name_history(&history)
+    }
+
     /// The organisation's cost per day of `days` from `source`'s probe endpoint: one request
     /// per 31-day window, no grouping, so one row (or bucket) per day. Days asked before in
     /// this run are not asked again.
@@ -1238,6 +1285,10 @@ pub async fn sync(
         };
         run.summary.restated_rows = r.iter().filter(counted).count() as u64;
         run.summary.restated_nanos = r.iter().filter(counted).map(|x| x.1 .4 - x.1 .3).sum();
+    }
+    // The names of keys, workspaces and people, once a day, with the Admin key.
+    if let Some(admin) = keys.admin.as_ref() {
+        run.list_names(admin).await?;
     }
     // A month whose days have all settled is folded into one file per source; files no
     // version within the retention names are removed.

@@ -800,6 +800,10 @@ pub struct FakeApiArgs {
     /// today: a fake restarted on a later day moves them, and a sync then sees restatements.
     #[arg(long, conflicts_with = "people")]
     pub events: bool,
+    /// List API key ID under NAME in the Admin API's listing (a renamed key; two keys given one
+    /// name make the name ambiguous); repeatable.
+    #[arg(long = "rename-key", value_name = "ID=NAME", value_parser = parse_rename)]
+    pub rename_keys: Vec<(String, String)>,
 }
 
 /// Arguments of `allot demo`.
@@ -852,6 +856,13 @@ fn parse_focus_version(s: &str) -> Result<String, String> {
             "FOCUS {s} is not written: allot writes FOCUS 1.2, which the FinOps Foundation's current validator checks (its 1.0.0 release checks pre-release column names)"
         )),
     }
+}
+
+fn parse_rename(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(id, name)| (id.trim().to_string(), name.trim().to_string()))
+        .filter(|(id, name)| !id.is_empty() && !name.is_empty())
+        .ok_or_else(|| format!("`{s}` is not ID=NAME"))
 }
 
 fn parse_range(s: &str) -> Result<DateRange, String> {

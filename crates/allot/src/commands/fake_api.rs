@@ -19,6 +19,7 @@ pub fn run(args: &FakeApiArgs, quiet: bool) -> anyhow::Result<()> {
             }
         },
         revised_days: args.revise_days.clone(),
+        key_names: args.rename_keys.clone(),
         ..Config::new(today, &args.key)
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
