@@ -245,11 +245,11 @@ impl Workspace {
         let mut notes = period.status_notes(range, &[Facts::Cost, Facts::Activity]);
         notes.push(format!(
             "headcount: people whose mapping row is valid on {headcount_day}; active_users: of those, people with any cost or any activity in {month}; a surface counts a person with cost on its product or activity on it (chat: conversations, messages, files, artifacts, web searches; claude_code: sessions, commits, lines, tool actions; cowork: sessions, messages, actions; office: Excel, PowerPoint, Word and Outlook sessions and messages)."
-        ));
+        ).into());
         notes.push(format!(
             "amount_usd is the chargeback of {month} (every cost on the line, people who left or moved included); cost_per_active_user_usd divides the part of it people spent (not API keys, service accounts, cloud principals or other actors) by active_users; active_users_change compares with {} counted the same way.",
             month.prev()
-        ));
+        ).into());
         if !self.sources.has(Facts::Activity)? {
             notes.push("No activity facts were given: people are active by their cost alone, and surfaces by the products they were charged for.".into());
         }
@@ -307,7 +307,13 @@ impl Workspace {
                 window.from, window.to, loaded.from
             ),
         ];
-        let inactive = inactive_report(month, (window.from, window.to), &idle, status, idle_notes);
+        let inactive = inactive_report(
+            month,
+            (window.from, window.to),
+            &idle,
+            status,
+            allot_report::Note::infos(idle_notes),
+        );
 
         let mut reports = vec![Named::table(file_name("adoption", &level_name), score)];
         if let Some(org) = self.adoption_org(month)? {
@@ -378,7 +384,12 @@ impl Workspace {
             first.map(|d| d.to_string()).unwrap_or_default(),
             last.map(|d| d.to_string()).unwrap_or_default()
         )];
-        Ok(Some(adoption_org_report(month, &merged, status, notes)))
+        Ok(Some(adoption_org_report(
+            month,
+            &merged,
+            status,
+            allot_report::Note::infos(notes),
+        )))
     }
 }
 

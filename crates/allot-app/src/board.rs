@@ -35,7 +35,7 @@ pub struct MonthBoard {
     /// Settled, provisional or incomplete (cost facts).
     pub status: Status,
     /// Why, in words (missing days, days still open to revision).
-    pub notes: Vec<String>,
+    pub notes: Vec<allot_report::Note>,
     /// The hierarchy's levels, top first, `cost_center` last.
     pub levels: Vec<String>,
     /// For each level after the first: its value -> the value of the level above.
@@ -105,9 +105,7 @@ pub fn only(r: &Named, name: &str, column: &str, value: &str) -> Named {
         .rows
         .retain(|row| i.is_some_and(|i| row[i].to_plain() == value));
     report.total = None;
-    report
-        .notes
-        .retain(|n| n.starts_with("PROVISIONAL") || n.starts_with("INCOMPLETE"));
+    report.notes.retain(|n| n.kind.is_status());
     Named {
         name: name.to_string(),
         report,
@@ -456,7 +454,7 @@ impl MonthBoard {
             if people == 1 { "person" } else { "people" },
             on.len() - people,
             if on.len() - people == 1 { "spender" } else { "spenders" },
-        ));
+        ).into());
         Named::table("people", report)
     }
 
@@ -554,7 +552,7 @@ impl MonthBoard {
             columns,
             rows,
             total: None,
-            notes: self.notes.clone(),
+            notes: allot_report::Note::infos(self.notes.clone()),
         }
     }
 
@@ -682,10 +680,13 @@ impl MonthBoard {
             vec![row],
         );
         if self.prev_cents.is_none() {
-            r.notes.push(format!(
-                "The month before ({}) is not complete in the store: no change is shown.",
-                self.month.prev()
-            ));
+            r.notes.push(
+                format!(
+                    "The month before ({}) is not complete in the store: no change is shown.",
+                    self.month.prev()
+                )
+                .into(),
+            );
         }
         Named::table("month_over_month", r)
     }
@@ -773,7 +774,8 @@ impl Workspace {
         let (forecast, forecast_figures, forecast_note) =
             match self.forecast_figures(month, None, watch) {
                 Ok((figures, notes)) => {
-                    let report = forecast_report(&figures, self.as_of, notes);
+                    let report =
+                        forecast_report(&figures, self.as_of, allot_report::Note::infos(notes));
                     let name = crate::output::file_name("forecast", &figures.level);
                     (Some(Named::table(name, report)), Some(figures), None)
                 }

@@ -82,7 +82,12 @@ fn render(spec: &CloseSpec, mapping: &MappingSpec) -> Result<Rendered, AppError>
         return Err(AppError::Refused(format!(
             "{} cannot be closed: {}",
             spec.month,
-            period.status_notes(range, &[Facts::Cost]).join(" ")
+            period
+                .status_notes(range, &[Facts::Cost])
+                .iter()
+                .map(|n| n.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
         )));
     }
     if status == Status::Provisional && !spec.provisional {
@@ -451,6 +456,7 @@ fn restatement_report(
                 changed.join(", ")
             },
             format_cents(moved)
-        )],
+        )
+        .into()],
     }
 }

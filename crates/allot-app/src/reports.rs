@@ -297,8 +297,8 @@ impl Period {
 /// Status and notes of a period for reports that use cost only, and cost with activity.
 #[derive(Debug, Clone)]
 struct Stamp {
-    cost: (Status, Vec<String>),
-    with_activity: (Status, Vec<String>),
+    cost: (Status, Vec<allot_report::Note>),
+    with_activity: (Status, Vec<allot_report::Note>),
 }
 
 /// Replaces the `status` cell of a row.
@@ -312,7 +312,7 @@ fn restamp(row: &mut [allot_report::Cell], status: Status, columns: &[allot_repo
     }
 }
 
-fn apply(report: &mut Report, (status, notes): &(Status, Vec<String>)) {
+fn apply(report: &mut Report, (status, notes): &(Status, Vec<allot_report::Note>)) {
     report.status = *status;
     let mut all = notes.clone();
     all.append(&mut report.notes);
@@ -365,7 +365,7 @@ impl Reviews {
             n,
         );
         if let Some(note) = &self.prev_note {
-            r.notes.push(note.clone());
+            r.notes.push(note.clone().into());
         }
         apply(&mut r, &self.period.cost);
         Named::table(self.name("top_spenders"), r)

@@ -145,7 +145,7 @@ pub fn restatements_in(snap: &Snapshot, month: Month) -> Result<Output, AppError
         columns,
         rows: table,
         total: Some(total),
-        notes,
+        notes: allot_report::Note::infos(notes),
     };
     Ok(Output {
         run: "restatements".into(),

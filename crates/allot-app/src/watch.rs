@@ -72,7 +72,7 @@ impl AlertRun {
 
 /// Each key's month (outlook and budget, with its month-to-date cents), the level's name, and
 /// warnings about budgets that name no key.
-type MonthLines = (Vec<(ForecastLine, i64)>, String, Vec<String>);
+type MonthLines = (Vec<(ForecastLine, i64)>, String, Vec<allot_report::Note>);
 
 /// A level's keys with their daily series, and how messages name them.
 struct LevelSeries {
@@ -206,7 +206,7 @@ impl Workspace {
         let last = w.last;
         let (recent, base) = r.windows_ending(last);
         let period = &w.period;
-        let mut notes = Vec::new();
+        let mut notes: Vec<allot_report::Note> = Vec::new();
         let window = DateRange::new(base.0, recent.1).unwrap_or(period.range);
         let missing: Vec<NaiveDate> = period.coverage[0]
             .missing
@@ -239,7 +239,7 @@ impl Workspace {
                 crate::workspace::plural(missing.len().max(1), "day"),
                 window.from,
                 window.to
-            ));
+            ).into());
         }
         if let Some((path, budgets)) = &o.budgets {
             if r.budget.enabled {
@@ -269,12 +269,15 @@ impl Workspace {
         notes.push(format!(
             "Recent window: {} to {} ({} days); baseline: {} to {} ({} days). Baselines are per weekday (weekends and weekdays differ); spikes are judged against the median and MAD of days of the same kind.",
             recent.0, recent.1, r.windows.recent_days, base.0, base.1, r.windows.baseline_days
-        ));
+        ).into());
         let looked_at =
             DateRange::new(base.0.max(period.range.from), recent.1).unwrap_or(period.range);
         let window_status = period.status_of(looked_at, &[Facts::Cost]);
         if window_status != Status::Settled || judged.iter().any(|j| j.status != Status::Settled) {
-            notes.push("PROVISIONAL: alerts over days less than 30 days old rest on figures Anthropic may still revise.".into());
+            notes.push(allot_report::Note::new(
+                allot_report::NoteKind::Provisional,
+                "PROVISIONAL: alerts over days less than 30 days old rest on figures Anthropic may still revise.",
+            ));
         }
         let report = alerts_report(&judged, recent, window_status, self.as_of, notes);
         Ok(AlertRun {
@@ -502,7 +505,7 @@ impl Workspace {
                 )
             })
             .collect();
-        Ok((out, level_name, warnings))
+        Ok((out, level_name, allot_report::Note::infos(warnings)))
     }
 
     /// The month-end forecast of `month` per key of `by` (default: the budgets' level, else
@@ -514,7 +517,7 @@ impl Workspace {
         o: &WatchOptions,
     ) -> Result<Output, AppError> {
         let (figures, notes) = self.forecast_figures(month, by, o)?;
-        let report = forecast_report(&figures, self.as_of, notes);
+        let report = forecast_report(&figures, self.as_of, allot_report::Note::infos(notes));
         let name = crate::output::file_name("forecast", &figures.level);
         Ok(Output {
             run: name.clone(),
@@ -531,7 +534,7 @@ impl Workspace {
         month: Month,
         by: Option<&str>,
         o: &WatchOptions,
-    ) -> Result<(ForecastFigures, Vec<String>), AppError> {
+    ) -> Result<(ForecastFigures, Vec<allot_report::Note>), AppError> {
         if month.first_day() >= self.as_of {
             return Err(AppError::NoData(format!(
                 "{month} has not started as of {}: there is nothing to forecast from yet",
@@ -593,17 +596,19 @@ impl Workspace {
         notes.push(format!(
             "forecast_usd is the month to date plus each remaining day at what that weekday cost on average over the {} weeks to {through}; the low and high bounds repeat the projection with each of those weeks alone (the organisation's TOTAL range is its own, not the sum of the rows').",
             forecast::LOOKBACK_WEEKS
-        ));
+        ).into());
         notes.push(format!(
             "month_to_date_usd is the chargeback of {} to {} at this level, rounded once: the rows add up to the total.",
             month.first_day(),
             through
-        ));
+        ).into());
         notes.extend(
             w.period
                 .status_notes(range, &[Facts::Cost])
                 .into_iter()
-                .filter(|n| !n.starts_with("INCOMPLETE") || through >= month.first_day()),
+                .filter(|n| {
+                    n.kind != allot_report::NoteKind::Incomplete || through >= month.first_day()
+                }),
         );
         let figures = ForecastFigures::new(&level, month, through, &lines, &org_line, status);
         Ok((figures, notes))

@@ -1,6 +1,7 @@
 //! The workspace (the mapping, where facts come from, the as-of date) and the period loaded
 //! from it once: the snapshot every report of a run is computed from.
 
+use allot_report::{Note, NoteKind};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -485,7 +486,7 @@ impl Period {
 
     /// What a reader must know about `range`'s status: the missing days of each source, the
     /// days still open to revision.
-    pub fn status_notes(&self, range: DateRange, kinds: &[Facts]) -> Vec<String> {
+    pub fn status_notes(&self, range: DateRange, kinds: &[Facts]) -> Vec<Note> {
         let cov = self.coverage_of(range, kinds);
         let mut notes = Vec::new();
         let seat_only: Vec<NaiveDate> = self
@@ -495,7 +496,7 @@ impl Period {
             .filter(|d| range.contains(*d))
             .collect();
         if !seat_only.is_empty() && kinds.contains(&Facts::Cost) {
-            notes.push(format!(
+            notes.push(Note::new(NoteKind::SeatUsersOnly, format!(
                 "SEAT USERS ONLY: {} of {range} ({}) {} synced from the older per-user report, which holds seat users' cost only: API keys, service accounts and the rest of the bill are not charged back for {}. `allot sync --from {} --to {}` reads {} from the Usage and Cost Analytics API.",
                 plural(seat_only.len(), "day"),
                 describe_days(&seat_only),
@@ -504,16 +505,16 @@ impl Period {
                 seat_only[0],
                 seat_only[seat_only.len() - 1],
                 if seat_only.len() == 1 { "it" } else { "them" },
-            ));
+            )));
         }
         for c in &cov {
             if !c.missing.is_empty() {
-                notes.push(format!(
+                notes.push(Note::new(NoteKind::Incomplete, format!(
                     "INCOMPLETE: the {} facts have no data for {} of {range}: {}. These figures are not the period's whole cost.",
                     c.source,
                     plural(c.missing.len(), "day"),
                     describe_days(&c.missing)
-                ));
+                )));
             }
         }
         match period_status(range, self.as_of, &cov) {
@@ -549,9 +550,12 @@ impl Period {
                         describe_days(&stale)
                     ));
                 }
-                notes.push(format!(
-                    "PROVISIONAL: {}; Anthropic may still revise these costs.",
-                    why.join("; ")
+                notes.push(Note::new(
+                    NoteKind::Provisional,
+                    format!(
+                        "PROVISIONAL: {}; Anthropic may still revise these costs.",
+                        why.join("; ")
+                    ),
                 ));
             }
         }

@@ -50,7 +50,7 @@ pub fn adoption_report(
     lines: &[AdoptionLine],
     status: Status,
     as_of: NaiveDate,
-    notes: Vec<String>,
+    notes: Vec<crate::Note>,
 ) -> Report {
     let mut columns = vec![
         Column::new("month", Kind::Text).csv_only(),
@@ -144,7 +144,7 @@ pub fn adoption_report(
         columns,
         rows,
         total: None,
-        notes,
+        notes: crate::Note::infos(notes),
     }
 }
 
@@ -167,7 +167,7 @@ pub fn inactive_report(
     window: (NaiveDate, NaiveDate),
     seats: &[IdleSeat],
     status: Status,
-    notes: Vec<String>,
+    notes: Vec<crate::Note>,
 ) -> Report {
     let columns = vec![
         Column::new("email", Kind::Text),
@@ -206,7 +206,7 @@ pub fn inactive_report(
         columns,
         rows,
         total: None,
-        notes,
+        notes: crate::Note::infos(notes),
     }
 }
 
@@ -233,7 +233,7 @@ pub fn adoption_org_report(
     month: Month,
     figures: &[OrgFigure],
     status: Status,
-    notes: Vec<String>,
+    notes: Vec<crate::Note>,
 ) -> Report {
     let columns = vec![
         Column::new("month", Kind::Text).csv_only(),
@@ -263,6 +263,6 @@ pub fn adoption_org_report(
         columns,
         rows,
         total: None,
-        notes,
+        notes: crate::Note::infos(notes),
     }
 }

@@ -612,7 +612,7 @@ pub fn write(title: &str, reports: &[(&Report, &str)], w: &mut dyn Write) -> std
         for note in &report.notes {
             h.push_str(&format!(
                 "<p class=\"notes\">{}</p>",
-                esc(&note_in_words(report, note))
+                esc(&note_in_words(report, &note.text))
             ));
         }
         h.push_str(&table(report));

@@ -54,7 +54,7 @@ pub fn to_value(report: &Report) -> Value {
             report
                 .notes
                 .iter()
-                .map(|n| Value::String(n.clone()))
+                .map(|n| Value::String(n.text.clone()))
                 .collect(),
         ),
     );

@@ -20,7 +20,7 @@ pub mod watch;
 pub mod xlsx_out;
 
 pub use atomic::OutputSet;
-pub use model::{Cell, Column, Kind, Report};
+pub use model::{Cell, Column, Kind, Note, NoteKind, Report};
 
 use std::str::FromStr;
 

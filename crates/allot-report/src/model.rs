@@ -100,7 +100,73 @@ pub struct Report {
     /// The total line, if the report has one (shown in the table and JSON, not in CSV rows).
     pub total: Option<Vec<Cell>>,
     /// Notes for the reader (unmapped people, coverage...), shown under the table.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
+}
+
+/// What a note says about its figures: front ends style and keep notes by this, never by
+/// their words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    /// Anything else: how figures were made, what was left out, what to do.
+    Info,
+    /// Some days hold seat users' cost only (synced from the older per-user report).
+    SeatUsersOnly,
+    /// Days the facts should hold are missing: the figures are not the period's whole cost.
+    Incomplete,
+    /// Days still open to revision: the figures may change.
+    Provisional,
+}
+
+impl NoteKind {
+    /// Whether the note says the figures are not final (incomplete or provisional): kept with
+    /// any part of the report, and shown as a warning.
+    pub fn is_status(self) -> bool {
+        matches!(self, NoteKind::Incomplete | NoteKind::Provisional)
+    }
+}
+
+/// A note under a report: its words, and what kind of thing it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// What it says about the figures.
+    pub kind: NoteKind,
+    /// Its words, as every output prints them.
+    pub text: String,
+}
+
+impl Note {
+    /// A note of `kind`.
+    pub fn new(kind: NoteKind, text: impl Into<String>) -> Note {
+        Note {
+            kind,
+            text: text.into(),
+        }
+    }
+}
+
+impl Note {
+    /// Notes of texts (plain, `NoteKind::Info`) or of notes (kept as they are).
+    pub fn infos<N: Into<Note>>(notes: impl IntoIterator<Item = N>) -> Vec<Note> {
+        notes.into_iter().map(Into::into).collect()
+    }
+}
+
+impl From<String> for Note {
+    fn from(text: String) -> Note {
+        Note::new(NoteKind::Info, text)
+    }
+}
+
+impl From<&str> for Note {
+    fn from(text: &str) -> Note {
+        Note::new(NoteKind::Info, text)
+    }
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 /// Makes text safe for spreadsheets: a leading `=`, `+`, `-`, `@`, tab or carriage return would

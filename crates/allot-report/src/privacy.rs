@@ -100,7 +100,7 @@ impl Pseudonymizer {
             *v = self.text(v);
         }
         for n in &mut r.notes {
-            *n = self.text(n);
+            n.text = self.text(&n.text);
         }
         for row in r.rows.iter_mut().chain(r.total.iter_mut()) {
             for cell in row.iter_mut() {

@@ -332,7 +332,7 @@ pub fn reconciliation_report(rows: &[RecRow], as_of: NaiveDate, tolerance_cents:
         columns,
         rows: out,
         total: None,
-        notes,
+        notes: crate::Note::infos(notes),
     }
 }
 

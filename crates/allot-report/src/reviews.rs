@@ -28,7 +28,7 @@ pub struct Context {
     /// The cents of the period's lines, people on lines and people.
     pub cents: PeriodCents,
     /// Notes every review carries (e.g. which days are missing when incomplete).
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::Note>,
     /// Readable names of non-person actors (API keys, workspaces, cloud accounts).
     pub names: std::sync::Arc<allot_core::identity::Names>,
 }
@@ -48,7 +48,7 @@ impl Context {
         title: &str,
         columns: Vec<Column>,
         rows: Vec<Vec<Cell>>,
-        notes: Vec<String>,
+        notes: Vec<crate::Note>,
     ) -> Report {
         let mut all = self.notes.clone();
         all.extend(notes);
@@ -63,7 +63,7 @@ impl Context {
             columns,
             rows,
             total: None,
-            notes: all,
+            notes: crate::Note::infos(all),
         }
     }
 }
@@ -464,7 +464,7 @@ pub fn efficiency(
             ("status", Cell::Text(ctx.status.to_string())),
         ],
     );
-    let mut r = ctx.report("Efficiency", columns, rows, notes);
+    let mut r = ctx.report("Efficiency", columns, rows, crate::Note::infos(notes));
     r.total = Some(total);
     r
 }
@@ -566,7 +566,7 @@ pub fn top_spenders(
             ("status", Cell::Text(ctx.status.to_string())),
         ],
     );
-    let mut r = ctx.report("Top spenders", columns, rows, notes);
+    let mut r = ctx.report("Top spenders", columns, rows, crate::Note::infos(notes));
     r.total = Some(total_row);
     r
 }
@@ -703,14 +703,14 @@ pub fn context_window(usage: &[UsageRow], ctx: &Context, threshold_pct: i64) -> 
         "Context window",
         person_columns,
         person_rows,
-        vec![note.clone()],
+        vec![note.clone().into()],
     );
     people_report.total = Some(person_total);
     let mut teams_report = ctx.report(
         "Context window by team",
         team_columns,
         team_rows,
-        vec![note],
+        vec![note.into()],
     );
     teams_report.total = Some(team_total);
     (people_report, teams_report)
@@ -990,7 +990,7 @@ pub fn model_mix(usage: &[UsageRow], ctx: &Context) -> (Report, Report, Report) 
             "Mostly on the largest model",
             down_columns,
             down_rows,
-            vec![note],
+            vec![note.into()],
         ),
     )
 }

@@ -142,7 +142,7 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
         ));
     }
     for note in &report.notes {
-        out.push_str(note);
+        out.push_str(&note.text);
         out.push('\n');
     }
     out

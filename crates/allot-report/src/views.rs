@@ -314,7 +314,7 @@ pub fn chargeback_report(
         columns,
         rows,
         total: Some(total),
-        notes,
+        notes: crate::Note::infos(notes),
     }
 }
 
@@ -400,7 +400,7 @@ pub fn unmapped_report(
         columns,
         rows,
         total: None,
-        notes,
+        notes: crate::Note::infos(notes),
     }
 }
 
@@ -609,7 +609,7 @@ pub fn trend_report(
         columns,
         rows,
         total: Some(total_row),
-        notes,
+        notes: crate::Note::infos(notes),
     }
 }
 

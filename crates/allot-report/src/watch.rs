@@ -40,7 +40,7 @@ pub fn alerts_report(
     window: (NaiveDate, NaiveDate),
     window_status: Status,
     as_of: NaiveDate,
-    notes: Vec<String>,
+    notes: Vec<crate::Note>,
 ) -> Report {
     let columns = vec![
         Column::new("rule", Kind::Text),
@@ -108,7 +108,7 @@ pub fn alerts_report(
         columns,
         rows,
         total: None,
-        notes,
+        notes: crate::Note::infos(notes),
     }
 }
 
@@ -116,7 +116,7 @@ pub use allot_figures::forecast::{forecast_cents, ForecastCents, ForecastFigures
 
 /// The `forecast` report of a month's figures: one row per key, then the organisation's
 /// `TOTAL` row (the figures round; this renders).
-pub fn forecast_report(f: &ForecastFigures, as_of: NaiveDate, notes: Vec<String>) -> Report {
+pub fn forecast_report(f: &ForecastFigures, as_of: NaiveDate, notes: Vec<crate::Note>) -> Report {
     let (month, level_name) = (f.month, f.level.as_str());
     let columns = vec![
         Column::new(level_name, Kind::Text),
@@ -164,6 +164,6 @@ pub fn forecast_report(f: &ForecastFigures, as_of: NaiveDate, notes: Vec<String>
         columns,
         rows,
         total: None,
-        notes,
+        notes: crate::Note::infos(notes),
     }
 }

@@ -119,7 +119,7 @@ pub fn write(reports: &[(&Report, &str)], w: &mut dyn Write) -> std::io::Result<
                 r += 1;
             }
             for note in &report.notes {
-                ws.write_string(r, 0, crate::model::neutralize(note))
+                ws.write_string(r, 0, crate::model::neutralize(&note.text))
                     .map_err(xlsx_err)?;
                 r += 1;
             }

@@ -263,4 +263,28 @@ mod rule {
             }
         }
     }
+
+    /// A note is a warning, or kept with a part of its report, by its kind, never by its words.
+    #[test]
+    fn status_notes_are_known_by_their_kind_never_by_their_words() {
+        for (file, text) in [
+            ("allot-serve/src/pages.rs", include_str!("pages.rs")),
+            ("allot-serve/src/render.rs", include_str!("render.rs")),
+            (
+                "allot-app/src/board.rs",
+                include_str!("../../allot-app/src/board.rs"),
+            ),
+            (
+                "allot-app/src/watch.rs",
+                include_str!("../../allot-app/src/watch.rs"),
+            ),
+        ] {
+            for banned in ["starts_with(\"PROVISIONAL", "starts_with(\"INCOMPLETE"] {
+                assert!(
+                    !text.contains(banned),
+                    "{file} recognises a status note by its words ({banned}): use Note::kind"
+                );
+            }
+        }
+    }
 }

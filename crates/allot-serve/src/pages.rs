@@ -26,7 +26,7 @@ use allot_core::{Month, Status};
 use allot_figures::forecast::ForecastFigures;
 use allot_figures::trend::PeriodTotal;
 use allot_report::html_out::{bars, esc, items, lines, money_text};
-use allot_report::{Cell, Column, Kind, Report};
+use allot_report::{Cell, Column, Kind, Note, Report};
 use axum::extract::{Form, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -714,23 +714,25 @@ fn crumbs_of(b: &MonthBoard, k: usize, value: &str) -> Vec<(String, String)> {
 
 /// A report's notes as the page says them: in the words of its table's headings.
 fn report_notes_html(report: &Report) -> String {
-    let said: Vec<String> = report
+    let said: Vec<Note> = report
         .notes
         .iter()
-        .map(|n| allot_report::html_out::note_in_words(report, n))
+        .map(|n| {
+            Note::new(
+                n.kind,
+                allot_report::html_out::note_in_words(report, &n.text),
+            )
+        })
         .collect();
     notes_html(&said)
 }
 
-fn notes_html(notes: &[String]) -> String {
+/// Notes as paragraphs: a note saying the figures are not final is a warning, by its kind.
+fn notes_html(notes: &[Note]) -> String {
     let mut h = String::new();
     for n in notes {
-        let class = if n.starts_with("PROVISIONAL") || n.starts_with("INCOMPLETE") {
-            "warn"
-        } else {
-            "notes"
-        };
-        h.push_str(&format!("<p class=\"{class}\">{}</p>", esc(n)));
+        let class = if n.kind.is_status() { "warn" } else { "notes" };
+        h.push_str(&format!("<p class=\"{class}\">{}</p>", esc(&n.text)));
     }
     h
 }
@@ -1309,7 +1311,7 @@ async fn adoption(
         let levels = board(app, m).map(|b| b.levels.clone()).unwrap_or_default();
         let link = month_links(m, levels);
         let status = out.reports.first().map(|n| n.report.status);
-        let mut said: Vec<String> = Vec::new();
+        let mut said: Vec<Note> = Vec::new();
         let mut body = String::new();
         if let Some(first) = out.reports.first() {
             body.push_str(&report_notes_html(&first.report));

@@ -127,7 +127,12 @@ fn plural_rows(n: usize) -> String {
 }
 
 /// A report's section: heading, the notes the page has not said yet, then the table.
-pub fn section(named: &Named, said: &[String], link: Linker<'_>, charts: &[String]) -> String {
+pub fn section(
+    named: &Named,
+    said: &[allot_report::Note],
+    link: Linker<'_>,
+    charts: &[String],
+) -> String {
     let mut h = format!(
         "<section id=\"{}\"><h2>{}</h2>",
         esc(&named.name),
@@ -137,7 +142,10 @@ pub fn section(named: &Named, said: &[String], link: Linker<'_>, charts: &[Strin
         if !said.contains(note) {
             h.push_str(&format!(
                 "<p class=\"notes\">{}</p>",
-                esc(&allot_report::html_out::note_in_words(&named.report, note))
+                esc(&allot_report::html_out::note_in_words(
+                    &named.report,
+                    &note.text
+                ))
             ));
         }
     }

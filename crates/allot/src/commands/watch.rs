@@ -11,8 +11,8 @@ use crate::{inputs, output};
 fn say_warnings(out: &allot_app::Output, quiet: bool) {
     let mut said = std::collections::BTreeSet::new();
     for n in out.reports.iter().flat_map(|n| n.report.notes.iter()) {
-        if n.starts_with("warning") && said.insert(n.as_str()) {
-            output::say(quiet, n);
+        if n.text.starts_with("warning") && said.insert(n.text.as_str()) {
+            output::say(quiet, &n.text);
         }
     }
 }
