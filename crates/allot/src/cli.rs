@@ -102,11 +102,15 @@ pub enum Command {
 
 impl Command {
     /// Whether the command runs even when the settings file is broken: it writes the file,
-    /// or describes the CLI itself.
+    /// describes the CLI itself, or never reads the file (the fake API, the benchmark).
     pub fn stands_without_settings(&self) -> bool {
         matches!(
             self,
-            Command::Init(_) | Command::Completions(_) | Command::Man
+            Command::Init(_)
+                | Command::Completions(_)
+                | Command::Man
+                | Command::FakeApi(_)
+                | Command::Bench(_)
         )
     }
 }
