@@ -141,46 +141,31 @@ fn a_settings_file_in_the_working_directory_makes_every_flag_optional() {
     // Fact files on the command line are read instead of the file's store.
     let cost = crate::support::fixture("handmade/cost.csv");
     let mapping = crate::support::fixture("handmade/mapping.csv");
+    let from_files = |cwd: &Path, out: &Path| {
+        let run = allot(
+            cwd,
+            &[
+                "chargeback",
+                "--month",
+                "2026-09",
+                "--as-of",
+                "2026-11-23",
+                "--format",
+                "csv",
+                "--cost",
+                cost.to_str().unwrap(),
+                "--mapping",
+                mapping.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    };
     let files = dir.path().join("files");
-    let run = allot(
-        dir.path(),
-        &[
-            "chargeback",
-            "--month",
-            "2026-09",
-            "--as-of",
-            "2026-11-23",
-            "--format",
-            "csv",
-            "--cost",
-            cost.to_str().unwrap(),
-            "--mapping",
-            mapping.to_str().unwrap(),
-            "--out",
-            files.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    from_files(dir.path(), &files);
     let direct = tempfile::tempdir().unwrap();
-    let run = allot(
-        direct.path(),
-        &[
-            "chargeback",
-            "--month",
-            "2026-09",
-            "--as-of",
-            "2026-11-23",
-            "--format",
-            "csv",
-            "--cost",
-            cost.to_str().unwrap(),
-            "--mapping",
-            mapping.to_str().unwrap(),
-            "--out",
-            direct.path().to_str().unwrap(),
-        ],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    from_files(direct.path(), direct.path());
     assert_eq!(
         std::fs::read_to_string(files.join("chargeback.csv")).unwrap(),
         std::fs::read_to_string(direct.path().join("chargeback.csv")).unwrap()

@@ -552,7 +552,7 @@ impl MonthBoard {
             columns,
             rows,
             total: None,
-            notes: allot_report::Note::infos(self.notes.clone()),
+            notes: self.notes.clone(),
         }
     }
 
@@ -774,8 +774,7 @@ impl Workspace {
         let (forecast, forecast_figures, forecast_note) =
             match self.forecast_figures(month, None, watch) {
                 Ok((figures, notes)) => {
-                    let report =
-                        forecast_report(&figures, self.as_of, allot_report::Note::infos(notes));
+                    let report = forecast_report(&figures, self.as_of, notes);
                     let name = crate::output::file_name("forecast", &figures.level);
                     (Some(Named::table(name, report)), Some(figures), None)
                 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use allot_core::identity::Names;
+use allot_core::identity::{NameHistory, Names};
 use allot_core::period::Coverage;
 use allot_core::DateRange;
 use allot_sync::store::{Snapshot, Source};
@@ -432,21 +432,18 @@ impl Sources {
         Ok(n)
     }
 
-    /// The names of keys, workspaces and other actors as they were on `day`: the names the
-    /// Admin API's listings gave (dated: a renamed key keeps its old name on the days before
-    /// the rename was seen) over the cost report's and the cloud bills'.
-    pub fn names_on(&self, day: chrono::NaiveDate) -> Result<Names, AppError> {
-        let mut n = self.names()?;
-        if let Origin::Store(root) = &self.origin {
-            let listed = allot_sync::store::read_name_history(root)?.on(day);
-            for (identity, name) in listed.0 {
-                // People are named by their email everywhere; the listing's names are for the rest.
-                if allot_core::identity::split(&identity).0 != allot_core::identity::Kind::Person {
-                    n.insert(identity, &name);
-                }
-            }
-        }
-        Ok(n)
+    /// The names the Admin API's listings gave keys, workspaces and other actors, dated (a
+    /// renamed key keeps its old name on the days before the rename was seen); people are
+    /// named by their email everywhere, so their listed names are left out.
+    pub fn name_history(&self) -> Result<NameHistory, AppError> {
+        let mut history = match &self.origin {
+            Origin::Store(root) => allot_sync::store::read_name_history(root)?,
+            Origin::Files { .. } => NameHistory::default(),
+        };
+        history.names.retain(|identity, _| {
+            allot_core::identity::split(identity).0 != allot_core::identity::Kind::Person
+        });
+        Ok(history)
     }
 
     /// What the facts of `kind` hold of `range` as of `as_of`: one coverage per source (the

@@ -517,7 +517,7 @@ impl Workspace {
         o: &WatchOptions,
     ) -> Result<Output, AppError> {
         let (figures, notes) = self.forecast_figures(month, by, o)?;
-        let report = forecast_report(&figures, self.as_of, allot_report::Note::infos(notes));
+        let report = forecast_report(&figures, self.as_of, notes);
         let name = crate::output::file_name("forecast", &figures.level);
         Ok(Output {
             run: name.clone(),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use allot_core::facts::{ACTIVITY_COUNTS, ACTIVITY_REQUIRED, COST_REQUIRED};
-use allot_core::identity::Names;
+use allot_core::identity::{NameHistory, Names};
 use allot_core::period::{describe_days, period_status, Coverage};
 use allot_core::settle::SETTLEMENT_DAYS;
 use allot_core::{DateRange, Month, Status};
@@ -73,8 +73,11 @@ pub struct Workspace {
     pub as_of: NaiveDate,
     /// What to tell the person about the inputs.
     pub messages: Vec<String>,
-    /// Readable names of the non-person actors the sources know (API keys, accounts...).
+    /// Readable names of the non-person actors the sources know (API keys, accounts...), as
+    /// they were on the as-of date.
     pub names: Arc<Names>,
+    /// The listings' dated names, read once: a period names each actor as on its last day.
+    pub name_history: Arc<NameHistory>,
 }
 
 /// What a period load keeps beyond person, day and cost.
@@ -200,7 +203,9 @@ impl Workspace {
         } else {
             mapping
         };
-        let names = Arc::new(sources.names_on(as_of)?);
+        let name_history = sources.name_history()?;
+        let mut names = sources.names()?;
+        names.extend(&name_history.on(as_of));
         // One version of every table for the whole run, as known on the as-of date.
         let (sources, first_sync) = sources.pin(as_of)?;
         let messages = first_sync
@@ -217,8 +222,20 @@ impl Workspace {
             sources,
             as_of,
             messages,
-            names,
+            names: Arc::new(names),
+            name_history: Arc::new(name_history),
         })
+    }
+
+    /// The actors' names as they were on `day` (every listed name replaces the as-of one:
+    /// the history names each identity it holds on any day).
+    pub fn names_on(&self, day: NaiveDate) -> Arc<Names> {
+        if self.name_history.names.is_empty() {
+            return self.names.clone();
+        }
+        let mut names = (*self.names).clone();
+        names.extend(&self.name_history.on(day));
+        Arc::new(names)
     }
 
     /// Loads `range` once, keeping what `needs` asks for.
@@ -381,7 +398,7 @@ impl Workspace {
             coverage,
             as_of: self.as_of,
             // Each name as it was on the period's last day.
-            names: Arc::new(self.sources.names_on(range.to.min(self.as_of))?),
+            names: self.names_on(range.to.min(self.as_of)),
             per_user_only,
         })
     }

@@ -132,14 +132,24 @@ fn page(all: &[Value], params: &[(String, String)]) -> Result<Value, ApiError> {
     }))
 }
 
+/// Admits an Admin-key request and answers the page of `all` it asks for.
+fn answer(
+    state: &State,
+    headers: &HeaderMap,
+    params: &[(String, String)],
+    all: &[Value],
+) -> Result<Response, ApiError> {
+    let n = state.admit(headers, Family::Listing)?;
+    Ok(state.respond(n, &page(all, params)?))
+}
+
 /// `GET /v1/organizations/api_keys` (Admin key).
 pub async fn api_keys(
     AxState(state): AxState<Arc<State>>,
     headers: HeaderMap,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let n = state.admit(&headers, Family::Listing)?;
-    Ok(state.respond(n, &page(&keys(&state), &params)?))
+    answer(&state, &headers, &params, &keys(&state))
 }
 
 /// `GET /v1/organizations/workspaces` (Admin key).
@@ -148,8 +158,7 @@ pub async fn workspaces_list(
     headers: HeaderMap,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let n = state.admit(&headers, Family::Listing)?;
-    Ok(state.respond(n, &page(&workspaces(), &params)?))
+    answer(&state, &headers, &params, &workspaces())
 }
 
 /// `GET /v1/organizations/users` (Admin key).
@@ -158,8 +167,7 @@ pub async fn users_list(
     headers: HeaderMap,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let n = state.admit(&headers, Family::Listing)?;
-    Ok(state.respond(n, &page(&users(&state), &params)?))
+    answer(&state, &headers, &params, &users(&state))
 }
 
 #[cfg(test)]

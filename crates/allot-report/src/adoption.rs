@@ -144,7 +144,7 @@ pub fn adoption_report(
         columns,
         rows,
         total: None,
-        notes: crate::Note::infos(notes),
+        notes,
     }
 }
 
@@ -206,7 +206,7 @@ pub fn inactive_report(
         columns,
         rows,
         total: None,
-        notes: crate::Note::infos(notes),
+        notes,
     }
 }
 
@@ -263,6 +263,6 @@ pub fn adoption_org_report(
         columns,
         rows,
         total: None,
-        notes: crate::Note::infos(notes),
+        notes,
     }
 }

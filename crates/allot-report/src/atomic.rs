@@ -31,6 +31,22 @@ impl OutputSet {
     where
         F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
     {
+        self.stage(name, false, fill)
+    }
+
+    /// [`OutputSet::write`] for a secret (a key file): readable by its owner only from the
+    /// moment its temporary file is created.
+    pub fn write_private<F>(&mut self, name: &str, fill: F) -> std::io::Result<()>
+    where
+        F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    {
+        self.stage(name, true, fill)
+    }
+
+    fn stage<F>(&mut self, name: &str, private: bool, fill: F) -> std::io::Result<()>
+    where
+        F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    {
         let target = self.dir.join(name);
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent)?;
@@ -41,7 +57,15 @@ impl OutputSet {
             .unwrap_or_default();
         let tmp = target.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
         let result = (|| {
-            let mut w = BufWriter::new(fs::File::create(&tmp)?);
+            let mut options = fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            if private {
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            }
+            #[cfg(not(unix))]
+            let _ = private;
+            let mut w = BufWriter::new(options.open(&tmp)?);
             fill(&mut w)?;
             let file = w
                 .into_inner()

@@ -145,9 +145,9 @@ impl Note {
 }
 
 impl Note {
-    /// Notes of texts (plain, `NoteKind::Info`) or of notes (kept as they are).
-    pub fn infos<N: Into<Note>>(notes: impl IntoIterator<Item = N>) -> Vec<Note> {
-        notes.into_iter().map(Into::into).collect()
+    /// Plain notes (`NoteKind::Info`) of each text.
+    pub fn infos(texts: impl IntoIterator<Item = String>) -> Vec<Note> {
+        texts.into_iter().map(Note::from).collect()
     }
 }
 

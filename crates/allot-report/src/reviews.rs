@@ -63,7 +63,7 @@ impl Context {
             columns,
             rows,
             total: None,
-            notes: crate::Note::infos(all),
+            notes: all,
         }
     }
 }

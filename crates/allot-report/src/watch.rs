@@ -108,7 +108,7 @@ pub fn alerts_report(
         columns,
         rows,
         total: None,
-        notes: crate::Note::infos(notes),
+        notes,
     }
 }
 
@@ -164,6 +164,6 @@ pub fn forecast_report(f: &ForecastFigures, as_of: NaiveDate, notes: Vec<crate::
         columns,
         rows,
         total: None,
-        notes: crate::Note::infos(notes),
+        notes,
     }
 }

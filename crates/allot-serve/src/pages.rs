@@ -187,17 +187,21 @@ async fn hosts(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
     r
 }
 
-/// `GET /healthz`: 200 with the store's data age when the last sync is recent enough, 503
-/// when it is older than `--stale-after` (or the store cannot be read); open without the
-/// token, and it says nothing of the figures.
-async fn healthz(State(app): State<Arc<App>>) -> Response {
-    let age = app
-        .config
+/// When the store's newest version was committed, looked up now (not through the cache: a
+/// health check must see a sync the pages have not been asked about yet).
+fn last_sync(app: &App) -> Option<std::time::SystemTime> {
+    app.config
         .workspace
         .sources
         .store()
         .and_then(|s| allot_app::store::head_stamp(s).1)
-        .and_then(|t| t.elapsed().ok());
+}
+
+/// `GET /healthz`: 200 with the store's data age when the last sync is recent enough, 503
+/// when it is older than `--stale-after` (or the store cannot be read); open without the
+/// token, and it says nothing of the figures.
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let age = last_sync(&app).and_then(|t| t.elapsed().ok());
     let (status, body) = match age {
         Some(a) if a <= app.config.stale_after => (
             StatusCode::OK,
@@ -252,12 +256,7 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
 /// `GET /metrics`: Prometheus text, every name starting `allot_`: requests and latency by
 /// route, the last sync's time and age, provisional and incomplete days of the overview.
 async fn metrics(State(app): State<Arc<App>>) -> Response {
-    let modified = app
-        .config
-        .workspace
-        .sources
-        .store()
-        .and_then(|s| allot_app::store::head_stamp(s).1);
+    let modified = last_sync(&app);
     let overview: Option<Arc<Overview>> = app.cache.lookup("overview");
     let state = crate::metrics::StoreState {
         last_sync: modified

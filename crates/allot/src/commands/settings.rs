@@ -59,7 +59,10 @@ pub fn init(args: &InitArgs, quiet: bool) -> anyhow::Result<()> {
     if !args.yes && std::io::stdin().is_terminal() {
         ask(&mut answers)?;
     }
-    let mut written = Vec::new();
+    // Every file is written whole, and all of them or none (the key file readable by its
+    // owner only from the start).
+    let mut set = allot_report::OutputSet::new(&dir);
+    let mut kept = Vec::new();
     if args.fake {
         let keys = format!(
             "{}={key}\n{}={key}-admin\n",
@@ -85,17 +88,36 @@ pub fn init(args: &InitArgs, quiet: bool) -> anyhow::Result<()> {
             ),
         ];
         for (name, content, secret) in files {
-            let path = dir.join(name);
-            if path.exists() {
-                output::say(quiet, &format!("init: kept `{}` as it is", path.display()));
+            if dir.join(name).exists() {
+                kept.push(dir.join(name));
                 continue;
             }
-            write_atomic(&path, content.as_bytes(), secret)?;
-            written.push(path);
+            let fill = |w: &mut dyn Write| w.write_all(content.as_bytes());
+            if secret {
+                set.write_private(name, fill)
+            } else {
+                set.write(name, fill)
+            }
+            .with_context(|| format!("cannot write `{}`", dir.join(name).display()))?;
         }
     }
-    write_atomic(&args.path, render(&answers).as_bytes(), false)?;
-    for path in &written {
+    let name = args.path.file_name().map_or_else(
+        || crate::config::FILE_NAME.into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let settings = render(&answers);
+    set.write(&name, |w| w.write_all(settings.as_bytes()))
+        .with_context(|| format!("cannot write `{}`", args.path.display()))?;
+    let written = set
+        .commit()
+        .with_context(|| format!("cannot write into `{}`", dir.display()))?;
+    for path in &kept {
+        output::say(quiet, &format!("init: kept `{}` as it is", path.display()));
+    }
+    for path in written
+        .iter()
+        .filter(|p| p.file_name() != args.path.file_name())
+    {
         output::say(quiet, &format!("init: wrote `{}`", path.display()));
     }
     let next = if args.fake {
@@ -217,39 +239,6 @@ fn render(a: &Answers) -> String {
     s
 }
 
-/// Writes a file whole or not at all; a secret is readable by its owner only from the start.
-fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = secret;
-    let result = options
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write `{}`", path.display()))
-}
-
 /// The keys `allot config` shows, each with what applies when the file does not set it.
 const KEYS: &[(&str, &str)] = &[
     (
@@ -332,7 +321,7 @@ pub fn show() -> anyhow::Result<()> {
         }
     }
     text += "# precedence: a flag, then its environment variable, then the settings file, then the default\n";
-    let source = l_source(loaded);
+    let source = source_of(loaded);
     for (key, default) in KEYS {
         let values: Option<Vec<String>> = loaded.and_then(|l| {
             let path =
@@ -410,7 +399,7 @@ pub fn show() -> anyhow::Result<()> {
     output::stdout(&text).map_err(anyhow::Error::from)
 }
 
-fn l_source(loaded: Option<&config::Loaded>) -> String {
+fn source_of(loaded: Option<&config::Loaded>) -> String {
     loaded.map_or_else(String::new, |l| format!("from {}", l.path.display()))
 }
 
