@@ -8,10 +8,9 @@ use allot_core::identity;
 use allot_core::money::div_round_half_away;
 use allot_core::{DateRange, Month, Status, UNMAPPED};
 use allot_engine::UnmappedPolicy;
-use allot_report::adoption::{
-    adoption_org_report, adoption_report, inactive_report, AdoptionLine, IdleSeat, OrgFigure,
-};
-use allot_report::cents::PeriodCents;
+use allot_figures::adoption::{AdoptionLine, IdleSeat, OrgFigure};
+use allot_figures::cents::PeriodCents;
+use allot_report::adoption::{adoption_org_report, adoption_report, inactive_report};
 use chrono::{Duration, NaiveDate};
 
 use crate::error::AppError;
@@ -32,6 +31,15 @@ pub struct AdoptionOptions {
     pub inactive_days: Option<u32>,
     /// Where uncovered cost goes.
     pub policy: UnmappedPolicy,
+}
+
+/// An adoption run: its reports, and the teams' figures the first renders.
+#[derive(Debug, Clone)]
+pub struct AdoptionRun {
+    /// `adoption`, `adoption_org` (when the store has engagement summaries), `inactive_seats`.
+    pub output: Output,
+    /// Each team's figures, in the order `adoption` shows them (its `TOTAL` row left out).
+    pub lines: Vec<AdoptionLine>,
 }
 
 /// A day of engagement summaries: its whole-number figures by name.
@@ -87,6 +95,11 @@ struct Use {
 impl Workspace {
     /// The adoption scorecard of `month`.
     pub fn adoption(&self, month: Month, o: &AdoptionOptions) -> Result<Output, AppError> {
+        Ok(self.adoption_run(month, o)?.output)
+    }
+
+    /// The adoption scorecard of `month` with its teams' figures beside the reports.
+    pub fn adoption_run(&self, month: Month, o: &AdoptionOptions) -> Result<AdoptionRun, AppError> {
         let range = DateRange::month(month);
         if range.from >= self.as_of {
             return Err(AppError::NoData(format!(
@@ -320,12 +333,15 @@ impl Workspace {
             reports.push(Named::table("adoption_org", org));
         }
         reports.push(Named::table("inactive_seats", inactive));
-        Ok(Output {
-            run: file_name("adoption", &level_name),
-            title: format!("Adoption {month}"),
-            reports,
-            files: Vec::new(),
-            messages: Vec::new(),
+        Ok(AdoptionRun {
+            output: Output {
+                run: file_name("adoption", &level_name),
+                title: format!("Adoption {month}"),
+                reports,
+                files: Vec::new(),
+                messages: Vec::new(),
+            },
+            lines,
         })
     }
 

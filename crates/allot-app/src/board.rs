@@ -13,9 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use allot_core::results::{Severity, UsageRow};
 use allot_core::{DateRange, Month, Nanos, Per, Status};
 use allot_engine::UnmappedPolicy;
+use allot_figures::cents::{split, PeriodCents};
+use allot_figures::chargeback::ChargebackFigures;
 use allot_figures::forecast::ForecastFigures;
+use allot_figures::reviews::{ContextWindow, Efficiency, ModelMix, TopSpenders};
 use allot_figures::trend::{self, PeriodTotal, Series};
-use allot_report::cents::{split, PeriodCents};
 use allot_report::watch::forecast_report;
 use allot_report::{Cell, Column, Kind, Report};
 use chrono::NaiveDate;
@@ -42,6 +44,10 @@ pub struct MonthBoard {
     parents: Vec<BTreeMap<String, String>>,
     /// Each level's chargeback run (same order as `levels`), as `allot chargeback --by LEVEL`.
     pub chargebacks: Vec<Output>,
+    /// Each level's chargeback figures (what `chargebacks` render, row for row).
+    pub figures: Vec<ChargebackFigures>,
+    /// The cents of each day of the month to the as-of date (`daily` renders them).
+    pub days: Vec<(NaiveDate, i64)>,
     /// The month's total cents, rounded once (every level's chargeback adds up to it).
     pub total_cents: i64,
     /// The reviews at the cost-center level (with the month before, for the change).
@@ -64,6 +70,18 @@ pub struct MonthBoard {
     pub context: Named,
     /// Claude Code efficiency per cost center.
     pub efficiency: Named,
+    /// Every spender's figures (`spenders` renders them).
+    pub spender_figures: TopSpenders,
+    /// The top spenders' figures (`top` renders them).
+    pub top_figures: TopSpenders,
+    /// Efficiency per person on each cost center (`efficiency_people`).
+    pub efficiency_people_figures: Efficiency,
+    /// Efficiency per cost center (`efficiency`).
+    pub efficiency_figures: Efficiency,
+    /// The context-window review (`context` and `context_people`).
+    pub context_figures: ContextWindow,
+    /// The model mix (`models`, `models_people` and `downgrade`).
+    pub model_figures: ModelMix,
     /// The cost-center cents of the month.
     cents: PeriodCents,
     /// The cost-center cents of the month before, when it is in the store and complete.
@@ -76,10 +94,38 @@ pub struct MonthBoard {
     pub cost_centers: BTreeMap<String, Vec<(String, String)>>,
     /// Everyone with cost in the month or a mapping row valid in it.
     pub people: BTreeSet<String>,
-    /// Each spender with unmapped cost and its cents, as `unmapped.csv` rounds them.
-    unmapped_spenders: Vec<(String, i64)>,
     range: DateRange,
     as_of: NaiveDate,
+}
+
+/// One table of a cost center's or a person's page, with what its chart draws.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// The table.
+    pub table: Named,
+    /// Its chart's figures.
+    pub chart: Chart,
+}
+
+impl Part {
+    /// A table with no chart.
+    fn table(table: Named) -> Part {
+        Part {
+            table,
+            chart: Chart::None,
+        }
+    }
+}
+
+/// What a part's chart draws: (label, cents) in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chart {
+    /// No chart.
+    None,
+    /// Bars, one per label.
+    Bars(Vec<(String, i64)>),
+    /// A line over the days.
+    Line(Vec<(String, i64)>),
 }
 
 /// The months the store holds cost for that have started by `as_of`, oldest first.
@@ -96,14 +142,17 @@ pub fn months_held(ws: &Workspace) -> Result<Vec<Month>, AppError> {
     Ok(out)
 }
 
-/// The report `r` with only the rows whose `column` is `value` (the total line and the notes
-/// about the whole report dropped: the rows are a part, and the status notes stay).
-pub fn only(r: &Named, name: &str, column: &str, value: &str) -> Named {
+/// The report `r` with only some of its rows (the total line and the notes
+/// about the whole report dropped: the rows are a part, and the status notes stay). `keep`
+/// is asked of each row's index in the figures the report renders (one row per figure, in
+/// order), so a part is chosen by typed keys, never by reading a cell back.
+pub fn only(r: &Named, name: &str, keep: impl Fn(usize) -> bool) -> Named {
     let mut report = r.report.clone();
-    let i = report.columns.iter().position(|c| c.name == column);
-    report
-        .rows
-        .retain(|row| i.is_some_and(|i| row[i].to_plain() == value));
+    let mut i = 0;
+    report.rows.retain(|_| {
+        i += 1;
+        keep(i - 1)
+    });
     report.total = None;
     report.notes.retain(|n| n.kind.is_status());
     Named {
@@ -160,9 +209,11 @@ impl MonthBoard {
             }
         }
         let mut chargebacks = Vec::new();
+        let mut figures = Vec::new();
+        let mut days = Vec::new();
         for (k, level) in levels.iter().enumerate() {
             let by = (k + 1 < levels.len()).then(|| level.clone());
-            chargebacks.push(period.chargeback_output(&ChargebackOptions {
+            let run = period.chargeback_run(&ChargebackOptions {
                 common: ReportOptions {
                     by,
                     policy: policy.clone(),
@@ -170,19 +221,28 @@ impl MonthBoard {
                 pools: Vec::new(),
                 with_reviews: false,
                 focus: false,
-            })?);
+            })?;
+            chargebacks.push(run.output);
+            figures.push(run.figures);
+            days = run.days;
         }
         let o = ReportOptions {
             by: None,
             policy: policy.clone(),
         };
         let reviews = period.reviews(&o)?;
-        let spenders = reviews.top(usize::MAX);
-        let efficiency_people = reviews.efficiency(true);
-        let (context_people, context) = reviews.context(CONTEXT_THRESHOLD_PCT);
-        let (models, models_people, downgrade) = reviews.models();
-        let efficiency = reviews.efficiency(false);
-        let top = reviews.top(crate::reports::TOP_N);
+        let spender_figures = reviews.top_figures(usize::MAX);
+        let spenders = reviews.top_of(&spender_figures);
+        let efficiency_people_figures = reviews.efficiency_figures(true);
+        let efficiency_people = reviews.efficiency_of(&efficiency_people_figures);
+        let context_figures = reviews.context_figures(CONTEXT_THRESHOLD_PCT);
+        let (context_people, context) = reviews.context_of(&context_figures);
+        let model_figures = reviews.model_figures();
+        let (models, models_people, downgrade) = reviews.models_of(&model_figures);
+        let efficiency_figures = reviews.efficiency_figures(false);
+        let efficiency = reviews.efficiency_of(&efficiency_figures);
+        let top_figures = reviews.top_figures(crate::reports::TOP_N);
+        let top = reviews.top_of(&top_figures);
         let keying = period.keying(None, policy)?;
         let cb = period.chargeback(&keying)?;
         let cents = PeriodCents::of(&cb);
@@ -222,16 +282,6 @@ impl MonthBoard {
             cost_centers.entry(l.key.clone()).or_default();
         }
         people.extend(cents.persons.keys().cloned());
-        let unmapped_parts: Vec<(String, Nanos)> = cb
-            .unmapped
-            .iter()
-            .map(|u| (u.email.clone(), u.amount))
-            .collect();
-        let unmapped_spenders = unmapped_parts
-            .iter()
-            .map(|(e, _)| e.clone())
-            .zip(allot_core::alloc::round_to_cents(&unmapped_parts))
-            .collect();
         Ok(MonthBoard {
             month: Month::of(period.range.from),
             status: period.status(),
@@ -239,7 +289,9 @@ impl MonthBoard {
             levels,
             parents,
             chargebacks,
-            total_cents: reviews.ctx.cents.total,
+            figures,
+            days,
+            total_cents: reviews.cents.total,
             reviews,
             spenders,
             efficiency_people,
@@ -250,13 +302,18 @@ impl MonthBoard {
             downgrade,
             context,
             efficiency,
+            spender_figures,
+            top_figures,
+            efficiency_people_figures,
+            efficiency_figures,
+            context_figures,
+            model_figures,
             cents,
             prev_cents,
             person_days,
             line_days,
             cost_centers,
             people,
-            unmapped_spenders,
             range: period.range,
             as_of: period.as_of,
         })
@@ -302,26 +359,40 @@ impl MonthBoard {
             return None;
         }
         let below = self.chargeback(k + 1);
-        let col = &self.levels[k + 1];
+        let lines = &self.figures[k + 1].lines;
         let mut part = below.clone();
-        let i = part.report.columns.iter().position(|c| &c.name == col)?;
-        part.report.rows.retain(|row| {
-            let v = row[i].to_plain();
-            self.parents[k + 1].get(&v).is_some_and(|p| p == value)
+        let mut i = 0;
+        part.report.rows.retain(|_| {
+            i += 1;
+            self.parents[k + 1]
+                .get(&lines[i - 1].key)
+                .is_some_and(|p| p == value)
         });
         part.report.total = None;
         part.name = format!("{}-in-{}", below.name, slug(value));
         Some(part)
     }
 
+    /// The lines of level `k + 1` under `value` of level `k`, with their cents (what the
+    /// drill-down's chart draws, in the order its table shows them).
+    pub fn child_lines(&self, k: usize, value: &str) -> Vec<(String, i64)> {
+        let Some(below) = self.figures.get(k + 1) else {
+            return Vec::new();
+        };
+        below
+            .lines
+            .iter()
+            .filter(|l| self.parents[k + 1].get(&l.key).is_some_and(|p| p == value))
+            .map(|l| (l.key.clone(), l.amount_cents))
+            .collect()
+    }
+
     /// The row of `value` in level `k`'s chargeback (None when it has none).
     pub fn row_of(&self, k: usize, value: &str) -> Option<Named> {
-        let r = only(
-            self.chargeback(k),
-            &self.chargeback(k).name,
-            &self.levels[k],
-            value,
-        );
+        let lines = &self.figures[k].lines;
+        let r = only(self.chargeback(k), &self.chargeback(k).name, |i| {
+            lines[i].key == value
+        });
         (!r.report.rows.is_empty()).then_some(r)
     }
 
@@ -358,23 +429,30 @@ impl MonthBoard {
     }
 
     /// The cost-center page's reports, or None for a cost center the month does not know.
-    pub fn cost_center(&self, cc: &str) -> Option<Vec<Named>> {
+    pub fn cost_center(&self, cc: &str) -> Option<Vec<Part>> {
         if !self.has_cost_center(cc) {
             return None;
         }
         let last = self.levels.len() - 1;
         let cb = self.chargeback(last);
+        let lines = &self.figures[last].lines;
         let product_usage: Vec<&UsageRow> =
             self.reviews.usage.iter().filter(|u| u.key == cc).collect();
+        let (teams, people) = (
+            &self.model_figures.teams,
+            &self.efficiency_people_figures.rows,
+        );
+        let (windows, efficiency) = (&self.context_figures.teams, &self.efficiency_figures.rows);
+        let models = teams.iter().filter(|r| r.who == cc);
         Some(vec![
-            only(cb, "chargeback", "cost_center", cc),
-            self.month_over_month_line(cc),
+            Part::table(only(cb, "chargeback", |i| lines[i].key == cc)),
+            Part::table(self.month_over_month_line(cc)),
             self.days_of(
                 self.line_days.get(cc),
                 self.cents.line(cc),
                 format!("{cc}: cost by day"),
             ),
-            self.spenders_on(cc),
+            Part::table(self.spenders_on(cc)),
             self.mix(
                 "product_mix",
                 "Product mix",
@@ -382,15 +460,19 @@ impl MonthBoard {
                 &product_usage,
                 self.cents.line(cc),
             ),
-            only(&self.models, "model_mix", "cost_center", cc),
-            only(&self.context, "context_window", "cost_center", cc),
-            only(&self.efficiency, "efficiency", "cost_center", cc),
-            only(
-                &self.efficiency_people,
-                "efficiency_people",
-                "cost_center",
-                cc,
-            ),
+            Part {
+                table: only(&self.models, "model_mix", |i| teams[i].who == cc),
+                chart: Chart::Bars(models.map(|r| (r.model.clone(), r.cents)).collect()),
+            },
+            Part::table(only(&self.context, "context_window", |i| {
+                windows[i].key == cc
+            })),
+            Part::table(only(&self.efficiency, "efficiency", |i| {
+                efficiency[i].key == cc
+            })),
+            Part::table(only(&self.efficiency_people, "efficiency_people", |i| {
+                people[i].key == cc
+            })),
         ])
     }
 
@@ -407,7 +489,7 @@ impl MonthBoard {
             .map(|((_, email), cents)| (email.as_str(), *cents))
             .collect();
         on.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let shares = allot_report::views::shares(
+        let shares = allot_figures::cents::shares(
             &on.iter()
                 .map(|(e, c)| ((*e).to_string(), Nanos::from_cents(*c)))
                 .collect::<Vec<_>>(),
@@ -476,14 +558,15 @@ impl MonthBoard {
     /// ((people, cents), (other spenders, cents)).
     pub fn unmapped_counts(&self) -> ((usize, i64), (usize, i64)) {
         let (mut people, mut others) = ((0, 0), (0, 0));
-        for u in &self.unmapped_spenders {
-            let side = if allot_core::identity::is_person(&u.0) {
+        let last = self.figures.len() - 1;
+        for u in &self.figures[last].unmapped {
+            let side = if allot_core::identity::is_person(&u.email) {
                 &mut people
             } else {
                 &mut others
             };
             side.0 += 1;
-            side.1 += u.1;
+            side.1 += u.cents;
         }
         (people, others)
     }
@@ -494,7 +577,7 @@ impl MonthBoard {
     }
 
     /// The person's page reports, or None for someone the month does not know.
-    pub fn person(&self, email: &str) -> Option<Vec<Named>> {
+    pub fn person(&self, email: &str) -> Option<Vec<Part>> {
         if !self.has_person(email) {
             return None;
         }
@@ -505,40 +588,40 @@ impl MonthBoard {
             .filter(|u| u.email == email)
             .collect();
         let total = self.cents.person(email).unwrap_or(0);
+        let spenders = &self.spender_figures.rows;
+        let (models, windows) = (&self.model_figures.people, &self.context_figures.people);
+        let efficiency = &self.efficiency_people_figures.rows;
+        let on_models = models.iter().filter(|r| r.who == email);
         Some(vec![
-            only(&self.spenders, "top_spenders", "email", email),
+            Part::table(only(&self.spenders, "top_spenders", |i| {
+                spenders[i].email == email
+            })),
             self.days_of(
                 self.person_days.get(email),
                 total,
                 format!("{email}: cost by day"),
             ),
             self.mix("product_mix", "Product mix", "product", &usage, total),
-            only(&self.models_people, "model_mix", "email", email),
-            only(&self.context_people, "context_window", "email", email),
-            only(&self.efficiency_people, "efficiency", "email", email),
+            Part {
+                table: only(&self.models_people, "model_mix", |i| models[i].who == email),
+                chart: Chart::Bars(on_models.map(|r| (r.model.clone(), r.cents)).collect()),
+            },
+            Part::table(only(&self.context_people, "context_window", |i| {
+                windows[i].key == email
+            })),
+            Part::table(only(&self.efficiency_people, "efficiency", |i| {
+                efficiency[i].email.as_deref() == Some(email)
+            })),
         ])
     }
 
     /// The cost center a person was last charged to in the month (their main line).
     pub fn home_of(&self, email: &str) -> Option<String> {
-        let i = self
-            .spenders
-            .report
-            .columns
-            .iter()
-            .position(|c| c.name == "cost_center")?;
-        let e = self
-            .spenders
-            .report
-            .columns
-            .iter()
-            .position(|c| c.name == "email")?;
-        self.spenders
-            .report
+        self.spender_figures
             .rows
             .iter()
-            .find(|r| r[e].to_plain() == email)
-            .map(|r| r[i].to_plain())
+            .find(|r| r.email == email)
+            .map(|r| r.main_line.clone())
     }
 
     fn stamp(&self, title: String, columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> Report {
@@ -557,7 +640,7 @@ impl MonthBoard {
     }
 
     /// A split of `target` cents (a line's or a person's cents) by a usage dimension.
-    fn mix(&self, name: &str, title: &str, dim: &str, usage: &[&UsageRow], target: i64) -> Named {
+    fn mix(&self, name: &str, title: &str, dim: &str, usage: &[&UsageRow], target: i64) -> Part {
         let mut by: BTreeMap<String, Nanos> = BTreeMap::new();
         for u in usage {
             let v = match dim {
@@ -570,7 +653,7 @@ impl MonthBoard {
         }
         let parts: Vec<(String, Nanos)> = by.into_iter().collect();
         let cents = split(target, &parts);
-        let shares = allot_report::views::shares(
+        let shares = allot_figures::cents::shares(
             &parts
                 .iter()
                 .zip(&cents)
@@ -578,6 +661,11 @@ impl MonthBoard {
                 .collect::<Vec<_>>(),
         );
         let status = self.status.to_string();
+        let chart: Vec<(String, i64)> = parts
+            .iter()
+            .zip(&cents)
+            .map(|((k, _), c)| (k.clone(), *c))
+            .collect();
         let rows = parts
             .iter()
             .zip(cents)
@@ -591,25 +679,28 @@ impl MonthBoard {
                 ]
             })
             .collect();
-        Named::table(
-            name,
-            self.stamp(
-                format!("{title} {}", self.month),
-                vec![
-                    Column::new(dim, Kind::Text),
-                    Column::new("amount_usd", Kind::Money),
-                    Column::new("share_pct", Kind::Pct),
-                    Column::new("status", Kind::Text),
-                ],
-                rows,
+        Part {
+            table: Named::table(
+                name,
+                self.stamp(
+                    format!("{title} {}", self.month),
+                    vec![
+                        Column::new(dim, Kind::Text),
+                        Column::new("amount_usd", Kind::Money),
+                        Column::new("share_pct", Kind::Pct),
+                        Column::new("status", Kind::Text),
+                    ],
+                    rows,
+                ),
             ),
-        )
+            chart: Chart::Bars(chart),
+        }
     }
 
     /// A cost center's or a person's cents per day: the month's cents split over the days by
     /// their exact amounts, so the days add up to the amount every other report shows (a
     /// trend per day rounds each day on its own, and its days may differ by a cent).
-    fn days_of(&self, days: Option<&Vec<(NaiveDate, Nanos)>>, target: i64, title: String) -> Named {
+    fn days_of(&self, days: Option<&Vec<(NaiveDate, Nanos)>>, target: i64, title: String) -> Part {
         // Every day of the month up to the as-of date, a day with no cost a zero day (a chart
         // of only the days with cost would spread them evenly over the month).
         let known: BTreeMap<NaiveDate, Nanos> =
@@ -628,6 +719,11 @@ impl MonthBoard {
                 self.status
             }
         };
+        let chart: Vec<(String, i64)> = parts
+            .iter()
+            .zip(&cents)
+            .map(|((d, _), c)| (d.to_string(), *c))
+            .collect();
         let rows = parts
             .iter()
             .zip(cents)
@@ -639,18 +735,21 @@ impl MonthBoard {
                 ]
             })
             .collect();
-        Named::table(
-            "daily",
-            self.stamp(
-                title,
-                vec![
-                    Column::new("date", Kind::Text),
-                    Column::new("amount_usd", Kind::Money),
-                    Column::new("status", Kind::Text),
-                ],
-                rows,
+        Part {
+            table: Named::table(
+                "daily",
+                self.stamp(
+                    title,
+                    vec![
+                        Column::new("date", Kind::Text),
+                        Column::new("amount_usd", Kind::Money),
+                        Column::new("status", Kind::Text),
+                    ],
+                    rows,
+                ),
             ),
-        )
+            chart: Chart::Line(chart),
+        }
     }
 
     /// A cost center's month against the month before.
@@ -753,6 +852,27 @@ pub struct Overview {
     pub week_series: Series,
     /// How many of the alerts are critical.
     pub critical_alerts: usize,
+    /// How many alerts are open (`alerts` shows each).
+    pub open_alerts: usize,
+}
+
+impl Overview {
+    /// The forecast's `n` largest rows by month to date (its `TOTAL` row left out), chosen by
+    /// the figures and rendered as the forecast renders them.
+    pub fn top_forecast(&self, name: &str, n: usize) -> Option<Named> {
+        let (f, figures) = (self.forecast.as_ref()?, self.forecast_figures.as_ref()?);
+        let mut order: Vec<usize> = (0..figures.rows.len()).collect();
+        order.sort_by_key(|i| std::cmp::Reverse(figures.rows[*i].cents.month_to_date));
+        order.truncate(n);
+        let mut out = f.clone();
+        out.name = name.to_string();
+        out.report.total = None;
+        out.report.rows = order
+            .into_iter()
+            .filter_map(|i| f.report.rows.get(i).cloned())
+            .collect();
+        Some(out)
+    }
 }
 
 /// How many cost centers the trend's chart draws on their own (the rest are summed).
@@ -783,16 +903,22 @@ impl Workspace {
                 }
                 Err(e) => return Err(e),
             };
-        let (alerts, critical_alerts, alerts_note) = match self.alerts(watch) {
+        let (alerts, (critical_alerts, open_alerts), alerts_note) = match self.alerts(watch) {
             Ok(mut run) => {
                 let critical = run
                     .alerts
                     .iter()
                     .filter(|j| j.alert.severity == Severity::Critical)
                     .count();
-                (Some(run.output.reports.remove(0)), critical, None)
+                (
+                    Some(run.output.reports.remove(0)),
+                    (critical, run.alerts.len()),
+                    None,
+                )
             }
-            Err(e @ (AppError::NoData(_) | AppError::Usage(_))) => (None, 0, Some(e.to_string())),
+            Err(e @ (AppError::NoData(_) | AppError::Usage(_))) => {
+                (None, (0, 0), Some(e.to_string()))
+            }
             Err(e) => return Err(e),
         };
         let mut weeks = None;
@@ -847,6 +973,7 @@ impl Workspace {
             week_totals,
             week_series,
             critical_alerts,
+            open_alerts,
         })
     }
 }

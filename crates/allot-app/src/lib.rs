@@ -21,7 +21,7 @@ pub mod watch;
 pub mod workspace;
 
 pub use adoption::AdoptionOptions;
-pub use board::{months_held, MonthBoard, Overview};
+pub use board::{months_held, Chart, MonthBoard, Overview, Part};
 pub use error::AppError;
 pub use output::{file_name, Named, Output, Show};
 pub use reports::{ChargebackOptions, ReportOptions, Reviews, CONTEXT_THRESHOLD_PCT, TOP_N};

@@ -11,12 +11,12 @@ use allot_core::identity::{self, Kind};
 use allot_core::period::period_status;
 use allot_core::{DateRange, Month, Nanos, Status};
 use allot_engine::{load_facts, Ledger, Spec};
+use allot_figures::reconcile::{
+    reconcile, ActorPart, ApiCost, ByMonthProduct, MonthActors, RecRow, RecStatus,
+};
 use allot_mapping::invoice::{read_invoice, Decimals, InvoiceLine};
 use allot_mapping::OrgMapping;
-use allot_report::reconcile::{
-    actors_report, invoice_lines_report, reconcile, reconciliation_report, ActorPart, ApiCost,
-    ByMonthProduct, MonthActors, RecRow,
-};
+use allot_report::reconcile::{actors_report, invoice_lines_report, reconciliation_report};
 use chrono::NaiveDate;
 
 use crate::error::AppError;
@@ -255,9 +255,7 @@ pub fn reconcile_lines(
         .collect();
     let names = sources.names()?;
     let variance = rows.iter().any(|r| r.status.is_variance());
-    let incomplete = rows
-        .iter()
-        .any(|r| r.status == allot_report::reconcile::RecStatus::Incomplete);
+    let incomplete = rows.iter().any(|r| r.status == RecStatus::Incomplete);
     let report = reconciliation_report(&rows, as_of, invoice.tolerance_cents);
     let run_status = report.status;
     let mut messages = Vec::new();

@@ -8,11 +8,11 @@ use allot_core::results::{ActivityRow, Chargeback, UsageRow};
 use allot_core::shared::{allocate, Allocation, Policy, Pool, Recipient};
 use allot_core::{Month, Status, UNMAPPED};
 use allot_engine::{Keying, Level, UnmappedPolicy};
-use allot_report::cents::PeriodCents;
+use allot_figures::cents::{users_by_main_line, PeriodCents};
+use allot_figures::chargeback::{day_cents, ChargebackFigures};
+use allot_figures::reviews as figures;
 use allot_report::reviews::{context_window, efficiency, model_mix, top_spenders, Context};
-use allot_report::views::{
-    allocations_report, chargeback_report, daily_report, unmapped_report, users_by_main_line,
-};
+use allot_report::views::{allocations_report, chargeback_report, daily_report, unmapped_report};
 use allot_report::Report;
 
 use crate::error::AppError;
@@ -40,6 +40,17 @@ pub struct ChargebackOptions {
     pub with_reviews: bool,
     /// Also the FOCUS 1.2 rows (`focus.csv`).
     pub focus: bool,
+}
+
+/// A chargeback run: its reports, and the figures they render.
+#[derive(Debug, Clone)]
+pub struct ChargebackRun {
+    /// The reports and files, as `allot chargeback` writes them.
+    pub output: Output,
+    /// The chargeback's figures (its first report renders them).
+    pub figures: ChargebackFigures,
+    /// The cents of each day up to the as-of date (`daily.csv` renders them).
+    pub days: Vec<(chrono::NaiveDate, i64)>,
 }
 
 /// How many top spenders a run shows unless told otherwise (the same everywhere).
@@ -72,6 +83,11 @@ impl Period {
     /// The chargeback run: the chargeback, unmapped people, cost by day, shared-pool
     /// allocations, and on request the reviews the page shows and the FOCUS rows.
     pub fn chargeback_output(&self, o: &ChargebackOptions) -> Result<Output, AppError> {
+        Ok(self.chargeback_run(o)?.output)
+    }
+
+    /// The chargeback run with its typed figures beside the reports (what the dashboard reads).
+    pub fn chargeback_run(&self, o: &ChargebackOptions) -> Result<ChargebackRun, AppError> {
         let keying = self.keying(o.common.by.as_deref(), &o.common.policy)?;
         let cb = self.chargeback(&keying)?;
         let status = self.status();
@@ -79,10 +95,11 @@ impl Period {
         let level = keying.level_name.clone();
         let name = |base: &str| file_name(base, &level);
         let mut reports = Vec::new();
-        let mut main = chargeback_report(&cb, self.range, self.as_of, status, &allocations);
+        let figures = ChargebackFigures::of(&cb, self.range, status, &allocations);
+        let mut main = chargeback_report(&figures, self.as_of);
         self.stamp(&mut main, &[Facts::Cost]);
         reports.push(Named::table(name("chargeback"), main));
-        let mut unmapped = unmapped_report(&cb, self.range, status, &self.names);
+        let mut unmapped = unmapped_report(&figures, &self.names);
         self.stamp(&mut unmapped, &[Facts::Cost]);
         reports.push(Named::file(name("unmapped"), unmapped));
         // Every day of the period up to the as-of date: a day with no cost is a zero day.
@@ -94,6 +111,7 @@ impl Period {
             .filter(|d| *d < self.as_of)
             .map(|d| (d, known.get(&d).copied().unwrap_or(allot_core::Nanos::ZERO)))
             .collect();
+        let days = day_cents(&days);
         let mut daily = daily_report(&days, self.range, status);
         self.stamp(&mut daily, &[Facts::Cost]);
         reports.push(Named::file(name("daily"), daily));
@@ -115,12 +133,16 @@ impl Period {
         if o.focus {
             files.push(("focus.csv".to_string(), self.focus_csv(&o.common.policy)?));
         }
-        Ok(Output {
-            run: name("chargeback"),
-            title: format!("Chargeback {} by {level}", self.range),
-            reports,
-            files,
-            messages: Vec::new(),
+        Ok(ChargebackRun {
+            output: Output {
+                run: name("chargeback"),
+                title: format!("Chargeback {} by {level}", self.range),
+                reports,
+                files,
+                messages: Vec::new(),
+            },
+            figures,
+            days,
         })
     }
 
@@ -259,17 +281,16 @@ impl Period {
         } else {
             (Vec::new(), PeriodCents::default(), None)
         };
-        let cents = PeriodCents::of(cb);
         let ctx = Context {
             period: self.range,
             as_of: self.as_of,
             status: self.status(),
             level_name: keying.level_name.clone(),
-            cents,
             notes: Vec::new(),
             names: self.names.clone(),
         };
         Ok(Reviews {
+            cents: PeriodCents::of(cb),
             period: self.stamps(),
             usage,
             previous,
@@ -338,7 +359,9 @@ pub struct Reviews {
     prev_note: Option<String>,
     /// Per-person activity on each line.
     pub activity: Vec<ActivityRow>,
-    /// Period, status, level and cents.
+    /// The period's cents at the level: every amount of every review reuses them.
+    pub cents: PeriodCents,
+    /// Period, status, level and names, for the reports.
     pub ctx: Context,
 }
 
@@ -349,21 +372,46 @@ impl Reviews {
 
     /// Claude Code cost per commit, pull request, session and 1,000 lines, per team or person.
     pub fn efficiency(&self, per_person: bool) -> Named {
-        let mut r = efficiency(&self.usage, &self.activity, &self.ctx, per_person);
+        self.efficiency_of(&self.efficiency_figures(per_person))
+    }
+
+    /// The efficiency report of its figures.
+    pub fn efficiency_of(&self, figures: &figures::Efficiency) -> Named {
+        let mut r = efficiency(figures, &self.ctx);
         apply(&mut r, &self.period.with_activity);
         Named::table(self.name("efficiency"), r)
     }
 
-    /// The top `n` spenders.
-    pub fn top(&self, n: usize) -> Named {
-        let mut r = top_spenders(
+    /// The efficiency figures per team, or per person on each team.
+    pub fn efficiency_figures(&self, per_person: bool) -> figures::Efficiency {
+        figures::efficiency(&self.usage, &self.activity, &self.cents, per_person)
+    }
+
+    /// The top `n` spenders' figures.
+    pub fn top_figures(&self, n: usize) -> figures::TopSpenders {
+        figures::top_spenders(
             &self.usage,
             &self.previous,
             &self.prev_cents,
             &self.activity,
-            &self.ctx,
+            &self.cents,
             n,
-        );
+        )
+    }
+
+    /// The model mix's figures.
+    pub fn model_figures(&self) -> figures::ModelMix {
+        figures::model_mix(&self.usage, &self.cents)
+    }
+
+    /// The top `n` spenders.
+    pub fn top(&self, n: usize) -> Named {
+        self.top_of(&self.top_figures(n))
+    }
+
+    /// The top spenders' report of their figures.
+    pub fn top_of(&self, figures: &figures::TopSpenders) -> Named {
+        let mut r = top_spenders(figures, &self.ctx);
         if let Some(note) = &self.prev_note {
             r.notes.push(note.clone().into());
         }
@@ -373,7 +421,17 @@ impl Reviews {
 
     /// The context-window review: (people, teams).
     pub fn context(&self, threshold_pct: i64) -> (Named, Named) {
-        let (mut people, mut teams) = context_window(&self.usage, &self.ctx, threshold_pct);
+        self.context_of(&self.context_figures(threshold_pct))
+    }
+
+    /// The context-window review's figures.
+    pub fn context_figures(&self, threshold_pct: i64) -> figures::ContextWindow {
+        figures::context_window(&self.usage, &self.cents, threshold_pct)
+    }
+
+    /// The context-window reports of their figures: (people, teams).
+    pub fn context_of(&self, figures: &figures::ContextWindow) -> (Named, Named) {
+        let (mut people, mut teams) = context_window(figures, &self.ctx);
         apply(&mut people, &self.period.cost);
         apply(&mut teams, &self.period.cost);
         (
@@ -384,7 +442,12 @@ impl Reviews {
 
     /// The model mix: (teams, people, mostly on the largest model).
     pub fn models(&self) -> (Named, Named, Named) {
-        let (mut teams, mut people, mut down) = model_mix(&self.usage, &self.ctx);
+        self.models_of(&self.model_figures())
+    }
+
+    /// The model-mix reports of their figures: (teams, people, mostly on the largest model).
+    pub fn models_of(&self, figures: &figures::ModelMix) -> (Named, Named, Named) {
+        let (mut teams, mut people, mut down) = model_mix(figures, &self.ctx);
         apply(&mut teams, &self.period.cost);
         apply(&mut people, &self.period.cost);
         apply(&mut down, &self.period.cost);

@@ -5,7 +5,7 @@ use allot_core::alloc::round_to_cents;
 use allot_core::period::buckets;
 use allot_core::{DateRange, Per};
 use allot_engine::UnmappedPolicy;
-use allot_report::cents::PeriodCents;
+use allot_figures::cents::PeriodCents;
 use allot_report::views::{trend_report, Against, TrendPeriod};
 use chrono::{Duration, NaiveDate};
 use std::collections::BTreeMap;

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use allot_core::results::{Alert, ForecastLine, Severity};
 use allot_core::{DateRange, Month, Nanos, Status, UNMAPPED};
 use allot_engine::UnmappedPolicy;
+use allot_figures::cents::PeriodCents;
 use allot_figures::forecast::ForecastFigures;
 use allot_mapping::budgets::Budgets;
-use allot_report::cents::PeriodCents;
 use allot_report::watch::{alerts_report, forecast_report, sort_alerts, Judged};
 use allot_watch::rules::{self, dollars, Daily, Rules, Shares, Subject};
 use allot_watch::{forecast, notify};
@@ -341,7 +341,7 @@ impl Workspace {
         // Team: spend on the largest model over all spend.
         let mut all = before.clone();
         all.extend(now.iter().cloned());
-        if let Some(largest) = allot_report::reviews::largest_model(&all) {
+        if let Some(largest) = allot_figures::reviews::largest_model(&all) {
             let mut teams: BTreeMap<&str, Shares> = BTreeMap::new();
             for u in &before {
                 let e = teams.entry(u.key.as_str()).or_default();

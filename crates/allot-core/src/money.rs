@@ -54,6 +54,13 @@ impl Nanos {
     pub fn round_cents(self) -> i64 {
         div_round_half_away(self.0, i128::from(NANOS_PER_CENT)) as i64
     }
+
+    /// The amount in cents when it is a whole number of cents (a page shows it as money),
+    /// else None (it is shown exactly).
+    pub fn whole_cents(self) -> Option<i64> {
+        let unit = i128::from(NANOS_PER_CENT);
+        (self.0 % unit == 0).then(|| (self.0 / unit) as i64)
+    }
 }
 
 impl std::ops::Add for Nanos {

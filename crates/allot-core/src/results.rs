@@ -260,6 +260,16 @@ impl Alert {
             self.amount.round_cents()
         }
     }
+
+    /// The baseline in cents, as every output shows it.
+    pub fn baseline_cents(&self) -> i64 {
+        self.baseline.round_cents()
+    }
+
+    /// The current window's cost in cents, as every output shows it.
+    pub fn current_cents(&self) -> i64 {
+        self.current.round_cents()
+    }
 }
 
 /// A key's month: what it has spent so far and where it is heading.

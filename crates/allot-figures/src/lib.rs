@@ -4,5 +4,10 @@
 //!
 //! The rule: figures compute, reports render, front ends never read a cell back.
 
+pub mod adoption;
+pub mod cents;
+pub mod chargeback;
 pub mod forecast;
+pub mod reconcile;
+pub mod reviews;
 pub mod trend;

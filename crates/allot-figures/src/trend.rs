@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use allot_core::money::div_round_half_away;
 use allot_core::{DateRange, Status};
 
 /// One period of a trend: its days, its status, and its lines (key, attribute values, people,
@@ -55,6 +56,55 @@ pub fn totals(periods: &[TrendPeriod]) -> Vec<PeriodTotal> {
             status: p.status,
         })
         .collect()
+}
+
+/// A trend line's change against what its period compares with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Change {
+    /// The change in cents (None: nothing to compare with).
+    pub cents: Option<i64>,
+    /// The change in hundredths of a percent of the cents before (None: nothing before, or
+    /// nothing to compare with).
+    pub bp: Option<i64>,
+}
+
+/// Each period's lines' changes (in the order of the lines): against the same key in the
+/// period before (a key absent there had no cost: 0), or the same days of it when the period
+/// is partial, or nothing.
+pub fn changes(periods: &[TrendPeriod]) -> Vec<Vec<Change>> {
+    let mut last: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(periods.len());
+    for p in periods {
+        let changes = p
+            .lines
+            .iter()
+            .map(|(key, _, _, cents)| {
+                let before = match &p.against {
+                    Against::Previous => last.get(key.as_str()).copied(),
+                    Against::SameDays(_, base) => base.get(key).copied(),
+                    Against::Nothing(_) => None,
+                };
+                Change {
+                    cents: before.map(|b| cents - b),
+                    bp: before.filter(|b| *b != 0).map(|b| {
+                        div_round_half_away(i128::from(cents - b) * 10_000, i128::from(b.abs()))
+                            as i64
+                    }),
+                }
+            })
+            .collect();
+        out.push(changes);
+        // A key absent from this period had no cost in it: its next change compares with 0.
+        for (k, v) in &mut last {
+            if !p.lines.iter().any(|l| l.0 == *k) {
+                *v = 0;
+            }
+        }
+        for (key, _, _, cents) in &p.lines {
+            last.insert(key.as_str(), *cents);
+        }
+    }
+    out
 }
 
 /// Lines to draw: one per key over the periods, the `n` largest (by their sum over every

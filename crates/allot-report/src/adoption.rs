@@ -1,44 +1,12 @@
-//! The adoption scorecard: seats against active users per team and surface, the
-//! organisation's engagement summary, and the idle seats a licence owner can reclaim.
+//! The adoption scorecard rendered from its figures (`allot_figures::adoption`): seats against
+//! active users per team and surface, the organisation's engagement summary, and the idle
+//! seats a licence owner can reclaim.
 
-use allot_core::money::div_round_half_away;
 use allot_core::{Month, Status};
+use allot_figures::adoption::{AdoptionLine, IdleSeat, OrgFigure, SURFACES};
 use chrono::NaiveDate;
 
 use crate::model::{Cell, Column, Kind, Report};
-
-/// The surfaces adoption is counted on, in column order.
-pub const SURFACES: [&str; 4] = ["chat", "claude_code", "cowork", "office"];
-
-/// One team's month.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AdoptionLine {
-    /// The cost center or level value (`UNMAPPED` for cost no row covers).
-    pub key: String,
-    /// The cost center's attribute values (cost-center level only).
-    pub attributes: Vec<String>,
-    /// People whose mapping row is valid on the headcount day.
-    pub headcount: u64,
-    /// Of those, people with any cost or activity in the month.
-    pub active: u64,
-    /// Active users per surface, in [`SURFACES`] order.
-    pub surfaces: [u64; 4],
-    /// The team's cents of the month (the chargeback's).
-    pub cents: i64,
-    /// The part of them spent by people (not API keys, service accounts or other actors):
-    /// what cost per active user divides.
-    pub people_cents: i64,
-    /// Active users the month before, when that month is in the data.
-    pub previous_active: Option<u64>,
-}
-
-fn pct(part: u64, whole: u64) -> Cell {
-    if whole == 0 {
-        Cell::Empty
-    } else {
-        Cell::Pct(div_round_half_away(i128::from(part) * 10_000, i128::from(whole)) as i64)
-    }
-}
 
 /// `adoption.csv`: one row per team and a `TOTAL` row.
 #[allow(clippy::too_many_arguments)]
@@ -79,20 +47,13 @@ pub fn adoption_report(
         r.extend([
             Cell::Int(l.headcount as i64),
             Cell::Int(l.active as i64),
-            pct(l.active, l.headcount),
+            l.utilization_bp().map_or(Cell::Empty, Cell::Pct),
         ]);
         r.extend(l.surfaces.iter().map(|n| Cell::Int(*n as i64)));
         r.extend([
             Cell::Cents(l.cents),
-            if l.active == 0 {
-                Cell::Empty
-            } else {
-                Cell::Cents(
-                    div_round_half_away(i128::from(l.people_cents), i128::from(l.active)) as i64,
-                )
-            },
-            l.previous_active
-                .map_or(Cell::Empty, |p| Cell::Int(l.active as i64 - p as i64)),
+            l.cost_per_active_cents().map_or(Cell::Empty, Cell::Cents),
+            l.active_change().map_or(Cell::Empty, Cell::Int),
             Cell::Text(status.to_string()),
         ]);
         r
@@ -105,29 +66,7 @@ pub fn adoption_report(
             row(&l.key, &attrs, l)
         })
         .collect();
-    let mut total = AdoptionLine {
-        key: "TOTAL".into(),
-        attributes: Vec::new(),
-        headcount: 0,
-        active: 0,
-        surfaces: [0; 4],
-        cents: 0,
-        people_cents: 0,
-        previous_active: Some(0),
-    };
-    for l in lines {
-        total.headcount += l.headcount;
-        total.active += l.active;
-        for (t, s) in total.surfaces.iter_mut().zip(l.surfaces) {
-            *t += s;
-        }
-        total.cents += l.cents;
-        total.people_cents += l.people_cents;
-        total.previous_active = match (total.previous_active, l.previous_active) {
-            (Some(t), Some(p)) => Some(t + p),
-            _ => None,
-        };
-    }
+    let total = AdoptionLine::total(lines);
     let blank = vec![String::new(); attribute_names.len()];
     rows.push(row("TOTAL", &blank, &total));
     Report {
@@ -146,19 +85,6 @@ pub fn adoption_report(
         total: None,
         notes,
     }
-}
-
-/// A seat nobody used in the window looked at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdleSeat {
-    /// Normalised email.
-    pub email: String,
-    /// Their cost center on the headcount day.
-    pub cost_center: String,
-    /// Their last day with cost or activity in the data looked at.
-    pub last_active: Option<NaiveDate>,
-    /// Days from it to the end of the window.
-    pub days_inactive: Option<i64>,
 }
 
 /// `inactive_seats.csv`, longest idle first (never active in the data first of all).
@@ -210,17 +136,6 @@ pub fn inactive_report(
     }
 }
 
-/// One engagement figure of the organisation, in hundredths (averages and percentages).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrgFigure {
-    /// The figure's name (`avg_daily_active_users`, `assigned_seats`, `utilization_pct`...).
-    pub metric: String,
-    /// This month, in hundredths.
-    pub value: Option<i64>,
-    /// The month before, in hundredths.
-    pub previous: Option<i64>,
-}
-
 fn hundredths(v: Option<i64>) -> Cell {
     v.map_or(Cell::Empty, |x| {
         Cell::Text(allot_core::money::format_cents(x))
@@ -251,7 +166,7 @@ pub fn adoption_org_report(
                 Cell::Text(f.metric.clone()),
                 hundredths(f.value),
                 hundredths(f.previous),
-                hundredths(f.value.zip(f.previous).map(|(a, b)| a - b)),
+                hundredths(f.change()),
                 Cell::Text(status.to_string()),
             ]
         })

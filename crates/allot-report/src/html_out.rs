@@ -101,14 +101,7 @@ pub fn note_in_words(report: &Report, note: &str) -> String {
 pub fn shown(cell: &Cell, kind: Kind) -> String {
     match (cell, kind) {
         (Cell::Cents(c), Kind::Money) => money_text(*c),
-        (Cell::Exact(n), _) => {
-            let c = n.round_cents();
-            if allot_core::Nanos::from_cents(c) == *n {
-                money_text(c)
-            } else {
-                n.to_string()
-            }
-        }
+        (Cell::Exact(n), _) => n.whole_cents().map_or_else(|| n.to_string(), money_text),
         (Cell::Int(i), _) => money_text(*i * 100).trim_end_matches(".00").to_string(),
         _ => cell.to_plain(),
     }

@@ -3,7 +3,6 @@
 
 pub mod adoption;
 pub mod atomic;
-pub mod cents;
 pub mod close;
 pub mod csv_out;
 pub mod focus_out;
@@ -103,4 +102,49 @@ pub fn stage(
         out.write(&format!("{run}.html"), |w| html_out::write(title, &all, w))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod rule {
+    /// Figures compute, reports render: no report module rounds, splits or divides money (the
+    /// figures in `allot-figures` do, once, and every report renders the same cents).
+    #[test]
+    fn no_report_module_computes_a_figure() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let banned = [
+            "div_round_half_away",
+            "largest_remainder",
+            "round_to_cents",
+            "split_proportional",
+            "round_tree",
+            "round_cents(",
+            "cents::split",
+            "allot_core::alloc",
+        ];
+        let mut files = 0;
+        for entry in std::fs::read_dir(&src).expect("src") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            files += 1;
+            let mut text = std::fs::read_to_string(&path).expect("source");
+            // This rule's own words are not code that computes.
+            if let Some(at) = text.find("mod rule {") {
+                text.truncate(at);
+            }
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                for b in banned {
+                    assert!(
+                        !code.contains(b),
+                        "{}:{}: a report computes ({b}): compute it in allot-figures and render the field",
+                        path.display(),
+                        n + 1
+                    );
+                }
+            }
+        }
+        assert!(files > 10, "the rule read the report modules");
+    }
 }

@@ -60,7 +60,7 @@ pub fn alerts_report(
         .iter()
         .map(|j| {
             let a = &j.alert;
-            let (base, cur) = (a.baseline.round_cents(), a.current.round_cents());
+            let (base, cur) = (a.baseline_cents(), a.current_cents());
             let amount = a.amount_cents();
             vec![
                 Cell::Text(a.rule.clone()),

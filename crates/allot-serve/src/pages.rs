@@ -19,13 +19,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use allot_app::adoption::AdoptionRun;
 use allot_app::board::OVERVIEW_WEEKS;
+use allot_app::board::{Chart, Part};
 use allot_app::{months_held, AdoptionOptions, AppError, MonthBoard, Named, Overview, Workspace};
 use allot_core::money::format_cents;
 use allot_core::{Month, Status};
-use allot_figures::forecast::ForecastFigures;
 use allot_figures::trend::PeriodTotal;
-use allot_report::html_out::{bars, esc, items, lines, money_text};
+use allot_report::html_out::{bars, esc, lines, money_text};
 use allot_report::{Cell, Column, Kind, Note, Report};
 use axum::extract::{Form, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -658,10 +659,10 @@ pub fn warm_rest(app: &App) {
     }
 }
 
-fn adoption_data(app: &App, m: Month) -> Result<Arc<allot_app::Output>, Fail> {
+fn adoption_data(app: &App, m: Month) -> Result<Arc<AdoptionRun>, Fail> {
     app.cache.get(&format!("adoption:{m}"), || {
         ws(app)
-            .adoption(
+            .adoption_run(
                 m,
                 &AdoptionOptions {
                     policy: app.config.policy.clone(),
@@ -736,22 +737,6 @@ fn notes_html(notes: &[Note]) -> String {
     h
 }
 
-/// The forecast's `n` largest rows by month to date (its `TOTAL` row left out), chosen from
-/// the figures, rendered as the forecast renders them.
-fn top_forecast_rows(f: &Named, figures: &ForecastFigures, name: &str, n: usize) -> Named {
-    let mut order: Vec<usize> = (0..figures.rows.len()).collect();
-    order.sort_by_key(|i| std::cmp::Reverse(figures.rows[*i].cents.month_to_date));
-    order.truncate(n);
-    let mut out = f.clone();
-    out.name = name.to_string();
-    out.report.total = None;
-    out.report.rows = order
-        .into_iter()
-        .filter_map(|i| f.report.rows.get(i).cloned())
-        .collect();
-    out
-}
-
 fn dollars(c: i64) -> String {
     format!("${}", money_text(c))
 }
@@ -790,10 +775,10 @@ async fn overview(
                 ));
             }
         }
-        if let Some(a) = &ov.alerts {
+        if ov.alerts.is_some() {
             cards.push_str(&card(
                 "Open alerts",
-                &a.report.rows.len().to_string(),
+                &ov.open_alerts.to_string(),
                 &format!("{} critical", ov.critical_alerts),
             ));
         }
@@ -832,8 +817,7 @@ async fn overview(
             body.push_str("<p class=\"csv\"><a href=\"/trend\">Each cost center per week</a></p>");
             tables.push(weeks);
         }
-        if let (Some(f), Some(figures)) = (&ov.forecast, &ov.forecast_figures) {
-            let mut top = top_forecast_rows(f, figures, "top_cost_centers", 10);
+        if let (Some(f), Some(mut top)) = (&ov.forecast, ov.top_forecast("top_cost_centers", 10)) {
             top.report.title = format!("Top cost centers, {m} to date, with their forecast");
             body.push_str(&section(&top, &said, &link, &[]));
             body.push_str("<p class=\"csv\"><a href=\"/forecast\">Every cost center's forecast</a></p>");
@@ -849,7 +833,7 @@ async fn overview(
         }
         if let Some(a) = &ov.alerts {
             let mut a = a.clone();
-            a.report.title = format!("Open alerts ({})", a.report.rows.len());
+            a.report.title = format!("Open alerts ({})", ov.open_alerts);
             body.push_str(&section(&a, &said, &link, &[]));
             tables.push(a);
         }
@@ -944,9 +928,12 @@ async fn forecast(
                     .unwrap_or_else(|| "no forecast can be made yet".into()),
             ));
         };
-        let rows: Vec<(String, i64)> = items(&f.report, "cost_center", "forecast_usd", 60)
-            .into_iter()
-            .filter(|(k, _)| k != "TOTAL")
+        let rows: Vec<(String, i64)> = ov
+            .forecast_figures
+            .iter()
+            .flat_map(|f| &f.rows)
+            .take(60)
+            .map(|r| (r.key.clone(), r.cents.forecast))
             .collect();
         let chart = bars("Forecast for the month", &rows, "$");
         let b = board(app, ov.month).ok();
@@ -979,8 +966,7 @@ async fn month(
         let last = b.levels.len() - 1;
         let cc = b.chargeback(last);
         let mut body = notes_html(&b.notes);
-        let r = &cc.report;
-        let meta = |k: &str| r.meta.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let figures = &b.figures[last];
         let unmapped = b.unmapped();
         body.push_str("<div class=\"cards\">");
         let (people, others) = (b.people_with_cost(), b.spenders_with_cost() - b.people_with_cost());
@@ -995,7 +981,7 @@ async fn month(
         ));
         body.push_str(&card(
             "Coverage",
-            &format!("{}%", meta("coverage_pct").unwrap_or_default()),
+            &format!("{}%", figures.coverage_bp.map(format_cents).unwrap_or_default()),
             "of the cost reached a real cost center",
         ));
         let ((people, people_cents), (others, others_cents)) = b.unmapped_counts();
@@ -1016,18 +1002,18 @@ async fn month(
         for k in 0..last {
             let level = b.chargeback(k);
             let chart = (k == 0).then(|| {
-                bars(
-                    &format!("Cost by {}", b.levels[0]),
-                    &items(&level.report, &b.levels[0], "amount_usd", 60),
-                    "$",
-                )
+                let amounts: Vec<(String, i64)> =
+                    b.figures[0].amounts().into_iter().take(60).collect();
+                bars(&format!("Cost by {}", b.levels[0]), &amounts, "$")
             });
             body.push_str(&section(level, &said, &link, &chart.into_iter().collect::<Vec<_>>()));
             said.extend(level.report.notes.iter().cloned());
             tables.push(level.clone());
         }
-        let labelled: Vec<(String, i64)> = items(r, "cost_center", "amount_usd", 60)
+        let labelled: Vec<(String, i64)> = figures
+            .amounts()
             .into_iter()
+            .take(60)
             .map(|(k, v)| (cost_center_label(&b, &k), v))
             .collect();
         let chart = (last == 0).then(|| bars("Cost by cost center", &labelled, "$"));
@@ -1037,10 +1023,9 @@ async fn month(
         body.push_str(&section(unmapped, &said, &link, &[]));
         tables.push(unmapped.clone());
         let daily = b.daily();
-        let chart = allot_report::html_out::line(
-            "Cost by day",
-            &items(&daily.report, "date", "amount_usd", 400),
-        );
+        let days: Vec<(String, i64)> =
+            b.days.iter().take(400).map(|(d, c)| (d.to_string(), *c)).collect();
+        let chart = allot_report::html_out::line("Cost by day", &days);
         body.push_str(&section(daily, &said, &link, &[chart]));
         tables.push(daily.clone());
         body.push_str(&format!(
@@ -1103,7 +1088,7 @@ async fn drill(
             tables.push(row);
         }
         let below = &b.levels[k + 1];
-        let mut items = items(&children.report, below, "amount_usd", 60);
+        let mut items: Vec<(String, i64)> = b.child_lines(k, &value).into_iter().take(60).collect();
         if k + 1 == b.levels.len() - 1 {
             for it in &mut items {
                 it.0 = cost_center_label(&b, &it.0);
@@ -1137,11 +1122,11 @@ async fn cost_center(
     respond(app, path, q, move |app| {
         let m = parse_month(&m)?;
         let b = board(app, m)?;
-        let Some(reports) = b.cost_center(&cc) else {
+        let Some(parts) = b.cost_center(&cc) else {
             return Err(Fail::NotFound(format!("{m} has no cost center `{cc}`")));
         };
         let link = month_links(m, b.levels.clone());
-        let body = breakdown(&b, &reports, &link);
+        let body = breakdown(&b, &parts, &link);
         let crumbs = crumbs_of(&b, b.levels.len() - 1, &cc);
         Ok(View {
             title: format!("{} · {m}", cost_center_label(&b, &cc)),
@@ -1150,7 +1135,7 @@ async fn cost_center(
             month: Some(m),
             here: "month",
             body,
-            tables: reports,
+            tables: parts.into_iter().map(|p| p.table).collect(),
         })
     })
     .await
@@ -1158,27 +1143,25 @@ async fn cost_center(
 
 /// The sections of a cost center's or a person's page: the month's status notes, then each
 /// report, the daily cost and the product and model mix with their chart.
-fn breakdown(b: &MonthBoard, reports: &[Named], link: render::Linker<'_>) -> String {
+fn breakdown(b: &MonthBoard, parts: &[Part], link: render::Linker<'_>) -> String {
     let mut body = notes_html(&b.notes);
-    for n in reports {
-        let chart = match n.name.as_str() {
-            "daily" => vec![allot_report::html_out::line(
-                "Cost by day",
-                &items(&n.report, "date", "amount_usd", 400),
-            )],
-            "product_mix" => vec![bars(
-                "Product mix",
-                &items(&n.report, "product", "amount_usd", 20),
-                "$",
-            )],
-            "model_mix" => vec![bars(
-                "Model mix",
-                &items(&n.report, "model", "amount_usd", 20),
-                "$",
-            )],
-            _ => Vec::new(),
+    for part in parts {
+        let first =
+            |points: &[(String, i64)], n: usize| points.iter().take(n).cloned().collect::<Vec<_>>();
+        let chart = match (&part.chart, part.table.name.as_str()) {
+            (Chart::Line(days), _) => {
+                vec![allot_report::html_out::line(
+                    "Cost by day",
+                    &first(days, 400),
+                )]
+            }
+            (Chart::Bars(bars_of), "product_mix") => {
+                vec![bars("Product mix", &first(bars_of, 20), "$")]
+            }
+            (Chart::Bars(bars_of), _) => vec![bars("Model mix", &first(bars_of, 20), "$")],
+            (Chart::None, _) => Vec::new(),
         };
-        body.push_str(&section(n, &b.notes, link, &chart));
+        body.push_str(&section(&part.table, &b.notes, link, &chart));
     }
     body
 }
@@ -1207,9 +1190,9 @@ async fn person(
         let Some(email) = email else {
             return Err(Fail::NotFound(format!("{m} has no person `{who}`")));
         };
-        let reports = b.person(&email).expect("known person");
+        let parts = b.person(&email).expect("known person");
         let link = month_links(m, b.levels.clone());
-        let body = breakdown(&b, &reports, &link);
+        let body = breakdown(&b, &parts, &link);
         let mut crumbs = Vec::new();
         if let Some(home) = b.home_of(&email) {
             let last = b.levels.len() - 1;
@@ -1230,7 +1213,7 @@ async fn person(
             month: Some(m),
             here: "month",
             body,
-            tables: reports,
+            tables: parts.into_iter().map(|p| p.table).collect(),
         })
     })
     .await
@@ -1247,27 +1230,28 @@ async fn reviews(
         let b = board(app, m)?;
         let link = month_links(m, b.levels.clone());
         let mut body = notes_html(&b.notes);
-        let top_chart = bars(
-            "Top spenders",
-            &items(&b.top.report, "email", "amount_usd", 15),
-            "$",
-        );
+        let top: Vec<(String, i64)> = b
+            .top_figures
+            .rows
+            .iter()
+            .take(15)
+            .map(|r| (r.email.clone(), r.cents))
+            .collect();
+        let top_chart = bars("Top spenders", &top, "$");
         let mut by_model: BTreeMap<String, i64> = BTreeMap::new();
-        for (k, v) in items(&b.models.report, "model", "amount_usd", usize::MAX) {
-            *by_model.entry(k).or_default() += v;
+        for r in &b.model_figures.teams {
+            *by_model.entry(r.model.clone()).or_default() += r.cents;
         }
         let mut mix: Vec<(String, i64)> = by_model.into_iter().collect();
         mix.sort_by_key(|x| std::cmp::Reverse(x.1));
-        let ctx_chart = bars(
-            "Share of tokens in the 200K-1M window",
-            &items(
-                &b.context.report,
-                "cost_center",
-                "long_context_share_pct",
-                60,
-            ),
-            "%",
-        );
+        let shares: Vec<(String, i64)> = b
+            .context_figures
+            .teams
+            .iter()
+            .take(60)
+            .map(|r| (r.key.clone(), r.long_share_bp.unwrap_or(0)))
+            .collect();
+        let ctx_chart = bars("Share of tokens in the 200K-1M window", &shares, "%");
         let parts: Vec<(&Named, Vec<String>)> = vec![
             (&b.top, vec![top_chart]),
             (&b.context, vec![ctx_chart]),
@@ -1306,7 +1290,8 @@ async fn adoption(
         if !held.contains(&m) {
             return Err(Fail::NotFound(format!("the store holds no cost for {m}")));
         }
-        let out = (*adoption_data(app, m)?).clone();
+        let run = adoption_data(app, m)?;
+        let out = run.output.clone();
         let levels = board(app, m).map(|b| b.levels.clone()).unwrap_or_default();
         let link = month_links(m, levels);
         let status = out.reports.first().map(|n| n.report.status);
@@ -1318,11 +1303,13 @@ async fn adoption(
         }
         for n in &out.reports {
             let charts = if n.name == "adoption" {
-                let rows: Vec<(String, i64)> =
-                    items(&n.report, "cost_center", "utilization_pct", 60)
-                        .into_iter()
-                        .filter(|(k, _)| k != "TOTAL" && k != "UNMAPPED")
-                        .collect();
+                let rows: Vec<(String, i64)> = run
+                    .lines
+                    .iter()
+                    .take(60)
+                    .filter(|l| l.key != "TOTAL" && l.key != allot_core::UNMAPPED)
+                    .map(|l| (l.key.clone(), l.utilization_bp().unwrap_or(0)))
+                    .collect();
                 vec![bars(
                     "Utilization by team (active users over headcount)",
                     &rows,

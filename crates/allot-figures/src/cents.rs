@@ -5,12 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use allot_core::alloc::{largest_remainder_to, round_to_cents};
+use allot_core::alloc::{largest_remainder_to, round_to_cents, round_tree, split_proportional};
+use allot_core::money::div_round_half_away;
 use allot_core::money::NANOS_PER_CENT;
 use allot_core::results::Chargeback;
 use allot_core::Nanos;
-
-use crate::views::line_cents;
 
 /// The cents of one period at one level.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -121,6 +120,108 @@ pub fn within_a_cent(cents: i64, exact: Nanos) -> bool {
     (i128::from(cents) * i128::from(NANOS_PER_CENT) - exact.0).abs() < i128::from(NANOS_PER_CENT)
 }
 
+/// Shares of a whole in hundredths of a percent.
+///
+/// When every part has the same sign as the whole (all costs, or all credits), the shares are
+/// split by largest remainder and sum to exactly 100.00. When credits and costs are mixed, a
+/// share can be negative or above 100, so each is rounded on its own (they still sum to
+/// 100.00 within a hundredth per part). When the whole is zero there is nothing to share:
+/// every share is empty.
+pub fn shares(parts: &[(String, Nanos)]) -> Vec<Option<i64>> {
+    let total: i128 = parts.iter().map(|(_, n)| n.0).sum();
+    if total == 0 {
+        return vec![None; parts.len()];
+    }
+    let same_sign = parts
+        .iter()
+        .all(|(_, n)| n.0 == 0 || n.0.signum() == total.signum());
+    if same_sign {
+        let weights: Vec<(&str, i128)> =
+            parts.iter().map(|(k, n)| (k.as_str(), n.0.abs())).collect();
+        if let Some(split) = split_proportional(10_000, &weights) {
+            return split.into_iter().map(Some).collect();
+        }
+    }
+    parts
+        .iter()
+        .map(|(_, n)| Some(div_round_half_away(n.0 * 10_000, total) as i64))
+        .collect()
+}
+
+/// Cents of every chargeback line: top-down through the hierarchy when the chargeback carries
+/// one (so each level adds up to the level above), else largest remainder across the lines.
+pub fn line_cents(cb: &Chargeback) -> Vec<i64> {
+    if !cb.rollup.is_empty() && !cb.tree.is_empty() {
+        // Each line is whole cost centers: the sum of their cents, as the cost-center
+        // chargeback rounds them (top-down through the hierarchy).
+        let levels = round_tree(&cb.tree);
+        let mut by_key: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+        for (path, cents) in &levels[levels.len() - 1] {
+            if let Some(key) = path.last().and_then(|cc| cb.rollup.get(cc)) {
+                *by_key.entry(key.as_str()).or_default() += cents;
+            }
+        }
+        return cb
+            .lines
+            .iter()
+            .map(|l| by_key.get(l.key.as_str()).copied().unwrap_or(0))
+            .collect();
+    }
+    if !cb.tree.is_empty() {
+        let levels = round_tree(&cb.tree);
+        let level = &levels[cb.tree_depth];
+        let mut by_key: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+        for (path, cents) in level {
+            *by_key.entry(path[cb.tree_depth].as_str()).or_default() += cents;
+        }
+        return cb
+            .lines
+            .iter()
+            .map(|l| by_key.get(l.key.as_str()).copied().unwrap_or(0))
+            .collect();
+    }
+    let parts: Vec<(String, Nanos)> = cb.lines.iter().map(|l| (l.key.clone(), l.amount)).collect();
+    round_to_cents(&parts)
+}
+
+/// The people counted on each line for a per-user split: each person once, on the line where
+/// they spent most (ties to the first line by name). API keys and other actors are not people.
+pub fn users_by_main_line(cb: &Chargeback) -> std::collections::BTreeMap<String, u64> {
+    let mut best: std::collections::BTreeMap<&str, (&str, Nanos)> =
+        std::collections::BTreeMap::new();
+    for p in cb
+        .people
+        .iter()
+        .filter(|p| allot_core::identity::is_person(&p.email))
+    {
+        let e = best
+            .entry(p.email.as_str())
+            .or_insert((p.key.as_str(), p.amount));
+        if p.amount > e.1 || (p.amount == e.1 && p.key.as_str() < e.0) {
+            *e = (p.key.as_str(), p.amount);
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for (key, _) in best.values() {
+        *out.entry((*key).to_string()).or_insert(0) += 1;
+    }
+    out
+}
+
+/// The share of attributed cost that reached a real cost center in hundredths of a percent
+/// (`9761` is 97.61%); None for no cost.
+/// A month whose cost all reached real cost centers is 100.00 whatever its sign (a month that
+/// nets to a credit included).
+pub fn coverage_bp(cb: &Chargeback) -> Option<i64> {
+    if cb.total.0 == 0 {
+        return None;
+    }
+    if cb.mapped == cb.total {
+        return Some(10_000);
+    }
+    Some(div_round_half_away(cb.mapped.0 * 10_000, cb.total.0) as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +283,19 @@ mod tests {
             c.person("ann").unwrap(),
             c.cell("A", "ann") + c.cell("B", "ann")
         );
+    }
+
+    #[test]
+    fn shares_add_up_to_a_hundred() {
+        let parts: Vec<(String, Nanos)> = ["a", "b", "c"]
+            .iter()
+            .map(|k| ((*k).to_string(), Nanos(1)))
+            .collect();
+        let s = shares(&parts);
+        assert_eq!(s.iter().map(|x| x.unwrap()).sum::<i64>(), 10_000);
+        assert_eq!(shares(&[("a".into(), Nanos(0))]), vec![None]);
+        let with_credit = shares(&[("a".into(), Nanos(300)), ("b".into(), Nanos(-100))]);
+        assert_eq!(with_credit, vec![Some(15_000), Some(-5_000)]);
     }
 
     proptest! {
