@@ -3,6 +3,7 @@
 
 mod adoption;
 mod alerts;
+mod architecture;
 mod bad_input;
 mod chargeback;
 mod close;

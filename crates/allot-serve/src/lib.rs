@@ -14,6 +14,7 @@ mod metrics;
 mod pages;
 mod reload;
 mod render;
+mod routes;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -207,7 +208,7 @@ impl Server {
     /// [`CONNECTION_LIFETIME`], so slow or silent clients cannot hold the dashboard.
     pub async fn run(self) -> std::io::Result<()> {
         use tower::ServiceExt;
-        let router = pages::router(self.app);
+        let router = routes::router(self.app);
         let open = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         loop {
             let Ok((stream, _)) = self.listener.accept().await else {
