@@ -164,7 +164,10 @@ fn cents_by_cost_center(chargeback_csv: &[u8]) -> Result<BTreeMap<String, i64>, 
     let mut r = csv::ReaderBuilder::new().from_reader(chargeback_csv);
     let headers = r
         .headers()
-        .map_err(|e| AppError::Usage(e.to_string()))?
+        .map_err(|source| AppError::ReadBack {
+            what: "the earlier close's chargeback.csv".into(),
+            source,
+        })?
         .clone();
     let cc = headers.iter().position(|h| h == "cost_center");
     let amount = headers.iter().position(|h| h == "amount_usd");
@@ -175,7 +178,10 @@ fn cents_by_cost_center(chargeback_csv: &[u8]) -> Result<BTreeMap<String, i64>, 
     };
     let mut out = BTreeMap::new();
     for rec in r.records() {
-        let rec = rec.map_err(|e| AppError::Usage(e.to_string()))?;
+        let rec = rec.map_err(|source| AppError::ReadBack {
+            what: "the earlier close's chargeback.csv".into(),
+            source,
+        })?;
         let cents = allot_core::shared::parse_cents(&rec[amount]).map_err(AppError::Usage)?;
         out.insert(rec[cc].to_string(), cents);
     }

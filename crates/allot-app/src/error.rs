@@ -30,6 +30,21 @@ pub enum AppError {
     /// The notification could not be delivered (the message never names the webhook URL).
     #[error("notification: {0}")]
     Notify(String),
+    /// Shared cost cannot be split as the pools say.
+    #[error(transparent)]
+    Alloc(#[from] allot_core::shared::AllocError),
+    /// The sent-alerts state cannot be read.
+    #[error(transparent)]
+    SentState(#[from] allot_watch::notify::NotifyError),
+    /// A file allot wrote earlier (a close version's chargeback) does not read back.
+    #[error("reading {what}")]
+    ReadBack {
+        /// What was read.
+        what: String,
+        /// What the reader said.
+        #[source]
+        source: csv::Error,
+    },
     /// Writing an output failed.
     #[error("writing `{}`", path.display())]
     Write {
@@ -39,12 +54,6 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
-}
-
-impl From<allot_core::shared::AllocError> for AppError {
-    fn from(e: allot_core::shared::AllocError) -> AppError {
-        AppError::Usage(e.to_string())
-    }
 }
 
 /// A tokio runtime for the parts of a run that talk HTTP (the in-process fake, webhooks).

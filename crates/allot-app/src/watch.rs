@@ -721,7 +721,7 @@ pub fn notify(
     pseudonyms: Option<&allot_report::privacy::Pseudonymizer>,
 ) -> Result<Delivery, AppError> {
     let mut sent = match state {
-        Some(p) => notify::Sent::read(p).map_err(|e| AppError::Usage(e.to_string()))?,
+        Some(p) => notify::Sent::read(p)?,
         None => notify::Sent::default(),
     };
     let alerts: Vec<Alert> = run

@@ -370,15 +370,18 @@ pub fn class_attr(report: &Report, i: usize) -> String {
     }
 }
 
-/// A report as a table of the columns a reader needs (detail columns stay in the CSV),
-/// headed in words, money with thousands separators, in a box that scrolls sideways on a
-/// narrow screen instead of spilling over the page.
-pub fn table(report: &Report) -> String {
-    let shown_cols: Vec<usize> = (0..report.columns.len())
+/// The columns a table shows (detail columns stay in the CSV), by index.
+pub fn table_columns(report: &Report) -> Vec<usize> {
+    (0..report.columns.len())
         .filter(|&i| report.columns[i].in_table)
-        .collect();
-    let mut h = String::from("<div class=\"scroll\"><table><thead><tr>");
-    for &i in &shown_cols {
+        .collect()
+}
+
+/// The heading cells of `columns`: each column's words, its name as the tooltip, and its
+/// alignment class (the page and the dashboard head their tables alike).
+pub fn header_cells(report: &Report, columns: &[usize]) -> String {
+    let mut h = String::new();
+    for &i in columns {
         let c = &report.columns[i];
         h.push_str(&format!(
             "<th title=\"{}\"{}>{}</th>",
@@ -387,6 +390,16 @@ pub fn table(report: &Report) -> String {
             esc(&heading(&c.name))
         ));
     }
+    h
+}
+
+/// A report as a table of the columns a reader needs (detail columns stay in the CSV),
+/// headed in words, money with thousands separators, in a box that scrolls sideways on a
+/// narrow screen instead of spilling over the page.
+pub fn table(report: &Report) -> String {
+    let shown_cols = table_columns(report);
+    let mut h = String::from("<div class=\"scroll\"><table><thead><tr>");
+    h.push_str(&header_cells(report, &shown_cols));
     h.push_str("</tr></thead><tbody>");
     let row = |cells: &[Cell], class: &str| -> String {
         let mut r = format!("<tr class=\"{class}\">");

@@ -5,7 +5,7 @@
 
 use allot_app::Named;
 use allot_core::{Month, Status};
-use allot_report::html_out::{esc, heading, shown};
+use allot_report::html_out::{esc, shown};
 use allot_report::Cell;
 
 /// The style sheet: the report pages' style and the dashboard's own.
@@ -58,24 +58,14 @@ pub type Linker<'a> = &'a dyn Fn(&str, &str) -> Option<String>;
 /// A report as a sortable table, cells linked by `link`, with its CSV link.
 pub fn table(named: &Named, link: Linker<'_>) -> String {
     let report = &named.report;
-    let cols: Vec<usize> = (0..report.columns.len())
-        .filter(|&i| report.columns[i].in_table)
-        .collect();
+    let cols = allot_report::html_out::table_columns(report);
     let mut h = format!(
         "<p class=\"csv\"><a href=\"?csv={}\">CSV</a> of these {} (all columns)</p><div class=\"scroll\"><table class=\"sortable\" id=\"t-{}\"><thead><tr>",
         enc(&named.name),
         plural_rows(report.rows.len()),
         esc(&named.name)
     );
-    for &i in &cols {
-        let c = &report.columns[i];
-        h.push_str(&format!(
-            "<th title=\"{}\"{}>{}</th>",
-            esc(&c.name),
-            allot_report::html_out::class_attr(report, i),
-            esc(&heading(&c.name))
-        ));
-    }
+    h.push_str(&allot_report::html_out::header_cells(report, &cols));
     h.push_str("</tr></thead><tbody>");
     let row = |cells: &[Cell], class: &str, linked: bool| -> String {
         let mut r = format!("<tr class=\"{class}\">");

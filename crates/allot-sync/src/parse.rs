@@ -20,14 +20,10 @@ pub const TOKEN_TYPES: [&str; 5] = [
 ];
 
 /// A decimal string in cents (`"41280.000000"` is $412.80) as exact nano-dollars; `None` when it
-/// is not a number or is finer than a nano-dollar.
+/// is not a number or is finer than a nano-dollar (the money rule is `Nanos`'s own).
 pub fn cents_to_nanos(s: &str) -> Option<i128> {
     let d: Decimal = s.trim().parse().ok()?;
-    let n = d.checked_mul(Decimal::from(10_000_000))?;
-    if !n.fract().is_zero() {
-        return None;
-    }
-    rust_decimal::prelude::ToPrimitive::to_i128(&n)
+    allot_core::Nanos::from_cents_decimal(d).map(|n| n.0)
 }
 
 fn malformed(endpoint: &str, problem: impl Into<String>) -> SyncError {

@@ -43,7 +43,9 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             output::report_error(&err);
-            ExitCode::from(commands::exit_code_for(&err))
+            // Every error exits 2, whatever failed: schedulers and the documented cron line
+            // treat 0 and 3 as a run that worked and anything else as one that did not.
+            ExitCode::from(commands::EXIT_ERROR)
         }
     }
 }

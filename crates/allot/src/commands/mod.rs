@@ -87,11 +87,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     .map(|()| ExitCode::from(EXIT_OK))
 }
 
-/// The exit code for a failed command.
-pub fn exit_code_for(_err: &anyhow::Error) -> u8 {
-    EXIT_ERROR
-}
-
 /// Today's date in UTC.
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
