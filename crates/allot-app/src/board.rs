@@ -481,26 +481,13 @@ impl MonthBoard {
     /// center's amount to the cent; their whole month is beside it.
     pub fn spenders_on(&self, cc: &str) -> Named {
         let line = self.cents.line(cc);
-        let mut on: Vec<(&str, i64)> = self
-            .cents
-            .cells
-            .iter()
-            .filter(|((key, _), _)| key == cc)
-            .map(|((_, email), cents)| (email.as_str(), *cents))
-            .collect();
-        on.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let shares = allot_figures::cents::shares(
-            &on.iter()
-                .map(|(e, c)| ((*e).to_string(), Nanos::from_cents(*c)))
-                .collect::<Vec<_>>(),
-        );
+        let on = self.cents.on_line(cc);
         let status = self.status.to_string();
         let rows: Vec<Vec<Cell>> = on
             .iter()
-            .zip(shares)
-            .map(|((email, cents), share)| {
+            .map(|(email, cents, share)| {
                 vec![
-                    Cell::Text((*email).to_string()),
+                    Cell::Text(email.clone()),
                     Cell::Text(allot_core::identity::kind(email).as_str().to_string()),
                     allot_report::reviews::name_cell(&self.reviews.ctx.names, email),
                     Cell::Cents(*cents),
@@ -512,7 +499,7 @@ impl MonthBoard {
             .collect();
         let people = on
             .iter()
-            .filter(|(e, _)| allot_core::identity::is_person(e))
+            .filter(|(e, _, _)| allot_core::identity::is_person(e))
             .count();
         let columns = vec![
             Column::new("email", Kind::Text),
@@ -652,27 +639,14 @@ impl MonthBoard {
             *by.entry(v.to_string()).or_default() += u.cost;
         }
         let parts: Vec<(String, Nanos)> = by.into_iter().collect();
-        let cents = split(target, &parts);
-        let shares = allot_figures::cents::shares(
-            &parts
-                .iter()
-                .zip(&cents)
-                .map(|((k, _), c)| (k.clone(), Nanos::from_cents(*c)))
-                .collect::<Vec<_>>(),
-        );
+        let mixed = allot_figures::cents::mix(target, &parts);
         let status = self.status.to_string();
-        let chart: Vec<(String, i64)> = parts
-            .iter()
-            .zip(&cents)
-            .map(|((k, _), c)| (k.clone(), *c))
-            .collect();
-        let rows = parts
-            .iter()
-            .zip(cents)
-            .zip(shares)
-            .map(|(((k, _), c), s)| {
+        let chart: Vec<(String, i64)> = mixed.iter().map(|(k, c, _)| (k.clone(), *c)).collect();
+        let rows = mixed
+            .into_iter()
+            .map(|(k, c, s)| {
                 vec![
-                    Cell::Text(k.clone()),
+                    Cell::Text(k),
                     Cell::Cents(c),
                     s.map_or(Cell::Empty, Cell::Pct),
                     Cell::Text(status.clone()),
@@ -762,8 +736,8 @@ impl MonthBoard {
             before.map_or(Cell::Empty, Cell::Cents),
             before.map_or(Cell::Empty, |b| Cell::Cents(now - b)),
             before
-                .filter(|b| *b != 0)
-                .map_or(Cell::Empty, |b| Cell::Pct(pct_change(now, b))),
+                .and_then(|b| allot_figures::trend::change(now, b).bp)
+                .map_or(Cell::Empty, Cell::Pct),
             Cell::Text(self.status.to_string()),
         ];
         let mut r = self.stamp(
@@ -794,13 +768,6 @@ impl MonthBoard {
     pub fn range(&self) -> DateRange {
         self.range
     }
-}
-
-/// Change in hundredths of a percent, rounded half away from zero.
-fn pct_change(now: i64, before: i64) -> i64 {
-    let num = i128::from(now - before) * 10_000;
-    let den = i128::from(before.abs());
-    allot_core::money::div_round_half_away(num, den) as i64
 }
 
 /// A value made safe for a file name: letters, digits and `-`, lower case.

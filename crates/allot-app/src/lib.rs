@@ -5,7 +5,6 @@
 //! one function here, and show or write the [`Output`].
 
 pub mod adoption;
-pub mod bench;
 pub mod board;
 pub mod close;
 pub mod demo;

@@ -222,6 +222,55 @@ pub fn coverage_bp(cb: &Chargeback) -> Option<i64> {
     Some(div_round_half_away(cb.mapped.0 * 10_000, cb.total.0) as i64)
 }
 
+/// `target` cents split over `parts` (a line's or a person's cents by product, model or
+/// day) with each part's share of them: (key, cents, share in hundredths of a percent).
+pub fn mix(target: i64, parts: &[(String, Nanos)]) -> Vec<(String, i64, Option<i64>)> {
+    let cents = split(target, parts);
+    let shares = shares_of_cents(
+        &parts
+            .iter()
+            .zip(&cents)
+            .map(|((k, _), c)| (k.clone(), *c))
+            .collect::<Vec<_>>(),
+    );
+    parts
+        .iter()
+        .zip(cents)
+        .zip(shares)
+        .map(|(((k, _), c), s)| (k.clone(), c, s))
+        .collect()
+}
+
+/// Shares of whole cents, in hundredths of a percent, adding up to 100.00 like [`shares`]
+/// (ties to the smaller key).
+pub fn shares_of_cents(parts: &[(String, i64)]) -> Vec<Option<i64>> {
+    shares(
+        &parts
+            .iter()
+            .map(|(k, c)| (k.clone(), Nanos::from_cents(*c)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+impl PeriodCents {
+    /// Everyone's cents on `key` (a person who moved mid-period only their days there),
+    /// largest first then by email, with their share of the line: they add up to the line.
+    pub fn on_line(&self, key: &str) -> Vec<(String, i64, Option<i64>)> {
+        let mut on: Vec<(String, i64)> = self
+            .cells
+            .iter()
+            .filter(|((line, _), _)| line == key)
+            .map(|((_, email), cents)| (email.clone(), *cents))
+            .collect();
+        on.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let shares = shares_of_cents(&on);
+        on.into_iter()
+            .zip(shares)
+            .map(|((e, c), s)| (e, c, s))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

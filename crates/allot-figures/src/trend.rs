@@ -68,6 +68,17 @@ pub struct Change {
     pub bp: Option<i64>,
 }
 
+/// The change from `before` to `now` cents: in cents, and in hundredths of a percent of
+/// `before` (none when `before` is zero), rounded half away from zero.
+pub fn change(now: i64, before: i64) -> Change {
+    Change {
+        cents: Some(now - before),
+        bp: (before != 0).then(|| {
+            div_round_half_away(i128::from(now - before) * 10_000, i128::from(before.abs())) as i64
+        }),
+    }
+}
+
 /// Each period's lines' changes (in the order of the lines): against the same key in the
 /// period before (a key absent there had no cost: 0), or the same days of it when the period
 /// is partial, or nothing.
@@ -84,13 +95,7 @@ pub fn changes(periods: &[TrendPeriod]) -> Vec<Vec<Change>> {
                     Against::SameDays(_, base) => base.get(key).copied(),
                     Against::Nothing(_) => None,
                 };
-                Change {
-                    cents: before.map(|b| cents - b),
-                    bp: before.filter(|b| *b != 0).map(|b| {
-                        div_round_half_away(i128::from(cents - b) * 10_000, i128::from(b.abs()))
-                            as i64
-                    }),
-                }
+                before.map_or(Change::default(), |b| change(*cents, b))
             })
             .collect();
         out.push(changes);

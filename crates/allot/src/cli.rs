@@ -232,27 +232,12 @@ pub enum UnmappedArg {
 /// What every report command takes: the month, the mapping, the facts, the level, the
 /// unmapped policy, the as-of date and where and how to write.
 #[derive(Debug, Args, Clone)]
-#[command(group = clap::ArgGroup::new("facts").args(["store", "cost"]).required(true).multiple(true))]
 pub struct ReportArgs {
     /// The month, YYYY-MM.
     #[arg(long, value_parser = parse_month)]
     pub month: Month,
-    /// Org mapping (CSV, XLSX, XLS, ODS): email, cost center, optional effective dates, any attribute columns.
-    #[arg(long)]
-    pub mapping: PathBuf,
     #[command(flatten)]
-    pub read: MappingReadArgs,
-    /// Cost-fact file (CSV or Parquet), or a cloud bill in FOCUS (also beside --store); repeat for several.
-    #[arg(long = "cost")]
-    pub cost: Vec<PathBuf>,
-    #[command(flatten)]
-    pub focus: FocusArgs,
-    /// Read cost (and activity) facts from this store, as `allot sync` writes it (--cost then takes only cloud bills in FOCUS).
-    #[arg(long)]
-    pub store: Option<PathBuf>,
-    /// The days the fact files are meant to cover (YYYY-MM, or FROM..TO); default from their first to their last fact. A period with days outside it is `incomplete`.
-    #[arg(long, value_parser = parse_range, conflicts_with = "store")]
-    pub covers: Option<DateRange>,
+    pub facts: FactArgs,
     /// Roll up (or group teams) by this mapping column (e.g. department, division) instead of cost_center.
     #[arg(long)]
     pub by: Option<String>,
@@ -355,24 +340,12 @@ pub struct ReconcileArgs {
 
 /// Arguments of `allot close`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("facts").args(["store", "cost"]).required(true).multiple(true))]
 pub struct CloseArgs {
     /// The month to close, YYYY-MM.
     #[arg(long, value_parser = parse_month)]
     pub month: Month,
-    /// Org mapping (CSV, XLSX, XLS, ODS).
-    #[arg(long)]
-    pub mapping: PathBuf,
     #[command(flatten)]
-    pub read: MappingReadArgs,
-    /// Cost-fact files, or cloud bills in FOCUS (charged back, never reconciled against Anthropic's invoice); repeatable.
-    #[arg(long = "cost")]
-    pub cost: Vec<PathBuf>,
-    #[command(flatten)]
-    pub focus: FocusArgs,
-    /// Read the facts from this store (`allot sync`) instead of --activity; --cost then takes only cloud bills in FOCUS.
-    #[arg(long)]
-    pub store: Option<PathBuf>,
+    pub facts: FactArgs,
     /// Organisation-level cost-fact files, for the three-way reconciliation; repeatable.
     #[arg(long = "org-cost")]
     pub org_cost: Vec<PathBuf>,
@@ -385,9 +358,6 @@ pub struct CloseArgs {
     /// Invoice column-mapping TOML; default `<invoice>.toml` when it exists.
     #[arg(long)]
     pub invoice_columns: Option<PathBuf>,
-    /// The days the fact files are meant to cover (YYYY-MM, or FROM..TO); default from their first to their last fact.
-    #[arg(long, value_parser = parse_range, conflicts_with = "store")]
-    pub covers: Option<DateRange>,
     /// Reconciliation tolerance in dollars.
     #[arg(long, default_value = "0.01")]
     pub tolerance: String,
@@ -449,7 +419,6 @@ pub struct ContextArgs {
 
 /// Arguments of `allot trend`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("facts").args(["store", "cost"]).required(true).multiple(true))]
 pub struct TrendArgs {
     /// First day (YYYY-MM-DD, or YYYY-MM for its first day).
     #[arg(long, value_parser = parse_from)]
@@ -460,22 +429,8 @@ pub struct TrendArgs {
     /// Period length: day, week (ISO, Monday first) or month.
     #[arg(long, default_value = "month", value_parser = parse_per)]
     pub per: Per,
-    /// Org mapping (CSV, XLSX, XLS, ODS).
-    #[arg(long)]
-    pub mapping: PathBuf,
     #[command(flatten)]
-    pub read: MappingReadArgs,
-    /// Cost-fact file (CSV or Parquet), or a cloud bill in FOCUS (also beside --store); repeat for several.
-    #[arg(long = "cost")]
-    pub cost: Vec<PathBuf>,
-    #[command(flatten)]
-    pub focus: FocusArgs,
-    /// Read the facts from this store (`allot sync`); --cost then takes only cloud bills in FOCUS.
-    #[arg(long)]
-    pub store: Option<PathBuf>,
-    /// The days the fact files are meant to cover; default from their first to their last fact.
-    #[arg(long, value_parser = parse_range, conflicts_with = "store")]
-    pub covers: Option<DateRange>,
+    pub facts: FactArgs,
     /// Group by this mapping column, or by a fact dimension: product, model or context_window (default cost_center).
     #[arg(long)]
     pub by: Option<String>,
@@ -503,8 +458,19 @@ pub struct TrendArgs {
 
 /// The org mapping and where facts come from: the store, or cost and activity files.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("facts").args(["store", "cost"]).required(true).multiple(true))]
 pub struct InputArgs {
+    #[command(flatten)]
+    pub facts: FactArgs,
+    /// Activity-fact file (CSV or Parquet): date, email and any per-surface counts; repeat for several.
+    #[arg(long = "activity")]
+    pub activity: Vec<PathBuf>,
+}
+
+/// The org mapping and where a period's facts come from, the same in every command that
+/// reads a period: `--store` (and cloud bills in FOCUS beside it), or fact files.
+#[derive(Debug, Args, Clone)]
+#[command(group = clap::ArgGroup::new("facts").args(["store", "cost"]).required(true).multiple(true))]
+pub struct FactArgs {
     /// Org mapping (CSV, XLSX, XLS, ODS): email, cost center, optional effective dates, any attribute columns.
     #[arg(long)]
     pub mapping: PathBuf,
@@ -515,13 +481,10 @@ pub struct InputArgs {
     pub cost: Vec<PathBuf>,
     #[command(flatten)]
     pub focus: FocusArgs,
-    /// Activity-fact file (CSV or Parquet): date, email and any per-surface counts; repeat for several.
-    #[arg(long = "activity")]
-    pub activity: Vec<PathBuf>,
-    /// Read the facts (and the engagement summaries) from this store (`allot sync`) instead of --activity; --cost then takes only cloud bills in FOCUS.
+    /// Read the facts (and the engagement summaries) from this store (`allot sync`); --cost then takes only cloud bills in FOCUS.
     #[arg(long)]
     pub store: Option<PathBuf>,
-    /// The days the fact files are meant to cover (YYYY-MM, or FROM..TO); default from their first to their last fact.
+    /// The days the fact files are meant to cover (YYYY-MM, or FROM..TO); default from their first to their last fact. A period with days outside it is `incomplete`.
     #[arg(long, value_parser = parse_range, conflicts_with = "store")]
     pub covers: Option<DateRange>,
 }

@@ -9,7 +9,7 @@ use allot_app::{MappingSpec, ReportOptions, Sources, Workspace};
 use allot_core::DateRange;
 use allot_engine::UnmappedPolicy;
 
-use crate::cli::{FocusArgs, InputArgs, MappingReadArgs, ReportArgs, UnmappedArg};
+use crate::cli::{FactArgs, FocusArgs, MappingReadArgs, ReportArgs, UnmappedArg};
 
 /// The unmapped policy of `--unmapped` / `--unmapped-to`.
 pub fn policy(unmapped: UnmappedArg, to: Option<&String>) -> UnmappedPolicy {
@@ -86,21 +86,35 @@ pub fn sources(
     })
 }
 
-/// The workspace of a report command.
-pub fn workspace(c: &ReportArgs, activity: &[PathBuf]) -> anyhow::Result<Workspace> {
-    let as_of = c.as_of.unwrap_or_else(crate::commands::today);
+/// The workspace of `--mapping` and `--store` or the fact files (with `activity` files beside
+/// the cost ones), as of `as_of` (default today): the one resolver every command that reads a
+/// period uses.
+pub fn workspace(
+    facts: &FactArgs,
+    activity: &[PathBuf],
+    as_of: Option<chrono::NaiveDate>,
+) -> anyhow::Result<Workspace> {
     Ok(Workspace::open(
-        &mapping(&c.mapping, &c.read),
-        sources(
-            c.store.as_ref(),
-            &c.cost,
-            activity,
-            &[],
-            c.covers,
-            Some(&c.focus),
-        )?,
-        as_of,
+        &mapping(&facts.mapping, &facts.read),
+        fact_sources(facts, activity, &[])?,
+        as_of.unwrap_or_else(crate::commands::today),
     )?)
+}
+
+/// The sources of `facts`, with activity and organisation-level cost files beside the cost ones.
+pub fn fact_sources(
+    facts: &FactArgs,
+    activity: &[PathBuf],
+    org_cost: &[PathBuf],
+) -> anyhow::Result<Sources> {
+    sources(
+        facts.store.as_ref(),
+        &facts.cost,
+        activity,
+        org_cost,
+        facts.covers,
+        Some(&facts.focus),
+    )
 }
 
 /// Level and policy of a report command.
@@ -109,20 +123,4 @@ pub fn report_options(c: &ReportArgs) -> ReportOptions {
         by: c.by.clone(),
         policy: policy(c.unmapped, c.unmapped_to.as_ref()),
     }
-}
-
-/// The workspace of `--mapping` and `--store` or the fact files, as of `as_of` (default today).
-pub fn open(input: &InputArgs, as_of: Option<chrono::NaiveDate>) -> anyhow::Result<Workspace> {
-    Ok(Workspace::open(
-        &mapping(&input.mapping, &input.read),
-        sources(
-            input.store.as_ref(),
-            &input.cost,
-            &input.activity,
-            &[],
-            input.covers,
-            Some(&input.focus),
-        )?,
-        as_of.unwrap_or_else(crate::commands::today),
-    )?)
 }

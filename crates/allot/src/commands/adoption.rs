@@ -6,7 +6,7 @@ use crate::cli::AdoptionArgs;
 use crate::{inputs, output};
 
 pub fn run(args: &AdoptionArgs, quiet: bool) -> anyhow::Result<()> {
-    let ws = inputs::open(&args.input, args.as_of)?;
+    let ws = inputs::workspace(&args.input.facts, &args.input.activity, args.as_of)?;
     for m in &ws.messages {
         output::say(quiet, m);
     }

@@ -1,7 +1,7 @@
 //! `allot bench`: times allot beside python polars and DuckDB on a large synthetic
 //! organisation, or counts the sync's requests.
 
-use allot_app::bench::{run as bench, sync_requests, BenchSpec};
+use allot_bench::{run as bench, sync_requests, BenchSpec};
 
 use crate::cli::BenchArgs;
 use crate::output;
@@ -36,9 +36,9 @@ pub fn run(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
 
 /// Times every kind of dashboard page on the demo store, then on a large synced one.
 fn serve(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
-    use allot_app::bench::StoreLayout;
     use allot_app::sources::Origin;
     use allot_app::{MappingSpec, WatchOptions, Workspace};
+    use allot_bench::StoreLayout;
     let say = |m: &str| output::say(quiet, m);
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
     let demo_dir = args.dir.join("serve-demo");
@@ -62,7 +62,7 @@ fn serve(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
         (StoreLayout::PerActor, "per-actor layout"),
     ] {
         let (store, mapping, big_as_of) =
-            allot_app::bench::serve_store(args.people, args.month, layout, &args.dir, &say)?;
+            allot_bench::serve_store(args.people, args.month, layout, &args.dir, &say)?;
         runs.push((
             format!("{} people, {}, {what}", args.people, args.month),
             store,

@@ -19,7 +19,7 @@ pub fn run(args: &ChargebackArgs, quiet: bool) -> anyhow::Result<()> {
                 .with_context(|| format!("in `{}`", settings.path.display()))?,
         );
     }
-    let ws = inputs::workspace(c, &[])?;
+    let ws = inputs::workspace(&c.facts, &[], c.as_of)?;
     for m in &ws.messages {
         output::say(quiet, m);
     }

@@ -14,15 +14,8 @@ pub fn run(args: &CloseArgs, quiet: bool) -> anyhow::Result<bool> {
     let tolerance = parse_cents(&args.tolerance).map_err(|e| anyhow::anyhow!("--tolerance {e}"))?;
     let closed = close(&CloseSpec {
         month: args.month,
-        mapping: inputs::mapping(&args.mapping, &args.read),
-        sources: inputs::sources(
-            args.store.as_ref(),
-            &args.cost,
-            &args.activity,
-            &args.org_cost,
-            args.covers,
-            Some(&args.focus),
-        )?,
+        mapping: inputs::mapping(&args.facts.mapping, &args.facts.read),
+        sources: inputs::fact_sources(&args.facts, &args.activity, &args.org_cost)?,
         invoice: InvoiceSpec {
             path: args.invoice.clone(),
             columns: args.invoice_columns.clone(),

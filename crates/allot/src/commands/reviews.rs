@@ -15,7 +15,7 @@ fn load(
     quiet: bool,
 ) -> anyhow::Result<(allot_app::Period, Reviews)> {
     let c = &args.common;
-    let ws = inputs::workspace(c, &args.activity)?;
+    let ws = inputs::workspace(&c.facts, &args.activity, c.as_of)?;
     for m in &ws.messages {
         output::say(quiet, m);
     }
@@ -62,7 +62,7 @@ fn write(
 
 pub fn run_efficiency(args: &EfficiencyArgs, quiet: bool) -> anyhow::Result<()> {
     let r = &args.review;
-    if r.activity.is_empty() && r.common.store.is_none() {
+    if r.activity.is_empty() && r.common.facts.store.is_none() {
         anyhow::bail!("efficiency needs activity facts: give --activity FILE (date, email, sessions, commits, pull_requests, lines_added, lines_removed) or --store");
     }
     let (period, reviews) = load(r, false, quiet)?;

@@ -1,7 +1,7 @@
 //! `allot trend`: cost per day, week or month over any range.
 
 use allot_app::trend::needs_dimensions;
-use allot_app::{Needs, TrendOptions, Workspace};
+use allot_app::{Needs, TrendOptions};
 use allot_core::DateRange;
 
 use crate::cli::TrendArgs;
@@ -10,18 +10,7 @@ use crate::{inputs, output};
 pub fn run(args: &TrendArgs, quiet: bool) -> anyhow::Result<()> {
     let range = DateRange::new(args.from, args.to)
         .ok_or_else(|| anyhow::anyhow!("--from {} is after --to {}", args.from, args.to))?;
-    let ws = Workspace::open(
-        &inputs::mapping(&args.mapping, &args.read),
-        inputs::sources(
-            args.store.as_ref(),
-            &args.cost,
-            &[],
-            &[],
-            args.covers,
-            Some(&args.focus),
-        )?,
-        args.as_of.unwrap_or_else(super::today),
-    )?;
+    let ws = inputs::workspace(&args.facts, &[], args.as_of)?;
     for m in &ws.messages {
         output::say(quiet, m);
     }

@@ -19,7 +19,7 @@ fn say_warnings(out: &allot_app::Output, quiet: bool) {
 
 /// Opens the workspace and reads the rules and budgets of a watch command.
 fn open(w: &WatchArgs, quiet: bool) -> anyhow::Result<(Workspace, WatchOptions)> {
-    let ws = inputs::open(&w.input, w.as_of)?;
+    let ws = inputs::workspace(&w.input.facts, &w.input.activity, w.as_of)?;
     for m in &ws.messages {
         output::say(quiet, m);
     }
@@ -66,6 +66,7 @@ pub fn alerts(args: &AlertsArgs, quiet: bool) -> anyhow::Result<bool> {
         let state = args.state.clone().or_else(|| {
             args.watch
                 .input
+                .facts
                 .store
                 .as_ref()
                 .map(|s| s.join("alerts-sent.json"))

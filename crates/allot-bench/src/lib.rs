@@ -10,7 +10,7 @@ use allot_core::{Month, Nanos};
 use allot_report::OutputSet;
 use allot_synth::{scale_org, write_costs_csv, Intensity};
 
-use crate::error::AppError;
+use allot_app::AppError;
 
 /// The comparison script, embedded so the benchmark runs from any folder.
 const COMPARE: &str = include_str!("../../../bench/compare.py");
