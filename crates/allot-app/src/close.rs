@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::reconcile::{reconcile_lines, InvoiceSpec};
 use crate::reports::{ReportOptions, CONTEXT_THRESHOLD_PCT, TOP_N};
 use crate::sources::{Facts, Sources};
-use crate::workspace::{previous, MappingSpec, Needs, Workspace};
+use crate::workspace::{previous, MappingSpec, Workspace};
 
 /// What a close takes.
 #[derive(Debug, Clone)]
@@ -67,14 +67,12 @@ type Rendered = (Vec<(String, Vec<u8>)>, Vec<Report>, bool);
 fn render(spec: &CloseSpec, mapping: &MappingSpec) -> Result<Rendered, AppError> {
     let ws = Workspace::open(mapping, spec.sources.clone(), spec.as_of)?;
     let range = DateRange::month(spec.month);
-    let period = ws.period(
-        range,
-        &Needs {
-            usage: true,
-            focus: false,
-            activity: true,
+    let period = ws.month_period(
+        spec.month,
+        crate::reports::MonthReads {
+            reviews: true,
             previous: true,
-            starts: vec![range.from],
+            focus: false,
         },
     )?;
     let status = period.status();

@@ -6,7 +6,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use allot_core::settle::latest_settled_month;
-use allot_core::DateRange;
 use allot_fake_api::{Config, State};
 use allot_report::Format;
 use allot_sync::{sync, ApiKey, Client, ClientConfig, Keys, Quiet, Store, SyncOptions};
@@ -17,7 +16,7 @@ use crate::output::{Named, Output};
 use crate::reports::{ChargebackOptions, ReportOptions, CONTEXT_THRESHOLD_PCT, TOP_N};
 use crate::sources::{Cloud, Origin, Sources};
 use crate::watch::{read_budgets, WatchOptions};
-use crate::workspace::{MappingSpec, Needs, Workspace};
+use crate::workspace::{MappingSpec, Workspace};
 use allot_engine::focus_in::FocusOptions;
 
 /// The demo organisation's mapping, committed under `mappings/` and embedded in the binary.
@@ -121,14 +120,12 @@ pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
         },
         as_of,
     )?;
-    let period = ws.period(
-        DateRange::month(month),
-        &Needs {
-            usage: true,
-            focus: false,
-            activity: true,
+    let period = ws.month_period(
+        month,
+        crate::reports::MonthReads {
+            reviews: true,
             previous: true,
-            starts: vec![month.first_day()],
+            focus: false,
         },
     )?;
     let mut messages = vec![format!(

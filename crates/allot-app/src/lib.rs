@@ -23,7 +23,9 @@ pub use adoption::AdoptionOptions;
 pub use board::{months_held, Chart, MonthBoard, Overview, Part};
 pub use error::AppError;
 pub use output::{file_name, Named, Output, Show};
-pub use reports::{ChargebackOptions, ReportOptions, Reviews, CONTEXT_THRESHOLD_PCT, TOP_N};
+pub use reports::{
+    ChargebackOptions, MonthReads, ReportOptions, Reviews, CONTEXT_THRESHOLD_PCT, TOP_N,
+};
 pub use sources::{Facts, Sources};
 pub use trend::TrendOptions;
 pub use watch::{AlertRun, Delivery, WatchOptions};

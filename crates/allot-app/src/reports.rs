@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use allot_core::results::{ActivityRow, Chargeback, UsageRow};
 use allot_core::shared::{allocate, Allocation, Policy, Pool, Recipient};
-use allot_core::{Month, Status, UNMAPPED};
+use allot_core::{DateRange, Month, Status, UNMAPPED};
 use allot_engine::{Keying, Level, UnmappedPolicy};
 use allot_figures::cents::{users_by_main_line, PeriodCents};
 use allot_figures::chargeback::{day_cents, ChargebackFigures};
@@ -18,7 +18,7 @@ use allot_report::Report;
 use crate::error::AppError;
 use crate::output::{file_name, Named, Output};
 use crate::sources::Facts;
-use crate::workspace::{compared_with, level_of, previous, Period};
+use crate::workspace::{compared_with, level_of, previous, Needs, Period, Workspace};
 
 /// What every report of a period is shaped by.
 #[derive(Debug, Clone, Default)]
@@ -57,6 +57,49 @@ pub struct ChargebackRun {
 pub const TOP_N: usize = 15;
 /// The long-context share above which a person is flagged, unless told otherwise.
 pub const CONTEXT_THRESHOLD_PCT: i64 = 25;
+
+/// What a month's run reads beyond its cost, so the load reads nothing more: the reviews'
+/// usage and activity, the month before (top spenders' change), the FOCUS columns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MonthReads {
+    /// Usage and activity, for the reviews.
+    pub reviews: bool,
+    /// The month before too.
+    pub previous: bool,
+    /// The FOCUS export's columns.
+    pub focus: bool,
+}
+
+impl Workspace {
+    /// A month's period, loading only what `reads` asks for (every report of it starts on
+    /// the month's first day, so the load may sum each person's days in spans).
+    pub fn month_period(&self, month: Month, reads: MonthReads) -> Result<Period, AppError> {
+        self.period(
+            DateRange::month(month),
+            &Needs {
+                usage: reads.reviews,
+                focus: reads.focus,
+                activity: reads.reviews,
+                previous: reads.previous,
+                starts: vec![month.first_day()],
+            },
+        )
+    }
+
+    /// `allot chargeback` of `month`: the load reads the reviews' facts only when the run
+    /// shows them (a page or a workbook), and the FOCUS columns only for the FOCUS rows.
+    pub fn chargeback(&self, month: Month, o: &ChargebackOptions) -> Result<Output, AppError> {
+        self.month_period(
+            month,
+            MonthReads {
+                reviews: o.with_reviews,
+                previous: o.with_reviews,
+                focus: o.focus,
+            },
+        )?
+        .chargeback_output(o)
+    }
+}
 
 impl Period {
     /// The exact chargeback of the period at a level.

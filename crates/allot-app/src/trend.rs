@@ -148,6 +148,22 @@ pub fn needs_dimensions(by: Option<&str>) -> bool {
     by.is_some_and(|b| TREND_DIMENSIONS.contains(&b))
 }
 
+impl crate::workspace::Workspace {
+    /// `allot trend` over `range`: the load reads the usage dimensions only when the trend is
+    /// by one, and sums each person's days in spans between the periods' starts.
+    pub fn trend(&self, range: DateRange, o: &TrendOptions) -> Result<Output, AppError> {
+        self.period(
+            range,
+            &crate::workspace::Needs {
+                usage: needs_dimensions(o.by.as_deref()),
+                starts: trend_starts(range, o.per, self.as_of),
+                ..crate::workspace::Needs::default()
+            },
+        )?
+        .trend(o)
+    }
+}
+
 impl Period {
     /// The trend of the period.
     pub fn trend(&self, o: &TrendOptions) -> Result<Output, AppError> {

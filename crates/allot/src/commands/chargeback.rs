@@ -1,7 +1,6 @@
 //! `allot chargeback`: the month per cost center (or any mapping column), with shared pools.
 
-use allot_app::{ChargebackOptions, Needs};
-use allot_core::DateRange;
+use allot_app::ChargebackOptions;
 use allot_report::Format;
 
 use crate::cli::ChargebackArgs;
@@ -29,21 +28,14 @@ pub fn run(args: &ChargebackArgs, quiet: bool) -> anyhow::Result<()> {
         .iter()
         .any(|f| matches!(f, Format::Html | Format::Xlsx));
     let focus = c.format.contains(&Format::Focus);
-    let period = ws.period(
-        DateRange::month(c.month),
-        &Needs {
-            usage: with_reviews,
+    let out = ws.chargeback(
+        c.month,
+        &ChargebackOptions {
+            common: inputs::report_options(c),
+            pools,
+            with_reviews,
             focus,
-            activity: with_reviews,
-            previous: with_reviews,
-            starts: vec![c.month.first_day()],
         },
     )?;
-    let out = period.chargeback_output(&ChargebackOptions {
-        common: inputs::report_options(c),
-        pools,
-        with_reviews,
-        focus,
-    })?;
     output::emit(&out, &c.format, &c.out_dir(), quiet, false)
 }

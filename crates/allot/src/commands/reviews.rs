@@ -1,8 +1,7 @@
 //! `allot efficiency`, `allot top`, `allot context`, `allot models`: the month's reviews, each
 //! from one load of the period, amounts equal to the chargeback's to the cent.
 
-use allot_app::{Named, Needs, Output, Reviews};
-use allot_core::DateRange;
+use allot_app::{MonthReads, Named, Output, Reviews};
 use allot_report::Format;
 
 use crate::cli::{ContextArgs, EfficiencyArgs, ReviewArgs, RowsPer, TopArgs};
@@ -19,14 +18,12 @@ fn load(
     for m in &ws.messages {
         output::say(quiet, m);
     }
-    let period = ws.period(
-        DateRange::month(c.month),
-        &Needs {
-            usage: true,
-            focus: c.format.contains(&Format::Focus),
-            activity: true,
+    let period = ws.month_period(
+        c.month,
+        MonthReads {
+            reviews: true,
             previous,
-            starts: vec![c.month.first_day()],
+            focus: c.format.contains(&Format::Focus),
         },
     )?;
     let reviews = period.reviews(&inputs::report_options(c))?;

@@ -1,7 +1,6 @@
 //! `allot trend`: cost per day, week or month over any range.
 
-use allot_app::trend::needs_dimensions;
-use allot_app::{Needs, TrendOptions};
+use allot_app::TrendOptions;
 use allot_core::DateRange;
 
 use crate::cli::TrendArgs;
@@ -14,19 +13,14 @@ pub fn run(args: &TrendArgs, quiet: bool) -> anyhow::Result<()> {
     for m in &ws.messages {
         output::say(quiet, m);
     }
-    let period = ws.period(
+    let out = ws.trend(
         range,
-        &Needs {
-            usage: needs_dimensions(args.by.as_deref()),
-            starts: allot_app::trend::trend_starts(range, args.per, ws.as_of),
-            ..Needs::default()
+        &TrendOptions {
+            per: args.per,
+            by: args.by.clone(),
+            policy: inputs::policy(args.unmapped, args.unmapped_to.as_ref()),
         },
     )?;
-    let out = period.trend(&TrendOptions {
-        per: args.per,
-        by: args.by.clone(),
-        policy: inputs::policy(args.unmapped, args.unmapped_to.as_ref()),
-    })?;
     let dir = args
         .out
         .clone()
