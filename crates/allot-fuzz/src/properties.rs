@@ -1,6 +1,6 @@
 //! The fuzz targets as proptest properties: arbitrary bytes, and small edits of real inputs
 //! (the fixtures), into every parser. They run in every `cargo test`; `cargo fuzz` runs the
-//! same entry points far longer (README).
+//! same entry points far longer (GUIDE.md, Fuzzing).
 
 use proptest::prelude::*;
 

@@ -139,7 +139,7 @@ mod tests {
         assert_eq!((n, err, inside), (3, 0, 10_000));
     }
 
-    /// The back-test README quotes: forecasts of the demo organisation's months (March to
+    /// The back-test GUIDE.md quotes: forecasts of the demo organisation's months (March to
     /// October 2026) made on the 7th, 14th and 21st, against what each month cost.
     #[test]
     #[allow(clippy::print_stdout)]
