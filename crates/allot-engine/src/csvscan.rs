@@ -19,8 +19,8 @@ use allot_core::money::{parse_usd_bytes, AmountError};
 use foldhash::fast::FixedState;
 use polars::prelude::*;
 
-use crate::facts::Spec;
 use crate::fold::{frame, Groups, Interner, Key};
+use crate::spec::Spec;
 
 /// Bytes read per block.
 const BLOCK: usize = 32 << 20;

@@ -14,31 +14,13 @@ use std::sync::{Arc, Mutex};
 
 use allot_core::date::{from_epoch_days, parse_date, to_epoch_days};
 use allot_core::money::{parse_usd, NANOS_PER_USD, NANO_SCALE};
-use allot_core::{DateRange, InputError, Nanos};
+use allot_core::{InputError, Nanos};
 use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::error::EngineError;
 use crate::load::money_column;
-
-/// What a load keeps.
-#[derive(Debug, Clone)]
-pub struct Spec<'a> {
-    /// Columns every file must have.
-    pub required: &'a [&'a str],
-    /// Text columns kept as grouping dimensions (nulls read as empty).
-    pub dims: &'a [&'a str],
-    /// Whole-number columns summed (absent in a file: zero).
-    pub counts: &'a [&'a str],
-    /// Money columns summed as `<stem>_nanos`; the first is the cost every total ties back to
-    /// and must be present, the others are optional (a `<stem>_missing` column counts the
-    /// facts that had none).
-    pub money: &'a [&'a str],
-    /// The days kept.
-    pub range: DateRange,
-    /// How finely days are kept (every day, or spans of a segmenter).
-    pub grain: crate::fold::Grain,
-}
+pub use crate::spec::{missing_column, Spec};
 
 /// Facts of a period, aggregated to one row per raw email, day and dimension values (unless
 /// `repeats` says otherwise).
@@ -302,14 +284,6 @@ fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded
             .collect(),
         repeats: false,
     })
-}
-
-/// The column counting facts without a value of an optional money column.
-pub fn missing_column(money: &str) -> String {
-    match money.strip_suffix("_usd") {
-        Some(stem) => format!("{stem}_missing"),
-        None => format!("{money}_missing"),
-    }
 }
 
 fn empty(spec: &Spec<'_>) -> PolarsResult<DataFrame> {
@@ -740,6 +714,7 @@ impl Loaded {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use allot_core::DateRange;
     use proptest::prelude::*;
 
     fn sorted(df: &DataFrame) -> DataFrame {

@@ -7,12 +7,10 @@ use std::sync::{Arc, Mutex};
 use foldhash::fast::FixedState;
 use polars::prelude::*;
 
-use crate::facts::{missing_column, Spec};
 use crate::load::money_column;
-
-/// The most dimensions a load keeps (the FOCUS export's six and a fact's fallbacks, `via`,
-/// with room for one more); a load asking for more is refused, never cut short.
-pub(crate) const MAX_DIMS: usize = 8;
+pub(crate) use crate::spec::MAX_DIMS;
+use crate::spec::{missing_column, Spec};
+pub use crate::spec::{Grain, Segmenter};
 
 /// A group's key: raw email id, day, dimension value ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,30 +29,6 @@ impl std::hash::Hash for Key {
                 h.write_u32(d);
             }
         }
-    }
-}
-
-/// Where a person's days may be summed together: for a normalised email, the first days of
-/// the spans over which nothing the run needs changes (the period's buckets, the person's
-/// mapping rows), sorted; `None` keeps every day (e.g. a person with uncovered days).
-pub type Segmenter = Arc<dyn Fn(&str) -> Option<Arc<[i32]>> + Send + Sync>;
-
-/// How finely a load keeps days.
-#[derive(Clone, Default)]
-pub enum Grain {
-    /// One row per day (reports by day, FOCUS, alerts).
-    #[default]
-    Day,
-    /// One row per span of days of a segmenter: the day of a row is its span's first day.
-    Spans(Segmenter),
-}
-
-impl std::fmt::Debug for Grain {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Grain::Day => "Day",
-            Grain::Spans(_) => "Spans",
-        })
     }
 }
 

@@ -12,6 +12,7 @@ pub mod fold;
 pub mod ledger;
 pub mod level;
 pub mod load;
+pub mod spec;
 pub mod table_parquet;
 
 pub use error::EngineError;

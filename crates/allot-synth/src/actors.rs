@@ -65,24 +65,10 @@ pub struct ActorFact {
     pub workspace_id: Option<&'static str>,
 }
 
-/// The workspace automations run in.
-pub const AUTOMATION: (&str, &str) = ("wrkspc_01Automation4KxQ", "Automation");
-/// The workspace of the engineers' shared key.
-pub const ENGINEERING: (&str, &str) = ("wrkspc_01Engineering8PwT", "Engineering");
-/// The key some engineers run Claude Code with.
-pub const SHARED_KEY: (&str, &str) = ("apikey_01DevShared3HnVc", "dev-shared");
-/// The evaluation key.
-pub const EVALS_KEY: (&str, &str) = ("apikey_01EvalsNightly7Qm2", "nightly-evals");
-/// The key the ETL service account authenticates with.
-pub const ETL_KEY: (&str, &str) = ("apikey_01EtlIngest5Lw8", "etl-ingest");
-/// The ETL service account.
-pub const ETL_ACCOUNT: (&str, &str) = ("svac_01EtlPipeline9ZtD", "etl-pipeline");
-/// A key nobody mapped, in the default workspace.
-pub const SANDBOX_KEY: (&str, &str) = ("apikey_01Sandbox5RbYe", "sandbox");
-/// A federated identity.
-pub const FEDERATED: &str = "spiffe://example.com/ns/batch/sa/report-builder";
-/// An actor of a kind allot does not know.
-pub const AGENT: (&str, &str, &str) = ("agent_actor", "agent_01Triage2MfK", "nightly-triage");
+pub use crate::ids::{
+    AGENT, AUTOMATION, ENGINEERING, ETL_ACCOUNT, ETL_KEY, EVALS_KEY, FEDERATED, SANDBOX_KEY,
+    SHARED_KEY,
+};
 
 /// The actors the organisation's non-seat cost is split among: (actor, key, workspace, share
 /// in percent). Shares add up to 100.

@@ -4,6 +4,7 @@
 
 pub mod actors;
 pub mod cloud;
+pub mod ids;
 pub mod org;
 pub mod rng;
 pub mod usage;

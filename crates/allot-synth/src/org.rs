@@ -466,8 +466,8 @@ fn build_org(seed: u64, mapped: u64, contractors: u64, demo: bool) -> Org {
 /// (Claude on Amazon Bedrock) Support's. The sandbox key, the engineers' shared key and its
 /// workspace, and the sandbox AWS account are left unmapped on purpose.
 fn demo_actor_rows() -> Vec<ActorRow> {
-    use crate::actors::{AUTOMATION, ETL_ACCOUNT, EVALS_KEY};
     use crate::cloud::SUPPORT_ROLE;
+    use crate::ids::{AUTOMATION, ETL_ACCOUNT, EVALS_KEY};
     let moved = date(2026, 10, 16);
     vec![
         ActorRow {

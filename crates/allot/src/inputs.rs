@@ -11,6 +11,11 @@ use allot_engine::UnmappedPolicy;
 
 use crate::cli::{FactArgs, FocusArgs, MappingReadArgs, ReportArgs, UnmappedArg};
 
+/// Today's date in UTC: what `--as-of` means when it is not given.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
 /// The unmapped policy of `--unmapped` / `--unmapped-to`.
 pub fn policy(unmapped: UnmappedArg, to: Option<&String>) -> UnmappedPolicy {
     match (to, unmapped) {
@@ -97,7 +102,7 @@ pub fn workspace(
     Ok(Workspace::open(
         &mapping(&facts.mapping, &facts.read),
         fact_sources(facts, activity, &[])?,
-        as_of.unwrap_or_else(crate::commands::today),
+        as_of.unwrap_or_else(today),
     )?)
 }
 

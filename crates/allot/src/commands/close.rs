@@ -22,7 +22,7 @@ pub fn run(args: &CloseArgs, quiet: bool) -> anyhow::Result<bool> {
             decimals: args.decimal_comma.then_some(Decimals::Comma),
             tolerance_cents: tolerance,
         },
-        as_of: args.as_of.unwrap_or_else(super::today),
+        as_of: args.as_of.unwrap_or_else(crate::inputs::today),
         provisional: args.provisional,
         accept_variance: args.accept_variance.clone(),
         dir: args.dir.clone(),

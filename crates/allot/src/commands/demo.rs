@@ -5,7 +5,7 @@ use crate::cli::DemoArgs;
 use crate::output;
 
 pub fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
-    let as_of = args.as_of.unwrap_or_else(super::today);
+    let as_of = args.as_of.unwrap_or_else(crate::inputs::today);
     let demo = allot_app::demo::run(&args.out, as_of)?;
     for m in &demo.messages {
         output::say(quiet, m);

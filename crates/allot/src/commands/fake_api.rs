@@ -7,7 +7,7 @@ use crate::cli::FakeApiArgs;
 use crate::output;
 
 pub fn run(args: &FakeApiArgs, quiet: bool) -> anyhow::Result<()> {
-    let today = args.today.unwrap_or_else(super::today);
+    let today = args.today.unwrap_or_else(crate::inputs::today);
     let config = Config {
         rate_per_minute: args.rate,
         faults: Faults {

@@ -87,11 +87,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     .map(|()| ExitCode::from(EXIT_OK))
 }
 
-/// Today's date in UTC.
-pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 /// A secret kept in a file (a webhook URL, a token): its first line, trimmed. The error names
 /// the file, never its content.
 pub fn secret_file(path: &std::path::Path) -> anyhow::Result<String> {

@@ -26,7 +26,7 @@ pub fn run(args: &ReconcileArgs, quiet: bool) -> anyhow::Result<bool> {
             decimals: args.decimal_comma.then_some(Decimals::Comma),
             tolerance_cents: tolerance,
         },
-        args.as_of.unwrap_or_else(super::today),
+        args.as_of.unwrap_or_else(crate::inputs::today),
     )?;
     let out = args
         .out

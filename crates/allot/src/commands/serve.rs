@@ -22,7 +22,7 @@ pub fn run(args: &ServeArgs, quiet: bool) -> anyhow::Result<()> {
             None,
             Some(&args.focus),
         )?,
-        args.as_of.unwrap_or_else(crate::commands::today),
+        args.as_of.unwrap_or_else(crate::inputs::today),
     )?;
     for m in &ws.messages {
         output::say(quiet, m);

@@ -231,7 +231,7 @@ pub fn migrate(args: &crate::cli::StoreVerifyArgs, quiet: bool) -> anyhow::Resul
 /// `allot store compact`.
 pub fn compact(args: &crate::cli::StoreCompactArgs, quiet: bool) -> anyhow::Result<()> {
     a_store(&args.store)?;
-    let today = args.as_of.unwrap_or_else(super::today);
+    let today = args.as_of.unwrap_or_else(crate::inputs::today);
     let mut store = Store::open(&args.store, false)?;
     let done = store.compact(today, Some(args.keep_days))?;
     output::say(quiet, &compacted(&args.store, &done));
@@ -257,7 +257,7 @@ fn compacted(store: &std::path::Path, done: &allot_sync::store::Compacted) -> St
 
 /// Syncs (or, with `--check`, probes); returns whether the check found a problem.
 pub fn run(args: &SyncArgs, quiet: bool) -> anyhow::Result<bool> {
-    let today = args.as_of.unwrap_or_else(super::today);
+    let today = args.as_of.unwrap_or_else(crate::inputs::today);
     let yesterday = today - Duration::days(1);
     let keys = Keys::load(args.key_file.as_deref())?;
     if keys.analytics.is_none() && keys.admin.is_none() {
