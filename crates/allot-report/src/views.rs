@@ -17,26 +17,8 @@ use crate::model::{Cell, Column, Kind, Report};
 pub fn chargeback_report(f: &ChargebackFigures, as_of: NaiveDate) -> Report {
     let month = f.period;
     let status = f.status;
-    let mut columns = vec![
-        Column::new("month", Kind::Text),
-        Column::new(&f.level_name, Kind::Text),
-    ];
-    for a in &f.attribute_names {
-        columns.push(Column::new(a, Kind::Text));
-    }
     let has_shared = f.has_shared;
-    columns.push(Column::new("users", Kind::Int));
-    columns.push(Column::new("spenders", Kind::Int).csv_only());
-    if has_shared {
-        columns.push(Column::new("attributed_usd", Kind::Money));
-        columns.push(Column::new("shared_usd", Kind::Money));
-    }
-    columns.extend([
-        Column::new("amount_usd", Kind::Money),
-        Column::new("share_pct", Kind::Pct),
-        Column::new("exact_usd", Kind::Money).csv_only(),
-        Column::new("status", Kind::Text),
-    ]);
+    let columns = chargeback_columns(f);
     let month_s = month.to_string();
     let rows = f
         .lines
@@ -78,6 +60,59 @@ pub fn chargeback_report(f: &ChargebackFigures, as_of: NaiveDate) -> Report {
         Cell::Text(status.to_string()),
     ]);
     let coverage = f.coverage_bp.map(format_cents);
+    let notes = chargeback_notes(f, coverage.as_deref());
+    let mut meta = vec![
+        ("month".into(), month_s),
+        ("as_of".into(), as_of.to_string()),
+        ("level".into(), f.level_name.clone()),
+        ("coverage_pct".into(), coverage.unwrap_or_default()),
+        ("attributed_usd".into(), format_cents(f.attributed_cents)),
+        ("shared_usd".into(), format_cents(f.shared_cents)),
+        ("total_usd".into(), format_cents(f.total_cents)),
+    ];
+    if !has_shared {
+        meta.retain(|(k, _)| k != "attributed_usd" && k != "shared_usd");
+    }
+    Report {
+        title: format!("Chargeback {month} by {}", f.level_name),
+        status,
+        meta,
+        columns,
+        rows,
+        total: Some(total),
+        notes: crate::Note::infos(notes),
+    }
+}
+
+/// The chargeback's columns: the level and its attributes, people and spenders, the
+/// attributed and shared parts when pools were split, the amount, its share, the exact amount
+/// and the status.
+fn chargeback_columns(f: &ChargebackFigures) -> Vec<Column> {
+    let mut columns = vec![
+        Column::new("month", Kind::Text),
+        Column::new(&f.level_name, Kind::Text),
+    ];
+    for a in &f.attribute_names {
+        columns.push(Column::new(a, Kind::Text));
+    }
+    columns.push(Column::new("users", Kind::Int));
+    columns.push(Column::new("spenders", Kind::Int).csv_only());
+    if f.has_shared {
+        columns.push(Column::new("attributed_usd", Kind::Money));
+        columns.push(Column::new("shared_usd", Kind::Money));
+    }
+    columns.extend([
+        Column::new("amount_usd", Kind::Money),
+        Column::new("share_pct", Kind::Pct),
+        Column::new("exact_usd", Kind::Money).csv_only(),
+        Column::new("status", Kind::Text),
+    ]);
+    columns
+}
+
+/// The chargeback's notes: which lines the rounding moved a cent, the coverage, the
+/// uncovered spenders and every shared pool's allocation.
+fn chargeback_notes(f: &ChargebackFigures, coverage: Option<&str>) -> Vec<String> {
     let mut notes = Vec::new();
     // Which lines the rounding moved a cent onto (or off), against each rounded on its own.
     let moved: Vec<String> = f
@@ -107,9 +142,7 @@ pub fn chargeback_report(f: &ChargebackFigures, as_of: NaiveDate) -> Report {
     }
     notes.push(format!(
         "Allocation coverage: {} of attributed cost reached a real cost center.",
-        coverage
-            .as_deref()
-            .map_or("n/a".to_string(), |c| format!("{c}%"))
+        coverage.map_or("n/a".to_string(), |c| format!("{c}%"))
     ));
     if !f.unmapped.is_empty() {
         let shown: Vec<String> = f
@@ -153,27 +186,7 @@ pub fn chargeback_report(f: &ChargebackFigures, as_of: NaiveDate) -> Report {
             a.method
         ));
     }
-    let mut meta = vec![
-        ("month".into(), month_s),
-        ("as_of".into(), as_of.to_string()),
-        ("level".into(), f.level_name.clone()),
-        ("coverage_pct".into(), coverage.unwrap_or_default()),
-        ("attributed_usd".into(), format_cents(f.attributed_cents)),
-        ("shared_usd".into(), format_cents(f.shared_cents)),
-        ("total_usd".into(), format_cents(f.total_cents)),
-    ];
-    if !has_shared {
-        meta.retain(|(k, _)| k != "attributed_usd" && k != "shared_usd");
-    }
-    Report {
-        title: format!("Chargeback {month} by {}", f.level_name),
-        status,
-        meta,
-        columns,
-        rows,
-        total: Some(total),
-        notes: crate::Note::infos(notes),
-    }
+    notes
 }
 
 /// The people (and non-person actors: API keys, service accounts, cloud principals...) whose
