@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use allot_core::results::{Severity, UsageRow};
 use allot_core::{DateRange, Month, Nanos, Per, Status};
 use allot_engine::UnmappedPolicy;
-use allot_figures::cents::{split, PeriodCents};
+use allot_figures::cents::split;
 use allot_figures::chargeback::ChargebackFigures;
 use allot_figures::forecast::ForecastFigures;
 use allot_figures::reviews::{ContextWindow, Efficiency, ModelMix, TopSpenders};
@@ -82,10 +82,6 @@ pub struct MonthBoard {
     pub context_figures: ContextWindow,
     /// The model mix (`models`, `models_people` and `downgrade`).
     pub model_figures: ModelMix,
-    /// The cost-center cents of the month.
-    cents: PeriodCents,
-    /// The cost-center cents of the month before, when it is in the store and complete.
-    prev_cents: Option<PeriodCents>,
     /// Each person's exact cost per day.
     person_days: BTreeMap<String, Vec<(NaiveDate, Nanos)>>,
     /// Each cost center's exact cost per day.
@@ -117,15 +113,15 @@ impl Part {
     }
 }
 
-/// What a part's chart draws: (label, cents) in order.
+/// What a part's chart draws: its title and (label, cents) in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Chart {
     /// No chart.
     None,
     /// Bars, one per label.
-    Bars(Vec<(String, i64)>),
+    Bars(&'static str, Vec<(String, i64)>),
     /// A line over the days.
-    Line(Vec<(String, i64)>),
+    Line(&'static str, Vec<(String, i64)>),
 }
 
 /// The months the store holds cost for that have started by `as_of`, oldest first.
@@ -243,21 +239,9 @@ impl MonthBoard {
         let efficiency = reviews.efficiency_of(&efficiency_figures);
         let top_figures = reviews.top_figures(crate::reports::TOP_N);
         let top = reviews.top_of(&top_figures);
+        // The month's cents and the month before's are the reviews' (the same level and
+        // policy): computed once.
         let keying = period.keying(None, policy)?;
-        let cb = period.chargeback(&keying)?;
-        let cents = PeriodCents::of(&cb);
-        let prev = crate::workspace::compared_with(period.range, period.as_of);
-        let prev_cents = (period.loaded.contains(prev.from)
-            && period.status_of(prev, &[Facts::Cost]) != Status::Incomplete)
-            .then(|| -> Result<PeriodCents, AppError> {
-                let pcb = period
-                    .ledger
-                    .chargebacks(&keying, &[prev])?
-                    .pop()
-                    .expect("one bucket");
-                Ok(PeriodCents::of(&pcb))
-            })
-            .transpose()?;
         let series = period.ledger.series(&keying, period.range)?;
         let (person_days, line_days) = (series.people, series.lines);
         let attrs = mapping.cost_center_attributes();
@@ -278,10 +262,11 @@ impl MonthBoard {
                 people.insert(r.email.clone());
             }
         }
-        for l in &cb.lines {
+        let last = figures.len() - 1;
+        for l in &figures[last].lines {
             cost_centers.entry(l.key.clone()).or_default();
         }
-        people.extend(cents.persons.keys().cloned());
+        people.extend(reviews.cents.persons.keys().cloned());
         Ok(MonthBoard {
             month: Month::of(period.range.from),
             status: period.status(),
@@ -308,8 +293,6 @@ impl MonthBoard {
             efficiency_figures,
             context_figures,
             model_figures,
-            cents,
-            prev_cents,
             person_days,
             line_days,
             cost_centers,
@@ -449,7 +432,7 @@ impl MonthBoard {
             Part::table(self.month_over_month_line(cc)),
             self.days_of(
                 self.line_days.get(cc),
-                self.cents.line(cc),
+                self.reviews.cents.line(cc),
                 format!("{cc}: cost by day"),
             ),
             Part::table(self.spenders_on(cc)),
@@ -458,11 +441,14 @@ impl MonthBoard {
                 "Product mix",
                 "product",
                 &product_usage,
-                self.cents.line(cc),
+                self.reviews.cents.line(cc),
             ),
             Part {
                 table: only(&self.models, "model_mix", |i| teams[i].who == cc),
-                chart: Chart::Bars(models.map(|r| (r.model.clone(), r.cents)).collect()),
+                chart: Chart::Bars(
+                    "Model mix",
+                    models.map(|r| (r.model.clone(), r.cents)).collect(),
+                ),
             },
             Part::table(only(&self.context, "context_window", |i| {
                 windows[i].key == cc
@@ -480,8 +466,8 @@ impl MonthBoard {
     /// who moved team mid-month shows only their days here), so the rows add up to the cost
     /// center's amount to the cent; their whole month is beside it.
     pub fn spenders_on(&self, cc: &str) -> Named {
-        let line = self.cents.line(cc);
-        let on = self.cents.on_line(cc);
+        let line = self.reviews.cents.line(cc);
+        let on = self.reviews.cents.on_line(cc);
         let status = self.status.to_string();
         let rows: Vec<Vec<Cell>> = on
             .iter()
@@ -492,7 +478,7 @@ impl MonthBoard {
                     allot_report::reviews::name_cell(&self.reviews.ctx.names, email),
                     Cell::Cents(*cents),
                     share.map_or(Cell::Empty, Cell::Pct),
-                    Cell::Cents(self.cents.person(email).unwrap_or(0)),
+                    Cell::Cents(self.reviews.cents.person(email).unwrap_or(0)),
                     Cell::Text(status.clone()),
                 ]
             })
@@ -529,7 +515,8 @@ impl MonthBoard {
 
     /// People (seat users, not API keys or other actors) with cost in the month.
     pub fn people_with_cost(&self) -> usize {
-        self.cents
+        self.reviews
+            .cents
             .persons
             .keys()
             .filter(|e| allot_core::identity::is_person(e))
@@ -538,7 +525,7 @@ impl MonthBoard {
 
     /// Spenders of every kind with cost in the month (people, API keys, service accounts...).
     pub fn spenders_with_cost(&self) -> usize {
-        self.cents.persons.len()
+        self.reviews.cents.persons.len()
     }
 
     /// The unmapped people and the unmapped other spenders, with their cents:
@@ -574,7 +561,7 @@ impl MonthBoard {
             .iter()
             .filter(|u| u.email == email)
             .collect();
-        let total = self.cents.person(email).unwrap_or(0);
+        let total = self.reviews.cents.person(email).unwrap_or(0);
         let spenders = &self.spender_figures.rows;
         let (models, windows) = (&self.model_figures.people, &self.context_figures.people);
         let efficiency = &self.efficiency_people_figures.rows;
@@ -591,7 +578,10 @@ impl MonthBoard {
             self.mix("product_mix", "Product mix", "product", &usage, total),
             Part {
                 table: only(&self.models_people, "model_mix", |i| models[i].who == email),
-                chart: Chart::Bars(on_models.map(|r| (r.model.clone(), r.cents)).collect()),
+                chart: Chart::Bars(
+                    "Model mix",
+                    on_models.map(|r| (r.model.clone(), r.cents)).collect(),
+                ),
             },
             Part::table(only(&self.context_people, "context_window", |i| {
                 windows[i].key == email
@@ -627,7 +617,14 @@ impl MonthBoard {
     }
 
     /// A split of `target` cents (a line's or a person's cents) by a usage dimension.
-    fn mix(&self, name: &str, title: &str, dim: &str, usage: &[&UsageRow], target: i64) -> Part {
+    fn mix(
+        &self,
+        name: &str,
+        title: &'static str,
+        dim: &str,
+        usage: &[&UsageRow],
+        target: i64,
+    ) -> Part {
         let mut by: BTreeMap<String, Nanos> = BTreeMap::new();
         for u in usage {
             let v = match dim {
@@ -667,7 +664,7 @@ impl MonthBoard {
                     rows,
                 ),
             ),
-            chart: Chart::Bars(chart),
+            chart: Chart::Bars(title, chart),
         }
     }
 
@@ -722,14 +719,14 @@ impl MonthBoard {
                     rows,
                 ),
             ),
-            chart: Chart::Line(chart),
+            chart: Chart::Line("Cost by day", chart),
         }
     }
 
     /// A cost center's month against the month before.
     fn month_over_month_line(&self, cc: &str) -> Named {
-        let now = self.cents.line(cc);
-        let before = self.prev_cents.as_ref().map(|p| p.line(cc));
+        let now = self.reviews.cents.line(cc);
+        let before = self.reviews.previous_cents().map(|p| p.line(cc));
         let row = vec![
             Cell::Text(self.month.to_string()),
             Cell::Cents(now),
@@ -752,7 +749,7 @@ impl MonthBoard {
             ],
             vec![row],
         );
-        if self.prev_cents.is_none() {
+        if self.reviews.previous_cents().is_none() {
             r.notes.push(
                 format!(
                     "The month before ({}) is not complete in the store: no change is shown.",

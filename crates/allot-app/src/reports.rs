@@ -301,7 +301,7 @@ impl Period {
             if self.status_of(prev, &[Facts::Cost]) == Status::Incomplete {
                 (
                     Vec::new(),
-                    PeriodCents::default(),
+                    None,
                     Some(format!("The period before ({prev}) is incomplete in the data: its amounts and the change are not shown.")),
                 )
             } else {
@@ -312,7 +312,7 @@ impl Period {
                     .expect("one bucket");
                 (
                     self.ledger.usage(keying, prev)?,
-                    PeriodCents::of(&pcb),
+                    Some(PeriodCents::of(&pcb)),
                     (prev != previous(self.range)).then(|| {
                         format!(
                             "{} is still running: previous_month_usd and the change compare it with the same days of the month before ({prev}), not with that whole month.",
@@ -322,7 +322,7 @@ impl Period {
                 )
             }
         } else {
-            (Vec::new(), PeriodCents::default(), None)
+            (Vec::new(), None, None)
         };
         let ctx = Context {
             period: self.range,
@@ -398,7 +398,7 @@ pub struct Reviews {
     pub usage: Vec<UsageRow>,
     /// The same for the period before.
     pub previous: Vec<UsageRow>,
-    prev_cents: PeriodCents,
+    prev_cents: Option<PeriodCents>,
     prev_note: Option<String>,
     /// Per-person activity on each line.
     pub activity: Vec<ActivityRow>,
@@ -430,12 +430,18 @@ impl Reviews {
         figures::efficiency(&self.usage, &self.activity, &self.cents, per_person)
     }
 
+    /// The cents of the period before (the same days of it while the period runs), when it
+    /// is in the data and complete.
+    pub fn previous_cents(&self) -> Option<&PeriodCents> {
+        self.prev_cents.as_ref()
+    }
+
     /// The top `n` spenders' figures.
     pub fn top_figures(&self, n: usize) -> figures::TopSpenders {
         figures::top_spenders(
             &self.usage,
             &self.previous,
-            &self.prev_cents,
+            self.prev_cents.as_ref().unwrap_or(&PeriodCents::default()),
             &self.activity,
             &self.cents,
             n,

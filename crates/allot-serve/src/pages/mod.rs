@@ -435,18 +435,12 @@ pub(crate) fn breakdown(b: &MonthBoard, parts: &[Part], link: render::Linker<'_>
     for part in parts {
         let first =
             |points: &[(String, i64)], n: usize| points.iter().take(n).cloned().collect::<Vec<_>>();
-        let chart = match (&part.chart, part.table.name.as_str()) {
-            (Chart::Line(days), _) => {
-                vec![allot_report::html_out::line(
-                    "Cost by day",
-                    &first(days, 400),
-                )]
+        let chart = match &part.chart {
+            Chart::Line(title, days) => {
+                vec![allot_report::html_out::line(title, &first(days, 400))]
             }
-            (Chart::Bars(bars_of), "product_mix") => {
-                vec![bars("Product mix", &first(bars_of, 20), "$")]
-            }
-            (Chart::Bars(bars_of), _) => vec![bars("Model mix", &first(bars_of, 20), "$")],
-            (Chart::None, _) => Vec::new(),
+            Chart::Bars(title, points) => vec![bars(title, &first(points, 20), "$")],
+            Chart::None => Vec::new(),
         };
         body.push_str(&section(&part.table, &b.notes, link, &chart));
     }
