@@ -45,6 +45,15 @@ pub enum AppError {
         #[source]
         source: csv::Error,
     },
+    /// A server could not listen, or stopped serving.
+    #[error("{what}")]
+    Serve {
+        /// What failed, with the address.
+        what: String,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// Writing an output failed.
     #[error("writing `{}`", path.display())]
     Write {

@@ -240,7 +240,35 @@ fn activity_source(snap: &Snapshot) -> Source {
     }
 }
 
+/// What a load of one range reads, asked of the sources once: the files, whether their cost
+/// may name a fallback identity, and the days only the per-user report holds.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// The cost facts' files (cloud bills' converted facts included).
+    pub cost_files: Vec<PathBuf>,
+    /// The activity facts' files, when activity is asked for and given at all.
+    pub activity_files: Option<Vec<PathBuf>>,
+    /// Whether the cost facts may name fallback identities (`via`).
+    pub carries_via: bool,
+    /// The days whose cost the store holds from the older per-user report only.
+    pub per_user_only: Vec<NaiveDate>,
+}
+
 impl Sources {
+    /// Plans a load of `range`: every question a load asks of the sources, answered once.
+    pub fn plan(&self, range: DateRange, activity: bool) -> Result<Plan, AppError> {
+        Ok(Plan {
+            cost_files: self.files(Facts::Cost, range)?,
+            activity_files: if activity && self.has(Facts::Activity)? {
+                Some(self.files(Facts::Activity, range)?)
+            } else {
+                None
+            },
+            carries_via: self.carries_via(range)?,
+            per_user_only: self.per_user_only_days(range)?,
+        })
+    }
+
     /// The store folder, when facts come from one.
     pub fn store(&self) -> Option<&Path> {
         match &self.origin {
@@ -618,5 +646,26 @@ mod tests {
             .unwrap();
         assert_eq!(cov.len(), 1);
         assert_eq!((cov[0].source.as_str(), cov[0].missing.len()), (CLOUD, 30));
+    }
+
+    /// A plan answers each question of a load once: the files as given, whether their cost
+    /// may name a fallback identity (a `via` column), and no activity when none is given.
+    #[test]
+    fn a_plan_answers_every_question_of_a_load_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let cost = dir.path().join("cost.csv");
+        std::fs::write(&cost, "date,email,cost_usd,via\n2026-09-01,ann@x.com,1.00,\n").unwrap();
+        let sources = Sources::from(Origin::Files {
+            cost: vec![cost.clone()],
+            activity: Vec::new(),
+            org_cost: Vec::new(),
+            covers: None,
+        });
+        let sept = DateRange::month(allot_core::Month::new(2026, 9).unwrap());
+        let plan = sources.plan(sept, true).unwrap();
+        assert_eq!(plan.cost_files, vec![cost]);
+        assert!(plan.carries_via);
+        assert!(plan.activity_files.is_none());
+        assert!(plan.per_user_only.is_empty());
     }
 }

@@ -238,7 +238,8 @@ impl Workspace {
         Arc::new(names)
     }
 
-    /// Loads `range` once, keeping what `needs` asks for.
+    /// Loads `range` once, keeping what `needs` asks for: the sources are planned once
+    /// ([`Sources::plan`]), the facts read once, and what they hold of the range judged.
     pub fn period(&self, range: DateRange, needs: &Needs) -> Result<Period, AppError> {
         if range.from >= self.as_of {
             return Err(AppError::NoData(format!(
@@ -254,61 +255,33 @@ impl Workspace {
         } else {
             range
         };
-        let mut dims: Vec<&str> = Vec::new();
-        let mut counts: Vec<&str> = Vec::new();
-        let mut money = vec!["cost_usd"];
-        if needs.usage || needs.focus {
-            dims.extend(allot_engine::USAGE_DIMS);
-            counts.push("tokens");
-        }
-        if needs.focus {
-            dims.extend(["cost_type", "user_id"]);
-            money.push("list_cost_usd");
-        }
         // `--as-of D` means "as known on D": no fact of D or later is read.
         let read = DateRange {
             from: loaded.from,
             to: loaded.to.min(self.as_of - Duration::days(1)),
         };
-        let cost_files = self.sources.files(Facts::Cost, read)?;
-        // Facts that may be charged through a fallback (an API key, a workspace, a cloud
-        // bill's tag or account) keep it until the mapping says who is charged.
-        if self.sources.carries_via(read)? {
-            dims.push(allot_engine::VIA);
-        }
-        let starts: Option<Vec<NaiveDate>> =
-            (!needs.starts.is_empty() && !needs.focus).then(|| {
-                let mut s = needs.starts.clone();
-                s.push(loaded.from);
-                s.push(range.from);
-                if needs.previous {
-                    // A running period is compared with the same days before it.
-                    s.push(compared_with(range, self.as_of).to + Duration::days(1));
-                }
-                s.sort_unstable();
-                s.dedup();
-                s
-            });
+        let plan = self.sources.plan(read, needs.activity)?;
+        let columns = LoadColumns::of(needs, plan.carries_via);
+        let starts = self.span_starts(range, loaded, needs);
         let grain = match &starts {
-            Some(s) => allot_engine::Grain::Spans(segmenter(&self.mapping, loaded, s)),
+            Some(days) => allot_engine::Grain::Spans(segmenter(&self.mapping, loaded, days)),
             None => allot_engine::Grain::Day,
         };
         let mut cost = load_facts(
-            &cost_files,
+            &plan.cost_files,
             &Spec {
                 required: &COST_REQUIRED,
-                dims: &dims,
-                counts: &counts,
-                money: &money,
+                dims: &columns.dims,
+                counts: &columns.counts,
+                money: &columns.money,
                 range: read,
                 grain,
             },
         )?;
         cost.resolve_via(&self.mapping)?;
-        let activity = if needs.activity && self.sources.has(Facts::Activity)? {
-            let files = self.sources.files(Facts::Activity, read)?;
-            Some(load_facts(
-                &files,
+        let activity = match &plan.activity_files {
+            Some(files) => Some(load_facts(
+                files,
                 &Spec {
                     required: &ACTIVITY_REQUIRED,
                     dims: &[],
@@ -317,13 +290,12 @@ impl Workspace {
                     range: read,
                     grain: allot_engine::Grain::Day,
                 },
-            )?)
-        } else {
-            None
+            )?),
+            None => None,
         };
         let span = cost.span;
         let fact_days: std::collections::BTreeSet<NaiveDate> =
-            cost.daily.iter().map(|(d, _)| *d).collect();
+            cost.daily.iter().map(|(day, _)| *day).collect();
         let mut coverage =
             self.sources
                 .coverage_with(Facts::Cost, loaded, self.as_of, span, Some(&fact_days))?;
@@ -334,54 +306,18 @@ impl Workspace {
             );
         }
         // A period the facts do not reach at all is an error, not a month of $0.00.
-        let in_range = |c: &Coverage| {
+        let days_held = |c: &Coverage| {
             range
                 .days()
-                .filter(|d| !c.missing.contains(d) && !c.not_yet.contains(d))
+                .filter(|day| !c.missing.contains(day) && !c.not_yet.contains(day))
                 .count()
         };
         let reached = coverage
             .iter()
             .filter(|c| Facts::Cost.covers(&c.source))
-            .any(|c| in_range(c) > 0);
+            .any(|c| days_held(c) > 0);
         if !reached {
-            let held = match self.sources.held(Facts::Cost)? {
-                Some(r) => format!("the facts given cover {r}"),
-                None => match span {
-                    Some((a, b)) => format!("the files hold facts from {a} to {b}"),
-                    None => "the facts given hold no cost at all".to_string(),
-                },
-            };
-            let sync_to = range.to.min(self.as_of - Duration::days(1));
-            let lost = self.sources.lost_days(Facts::Cost, range)?;
-            let hint = match self.sources.store() {
-                Some(s) if !lost.is_empty() => format!(
-                    "the store's log records {} days of it whose files are gone: `allot store verify --store {}` names them, `allot sync --store {} --repair` fetches them again",
-                    lost.len(),
-                    s.display(),
-                    s.display()
-                ),
-                // Advise a sync only when sync would do it.
-                Some(_)
-                    if allot_sync::sync::check_range(range.from, sync_to, self.as_of).is_err() =>
-                {
-                    let why = allot_sync::sync::check_range(range.from, sync_to, self.as_of)
-                        .err()
-                        .map(|e| e.to_string())
-                        .unwrap_or_default();
-                    format!("Anthropic's API cannot be asked for it either ({why})")
-                }
-                Some(s) => format!(
-                    "run `allot sync --store {} --from {} --to {sync_to}` first",
-                    s.display(),
-                    range.from,
-                ),
-                None => "give the files for it, or --covers to state a period the files cover"
-                    .to_string(),
-            };
-            return Err(AppError::NoData(format!(
-                "no cost data for {range}: {held}; {hint}"
-            )));
+            return Err(self.no_cost_data(range, span)?);
         }
         let ledger = Ledger::new(
             self.mapping.clone(),
@@ -390,7 +326,6 @@ impl Workspace {
             activity,
             starts.as_deref(),
         )?;
-        let per_user_only = self.sources.per_user_only_days(loaded)?;
         Ok(Period {
             range,
             loaded,
@@ -399,8 +334,107 @@ impl Workspace {
             as_of: self.as_of,
             // Each name as it was on the period's last day.
             names: self.names_on(range.to.min(self.as_of)),
-            per_user_only,
+            per_user_only: plan.per_user_only,
         })
+    }
+
+    /// The days the run's periods start on, when the load may sum each person's days in spans
+    /// (see [`Needs::starts`]); `None` keeps every day.
+    fn span_starts(
+        &self,
+        range: DateRange,
+        loaded: DateRange,
+        needs: &Needs,
+    ) -> Option<Vec<NaiveDate>> {
+        if needs.starts.is_empty() || needs.focus {
+            return None;
+        }
+        let mut starts = needs.starts.clone();
+        starts.push(loaded.from);
+        starts.push(range.from);
+        if needs.previous {
+            // A running period is compared with the same days before it.
+            starts.push(compared_with(range, self.as_of).to + Duration::days(1));
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        Some(starts)
+    }
+
+    /// The error for a period no cost fact reaches: what the facts hold, and what would fill
+    /// it (a sync, a repair, or the files for it).
+    fn no_cost_data(
+        &self,
+        range: DateRange,
+        span: Option<(NaiveDate, NaiveDate)>,
+    ) -> Result<AppError, AppError> {
+        let held = match self.sources.held(Facts::Cost)? {
+            Some(days) => format!("the facts given cover {days}"),
+            None => match span {
+                Some((first, last)) => format!("the files hold facts from {first} to {last}"),
+                None => "the facts given hold no cost at all".to_string(),
+            },
+        };
+        let sync_to = range.to.min(self.as_of - Duration::days(1));
+        let lost = self.sources.lost_days(Facts::Cost, range)?;
+        let hint = match self.sources.store() {
+            Some(store) if !lost.is_empty() => format!(
+                "the store's log records {} days of it whose files are gone: `allot store verify --store {}` names them, `allot sync --store {} --repair` fetches them again",
+                lost.len(),
+                store.display(),
+                store.display()
+            ),
+            Some(store) => match allot_sync::sync::check_range(range.from, sync_to, self.as_of) {
+                // Advise a sync only when sync would do it.
+                Err(why) => {
+                    format!("Anthropic's API cannot be asked for it either ({why})")
+                }
+                Ok(()) => format!(
+                    "run `allot sync --store {} --from {} --to {sync_to}` first",
+                    store.display(),
+                    range.from,
+                ),
+            },
+            None => {
+                "give the files for it, or --covers to state a period the files cover".to_string()
+            }
+        };
+        Ok(AppError::NoData(format!(
+            "no cost data for {range}: {held}; {hint}"
+        )))
+    }
+}
+
+/// The columns a load keeps, from what the run needs.
+struct LoadColumns {
+    dims: Vec<&'static str>,
+    counts: Vec<&'static str>,
+    money: Vec<&'static str>,
+}
+
+impl LoadColumns {
+    fn of(needs: &Needs, carries_via: bool) -> LoadColumns {
+        let mut dims: Vec<&'static str> = Vec::new();
+        let mut counts = Vec::new();
+        let mut money = vec!["cost_usd"];
+        if needs.usage || needs.focus {
+            dims.extend(allot_engine::USAGE_DIMS);
+            counts.push("tokens");
+        }
+        if needs.focus {
+            dims.extend(["cost_type", "user_id"]);
+            money.push("list_cost_usd");
+        }
+        // Facts that may be charged through a fallback (an API key, a workspace, a cloud
+        // bill's tag or account) keep it until the mapping says who is charged.
+        if carries_via {
+            dims.push(allot_engine::VIA);
+        }
+        LoadColumns {
+            dims,
+            counts,
+            money,
+        }
     }
 }
 

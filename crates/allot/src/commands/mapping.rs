@@ -1,6 +1,6 @@
 //! `allot mapping check`: every problem of a mapping file at once, errors and warnings.
 
-use allot_mapping::{OrgMapping, ReadOptions, Severity};
+use allot_mapping::{ReadOptions, Severity};
 
 use crate::cli::MappingCheckArgs;
 use crate::output;
@@ -11,53 +11,37 @@ pub fn check(args: &MappingCheckArgs, quiet: bool) -> anyhow::Result<()> {
         sheet: args.read.sheet.clone(),
         columns: args.read.columns.clone(),
     };
-    let (mapping, findings) = OrgMapping::check_file(&args.file, &options)?;
-    let mut text = format!("mapping {}: {}\n", args.file.display(), mapping.recognised);
-    let people: std::collections::BTreeSet<&str> = mapping
-        .rows
-        .iter()
-        .filter(|r| r.is_person())
-        .map(|r| r.email.as_str())
-        .collect();
-    let actors: std::collections::BTreeSet<&str> = mapping
-        .rows
-        .iter()
-        .filter(|r| !r.is_person())
-        .map(|r| r.email.as_str())
-        .collect();
-    let ccs: std::collections::BTreeSet<&str> = mapping
-        .rows
-        .iter()
-        .map(|r| r.cost_center.as_str())
-        .collect();
+    let checked = allot_app::operate::check_mapping(&args.file, &options)?;
+    let mut text = format!(
+        "mapping {}: {}\n",
+        args.file.display(),
+        checked.mapping.recognised
+    );
     text.push_str(&format!(
         "{} rows, {} people, {}{} cost centers\n",
-        mapping.rows.len(),
-        people.len(),
-        if actors.is_empty() {
+        checked.mapping.rows.len(),
+        checked.people,
+        if checked.actors == 0 {
             String::new()
         } else {
             format!(
                 "{} API keys, workspaces, service accounts, principals or accounts, ",
-                actors.len()
+                checked.actors
             )
         },
-        ccs.len()
+        checked.cost_centers
     ));
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    for f in &findings {
-        let word = match f.severity {
+    for finding in &checked.findings {
+        let word = match finding.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        text.push_str(&format!("{word}: {}\n", f.message));
+        text.push_str(&format!("{word}: {}\n", finding.message));
     }
+    let errors = checked.errors();
     text.push_str(&format!(
         "{errors} errors, {} warnings\n",
-        findings.len() - errors
+        checked.warnings()
     ));
     if !quiet || errors > 0 {
         output::stdout(&text)?;
