@@ -50,6 +50,9 @@ pub fn serve_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
         .env_remove("RUST_LOG")
         .env_remove("ALLOT_SERVE_TOKEN")
         .env("NO_COLOR", "1")
+        // What it converts (cloud bills) goes into this test's folder: a killed server
+        // runs no destructor, and the folder is removed once it is gone.
+        .env("TMPDIR", dir.path())
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&stderr).unwrap())

@@ -147,113 +147,23 @@ impl Workspace {
             )));
         }
         let keying = period.keying(o.by.as_deref(), &o.policy)?;
-        let cbs = period.ledger.chargebacks(&keying, &[range])?;
-        let cb = &cbs[0];
-        let cents = PeriodCents::of(cb);
-        // Who used what, from cost (by product) and from activity (by counter).
-        let uses = |r: DateRange| -> Result<Use, AppError> {
-            let mut u = Use::default();
-            for row in period.ledger.usage(&keying, r)? {
-                // Users are people: API keys, service accounts and other actors hold no seat.
-                if (row.cost.0 == 0 && row.tokens == 0) || !identity::is_person(&row.email) {
-                    continue;
-                }
-                u.active.insert(row.email.clone());
-                if let Some(s) = surface_of_product(&row.product) {
-                    u.surfaces[s].insert(row.email.clone());
-                }
-            }
-            for a in period.ledger.activity(&keying, r)? {
-                if !a.any() {
-                    continue;
-                }
-                u.active.insert(a.email.clone());
-                for (s, names) in SURFACE_COUNTS.iter().enumerate() {
-                    if names.iter().any(|n| a.get(n) > 0) {
-                        u.surfaces[s].insert(a.email.clone());
-                    }
-                }
-            }
-            Ok(u)
-        };
-        let now = uses(range)?;
-        let before = (held(prev) > 0).then(|| uses(prev)).transpose()?;
+        let chargebacks = period.ledger.chargebacks(&keying, &[range])?;
+        let chargeback = &chargebacks[0];
+        let now = usage_in(&period, &keying, range)?;
+        let before = (held(prev) > 0)
+            .then(|| usage_in(&period, &keying, prev))
+            .transpose()?;
         // Headcount: the people whose mapping row is valid on a day, by their key then.
-        let key_of = |r: &allot_mapping::org::Assignment| -> String {
-            match &level {
-                allot_engine::Level::CostCenter => r.cost_center.clone(),
-                allot_engine::Level::Attribute(i) => {
-                    let v = &r.attributes[*i];
-                    if v.is_empty() {
-                        allot_engine::BLANK.to_string()
-                    } else {
-                        v.clone()
-                    }
-                }
-            }
-        };
-        let heads = |day: NaiveDate| -> BTreeMap<String, (String, String)> {
-            mapping
-                .rows
-                .iter()
-                .filter(|r| r.covers(day) && r.is_person())
-                .map(|r| (r.email.clone(), (key_of(r), r.cost_center.clone())))
-                .collect()
-        };
-        let people = heads(headcount_day);
-        let prev_people = heads(prev.to);
-        let cc_attrs = mapping.cost_center_attributes();
-        let attribute_names: Vec<String> = match level {
-            allot_engine::Level::CostCenter => cc_attrs
-                .iter()
-                .map(|i| mapping.attributes[*i].clone())
-                .collect(),
-            allot_engine::Level::Attribute(_) => Vec::new(),
-        };
-        let mut attrs_of: HashMap<String, Vec<String>> = HashMap::new();
-        if matches!(level, allot_engine::Level::CostCenter) {
-            for r in &mapping.rows {
-                attrs_of
-                    .entry(r.cost_center.clone())
-                    .or_insert_with(|| cc_attrs.iter().map(|i| r.attributes[*i].clone()).collect());
-            }
-        }
-        let mut keys: BTreeSet<String> = people.values().map(|(k, _)| k.clone()).collect();
-        keys.extend(cb.lines.iter().map(|l| l.key.clone()));
-        let count =
-            |set: &BTreeSet<String>, heads: &BTreeMap<String, (String, String)>, key: &str| {
-                heads
-                    .iter()
-                    .filter(|(e, (k, _))| k == key && set.contains(*e))
-                    .count() as u64
-            };
-        let mut people_cents: BTreeMap<&str, i64> = BTreeMap::new();
-        for ((key, who), c) in &cents.cells {
-            if allot_core::identity::is_person(who) {
-                *people_cents.entry(key.as_str()).or_default() += c;
-            }
-        }
-        let mut lines: Vec<AdoptionLine> = keys
-            .iter()
-            .map(|k| {
-                let mut surfaces = [0u64; 4];
-                for (s, set) in now.surfaces.iter().enumerate() {
-                    surfaces[s] = count(set, &people, k);
-                }
-                AdoptionLine {
-                    key: k.clone(),
-                    attributes: attrs_of.get(k).cloned().unwrap_or_default(),
-                    headcount: people.values().filter(|(x, _)| x == k).count() as u64,
-                    active: count(&now.active, &people, k),
-                    surfaces,
-                    cents: cents.line(k),
-                    people_cents: people_cents.get(k.as_str()).copied().unwrap_or(0),
-                    previous_active: before.as_ref().map(|b| count(&b.active, &prev_people, k)),
-                }
-            })
-            .collect();
-        // UNMAPPED (cost no row covers) last, as in the chargeback.
-        lines.sort_by_key(|l| (l.key == UNMAPPED, l.key.clone()));
+        let people = heads(&mapping, &level, headcount_day);
+        let prev_people = heads(&mapping, &level, prev.to);
+        let (attribute_names, lines) = team_lines(
+            &mapping,
+            &level,
+            chargeback,
+            &now,
+            before.as_ref(),
+            (&people, &prev_people),
+        );
         let status = period.status_of(range, &[Facts::Cost, Facts::Activity]);
         let mut notes = period.status_notes(range, &[Facts::Cost, Facts::Activity]);
         notes.push(format!(
@@ -283,37 +193,15 @@ impl Workspace {
         let idle_use = if window == range {
             None
         } else {
-            Some(uses(window)?)
+            Some(usage_in(&period, &keying, window)?)
         };
-        let idle_use = idle_use.as_ref().unwrap_or(&now);
-        let mut last: HashMap<String, NaiveDate> =
-            period.ledger.last_cost_day()?.into_iter().collect();
-        let cc_keying = period.keying(None, &UnmappedPolicy::Bucket)?;
-        for a in period.ledger.activity(&cc_keying, loaded)? {
-            if let Some(d) = a.last_day.filter(|_| a.any()) {
-                let e = last.entry(a.email.clone()).or_insert(d);
-                *e = (*e).max(d);
-            }
-        }
-        let mut idle: Vec<IdleSeat> = people
-            .iter()
-            .filter(|(e, _)| !idle_use.active.contains(*e))
-            .map(|(e, (_, cc))| {
-                let l = last.get(e).copied().filter(|d| *d <= end);
-                IdleSeat {
-                    email: e.clone(),
-                    cost_center: cc.clone(),
-                    last_active: l,
-                    days_inactive: l.map(|d| (end - d).num_days()),
-                }
-            })
-            .collect();
-        idle.sort_by(|a, b| {
-            b.days_inactive
-                .unwrap_or(i64::MAX)
-                .cmp(&a.days_inactive.unwrap_or(i64::MAX))
-                .then_with(|| a.email.cmp(&b.email))
-        });
+        let idle = idle_seats(
+            &period,
+            &people,
+            idle_use.as_ref().unwrap_or(&now),
+            loaded,
+            end,
+        )?;
         let idle_notes = vec![
             format!(
                 "People counted in the headcount on {headcount_day} with no cost and no activity from {} to {}. last_active is their last day with either in the data looked at (from {}); empty: none in it.",
@@ -344,7 +232,178 @@ impl Workspace {
             lines,
         })
     }
+}
 
+/// Who used what in `range`, from cost (by product) and from activity (by counter).
+fn usage_in(
+    period: &crate::workspace::Period,
+    keying: &allot_engine::Keying,
+    range: DateRange,
+) -> Result<Use, AppError> {
+    let mut used = Use::default();
+    for row in period.ledger.usage(keying, range)? {
+        // Users are people: API keys, service accounts and other actors hold no seat.
+        if (row.cost.0 == 0 && row.tokens == 0) || !identity::is_person(&row.email) {
+            continue;
+        }
+        used.active.insert(row.email.clone());
+        if let Some(surface) = surface_of_product(&row.product) {
+            used.surfaces[surface].insert(row.email.clone());
+        }
+    }
+    for person in period.ledger.activity(keying, range)? {
+        if !person.any() {
+            continue;
+        }
+        used.active.insert(person.email.clone());
+        for (surface, names) in SURFACE_COUNTS.iter().enumerate() {
+            if names.iter().any(|name| person.get(name) > 0) {
+                used.surfaces[surface].insert(person.email.clone());
+            }
+        }
+    }
+    Ok(used)
+}
+
+/// Each person of a headcount: email -> (their key at the level, their cost center).
+type Heads = BTreeMap<String, (String, String)>;
+
+/// Each person of the headcount on `day` (their mapping row valid then): their key at `level`
+/// and their cost center.
+fn heads(
+    mapping: &allot_mapping::OrgMapping,
+    level: &allot_engine::Level,
+    day: NaiveDate,
+) -> Heads {
+    let key_of = |row: &allot_mapping::org::Assignment| -> String {
+        match level {
+            allot_engine::Level::CostCenter => row.cost_center.clone(),
+            allot_engine::Level::Attribute(i) => {
+                let value = &row.attributes[*i];
+                if value.is_empty() {
+                    allot_engine::BLANK.to_string()
+                } else {
+                    value.clone()
+                }
+            }
+        }
+    };
+    mapping
+        .rows
+        .iter()
+        .filter(|row| row.covers(day) && row.is_person())
+        .map(|row| (row.email.clone(), (key_of(row), row.cost_center.clone())))
+        .collect()
+}
+
+/// The scorecard's lines, one per team (cost centers' attributes beside them, by cost
+/// center), UNMAPPED last; and the attribute columns' names.
+fn team_lines(
+    mapping: &allot_mapping::OrgMapping,
+    level: &allot_engine::Level,
+    chargeback: &allot_core::results::Chargeback,
+    now: &Use,
+    before: Option<&Use>,
+    (people, prev_people): (&Heads, &Heads),
+) -> (Vec<String>, Vec<AdoptionLine>) {
+    let cents = PeriodCents::of(chargeback);
+    let cc_attrs = mapping.cost_center_attributes();
+    let attribute_names: Vec<String> = match level {
+        allot_engine::Level::CostCenter => cc_attrs
+            .iter()
+            .map(|i| mapping.attributes[*i].clone())
+            .collect(),
+        allot_engine::Level::Attribute(_) => Vec::new(),
+    };
+    let mut attrs_of: HashMap<String, Vec<String>> = HashMap::new();
+    if matches!(level, allot_engine::Level::CostCenter) {
+        for row in &mapping.rows {
+            attrs_of.entry(row.cost_center.clone()).or_insert_with(|| {
+                cc_attrs
+                    .iter()
+                    .map(|i| row.attributes[*i].clone())
+                    .collect()
+            });
+        }
+    }
+    let mut keys: BTreeSet<String> = people.values().map(|(key, _)| key.clone()).collect();
+    keys.extend(chargeback.lines.iter().map(|line| line.key.clone()));
+    let count = |set: &BTreeSet<String>, heads: &BTreeMap<String, (String, String)>, key: &str| {
+        heads
+            .iter()
+            .filter(|(email, (k, _))| k == key && set.contains(*email))
+            .count() as u64
+    };
+    let mut people_cents: BTreeMap<&str, i64> = BTreeMap::new();
+    for ((key, who), amount) in &cents.cells {
+        if identity::is_person(who) {
+            *people_cents.entry(key.as_str()).or_default() += amount;
+        }
+    }
+    let mut lines: Vec<AdoptionLine> = keys
+        .iter()
+        .map(|key| {
+            let mut surfaces = [0u64; 4];
+            for (surface, set) in now.surfaces.iter().enumerate() {
+                surfaces[surface] = count(set, people, key);
+            }
+            AdoptionLine {
+                key: key.clone(),
+                attributes: attrs_of.get(key).cloned().unwrap_or_default(),
+                headcount: people.values().filter(|(k, _)| k == key).count() as u64,
+                active: count(&now.active, people, key),
+                surfaces,
+                cents: cents.line(key),
+                people_cents: people_cents.get(key.as_str()).copied().unwrap_or(0),
+                previous_active: before.map(|b| count(&b.active, prev_people, key)),
+            }
+        })
+        .collect();
+    // UNMAPPED (cost no row covers) last, as in the chargeback.
+    lines.sort_by_key(|line| (line.key == UNMAPPED, line.key.clone()));
+    (attribute_names, lines)
+}
+
+/// The seats of the headcount with no cost and no activity in the window (`idle_use` is who
+/// was active in it), longest idle first, with their last active day up to `end`.
+fn idle_seats(
+    period: &crate::workspace::Period,
+    people: &Heads,
+    idle_use: &Use,
+    loaded: DateRange,
+    end: NaiveDate,
+) -> Result<Vec<IdleSeat>, AppError> {
+    let mut last: HashMap<String, NaiveDate> = period.ledger.last_cost_day()?.into_iter().collect();
+    let cc_keying = period.keying(None, &UnmappedPolicy::Bucket)?;
+    for person in period.ledger.activity(&cc_keying, loaded)? {
+        if let Some(day) = person.last_day.filter(|_| person.any()) {
+            let seen = last.entry(person.email.clone()).or_insert(day);
+            *seen = (*seen).max(day);
+        }
+    }
+    let mut idle: Vec<IdleSeat> = people
+        .iter()
+        .filter(|(email, _)| !idle_use.active.contains(*email))
+        .map(|(email, (_, cost_center))| {
+            let last_active = last.get(email).copied().filter(|day| *day <= end);
+            IdleSeat {
+                email: email.clone(),
+                cost_center: cost_center.clone(),
+                last_active,
+                days_inactive: last_active.map(|day| (end - day).num_days()),
+            }
+        })
+        .collect();
+    idle.sort_by(|a, b| {
+        b.days_inactive
+            .unwrap_or(i64::MAX)
+            .cmp(&a.days_inactive.unwrap_or(i64::MAX))
+            .then_with(|| a.email.cmp(&b.email))
+    });
+    Ok(idle)
+}
+
+impl Workspace {
     /// `adoption_org` from the store's engagement summaries, when it has them for the month.
     fn adoption_org(&self, month: Month) -> Result<Option<allot_report::Report>, AppError> {
         let Some(snap) = self.sources.snapshot()? else {

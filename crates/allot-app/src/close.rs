@@ -213,51 +213,8 @@ pub fn close(spec: &CloseSpec) -> Result<Closed, AppError> {
         });
     }
     let status = chargeback.status;
-    let read = |p: &Path| {
-        std::fs::read(p).map_err(|source| AppError::Write {
-            path: p.to_path_buf(),
-            source,
-        })
-    };
-    let hash = |role: &str, p: &Path| -> Result<InputHash, AppError> {
-        Ok(InputHash {
-            role: role.into(),
-            path: p.display().to_string(),
-            sha256: sha256(&read(p)?),
-        })
-    };
-    let loaded = DateRange {
-        from: previous(DateRange::month(month)).from,
-        to: month.last_day(),
-    };
-    let mut inputs = vec![
-        hash("mapping", &spec.mapping.path)?,
-        hash("invoice", &spec.invoice.path)?,
-    ];
-    for (kind, role) in [
-        (Facts::Cost, "cost"),
-        (Facts::OrgCost, "org_cost"),
-        (Facts::Activity, "activity"),
-    ] {
-        if spec.sources.has(kind)? {
-            for f in spec.sources.input_files(kind, loaded)? {
-                inputs.push(hash(role, &f)?);
-            }
-        }
-    }
-    let mut options = BTreeMap::new();
-    options.insert(
-        "tolerance_cents".to_string(),
-        spec.invoice.tolerance_cents.to_string(),
-    );
-    options.insert("provisional".to_string(), spec.provisional.to_string());
-    options.insert(
-        "sheet".to_string(),
-        spec.mapping.sheet.clone().unwrap_or_default(),
-    );
-    if let Some(why) = &spec.accept_variance {
-        options.insert("accepted_variance".to_string(), why.clone());
-    }
+    let inputs = input_hashes(spec)?;
+    let options = close_options(spec);
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let output_hashes: Vec<OutputHash> = files
         .iter()
@@ -300,56 +257,27 @@ pub fn close(spec: &CloseSpec) -> Result<Closed, AppError> {
         }
         manifest.version = n + 1;
     }
-    let ext = |p: &Path| {
-        p.extension()
-            .map_or_else(|| "csv".into(), |e| e.to_string_lossy().into_owned())
+    let restatement = match &previous_version {
+        Some((n, before, path)) => {
+            let (report, written) = restate(
+                spec,
+                &files,
+                *n,
+                &manifest.changed_roles(before),
+                path,
+                status,
+            )?;
+            files.extend(written);
+            Some(report)
+        }
+        None => None,
     };
-    let mut restatement = None;
-    if let Some((n, before, path)) = &previous_version {
-        let old = cents_by_cost_center(&read(&path.join("chargeback.csv"))?)?;
-        let new = cents_by_cost_center(file_of(&files, "chargeback.csv")?)?;
-        // Mid-point: the new facts on the previous version's mapping tells fact revisions
-        // from mapping changes.
-        let old_mapping = std::fs::read_dir(path.join("inputs"))
-            .ok()
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .find(|p| p.file_stem().is_some_and(|s| s == "mapping"));
-        let mid = match old_mapping {
-            Some(m) => {
-                let spec_mid = MappingSpec {
-                    path: m,
-                    ..spec.mapping.clone()
-                };
-                let (f, _, _) = render(spec, &spec_mid)?;
-                cents_by_cost_center(file_of(&f, "chargeback.csv")?)?
-            }
-            None => old.clone(),
-        };
-        let changed = manifest.changed_roles(before);
-        let r = restatement_report(*n, &old, &mid, &new, &changed, month, status);
-        let mut csv = Vec::new();
-        csv_out::write(&r, &mut csv).map_err(|source| AppError::Write {
-            path: "restatement.csv".into(),
-            source,
-        })?;
-        let mut json = Vec::new();
-        json_out::write(&r, &mut json).map_err(|source| AppError::Write {
-            path: "restatement.json".into(),
-            source,
-        })?;
-        files.push(("restatement.csv".into(), csv));
-        files.push(("restatement.json".into(), json));
-        restatement = Some(r);
-    }
     files.push((
-        format!("inputs/mapping.{}", ext(&spec.mapping.path)),
+        format!("inputs/mapping.{}", extension(&spec.mapping.path)),
         read(&spec.mapping.path)?,
     ));
     files.push((
-        format!("inputs/invoice.{}", ext(&spec.invoice.path)),
+        format!("inputs/invoice.{}", extension(&spec.invoice.path)),
         read(&spec.invoice.path)?,
     ));
     files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -384,6 +312,124 @@ pub fn close(spec: &CloseSpec) -> Result<Closed, AppError> {
         recorded: true,
         message,
     })
+}
+
+/// A file of a close version: its name and bytes.
+type File = (String, Vec<u8>);
+
+/// Reads a file the close records.
+fn read(path: &Path) -> Result<Vec<u8>, AppError> {
+    std::fs::read(path).map_err(|source| AppError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// A file's extension, `csv` when it has none (the name a recorded input keeps).
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map_or_else(|| "csv".into(), |e| e.to_string_lossy().into_owned())
+}
+
+/// The hash of every input the close read: the mapping, the invoice and each facts file of the
+/// month and the one before it.
+fn input_hashes(spec: &CloseSpec) -> Result<Vec<InputHash>, AppError> {
+    let hash = |role: &str, path: &Path| -> Result<InputHash, AppError> {
+        Ok(InputHash {
+            role: role.into(),
+            path: path.display().to_string(),
+            sha256: sha256(&read(path)?),
+        })
+    };
+    let loaded = DateRange {
+        from: previous(DateRange::month(spec.month)).from,
+        to: spec.month.last_day(),
+    };
+    let mut inputs = vec![
+        hash("mapping", &spec.mapping.path)?,
+        hash("invoice", &spec.invoice.path)?,
+    ];
+    for (kind, role) in [
+        (Facts::Cost, "cost"),
+        (Facts::OrgCost, "org_cost"),
+        (Facts::Activity, "activity"),
+    ] {
+        if spec.sources.has(kind)? {
+            for file in spec.sources.input_files(kind, loaded)? {
+                inputs.push(hash(role, &file)?);
+            }
+        }
+    }
+    Ok(inputs)
+}
+
+/// The options a close records in its manifest.
+fn close_options(spec: &CloseSpec) -> BTreeMap<String, String> {
+    let mut options = BTreeMap::new();
+    options.insert(
+        "tolerance_cents".to_string(),
+        spec.invoice.tolerance_cents.to_string(),
+    );
+    options.insert("provisional".to_string(), spec.provisional.to_string());
+    options.insert(
+        "sheet".to_string(),
+        spec.mapping.sheet.clone().unwrap_or_default(),
+    );
+    if let Some(why) = &spec.accept_variance {
+        options.insert("accepted_variance".to_string(), why.clone());
+    }
+    options
+}
+
+/// The restatement of version `from` (recorded at `path`) by this close's `files`: each cost
+/// center's change, split into fact revisions and mapping changes (the new facts on the old
+/// version's mapping are the mid-point); returns it and its CSV and JSON files.
+fn restate(
+    spec: &CloseSpec,
+    files: &[(String, Vec<u8>)],
+    from: u32,
+    changed: &[String],
+    path: &Path,
+    status: Status,
+) -> Result<(Report, Vec<File>), AppError> {
+    let old = cents_by_cost_center(&read(&path.join("chargeback.csv"))?)?;
+    let new = cents_by_cost_center(file_of(files, "chargeback.csv")?)?;
+    let old_mapping = std::fs::read_dir(path.join("inputs"))
+        .ok()
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|p| p.file_stem().is_some_and(|stem| stem == "mapping"));
+    let mid = match old_mapping {
+        Some(mapping) => {
+            let spec_mid = MappingSpec {
+                path: mapping,
+                ..spec.mapping.clone()
+            };
+            let (rendered, _, _) = render(spec, &spec_mid)?;
+            cents_by_cost_center(file_of(&rendered, "chargeback.csv")?)?
+        }
+        None => old.clone(),
+    };
+    let report = restatement_report(from, &old, &mid, &new, changed, spec.month, status);
+    let mut csv = Vec::new();
+    csv_out::write(&report, &mut csv).map_err(|source| AppError::Write {
+        path: "restatement.csv".into(),
+        source,
+    })?;
+    let mut json = Vec::new();
+    json_out::write(&report, &mut json).map_err(|source| AppError::Write {
+        path: "restatement.json".into(),
+        source,
+    })?;
+    Ok((
+        report,
+        vec![
+            ("restatement.csv".into(), csv),
+            ("restatement.json".into(), json),
+        ],
+    ))
 }
 
 fn restatement_report(

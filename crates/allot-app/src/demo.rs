@@ -51,58 +51,9 @@ pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
     let to = as_of
         .pred_opt()
         .ok_or_else(|| AppError::Usage("as-of date out of range".into()))?;
-    // Claude bought through Amazon Bedrock: the cloud's bill in FOCUS, beside the store.
-    let cloud_bill = allot_synth::cloud::bedrock_focus_csv(allot_synth::demo_org().seed, from, to);
-    let mut set = allot_report::OutputSet::new(&input);
-    set.write("org-mapping.csv", |w| w.write_all(DEMO_MAPPING.as_bytes()))
-        .and_then(|()| set.write("budgets.csv", |w| w.write_all(DEMO_BUDGETS.as_bytes())))
-        .and_then(|()| set.write(CLOUD_BILL, |w| w.write_all(cloud_bill.as_bytes())))
-        .and_then(|()| set.commit().map(|_| ()))
-        .map_err(|source| AppError::Write {
-            path: input.clone(),
-            source,
-        })?;
+    write_inputs(&input, from, to)?;
     let store_dir = out.join("store");
-    // The organisation with its planted events (a team ramping up, a new heavy user, a move
-    // into the long context window) in the weeks before `as_of`, for the alerts to find.
-    let state = State::with_org(
-        Config {
-            rate_per_minute: 1_000_000,
-            ..Config::new(as_of, DEMO_KEY)
-        },
-        allot_synth::demo_org_at(as_of),
-    );
-    let people = state.org.people.len();
-    let runtime = crate::error::runtime(true)?;
-    let summary = runtime.block_on(async {
-        let base = allot_fake_api::spawn(state.clone())
-            .await
-            .map_err(|source| AppError::Write {
-                path: "127.0.0.1 (the fake API)".into(),
-                source,
-            })?;
-        let client = Client::new(ClientConfig {
-            base_url: base,
-            rate_per_minute: 1_000_000,
-            backoff: Duration::from_millis(10),
-            ..ClientConfig::default()
-        })?;
-        let keys = Keys {
-            analytics: Some(ApiKey::new(DEMO_KEY)),
-            admin: Some(ApiKey::new(format!("{DEMO_KEY}-admin"))),
-        };
-        let mut store = Store::open(&store_dir, false)?;
-        let opts = SyncOptions {
-            from,
-            to,
-            today: as_of,
-            refresh: false,
-            engagement_lag_days: 1,
-            concurrency: 8,
-            cost_api: allot_sync::CostApi::Auto,
-        };
-        Ok::<_, AppError>(sync(&mut store, &client, &keys, &opts, &Quiet).await?)
-    })?;
+    let (people, summary) = sync_demo(&store_dir, as_of, from, to)?;
     let cloud = Cloud::read(
         &[input.join(CLOUD_BILL)],
         &FocusOptions {
@@ -237,4 +188,72 @@ pub fn run(out: &Path, as_of: NaiveDate) -> Result<DemoRun, AppError> {
             (everything, vec![Format::Xlsx, Format::Html]),
         ],
     })
+}
+
+/// Writes the demo's inputs into `input`: the mapping, the budgets and the Bedrock bill of
+/// `from`..`to` (Claude bought through a cloud, in FOCUS, beside the store).
+fn write_inputs(input: &Path, from: NaiveDate, to: NaiveDate) -> Result<(), AppError> {
+    // Claude bought through Amazon Bedrock: the cloud's bill in FOCUS, beside the store.
+    let cloud_bill = allot_synth::cloud::bedrock_focus_csv(allot_synth::demo_org().seed, from, to);
+    let mut set = allot_report::OutputSet::new(input);
+    set.write("org-mapping.csv", |w| w.write_all(DEMO_MAPPING.as_bytes()))
+        .and_then(|()| set.write("budgets.csv", |w| w.write_all(DEMO_BUDGETS.as_bytes())))
+        .and_then(|()| set.write(CLOUD_BILL, |w| w.write_all(cloud_bill.as_bytes())))
+        .and_then(|()| set.commit().map(|_| ()))
+        .map_err(|source| AppError::Write {
+            path: input.to_path_buf(),
+            source,
+        })?;
+    Ok(())
+}
+
+/// Syncs the demo organisation (its events planted before `as_of`) from the in-process fake
+/// into `store_dir`; returns its people and the sync's summary.
+fn sync_demo(
+    store_dir: &Path,
+    as_of: NaiveDate,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(usize, allot_sync::Summary), AppError> {
+    // The organisation with its planted events (a team ramping up, a new heavy user, a move
+    // into the long context window) in the weeks before `as_of`, for the alerts to find.
+    let state = State::with_org(
+        Config {
+            rate_per_minute: 1_000_000,
+            ..Config::new(as_of, DEMO_KEY)
+        },
+        allot_synth::demo_org_at(as_of),
+    );
+    let people = state.org.people.len();
+    let runtime = crate::error::runtime(true)?;
+    let summary = runtime.block_on(async {
+        let base = allot_fake_api::spawn(state.clone())
+            .await
+            .map_err(|source| AppError::Write {
+                path: "127.0.0.1 (the fake API)".into(),
+                source,
+            })?;
+        let client = Client::new(ClientConfig {
+            base_url: base,
+            rate_per_minute: 1_000_000,
+            backoff: Duration::from_millis(10),
+            ..ClientConfig::default()
+        })?;
+        let keys = Keys {
+            analytics: Some(ApiKey::new(DEMO_KEY)),
+            admin: Some(ApiKey::new(format!("{DEMO_KEY}-admin"))),
+        };
+        let mut store = Store::open(store_dir, false)?;
+        let opts = SyncOptions {
+            from,
+            to,
+            today: as_of,
+            refresh: false,
+            engagement_lag_days: 1,
+            concurrency: 8,
+            cost_api: allot_sync::CostApi::Auto,
+        };
+        Ok::<_, AppError>(sync(&mut store, &client, &keys, &opts, &Quiet).await?)
+    })?;
+    Ok((people, summary))
 }

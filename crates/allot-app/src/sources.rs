@@ -654,7 +654,11 @@ mod tests {
     fn a_plan_answers_every_question_of_a_load_once() {
         let dir = tempfile::tempdir().unwrap();
         let cost = dir.path().join("cost.csv");
-        std::fs::write(&cost, "date,email,cost_usd,via\n2026-09-01,ann@x.com,1.00,\n").unwrap();
+        std::fs::write(
+            &cost,
+            "date,email,cost_usd,via\n2026-09-01,ann@x.com,1.00,\n",
+        )
+        .unwrap();
         let sources = Sources::from(Origin::Files {
             cost: vec![cost.clone()],
             activity: Vec::new(),

@@ -293,7 +293,6 @@ pub fn serve_store(
     std::fs::create_dir_all(&store_dir).map_err(io(&base))?;
     std::fs::write(&mapping, org.mapping_csv()).map_err(io(&mapping))?;
     let mut store = Store::open(&store_dir, false)?;
-    let text = |v: Vec<String>| Values::Text(v.into_iter().map(Some).collect());
     let (mut facts, mut total) = (0u64, Nanos::ZERO);
     for day in allot_core::DateRange::month(month).days() {
         // (fact, via, key, workspace)
@@ -338,50 +337,7 @@ pub fn serve_store(
             .map(|c| Nanos(i128::from(c.cost_nanos)))
             .sum::<Nanos>();
         let rows = costs.len() as u64;
-        let mut cols = vec![
-            (
-                "date".to_string(),
-                text(costs.iter().map(|c| c.date.to_string()).collect()),
-            ),
-            (
-                "email".into(),
-                text(costs.iter().map(|c| c.email.clone()).collect()),
-            ),
-            (
-                "product".into(),
-                text(costs.iter().map(|c| c.product.clone()).collect()),
-            ),
-            (
-                "model".into(),
-                text(costs.iter().map(|c| c.model.clone()).collect()),
-            ),
-            (
-                "context_window".into(),
-                text(costs.iter().map(|c| c.context_window.clone()).collect()),
-            ),
-            (
-                "cost_type".into(),
-                text(costs.iter().map(|c| c.cost_type.clone()).collect()),
-            ),
-            (
-                "token_type".into(),
-                text(costs.iter().map(|c| c.token_type.clone()).collect()),
-            ),
-            (
-                "tokens".into(),
-                Values::Int(costs.iter().map(|c| Some(c.tokens)).collect()),
-            ),
-            (
-                "cost_usd".into(),
-                Values::Decimal(
-                    costs
-                        .iter()
-                        .map(|c| Some(i128::from(c.cost_nanos)))
-                        .collect(),
-                    9,
-                ),
-            ),
-        ];
+        let mut cols = cost_columns(&costs);
         let source = match layout {
             StoreLayout::PerUser => Source::Cost,
             StoreLayout::PerActor => {
@@ -400,24 +356,7 @@ pub fn serve_store(
             .iter()
             .filter_map(|p| allot_synth::activity_for(&org, p, day))
             .collect();
-        let int = |f: fn(&allot_core::facts::ActivityFact) -> i64| {
-            Values::Int(acts.iter().map(|a| Some(f(a))).collect())
-        };
-        let cols = vec![
-            (
-                "date".to_string(),
-                text(acts.iter().map(|a| a.date.to_string()).collect()),
-            ),
-            (
-                "email".into(),
-                text(acts.iter().map(|a| a.email.clone()).collect()),
-            ),
-            ("sessions".into(), int(|a| a.sessions)),
-            ("commits".into(), int(|a| a.commits)),
-            ("pull_requests".into(), int(|a| a.pull_requests)),
-            ("lines_added".into(), int(|a| a.lines_added)),
-            ("lines_removed".into(), int(|a| a.lines_removed)),
-        ];
+        let cols = activity_columns(&acts);
         store.put_day(Source::Activity, day, cols, acts.len() as u64, today)?;
     }
     drop(store);
@@ -427,6 +366,84 @@ pub fn serve_store(
         started.elapsed().as_secs_f64()
     ));
     Ok((store_dir, mapping, today))
+}
+
+/// A day's cost facts as the store's columns.
+fn cost_columns(
+    costs: &[&allot_core::facts::CostFact],
+) -> Vec<(String, allot_engine::table_parquet::Values)> {
+    use allot_engine::table_parquet::Values;
+    let text = |v: Vec<String>| Values::Text(v.into_iter().map(Some).collect());
+    vec![
+        (
+            "date".to_string(),
+            text(costs.iter().map(|c| c.date.to_string()).collect()),
+        ),
+        (
+            "email".into(),
+            text(costs.iter().map(|c| c.email.clone()).collect()),
+        ),
+        (
+            "product".into(),
+            text(costs.iter().map(|c| c.product.clone()).collect()),
+        ),
+        (
+            "model".into(),
+            text(costs.iter().map(|c| c.model.clone()).collect()),
+        ),
+        (
+            "context_window".into(),
+            text(costs.iter().map(|c| c.context_window.clone()).collect()),
+        ),
+        (
+            "cost_type".into(),
+            text(costs.iter().map(|c| c.cost_type.clone()).collect()),
+        ),
+        (
+            "token_type".into(),
+            text(costs.iter().map(|c| c.token_type.clone()).collect()),
+        ),
+        (
+            "tokens".into(),
+            Values::Int(costs.iter().map(|c| Some(c.tokens)).collect()),
+        ),
+        (
+            "cost_usd".into(),
+            Values::Decimal(
+                costs
+                    .iter()
+                    .map(|c| Some(i128::from(c.cost_nanos)))
+                    .collect(),
+                9,
+            ),
+        ),
+    ]
+}
+
+/// A day's activity facts as the store's columns.
+fn activity_columns(
+    acts: &[allot_core::facts::ActivityFact],
+) -> Vec<(String, allot_engine::table_parquet::Values)> {
+    use allot_engine::table_parquet::Values;
+    let text = |v: Vec<String>| Values::Text(v.into_iter().map(Some).collect());
+    let int = |f: fn(&allot_core::facts::ActivityFact) -> i64| {
+        Values::Int(acts.iter().map(|a| Some(f(a))).collect())
+    };
+    vec![
+        (
+            "date".to_string(),
+            text(acts.iter().map(|a| a.date.to_string()).collect()),
+        ),
+        (
+            "email".into(),
+            text(acts.iter().map(|a| a.email.clone()).collect()),
+        ),
+        ("sessions".into(), int(|a| a.sessions)),
+        ("commits".into(), int(|a| a.commits)),
+        ("pull_requests".into(), int(|a| a.pull_requests)),
+        ("lines_added".into(), int(|a| a.lines_added)),
+        ("lines_removed".into(), int(|a| a.lines_removed)),
+    ]
 }
 
 /// A cost fact written to a benchmark store, with its fallbacks, API key and workspace.

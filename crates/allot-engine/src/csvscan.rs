@@ -72,41 +72,9 @@ pub(crate) fn scan(
     headers: &[String],
     spec: &Spec<'_>,
 ) -> Result<Result<Scanned, GiveUp>, std::io::Error> {
-    let pos = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(date), Some(email)) = (pos("date"), pos("email")) else {
+    let Some(layout) = layout_of(headers, spec) else {
         return Ok(Err(GiveUp));
     };
-    if spec.dims.len() > crate::fold::MAX_DIMS || spec.money.len() > 2 {
-        return Ok(Err(GiveUp));
-    }
-    let layout = Layout {
-        date,
-        email,
-        dims: spec.dims.iter().map(|d| pos(d)).collect(),
-        counts: spec.counts.iter().map(|c| pos(c)).collect(),
-        never_negative: spec
-            .counts
-            .iter()
-            .map(|c| allot_core::facts::ACTIVITY_COUNTS.contains(c))
-            .collect(),
-        money: spec.money.iter().map(|m| pos(m)).collect(),
-        needed: 0,
-        width: headers.len(),
-        grain: spec.grain.clone(),
-    };
-    let needed = [Some(date), Some(email)]
-        .into_iter()
-        .chain(layout.dims.iter().copied())
-        .chain(layout.counts.iter().copied())
-        .chain(layout.money.iter().copied())
-        .flatten()
-        .max()
-        .unwrap_or(0)
-        + 1;
-    let layout = Layout { needed, ..layout };
-    if layout.money.first().is_none_or(Option::is_none) {
-        return Ok(Err(GiveUp));
-    }
     let range = (to_epoch_days(spec.range.from), to_epoch_days(spec.range.to));
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
@@ -124,34 +92,7 @@ pub(crate) fn scan(
         let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<(Vec<u8>, bool)>>(1);
         // Parsed blocks come back to be filled again: no fresh pages to fault in per block.
         let (give_back, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
-        scope.spawn(move || {
-            let mut file = file;
-            let mut tail: Vec<u8> = Vec::new();
-            loop {
-                let mut block = recycled
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(BLOCK + 65_536));
-                block.clear();
-                block.append(&mut tail);
-                let read = match (&mut file).take(BLOCK as u64).read_to_end(&mut block) {
-                    Ok(n) => n,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                };
-                let eof = read < BLOCK;
-                if !eof {
-                    if let Some(i) = memchr::memrchr(b'\n', &block) {
-                        tail.extend_from_slice(&block[i + 1..]);
-                        block.truncate(i + 1);
-                    }
-                }
-                if tx.send(Ok((block, eof))).is_err() || eof {
-                    return;
-                }
-            }
-        });
+        scope.spawn(move || read_blocks(file, &tx, &recycled));
         let mut pending: Vec<u8> = Vec::new();
         let mut header_skipped = false;
         for received in rx {
@@ -195,49 +136,19 @@ pub(crate) fn scan(
                     Err(GiveUp) => return Ok(Err(GiveUp)),
                 }
             } else {
-                let chunks = split_lines(body, threads);
-                let results: Vec<Result<Part, GiveUp>> = std::thread::scope(|s| {
-                    let handles: Vec<_> = chunks
-                        .iter()
-                        .zip(caches.iter_mut())
-                        .map(|(chunk, cache)| {
-                            let (layout, emails, values) = (&layout, &emails, &values);
-                            s.spawn(move || {
-                                let mut out = Part::new(layout.counts.len(), range);
-                                walk_plain(chunk, layout, range, (emails, values, cache), &mut out)
-                                    .map(|()| out)
-                            })
-                        })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().unwrap_or(Err(GiveUp)))
-                        .collect()
-                });
-                let mut parts = Vec::with_capacity(results.len());
-                for r in results {
-                    match r {
-                        Ok(p) => parts.push(p),
-                        Err(GiveUp) => return Ok(Err(GiveUp)),
-                    }
+                match walk_parallel(
+                    body,
+                    threads,
+                    &layout,
+                    range,
+                    (&emails, &values),
+                    &mut caches,
+                ) {
+                    Ok(parts) => (body.len(), parts),
+                    Err(GiveUp) => return Ok(Err(GiveUp)),
                 }
-                (body.len(), parts)
             };
-            for p in parts {
-                tally.cost += p.cost;
-                tally.facts += p.facts;
-                if let Some(lo) = p.min_day {
-                    tally.min_day = Some(tally.min_day.map_or(lo, |m| m.min(lo)));
-                }
-                if let Some(hi) = p.max_day {
-                    tally.max_day = Some(tally.max_day.map_or(hi, |m| m.max(hi)));
-                }
-                if groups.keys.is_empty() {
-                    groups = p.groups;
-                } else {
-                    groups.merge(p.groups);
-                }
-            }
+            absorb(&mut tally, &mut groups, parts);
             // A record cut by the block's end waits for the next block.
             let offset = buf.len() - body.len() + consumed;
             if offset < buf.len() {
@@ -257,6 +168,131 @@ pub(crate) fn scan(
     let values = values.into_inner().expect("interner");
     let days = groups.days();
     Ok(Ok((frame(&groups, spec, &emails, &values), days, tally)))
+}
+
+/// Where each column `spec` wants is among `headers`; `None` when the scanner leaves the file
+/// to polars (no date or email column, more dimensions or money columns than it keeps, no
+/// cost column).
+fn layout_of(headers: &[String], spec: &Spec<'_>) -> Option<Layout> {
+    let pos = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(date), Some(email)) = (pos("date"), pos("email")) else {
+        return None;
+    };
+    if spec.dims.len() > crate::fold::MAX_DIMS || spec.money.len() > 2 {
+        return None;
+    }
+    let layout = Layout {
+        date,
+        email,
+        dims: spec.dims.iter().map(|d| pos(d)).collect(),
+        counts: spec.counts.iter().map(|c| pos(c)).collect(),
+        never_negative: spec
+            .counts
+            .iter()
+            .map(|c| allot_core::facts::ACTIVITY_COUNTS.contains(c))
+            .collect(),
+        money: spec.money.iter().map(|m| pos(m)).collect(),
+        needed: 0,
+        width: headers.len(),
+        grain: spec.grain.clone(),
+    };
+    let needed = [Some(date), Some(email)]
+        .into_iter()
+        .chain(layout.dims.iter().copied())
+        .chain(layout.counts.iter().copied())
+        .chain(layout.money.iter().copied())
+        .flatten()
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let layout = Layout { needed, ..layout };
+    if layout.money.first().is_none_or(Option::is_none) {
+        return None;
+    }
+    Some(layout)
+}
+
+/// The reader thread: sends the file's blocks (each ending at a line end, the last flagged),
+/// refilling the blocks the parser gives back.
+fn read_blocks(
+    mut file: std::fs::File,
+    tx: &std::sync::mpsc::SyncSender<std::io::Result<(Vec<u8>, bool)>>,
+    recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
+) {
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        let mut block = recycled
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BLOCK + 65_536));
+        block.clear();
+        block.append(&mut tail);
+        let read = match (&mut file).take(BLOCK as u64).read_to_end(&mut block) {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        let eof = read < BLOCK;
+        if !eof {
+            if let Some(i) = memchr::memrchr(b'\n', &block) {
+                tail.extend_from_slice(&block[i + 1..]);
+                block.truncate(i + 1);
+            }
+        }
+        if tx.send(Ok((block, eof))).is_err() || eof {
+            return;
+        }
+    }
+}
+
+/// Parses a block of unquoted whole lines on `threads` threads, each with its own caches.
+fn walk_parallel(
+    body: &[u8],
+    threads: usize,
+    layout: &Layout,
+    range: (i32, i32),
+    (emails, values): (&Mutex<Interner>, &Mutex<Interner>),
+    caches: &mut [Caches],
+) -> Result<Vec<Part>, GiveUp> {
+    let chunks = split_lines(body, threads);
+    let results: Vec<Result<Part, GiveUp>> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .zip(caches.iter_mut())
+            .map(|(chunk, cache)| {
+                s.spawn(move || {
+                    let mut out = Part::new(layout.counts.len(), range);
+                    walk_plain(chunk, layout, range, (emails, values, cache), &mut out)
+                        .map(|()| out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Err(GiveUp)))
+            .collect()
+    });
+    results.into_iter().collect()
+}
+
+/// Adds parsed parts to the file's tally and groups.
+fn absorb(tally: &mut Tallied, groups: &mut Groups, parts: Vec<Part>) {
+    for part in parts {
+        tally.cost += part.cost;
+        tally.facts += part.facts;
+        if let Some(lo) = part.min_day {
+            tally.min_day = Some(tally.min_day.map_or(lo, |m| m.min(lo)));
+        }
+        if let Some(hi) = part.max_day {
+            tally.max_day = Some(tally.max_day.map_or(hi, |m| m.max(hi)));
+        }
+        if groups.keys.is_empty() {
+            *groups = part.groups;
+        } else {
+            groups.merge(part.groups);
+        }
+    }
 }
 
 /// Cuts `bytes` (whole lines) into about `n` pieces at line ends.

@@ -184,66 +184,21 @@ fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded
         }
         frames.push(lf);
     }
-    let mut group: Vec<Expr> = vec![col("email"), col("day")];
-    group.extend(spec.dims.iter().map(|d| col(*d)));
-    let mut aggs: Vec<Expr> = spec.counts.iter().map(|c| col(*c).sum()).collect();
-    let mut sums: Vec<Expr> = aggs.clone();
-    for (i, m) in spec.money.iter().enumerate() {
-        let name = money_column(m);
-        aggs.push(col(name.as_str()).sum());
-        sums.push(col(name.as_str()).sum());
-        if i > 0 {
-            aggs.push(
-                col(name.as_str())
-                    .is_null()
-                    .cast(DataType::UInt32)
-                    .sum()
-                    .alias(missing_column(m).as_str()),
-            );
-            sums.push(col(missing_column(m).as_str()).sum());
-        }
-    }
     if !frames.is_empty() {
-        let all = if frames.len() == 1 {
-            frames.pop().expect("one frame")
-        } else {
-            concat(frames, UnionArgs::default())?
-        };
-        // polars decodes on all cores; each morsel is folded where it is decoded, by an
-        // elementwise UDF over the converted columns (its output, a column of zeros, only
-        // keeps the plan honest).
-        let fold = Arc::new(crate::fold::MorselFold::new(spec));
-        let mut inputs: Vec<Expr> = vec![col("day")];
-        inputs.extend(spec.dims.iter().map(|d| col(*d)));
-        inputs.extend(spec.counts.iter().map(|c| col(*c)));
-        inputs.extend(spec.money.iter().map(|m| col(money_column(m).as_str())));
-        let folder = fold.clone();
-        let query = all.select([col("email")
-            .map_many(
-                move |cols: &mut [Column]| {
-                    folder.add(cols)?;
-                    Ok(UInt8Chunked::full("n".into(), 0, cols[0].len()).into_column())
-                },
-                &inputs,
-                |_, f| Ok(Field::new(f[0].name().clone(), DataType::UInt8)),
-            )
-            .alias("n")
-            .cast(DataType::UInt64)
-            .sum()]);
-        if tracing::enabled!(tracing::Level::TRACE) {
-            tracing::trace!(
-                "fact scan plan:\n{}",
-                query.explain(true).unwrap_or_default()
-            );
-        }
-        if let Err(e) = query.collect_with_engine(Engine::Streaming) {
-            return Err(precise(files, spec, e));
-        }
-        let (df, days) = fold.finish(spec);
+        let (df, days) = fold_frames(frames, files, spec)?;
         for (d, v) in days {
             *daily.entry(d).or_default() += v;
         }
         ready.push(df);
+    }
+    let mut group: Vec<Expr> = vec![col("email"), col("day")];
+    group.extend(spec.dims.iter().map(|d| col(*d)));
+    let mut sums: Vec<Expr> = spec.counts.iter().map(|c| col(*c).sum()).collect();
+    for (i, m) in spec.money.iter().enumerate() {
+        sums.push(col(money_column(m).as_str()).sum());
+        if i > 0 {
+            sums.push(col(missing_column(m).as_str()).sum());
+        }
     }
     // Several files may hold the same person, day and dimensions: add them up once more.
     let df = match ready.len() {
@@ -284,6 +239,52 @@ fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded
             .collect(),
         repeats: false,
     })
+}
+
+/// Folds the files polars reads (`frames`, one lazy scan each) in one streaming pass: polars
+/// decodes on all cores and each morsel is folded where it is decoded. Returns the grouped
+/// facts and each day's exact cost.
+fn fold_frames(
+    mut frames: Vec<LazyFrame>,
+    files: &[PathBuf],
+    spec: &Spec<'_>,
+) -> Result<(DataFrame, Vec<(i32, i128)>), EngineError> {
+    let all = if frames.len() == 1 {
+        frames.pop().expect("one frame")
+    } else {
+        concat(frames, UnionArgs::default())?
+    };
+    // polars decodes on all cores; each morsel is folded where it is decoded, by an
+    // elementwise UDF over the converted columns (its output, a column of zeros, only
+    // keeps the plan honest).
+    let fold = Arc::new(crate::fold::MorselFold::new(spec));
+    let mut inputs: Vec<Expr> = vec![col("day")];
+    inputs.extend(spec.dims.iter().map(|d| col(*d)));
+    inputs.extend(spec.counts.iter().map(|c| col(*c)));
+    inputs.extend(spec.money.iter().map(|m| col(money_column(m).as_str())));
+    let folder = fold.clone();
+    let query = all.select([col("email")
+        .map_many(
+            move |cols: &mut [Column]| {
+                folder.add(cols)?;
+                Ok(UInt8Chunked::full("n".into(), 0, cols[0].len()).into_column())
+            },
+            &inputs,
+            |_, f| Ok(Field::new(f[0].name().clone(), DataType::UInt8)),
+        )
+        .alias("n")
+        .cast(DataType::UInt64)
+        .sum()]);
+    if tracing::enabled!(tracing::Level::TRACE) {
+        tracing::trace!(
+            "fact scan plan:\n{}",
+            query.explain(true).unwrap_or_default()
+        );
+    }
+    if let Err(e) = query.collect_with_engine(Engine::Streaming) {
+        return Err(precise(files, spec, e));
+    }
+    Ok(fold.finish(spec))
 }
 
 fn empty(spec: &Spec<'_>) -> PolarsResult<DataFrame> {

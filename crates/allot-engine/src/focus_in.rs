@@ -417,6 +417,89 @@ fn looks_like_email(s: &str) -> bool {
     })
 }
 
+/// A row's charge period, checked: both ends date-times, the end after the start and within a
+/// year of it.
+fn charge_period(
+    cells: &dyn Cells,
+    path: &Path,
+    at: At,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), EngineError> {
+    let start_text = cells.get("ChargePeriodStart");
+    let end_text = cells.get("ChargePeriodEnd");
+    let start = parse_datetime(start_text).ok_or_else(|| {
+        bad(
+            path,
+            at,
+            "ChargePeriodStart",
+            start_text,
+            "is not a date and time (expected e.g. 2026-09-01T00:00:00Z)",
+        )
+    })?;
+    let end = parse_datetime(end_text).ok_or_else(|| {
+        bad(
+            path,
+            at,
+            "ChargePeriodEnd",
+            end_text,
+            "is not a date and time (expected e.g. 2026-09-02T00:00:00Z)",
+        )
+    })?;
+    if end <= start {
+        return Err(bad(
+            path,
+            at,
+            "ChargePeriodEnd",
+            end_text,
+            "is not after ChargePeriodStart",
+        ));
+    }
+    if end - start > Duration::days(MAX_PERIOD_DAYS) {
+        return Err(bad(
+            path,
+            at,
+            "ChargePeriodEnd",
+            end_text,
+            "is more than a year after ChargePeriodStart: a charge period is an hour, a day or a month",
+        ));
+    }
+    Ok((start, end))
+}
+
+/// A row's list cost (when given) and its whole tokens (a fraction, rare, rounded half away
+/// from zero).
+fn list_and_tokens(
+    cells: &dyn Cells,
+    path: &Path,
+    at: At,
+) -> Result<(Option<i128>, i128), EngineError> {
+    let list_text = cells.get("ListCost");
+    let list_atto = if list_text.trim().is_empty() {
+        None
+    } else {
+        Some(
+            parse_atto(list_text)
+                .ok_or_else(|| bad(path, at, "ListCost", list_text, "is not a decimal amount"))?,
+        )
+    };
+    let quantity_text = cells.get("ConsumedQuantity");
+    let tokens: i128 = if quantity_text.trim().is_empty() {
+        0
+    } else {
+        let q = parse_atto(quantity_text).ok_or_else(|| {
+            bad(
+                path,
+                at,
+                "ConsumedQuantity",
+                quantity_text,
+                "is not a number",
+            )
+        })?;
+        // Whole tokens: a fraction (rare) is rounded half away from zero.
+        allot_core::money::div_round_half_away(q, 10i128.pow(ATTO_SCALE))
+    };
+    Ok((list_atto, tokens))
+}
+
 impl Reader<'_> {
     fn row(&mut self, cells: &dyn Cells, at: At) -> Result<(), EngineError> {
         self.out.rows += 1;
@@ -439,44 +522,7 @@ impl Reader<'_> {
                 v.to_string()
             }
         };
-        let start_text = cells.get("ChargePeriodStart");
-        let end_text = cells.get("ChargePeriodEnd");
-        let start = parse_datetime(start_text).ok_or_else(|| {
-            bad(
-                path,
-                at,
-                "ChargePeriodStart",
-                start_text,
-                "is not a date and time (expected e.g. 2026-09-01T00:00:00Z)",
-            )
-        })?;
-        let end = parse_datetime(end_text).ok_or_else(|| {
-            bad(
-                path,
-                at,
-                "ChargePeriodEnd",
-                end_text,
-                "is not a date and time (expected e.g. 2026-09-02T00:00:00Z)",
-            )
-        })?;
-        if end <= start {
-            return Err(bad(
-                path,
-                at,
-                "ChargePeriodEnd",
-                end_text,
-                "is not after ChargePeriodStart",
-            ));
-        }
-        if end - start > Duration::days(MAX_PERIOD_DAYS) {
-            return Err(bad(
-                path,
-                at,
-                "ChargePeriodEnd",
-                end_text,
-                "is more than a year after ChargePeriodStart: a charge period is an hour, a day or a month",
-            ));
-        }
+        let (start, end) = charge_period(cells, path, at)?;
         let last = (end - Duration::seconds(1)).date_naive();
         let first = start.date_naive();
         self.span = Some(
@@ -552,31 +598,7 @@ impl Reader<'_> {
         }
         self.out.kept += 1;
         self.kept_atto += atto;
-        let list_text = cells.get("ListCost");
-        let list_atto =
-            if list_text.trim().is_empty() {
-                None
-            } else {
-                Some(parse_atto(list_text).ok_or_else(|| {
-                    bad(path, at, "ListCost", list_text, "is not a decimal amount")
-                })?)
-            };
-        let quantity_text = cells.get("ConsumedQuantity");
-        let tokens: i128 = if quantity_text.trim().is_empty() {
-            0
-        } else {
-            let q = parse_atto(quantity_text).ok_or_else(|| {
-                bad(
-                    path,
-                    at,
-                    "ConsumedQuantity",
-                    quantity_text,
-                    "is not a number",
-                )
-            })?;
-            // Whole tokens: a fraction (rare) is rounded half away from zero.
-            allot_core::money::div_round_half_away(q, 10i128.pow(ATTO_SCALE))
-        };
+        let (list_atto, tokens) = list_and_tokens(cells, path, at)?;
         let tt = token_type(
             &field("TokenType"),
             &field("TokenDirection"),
@@ -591,7 +613,42 @@ impl Reader<'_> {
             }
             None => (unit, String::new()),
         };
-        // Who.
+        let (actor, via) = self.who(cells, at)?;
+        let product = host(cells);
+        let window = context_window(&field("x_ContextWindow"));
+        let geo = cells.get("RegionId").trim().to_string();
+        // Spread over the days of the charge period, in proportion to its seconds in each.
+        let days = day_weights(start, end);
+        let weights: Vec<(usize, i128)> =
+            days.iter().enumerate().map(|(i, (_, w))| (i, *w)).collect();
+        let split =
+            |v: i128| split_proportional_wide(v, &weights).expect("a period of positive length");
+        let amounts = split(atto);
+        let token_parts = split(tokens);
+        let list_parts = list_atto.map(split);
+        for (i, (day, _)) in days.iter().enumerate() {
+            self.parts.push(Part {
+                day: *day,
+                actor: actor.clone(),
+                via: via.clone(),
+                product: product.clone(),
+                model: model.clone(),
+                context_window: window.clone(),
+                cost_type: cost_type.clone(),
+                token_type: token_type.clone(),
+                geo: geo.clone(),
+                tokens: i64::try_from(token_parts[i]).unwrap_or(i64::MAX),
+                atto: amounts[i],
+                list_atto: list_parts.as_ref().map(|l| l[i]),
+            });
+        }
+        Ok(())
+    }
+
+    /// Who a row charges: the principal (a person when it is an email), else the cost-center
+    /// tag, else the cloud account; the rest of that chain is kept as the fallbacks (`via`).
+    fn who(&mut self, cells: &dyn Cells, at: At) -> Result<(String, String), EngineError> {
+        let path = self.path;
         let principal = cells.get("PrincipalId").trim();
         let principal = if principal.is_empty() {
             None
@@ -652,35 +709,7 @@ impl Reader<'_> {
         chain.push(account);
         let actor = chain.remove(0);
         let via = chain.join(&VIA_SEPARATOR.to_string());
-        let product = host(cells);
-        let window = context_window(&field("x_ContextWindow"));
-        let geo = cells.get("RegionId").trim().to_string();
-        // Spread over the days of the charge period, in proportion to its seconds in each.
-        let days = day_weights(start, end);
-        let weights: Vec<(usize, i128)> =
-            days.iter().enumerate().map(|(i, (_, w))| (i, *w)).collect();
-        let split =
-            |v: i128| split_proportional_wide(v, &weights).expect("a period of positive length");
-        let amounts = split(atto);
-        let token_parts = split(tokens);
-        let list_parts = list_atto.map(split);
-        for (i, (day, _)) in days.iter().enumerate() {
-            self.parts.push(Part {
-                day: *day,
-                actor: actor.clone(),
-                via: via.clone(),
-                product: product.clone(),
-                model: model.clone(),
-                context_window: window.clone(),
-                cost_type: cost_type.clone(),
-                token_type: token_type.clone(),
-                geo: geo.clone(),
-                tokens: i64::try_from(token_parts[i]).unwrap_or(i64::MAX),
-                atto: amounts[i],
-                list_atto: list_parts.as_ref().map(|l| l[i]),
-            });
-        }
-        Ok(())
+        Ok((actor, via))
     }
 
     /// Rounds the parts to nano-dollars (once, for the whole file) and writes them.

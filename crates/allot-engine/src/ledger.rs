@@ -185,6 +185,15 @@ impl Keying {
     }
 }
 
+/// (bucket, line, cost center, person) -> amount.
+type Cells = HashMap<(u32, u32, u32, u32), i128, foldhash::fast::FixedState>;
+
+/// (bucket, person) -> (amount, days, first day, line charged to) of days no row covers.
+type Uncovered = HashMap<(u32, u32), (i128, u32, i32, u32), foldhash::fast::FixedState>;
+
+/// Each cost center's cost under its hierarchy path (the chargeback's `tree`).
+type Tree = Vec<(Vec<String>, Nanos)>;
+
 /// One bucket's chargeback as it is summed up.
 #[derive(Default)]
 struct Acc {
@@ -497,44 +506,8 @@ impl Ledger {
                 bucket_of[(to_epoch_days(d) - base) as usize] = i as u32;
             }
         }
-        // One pass over the person-days: each goes to its (bucket, line, cost center, person)
-        // cell; days no mapping row covers are also tallied per (bucket, person).
         let n = buckets.len();
-        let mut cells: HashMap<(u32, u32, u32, u32), i128, foldhash::fast::FixedState> =
-            HashMap::default();
-        // (bucket, person) -> (amount, days, first day, line charged to)
-        let mut uncovered: HashMap<(u32, u32), (i128, u32, i32, u32), foldhash::fast::FixedState> =
-            HashMap::default();
-        {
-            let persons = self.days.column(PERSON)?.u32()?;
-            let days = self.days.column(DAY)?.i32()?;
-            let amounts = self.days.column(COST)?.i64()?;
-            for ((p, d), a) in persons
-                .into_no_null_iter()
-                .zip(days.into_no_null_iter())
-                .zip(amounts.into_no_null_iter())
-            {
-                let off = d - base;
-                if off < 0 || off as usize >= bucket_of.len() {
-                    continue;
-                }
-                let b = bucket_of[off as usize];
-                if b == u32::MAX {
-                    continue;
-                }
-                let (k, c, mapped) = keying.code(&self.assigner, p, d);
-                *cells.entry((b, k, c, p)).or_default() += i128::from(a);
-                if !mapped {
-                    let e = uncovered.entry((b, p)).or_insert((0, 0, d, k));
-                    e.0 += i128::from(a);
-                    e.1 += 1;
-                    if d < e.2 {
-                        e.2 = d;
-                        e.3 = k;
-                    }
-                }
-            }
-        }
+        let (cells, uncovered) = self.tally(keying, base, &bucket_of)?;
         let mut acc: Vec<Acc> = (0..n).map(|_| Acc::default()).collect();
         for ((b, k, c, p), v) in cells {
             let e = &mut acc[b as usize];
@@ -548,20 +521,7 @@ impl Ledger {
             e.total += v;
         }
         // Exact day sums of each bucket, computed from the person-days alone.
-        let mut expected = vec![0i128; n];
-        {
-            let d = self.days.column(DAY)?.i32()?;
-            let a = self.days.column(COST)?.i64()?;
-            for (d, a) in d.into_no_null_iter().zip(a.into_no_null_iter()) {
-                let off = d - base;
-                if off >= 0 && (off as usize) < bucket_of.len() {
-                    let b = bucket_of[off as usize];
-                    if b != u32::MAX {
-                        expected[b as usize] += i128::from(a);
-                    }
-                }
-            }
-        }
+        let expected = self.day_sums(n, base, &bucket_of)?;
 
         let mut unmapped: Vec<Vec<UnmappedPerson>> = (0..n).map(|_| Vec::new()).collect();
         for ((b, person), (amount, days, first, charged)) in uncovered {
@@ -611,32 +571,8 @@ impl Ledger {
                     expected: Nanos(expected[b]).to_string(),
                 });
             }
-            let mut lines: Vec<ChargebackLine> = acc
-                .lines
-                .into_iter()
-                .map(|(k, (amount, mut persons))| {
-                    persons.sort_unstable();
-                    persons.dedup();
-                    let key = keying.key(k).to_string();
-                    let people = persons
-                        .iter()
-                        .filter(|p| allot_core::identity::is_person(self.people.email(**p)))
-                        .count();
-                    ChargebackLine {
-                        attributes: match keying.level {
-                            Level::CostCenter => cc_attrs
-                                .get(key.as_str())
-                                .cloned()
-                                .unwrap_or_else(|| vec![String::new(); attr_idx.len()]),
-                            Level::Attribute(_) => Vec::new(),
-                        },
-                        key,
-                        users: people as u64,
-                        spenders: persons.len() as u64,
-                        amount: Nanos(amount),
-                    }
-                })
-                .collect();
+            let (tree, rollup) = self.tree_of(keying, &acc, tree_depth, &first_row);
+            let mut lines = self.lines_of(keying, acc.lines, &cc_attrs, attr_idx.len());
             lines.sort_by(|a, b| {
                 (a.key == UNMAPPED)
                     .cmp(&(b.key == UNMAPPED))
@@ -657,43 +593,6 @@ impl Ledger {
                 })
                 .collect();
             people.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.email.cmp(&b.email)));
-            let mut tree = Vec::new();
-            // A level outside the hierarchy whose value is one per cost center (a manager of
-            // the cost center, a region): its lines are sums of whole cost centers, so their
-            // cents are the cost centers' cents summed (`rollup`), the same cents every
-            // cost-center figure shows.
-            let mut rollup = BTreeMap::new();
-            let mut cc_seen = std::collections::BTreeSet::new();
-            let one_line_per_cc = acc.cc_lines.iter().all(|(c, _)| cc_seen.insert(*c));
-            if tree_depth.is_none() && one_line_per_cc {
-                for (c, k) in &acc.cc_lines {
-                    rollup.insert(keying.ccs[*c as usize].clone(), keying.key(*k).to_string());
-                }
-            }
-            if (tree_depth.is_some() && !mapping.hierarchy.is_empty()) || !rollup.is_empty() {
-                for (c, amount) in &acc.ccs {
-                    let cc = keying.ccs[*c as usize].as_str();
-                    let mut path: Vec<String> = match first_row.get(cc) {
-                        Some(&r) => mapping
-                            .hierarchy
-                            .iter()
-                            .rev()
-                            .map(|&h| {
-                                let v = &mapping.rows[r].attributes[h];
-                                if v.is_empty() {
-                                    BLANK.to_string()
-                                } else {
-                                    v.clone()
-                                }
-                            })
-                            .collect(),
-                        None => vec![UNMAPPED.to_string(); mapping.hierarchy.len()],
-                    };
-                    path.push(cc.to_string());
-                    tree.push((path, Nanos(*amount)));
-                }
-                tree.sort();
-            }
             let mut unmapped = unmapped;
             unmapped.sort_by(|a, b| b.amount.cmp(&a.amount).then_with(|| a.email.cmp(&b.email)));
             out.push(Chargeback {
@@ -720,6 +619,158 @@ impl Ledger {
         }
         tracing::debug!(buckets = n, elapsed = ?started.elapsed(), "chargebacks");
         Ok(out)
+    }
+
+    /// One pass over the person-days: each goes to its (bucket, line, cost center, person)
+    /// cell; days no mapping row covers are also tallied per (bucket, person) with their
+    /// amount, days, first day and the line that day was charged to.
+    fn tally(
+        &self,
+        keying: &Keying,
+        base: i32,
+        bucket_of: &[u32],
+    ) -> Result<(Cells, Uncovered), EngineError> {
+        let mut cells: Cells = HashMap::default();
+        let mut uncovered: Uncovered = HashMap::default();
+        let persons = self.days.column(PERSON)?.u32()?;
+        let days = self.days.column(DAY)?.i32()?;
+        let amounts = self.days.column(COST)?.i64()?;
+        for ((person, day), amount) in persons
+            .into_no_null_iter()
+            .zip(days.into_no_null_iter())
+            .zip(amounts.into_no_null_iter())
+        {
+            let offset = day - base;
+            if offset < 0 || offset as usize >= bucket_of.len() {
+                continue;
+            }
+            let bucket = bucket_of[offset as usize];
+            if bucket == u32::MAX {
+                continue;
+            }
+            let (line, cc, mapped) = keying.code(&self.assigner, person, day);
+            *cells.entry((bucket, line, cc, person)).or_default() += i128::from(amount);
+            if !mapped {
+                let seen = uncovered
+                    .entry((bucket, person))
+                    .or_insert((0, 0, day, line));
+                seen.0 += i128::from(amount);
+                seen.1 += 1;
+                if day < seen.2 {
+                    seen.2 = day;
+                    seen.3 = line;
+                }
+            }
+        }
+        Ok((cells, uncovered))
+    }
+
+    /// Each of `n` buckets' exact sum of its days, from the person-days alone (what the
+    /// chargeback must tie out to).
+    fn day_sums(&self, n: usize, base: i32, bucket_of: &[u32]) -> Result<Vec<i128>, EngineError> {
+        let mut expected = vec![0i128; n];
+        let days = self.days.column(DAY)?.i32()?;
+        let amounts = self.days.column(COST)?.i64()?;
+        for (day, amount) in days.into_no_null_iter().zip(amounts.into_no_null_iter()) {
+            let offset = day - base;
+            if offset >= 0 && (offset as usize) < bucket_of.len() {
+                let bucket = bucket_of[offset as usize];
+                if bucket != u32::MAX {
+                    expected[bucket as usize] += i128::from(amount);
+                }
+            }
+        }
+        Ok(expected)
+    }
+
+    /// A bucket's lines from its (line -> amount, spenders) tally, with each cost center's
+    /// attributes at the cost-center level.
+    fn lines_of(
+        &self,
+        keying: &Keying,
+        tallied: BTreeMap<u32, (i128, Vec<u32>)>,
+        cc_attrs: &HashMap<&str, Vec<String>>,
+        attributes: usize,
+    ) -> Vec<ChargebackLine> {
+        tallied
+            .into_iter()
+            .map(|(code, (amount, mut persons))| {
+                persons.sort_unstable();
+                persons.dedup();
+                let key = keying.key(code).to_string();
+                let people = persons
+                    .iter()
+                    .filter(|p| allot_core::identity::is_person(self.people.email(**p)))
+                    .count();
+                ChargebackLine {
+                    attributes: match keying.level {
+                        Level::CostCenter => cc_attrs
+                            .get(key.as_str())
+                            .cloned()
+                            .unwrap_or_else(|| vec![String::new(); attributes]),
+                        Level::Attribute(_) => Vec::new(),
+                    },
+                    key,
+                    users: people as u64,
+                    spenders: persons.len() as u64,
+                    amount: Nanos(amount),
+                }
+            })
+            .collect()
+    }
+
+    /// A bucket's hierarchy tree (each cost center's cost under its path) and, for a level
+    /// outside the hierarchy whose value is one per cost center, the cost center -> line
+    /// rollup.
+    fn tree_of(
+        &self,
+        keying: &Keying,
+        acc: &Acc,
+        tree_depth: Option<usize>,
+        first_row: &HashMap<&str, usize>,
+    ) -> (Tree, BTreeMap<String, String>) {
+        let mapping = &self.mapping;
+        let mut tree = Vec::new();
+        // A level outside the hierarchy whose value is one per cost center (a manager of
+        // the cost center, a region): its lines are sums of whole cost centers, so their
+        // cents are the cost centers' cents summed (`rollup`), the same cents every
+        // cost-center figure shows.
+        let mut rollup = BTreeMap::new();
+        let mut cc_seen = std::collections::BTreeSet::new();
+        let one_line_per_cc = acc.cc_lines.iter().all(|(cc, _)| cc_seen.insert(*cc));
+        if tree_depth.is_none() && one_line_per_cc {
+            for (cc, line) in &acc.cc_lines {
+                rollup.insert(
+                    keying.ccs[*cc as usize].clone(),
+                    keying.key(*line).to_string(),
+                );
+            }
+        }
+        if (tree_depth.is_some() && !mapping.hierarchy.is_empty()) || !rollup.is_empty() {
+            for (code, amount) in &acc.ccs {
+                let cc = keying.ccs[*code as usize].as_str();
+                let mut path: Vec<String> = match first_row.get(cc) {
+                    Some(&row) => mapping
+                        .hierarchy
+                        .iter()
+                        .rev()
+                        .map(|&h| {
+                            let value = &mapping.rows[row].attributes[h];
+                            if value.is_empty() {
+                                BLANK.to_string()
+                            } else {
+                                value.clone()
+                            }
+                        })
+                        .collect(),
+                    None => vec![UNMAPPED.to_string(); mapping.hierarchy.len()],
+                };
+                path.push(cc.to_string());
+                tree.push((path, Nanos(*amount)));
+            }
+            tree.sort();
+        }
+        (tree, rollup)
     }
 
     /// Cost and tokens per person, line and component over `range`, summed over its days.

@@ -184,136 +184,22 @@ impl OrgMapping {
             .collect::<Vec<_>>()
             .join(", ");
         let mut findings = Vec::new();
-        let mut error = |message: String| {
-            findings.push(Finding {
-                severity: Severity::Error,
-                message,
-            });
-        };
         let mut rows = Vec::with_capacity(table.rows.len());
         for row in &table.rows {
-            let cell = |c: usize| row.cells[c].as_str();
-            let problem = |c: usize, what: &str| {
-                let e = table.bad_value(row, c, what).to_string();
-                // Drop the leading file name: the report names the file once.
-                let prefix = format!("`{}`, ", table.path.display());
-                e.strip_prefix(&prefix).map_or(e.clone(), str::to_string)
-            };
-            let mut ok = true;
-            // Exactly one identity column is filled: the person's email, or the id of the
-            // API key, workspace, service account, cloud principal or account the row maps.
-            let filled: Vec<(Kind, usize)> = cols
-                .keys
-                .iter()
-                .copied()
-                .filter(|(_, c)| !cell(*c).is_empty())
-                .collect();
-            let raw_email = filled.first().map_or("", |(_, c)| cell(*c));
-            let mut identity = String::new();
-            match filled.as_slice() {
-                [] if cols.keys.len() == 1 && cols.keys[0].0 == Kind::Person => {
-                    error(format!("{}: the email is empty", table.locate(row.line)));
-                    ok = false;
-                }
-                [] => {
-                    error(format!(
-                        "{}: no identity: fill one of {key_names}",
-                        table.locate(row.line)
-                    ));
-                    ok = false;
-                }
-                [(Kind::Person, c)] if !looks_like_email(cell(*c)) => {
-                    error(problem(*c, "is not an email address"));
-                    ok = false;
-                }
-                [(kind, c)] => {
-                    if cell(*c).contains(VIA_SEPARATOR) {
-                        error(problem(*c, "holds `|`, which no id may contain"));
-                        ok = false;
-                    }
-                    // A principal that is an email is the person.
-                    let kind = if *kind == Kind::Principal && looks_like_email(cell(*c)) {
-                        Kind::Person
-                    } else {
-                        *kind
-                    };
-                    identity = identity::make(kind, cell(*c));
-                }
-                many => {
-                    let names: Vec<String> = many
-                        .iter()
-                        .map(|(k, c)| {
-                            format!(
-                                "{} `{}`",
-                                k.mapping_column().expect("a mappable kind"),
-                                cell(*c)
-                            )
-                        })
-                        .collect();
-                    error(format!(
-                        "{}: a row maps one identity, and this one fills {}: put each on its own row",
-                        table.locate(row.line),
-                        names.join(" and ")
-                    ));
-                    ok = false;
-                }
-            }
-            if cell(cols.cost_center).is_empty() {
-                error(format!(
-                    "{}: the cost center is empty",
-                    table.locate(row.line)
-                ));
-                ok = false;
-            }
-            let mut date = |col: Option<usize>| -> Option<NaiveDate> {
-                let c = col?;
-                if cell(c).is_empty() {
-                    return None;
-                }
-                let d = parse_mapping_date(cell(c)).or_else(|| {
-                    config
-                        .date_format
-                        .as_deref()
-                        .and_then(|f| NaiveDate::parse_from_str(cell(c), f).ok())
-                });
-                if d.is_none() {
-                    let why = match (&config.date_format, day_or_month_first(cell(c))) {
-                        (Some(f), _) => format!(
-                            "is not a date (expected YYYY-MM-DD, a spreadsheet date, or `{f}` as the column map's date_format says)"
-                        ),
-                        (None, Some(sep)) => format!(
-                            "is a date written with `{sep}`, which reads two ways (day first or month first): say which with date_format = \"%d{sep}%m{sep}%Y\" (or \"%m{sep}%d{sep}%Y\") in the column map, or write YYYY-MM-DD"
-                        ),
-                        (None, None) => {
-                            "is not a date (expected YYYY-MM-DD or a spreadsheet date)".into()
-                        }
-                    };
-                    error(problem(c, &why));
-                    ok = false;
-                }
-                d
-            };
-            let effective_from = date(cols.effective_from);
-            let effective_to = date(cols.effective_to);
-            if let (Some(f), Some(t)) = (effective_from, effective_to) {
-                if t < f {
-                    error(format!(
-                        "{}: effective_to {t} is before effective_from {f} for {raw_email}",
-                        table.locate(row.line)
-                    ));
-                    ok = false;
-                }
-            }
-            if ok {
-                rows.push(Assignment {
-                    line: row.line,
-                    email: identity,
-                    cost_center: cell(cols.cost_center).to_string(),
-                    effective_from,
-                    effective_to,
-                    attributes: attr_cols.iter().map(|&c| row.cells[c].clone()).collect(),
-                });
-            }
+            let mut errors = Vec::new();
+            let read = read_row(
+                table,
+                row,
+                (&cols, config),
+                &key_names,
+                &attr_cols,
+                &mut errors,
+            );
+            findings.extend(errors.into_iter().map(|message| Finding {
+                severity: Severity::Error,
+                message,
+            }));
+            rows.extend(read);
         }
         inherit_attributes(&mut rows);
         let hierarchy: Vec<usize> = cols
@@ -543,6 +429,138 @@ impl OrgMapping {
             })
             .collect()
     }
+}
+
+/// Reads one mapping row: its identity (exactly one identity column filled), cost center and
+/// effective dates, checked; every problem goes to `errors` and the row is then left out.
+fn read_row(
+    table: &Table,
+    row: &crate::table::Row,
+    (cols, config): (&crate::columns::Resolved, &ColumnConfig),
+    key_names: &str,
+    attr_cols: &[usize],
+    errors: &mut Vec<String>,
+) -> Option<Assignment> {
+    let cell = |c: usize| row.cells[c].as_str();
+    let problem = |c: usize, what: &str| {
+        let e = table.bad_value(row, c, what).to_string();
+        // Drop the leading file name: the report names the file once.
+        let prefix = format!("`{}`, ", table.path.display());
+        e.strip_prefix(&prefix).map_or(e.clone(), str::to_string)
+    };
+    let mut ok = true;
+    // Exactly one identity column is filled: the person's email, or the id of the
+    // API key, workspace, service account, cloud principal or account the row maps.
+    let filled: Vec<(Kind, usize)> = cols
+        .keys
+        .iter()
+        .copied()
+        .filter(|(_, c)| !cell(*c).is_empty())
+        .collect();
+    let raw_email = filled.first().map_or("", |(_, c)| cell(*c));
+    let mut identity = String::new();
+    match filled.as_slice() {
+        [] if cols.keys.len() == 1 && cols.keys[0].0 == Kind::Person => {
+            errors.push(format!("{}: the email is empty", table.locate(row.line)));
+            ok = false;
+        }
+        [] => {
+            errors.push(format!(
+                "{}: no identity: fill one of {key_names}",
+                table.locate(row.line)
+            ));
+            ok = false;
+        }
+        [(Kind::Person, c)] if !looks_like_email(cell(*c)) => {
+            errors.push(problem(*c, "is not an email address"));
+            ok = false;
+        }
+        [(kind, c)] => {
+            if cell(*c).contains(VIA_SEPARATOR) {
+                errors.push(problem(*c, "holds `|`, which no id may contain"));
+                ok = false;
+            }
+            // A principal that is an email is the person.
+            let kind = if *kind == Kind::Principal && looks_like_email(cell(*c)) {
+                Kind::Person
+            } else {
+                *kind
+            };
+            identity = identity::make(kind, cell(*c));
+        }
+        many => {
+            let names: Vec<String> = many
+                .iter()
+                .map(|(k, c)| {
+                    format!(
+                        "{} `{}`",
+                        k.mapping_column().expect("a mappable kind"),
+                        cell(*c)
+                    )
+                })
+                .collect();
+            errors.push(format!(
+                "{}: a row maps one identity, and this one fills {}: put each on its own row",
+                table.locate(row.line),
+                names.join(" and ")
+            ));
+            ok = false;
+        }
+    }
+    if cell(cols.cost_center).is_empty() {
+        errors.push(format!(
+            "{}: the cost center is empty",
+            table.locate(row.line)
+        ));
+        ok = false;
+    }
+    let mut date = |col: Option<usize>| -> Option<NaiveDate> {
+        let c = col?;
+        if cell(c).is_empty() {
+            return None;
+        }
+        let d = parse_mapping_date(cell(c)).or_else(|| {
+            config
+                .date_format
+                .as_deref()
+                .and_then(|f| NaiveDate::parse_from_str(cell(c), f).ok())
+        });
+        if d.is_none() {
+            let why = match (&config.date_format, day_or_month_first(cell(c))) {
+                (Some(f), _) => format!(
+                    "is not a date (expected YYYY-MM-DD, a spreadsheet date, or `{f}` as the column map's date_format says)"
+                ),
+                (None, Some(sep)) => format!(
+                    "is a date written with `{sep}`, which reads two ways (day first or month first): say which with date_format = \"%d{sep}%m{sep}%Y\" (or \"%m{sep}%d{sep}%Y\") in the column map, or write YYYY-MM-DD"
+                ),
+                (None, None) => {
+                    "is not a date (expected YYYY-MM-DD or a spreadsheet date)".into()
+                }
+            };
+            errors.push(problem(c, &why));
+            ok = false;
+        }
+        d
+    };
+    let effective_from = date(cols.effective_from);
+    let effective_to = date(cols.effective_to);
+    if let (Some(f), Some(t)) = (effective_from, effective_to) {
+        if t < f {
+            errors.push(format!(
+                "{}: effective_to {t} is before effective_from {f} for {raw_email}",
+                table.locate(row.line)
+            ));
+            ok = false;
+        }
+    }
+    ok.then(|| Assignment {
+        line: row.line,
+        email: identity,
+        cost_center: cell(cols.cost_center).to_string(),
+        effective_from,
+        effective_to,
+        attributes: attr_cols.iter().map(|&c| row.cells[c].clone()).collect(),
+    })
 }
 
 /// A row mapping an API key, workspace or other actor needs only its id and cost center: the

@@ -240,167 +240,224 @@ impl Config {
 
     /// The flag defaults this file sets, in the order `allot config` shows them.
     pub fn defaults(&self) -> anyhow::Result<Vec<Setting>> {
-        let mut out = Vec::new();
-        let path = |p: &PathBuf| p.to_string_lossy().into_owned();
-        let mut one = |key: &'static str,
-                       scope: &'static [&'static str],
-                       arg: &'static str,
-                       v: Option<String>| {
-            if let Some(v) = v {
-                out.push(Setting {
-                    key,
-                    scope,
-                    arg,
-                    values: vec![v],
-                });
-            }
-        };
-        one("store", ANY, "store", self.store.as_ref().map(path));
-        one("mapping", ANY, "mapping", self.mapping.as_ref().map(path));
-        one(
+        let mut defaults = Defaults::default();
+        self.input_defaults(&mut defaults);
+        self.service_defaults(&mut defaults);
+        if let Some(out_dir) = &self.out {
+            defaults.one(
+                "out",
+                &["close"],
+                "dir",
+                Some(path_text(out_dir.join("close"))),
+            );
+            defaults.one(
+                "out",
+                &["demo"],
+                "out",
+                Some(path_text(out_dir.join("demo"))),
+            );
+        }
+        defaults.many(
+            "cost",
+            ANY,
+            "cost",
+            self.cost.iter().map(path_text).collect(),
+        );
+        defaults.many(
+            "activity",
+            ANY,
+            "activity",
+            self.activity.iter().map(path_text).collect(),
+        );
+        defaults.many("focus.filter", ANY, "filter", self.focus.filter.clone());
+        defaults.many("serve.hosts", &["serve"], "hosts", self.serve.hosts.clone());
+        if let Some(inv) = &self.invoices {
+            defaults.many(
+                "invoices",
+                &["serve"],
+                "invoice",
+                invoice_files(inv)?.iter().map(path_text).collect(),
+            );
+        }
+        Ok(defaults.settings)
+    }
+
+    /// The settings of what a run reads and how it reports.
+    fn input_defaults(&self, defaults: &mut Defaults) {
+        defaults.one("store", ANY, "store", self.store.as_ref().map(path_text));
+        defaults.one(
+            "mapping",
+            ANY,
+            "mapping",
+            self.mapping.as_ref().map(path_text),
+        );
+        defaults.one(
             "mapping",
             &["check"],
             "file",
-            self.mapping.as_ref().map(path),
+            self.mapping.as_ref().map(path_text),
         );
-        one("mapping_sheet", ANY, "sheet", self.mapping_sheet.clone());
-        one(
+        defaults.one("mapping_sheet", ANY, "sheet", self.mapping_sheet.clone());
+        defaults.one(
             "mapping_columns",
             ANY,
             "columns",
-            self.mapping_columns.as_ref().map(path),
+            self.mapping_columns.as_ref().map(path_text),
         );
-        one("budgets", ANY, "budgets", self.budgets.as_ref().map(path));
-        one("rules", ANY, "rules", self.rules.as_ref().map(path));
-        one(
+        defaults.one(
+            "budgets",
+            ANY,
+            "budgets",
+            self.budgets.as_ref().map(path_text),
+        );
+        defaults.one("rules", ANY, "rules", self.rules.as_ref().map(path_text));
+        defaults.one(
             "decimal_comma",
             ANY,
             "decimal_comma",
             self.decimal_comma.map(|b| b.to_string()),
         );
-        one("unmapped_to", ANY, "unmapped_to", self.unmapped_to.clone());
-        one(
+        defaults.one("unmapped_to", ANY, "unmapped_to", self.unmapped_to.clone());
+        defaults.one(
             "pseudonymize",
             ANY,
             "pseudonymize",
             self.pseudonymize.map(|b| b.to_string()),
         );
-        one(
+        defaults.one(
             "pseudonym_key_file",
             ANY,
             "pseudonym_key_file",
-            self.pseudonym_key_file.as_ref().map(path),
+            self.pseudonym_key_file.as_ref().map(path_text),
         );
-        one("focus.cost", ANY, "amount", self.focus.cost.clone());
-        one("focus.tag", ANY, "tag", self.focus.tag.clone());
-        one(
+        defaults.one("focus.cost", ANY, "amount", self.focus.cost.clone());
+        defaults.one("focus.tag", ANY, "tag", self.focus.tag.clone());
+    }
+
+    /// The settings of the commands that run as a service: `[sync]`, `[alerts]`, `[serve]`.
+    fn service_defaults(&self, defaults: &mut Defaults) {
+        defaults.one(
             "sync.base_url",
             &["sync"],
             "base_url",
             self.sync.base_url.clone(),
         );
-        one(
+        defaults.one(
             "sync.key_file",
             &["sync"],
             "key_file",
-            self.sync.key_file.as_ref().map(path),
+            self.sync.key_file.as_ref().map(path_text),
         );
-        one(
+        defaults.one(
             "sync.rate",
             &["sync"],
             "rate",
             self.sync.rate.map(|r| r.to_string()),
         );
-        one(
+        defaults.one(
             "sync.cost_api",
             &["sync"],
             "cost_api",
             self.sync.cost_api.clone(),
         );
-        one(
+        defaults.one(
             "sync.concurrency",
             &["sync"],
             "concurrency",
             self.sync.concurrency.map(|r| r.to_string()),
         );
-        one(
+        defaults.one(
             "alerts.notify_url_file",
             &["alerts"],
             "notify_file",
-            self.alerts.notify_url_file.as_ref().map(path),
+            self.alerts.notify_url_file.as_ref().map(path_text),
         );
-        one(
+        defaults.one(
             "alerts.fail_on",
             &["alerts"],
             "fail_on",
             self.alerts.fail_on.clone(),
         );
-        one(
+        defaults.one(
             "alerts.notify_min",
             &["alerts"],
             "notify_min",
             self.alerts.notify_min.clone(),
         );
-        one("serve.bind", &["serve"], "bind", self.serve.bind.clone());
-        one(
+        defaults.one("serve.bind", &["serve"], "bind", self.serve.bind.clone());
+        defaults.one(
             "serve.port",
             &["serve"],
             "port",
             self.serve.port.map(|p| p.to_string()),
         );
-        one(
+        defaults.one(
             "serve.token_file",
             &["serve"],
             "token_file",
-            self.serve.token_file.as_ref().map(path),
+            self.serve.token_file.as_ref().map(path_text),
         );
-        one(
+        defaults.one(
             "serve.behind_https",
             &["serve"],
             "behind_https",
             self.serve.behind_https.map(|b| b.to_string()),
         );
-        one(
+        defaults.one(
             "serve.stale_after_hours",
             &["serve"],
             "stale_after_hours",
             self.serve.stale_after_hours.map(|h| h.to_string()),
         );
-        if let Some(out_dir) = &self.out {
-            one("out", &["close"], "dir", Some(path(&out_dir.join("close"))));
-            one("out", &["demo"], "out", Some(path(&out_dir.join("demo"))));
+    }
+}
+
+/// A path as a flag's value.
+fn path_text(path: impl AsRef<Path>) -> String {
+    path.as_ref().to_string_lossy().into_owned()
+}
+
+/// The settings gathered so far, in order.
+#[derive(Default)]
+struct Defaults {
+    settings: Vec<Setting>,
+}
+
+impl Defaults {
+    /// A setting of one value, when the file sets it.
+    fn one(
+        &mut self,
+        key: &'static str,
+        scope: &'static [&'static str],
+        arg: &'static str,
+        value: Option<String>,
+    ) {
+        if let Some(value) = value {
+            self.settings.push(Setting {
+                key,
+                scope,
+                arg,
+                values: vec![value],
+            });
         }
-        let mut many = |key: &'static str,
-                        scope: &'static [&'static str],
-                        arg: &'static str,
-                        v: Vec<String>| {
-            if !v.is_empty() {
-                out.push(Setting {
-                    key,
-                    scope,
-                    arg,
-                    values: v,
-                });
-            }
-        };
-        many("cost", ANY, "cost", self.cost.iter().map(path).collect());
-        many(
-            "activity",
-            ANY,
-            "activity",
-            self.activity.iter().map(path).collect(),
-        );
-        many("focus.filter", ANY, "filter", self.focus.filter.clone());
-        many("serve.hosts", &["serve"], "hosts", self.serve.hosts.clone());
-        if let Some(inv) = &self.invoices {
-            many(
-                "invoices",
-                &["serve"],
-                "invoice",
-                invoice_files(inv)?.iter().map(path).collect(),
-            );
+    }
+
+    /// A setting of several values, when the file sets any.
+    fn many(
+        &mut self,
+        key: &'static str,
+        scope: &'static [&'static str],
+        arg: &'static str,
+        values: Vec<String>,
+    ) {
+        if !values.is_empty() {
+            self.settings.push(Setting {
+                key,
+                scope,
+                arg,
+                values,
+            });
         }
-        Ok(out)
     }
 }
 
