@@ -130,10 +130,10 @@ pub fn months_held(ws: &Workspace) -> Result<Vec<Month>, AppError> {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    let mut m = Month::of(r.from);
-    while m.first_day() <= r.to && m.first_day() < ws.as_of {
-        out.push(m);
-        m = m.next();
+    let mut month = Month::of(r.from);
+    while month.first_day() <= r.to && month.first_day() < ws.as_of {
+        out.push(month);
+        month = month.next();
     }
     Ok(out)
 }
@@ -222,11 +222,11 @@ impl MonthBoard {
             figures.push(run.figures);
             days = run.days;
         }
-        let o = ReportOptions {
+        let options = ReportOptions {
             by: None,
             policy: policy.clone(),
         };
-        let reviews = period.reviews(&o)?;
+        let reviews = period.reviews(&options)?;
         let spender_figures = reviews.top_figures(usize::MAX);
         let spenders = reviews.top_of(&spender_figures);
         let efficiency_people_figures = reviews.efficiency_figures(true);
@@ -373,10 +373,10 @@ impl MonthBoard {
     /// The row of `value` in level `k`'s chargeback (None when it has none).
     pub fn row_of(&self, k: usize, value: &str) -> Option<Named> {
         let lines = &self.figures[k].lines;
-        let r = only(self.chargeback(k), &self.chargeback(k).name, |i| {
+        let row = only(self.chargeback(k), &self.chargeback(k).name, |i| {
             lines[i].key == value
         });
-        (!r.report.rows.is_empty()).then_some(r)
+        (!row.report.rows.is_empty()).then_some(row)
     }
 
     fn has_value(&self, k: usize, value: &str) -> bool {
@@ -627,13 +627,17 @@ impl MonthBoard {
     ) -> Part {
         let mut by: BTreeMap<String, Nanos> = BTreeMap::new();
         for u in usage {
-            let v = match dim {
+            let value = match dim {
                 "product" => &u.product,
                 "model" => &u.model,
                 _ => &u.context_window,
             };
-            let v = if v.is_empty() { "(none)" } else { v.as_str() };
-            *by.entry(v.to_string()).or_default() += u.cost;
+            let value = if value.is_empty() {
+                "(none)"
+            } else {
+                value.as_str()
+            };
+            *by.entry(value.to_string()).or_default() += u.cost;
         }
         let parts: Vec<(String, Nanos)> = by.into_iter().collect();
         let mixed = allot_figures::cents::mix(target, &parts);
@@ -737,7 +741,7 @@ impl MonthBoard {
                 .map_or(Cell::Empty, Cell::Pct),
             Cell::Text(self.status.to_string()),
         ];
-        let mut r = self.stamp(
+        let mut report = self.stamp(
             format!("{cc}: month over month"),
             vec![
                 Column::new("month", Kind::Text),
@@ -750,7 +754,7 @@ impl MonthBoard {
             vec![row],
         );
         if self.reviews.previous_cents().is_none() {
-            r.notes.push(
+            report.notes.push(
                 format!(
                     "The month before ({}) is not complete in the store: no change is shown.",
                     self.month.prev()
@@ -758,7 +762,7 @@ impl MonthBoard {
                 .into(),
             );
         }
-        Named::table("month_over_month", r)
+        Named::table("month_over_month", report)
     }
 
     /// The month's range.

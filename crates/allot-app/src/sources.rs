@@ -505,18 +505,18 @@ impl Sources {
         };
         let mut out = Vec::new();
         let from_spans = |source: &str, covered: &dyn Fn(NaiveDate) -> bool| {
-            let mut c = Coverage {
+            let mut coverage = Coverage {
                 source: source.to_string(),
                 ..Coverage::default()
             };
             for d in range.days() {
                 if d > available_until {
-                    c.not_yet.push(d);
+                    coverage.not_yet.push(d);
                 } else if !covered(d) {
-                    c.missing.push(d);
+                    coverage.missing.push(d);
                 }
             }
-            c
+            coverage
         };
         let own = kind != Facts::Cost || self.cloud.is_none() || self.has_own(kind)?;
         if own {
@@ -524,30 +524,32 @@ impl Sources {
                 Origin::Store(_) => {
                     let snap = self.snapshot()?.expect("a store");
                     let days = store_days(&snap, kind, Some(range));
-                    let mut c = Coverage {
+                    let mut coverage = Coverage {
                         source: kind.name().to_string(),
                         ..Coverage::default()
                     };
                     for d in range.days() {
                         if d > available_until {
-                            c.not_yet.push(d);
+                            coverage.not_yet.push(d);
                             continue;
                         }
                         match days.entries.get(&d) {
-                            None => c.missing.push(d),
+                            None => coverage.missing.push(d),
                             // Engagement is fetched once past its lag and not chased (the API
                             // may still move it a few percent): provisional until 30 days old.
                             Some(_)
                                 if kind == Facts::Activity
                                     && (as_of - d).num_days() < allot_sync::store::SETTLE_DAYS =>
                             {
-                                c.stale.push(d);
+                                coverage.stale.push(d);
                             }
-                            Some(e) if kind != Facts::Activity && !e.settled(d) => c.stale.push(d),
+                            Some(e) if kind != Facts::Activity && !e.settled(d) => {
+                                coverage.stale.push(d);
+                            }
                             Some(_) => {}
                         }
                     }
-                    out.push(c);
+                    out.push(coverage);
                 }
                 Origin::Files { covers, .. } => {
                     let stated = *covers;

@@ -152,9 +152,9 @@ impl Workspace {
         for (i, name) in names.iter().enumerate() {
             let keying =
                 period.keying((i > 0).then_some(name.as_str()), &UnmappedPolicy::Bucket)?;
-            let s = period.ledger.series(&keying, range)?;
+            let series = period.ledger.series(&keying, range)?;
             if i == 0 {
-                people = s
+                people = series
                     .people
                     .into_iter()
                     .map(|(k, v)| (k, to_daily(v)))
@@ -175,7 +175,11 @@ impl Workspace {
             }
             levels.push(LevelSeries {
                 name: name.clone(),
-                lines: s.lines.into_iter().map(|(k, v)| (k, to_daily(v))).collect(),
+                lines: series
+                    .lines
+                    .into_iter()
+                    .map(|(k, v)| (k, to_daily(v)))
+                    .collect(),
                 labels,
             });
         }
@@ -191,9 +195,9 @@ impl Workspace {
 
     /// Runs every alert rule over the recent days as of the workspace's date.
     pub fn alerts(&self, o: &WatchOptions) -> Result<AlertRun, AppError> {
-        let r = &o.rules;
-        let span = i64::from(r.windows.recent_days + r.windows.baseline_days);
-        let w = self.watched(|end| {
+        let rule_set = &o.rules;
+        let span = i64::from(rule_set.windows.recent_days + rule_set.windows.baseline_days);
+        let watched = self.watched(|end| {
             let month_start = Month::of(end).first_day();
             let lookback = end - Duration::days(forecast::LOOKBACK_WEEKS * 7 - 1);
             (
@@ -203,9 +207,9 @@ impl Workspace {
                 end,
             )
         })?;
-        let last = w.last;
-        let (recent, base) = r.windows_ending(last);
-        let period = &w.period;
+        let last = watched.last;
+        let (recent, base) = rule_set.windows_ending(last);
+        let period = &watched.period;
         let mut notes: Vec<allot_report::Note> = Vec::new();
         let window = DateRange::new(base.0, recent.1).unwrap_or(period.range);
         let missing: Vec<NaiveDate> = period.coverage[0]
@@ -222,17 +226,17 @@ impl Workspace {
                 label: label.cloned().unwrap_or_else(|| key.to_string()),
             };
             let org = subject("org", "all", Some(&"The organisation".to_string()));
-            found.extend(rules::sustained(r, &org, &w.org, last));
-            found.extend(rules::spike(r, &org, &w.org, last));
-            for l in &w.levels {
+            found.extend(rules::sustained(rule_set, &org, &watched.org, last));
+            found.extend(rules::spike(rule_set, &org, &watched.org, last));
+            for l in &watched.levels {
                 for (key, d) in &l.lines {
-                    let s = subject(&l.name, key, l.labels.get(key));
-                    found.extend(rules::sustained(r, &s, d, last));
-                    found.extend(rules::spike(r, &s, d, last));
+                    let subject_of = subject(&l.name, key, l.labels.get(key));
+                    found.extend(rules::sustained(rule_set, &subject_of, d, last));
+                    found.extend(rules::spike(rule_set, &subject_of, d, last));
                 }
             }
-            found.extend(rules::new_spenders(r, &w.people, last));
-            found.extend(Self::share_rules(&w, r, recent, base)?);
+            found.extend(rules::new_spenders(rule_set, &watched.people, last));
+            found.extend(Self::share_rules(&watched, rule_set, recent, base)?);
         } else {
             notes.push(format!(
                 "The rules that compare with a baseline did not run: the cost data misses {} between {} and {}. Sync those days (or give the files for them) and run again.",
@@ -242,16 +246,22 @@ impl Workspace {
             ).into());
         }
         if let Some((path, budgets)) = &o.budgets {
-            if r.budget.enabled {
+            if rule_set.budget.enabled {
                 let (lines, _, warnings) = Self::forecast_lines(
-                    &w,
+                    &watched,
                     Some(&budgets.level),
                     Some((budgets, path)),
                     Month::of(last),
                     last,
                 )?;
                 notes.extend(warnings);
-                found.extend(budget_alerts(r, &lines, Month::of(last), last, &w));
+                found.extend(budget_alerts(
+                    rule_set,
+                    &lines,
+                    Month::of(last),
+                    last,
+                    &watched,
+                ));
             }
         }
         let mut judged: Vec<Judged> = found
@@ -268,7 +278,7 @@ impl Workspace {
         sort_alerts(&mut judged);
         notes.push(format!(
             "Recent window: {} to {} ({} days); baseline: {} to {} ({} days). Baselines are per weekday (weekends and weekdays differ); spikes are judged against the median and MAD of days of the same kind.",
-            recent.0, recent.1, r.windows.recent_days, base.0, base.1, r.windows.baseline_days
+            recent.0, recent.1, rule_set.windows.recent_days, base.0, base.1, rule_set.windows.baseline_days
         ).into());
         let looked_at =
             DateRange::new(base.0.max(period.range.from), recent.1).unwrap_or(period.range);
@@ -308,23 +318,23 @@ impl Workspace {
         // Person: tokens in the long window over all tokens.
         let mut people: BTreeMap<&str, Shares> = BTreeMap::new();
         for u in &before {
-            let e = people.entry(u.email.as_str()).or_default();
-            e.baseline.1 += i128::from(u.tokens);
+            let person = people.entry(u.email.as_str()).or_default();
+            person.baseline.1 += i128::from(u.tokens);
             if long(&u.context_window) {
-                e.baseline.0 += i128::from(u.tokens);
+                person.baseline.0 += i128::from(u.tokens);
             }
         }
         for u in &now {
-            let e = people.entry(u.email.as_str()).or_default();
-            e.recent.1 += i128::from(u.tokens);
+            let person = people.entry(u.email.as_str()).or_default();
+            person.recent.1 += i128::from(u.tokens);
             if long(&u.context_window) {
-                e.recent.0 += i128::from(u.tokens);
-                e.recent_cost += u.cost;
+                person.recent.0 += i128::from(u.tokens);
+                person.recent_cost += u.cost;
             }
         }
         let mut out = Vec::new();
         for (email, sh) in people {
-            let s = Subject {
+            let subject = Subject {
                 level: "person".into(),
                 key: email.to_string(),
                 label: email.to_string(),
@@ -332,7 +342,7 @@ impl Workspace {
             out.extend(rules::share_jump(
                 r,
                 "long_context",
-                &s,
+                &subject,
                 "of their tokens in the 200K-1M context window",
                 sh,
                 w.last,
@@ -344,18 +354,18 @@ impl Workspace {
         if let Some(largest) = allot_figures::reviews::largest_model(&all) {
             let mut teams: BTreeMap<&str, Shares> = BTreeMap::new();
             for u in &before {
-                let e = teams.entry(u.key.as_str()).or_default();
-                e.baseline.1 += u.cost.0;
+                let team = teams.entry(u.key.as_str()).or_default();
+                team.baseline.1 += u.cost.0;
                 if u.model == largest {
-                    e.baseline.0 += u.cost.0;
+                    team.baseline.0 += u.cost.0;
                 }
             }
             for u in &now {
-                let e = teams.entry(u.key.as_str()).or_default();
-                e.recent.1 += u.cost.0;
+                let team = teams.entry(u.key.as_str()).or_default();
+                team.recent.1 += u.cost.0;
                 if u.model == largest {
-                    e.recent.0 += u.cost.0;
-                    e.recent_cost += u.cost;
+                    team.recent.0 += u.cost.0;
+                    team.recent_cost += u.cost;
                 }
             }
             let labels = &w.levels[0].labels;
@@ -363,7 +373,7 @@ impl Workspace {
                 if key == UNMAPPED {
                     continue;
                 }
-                let s = Subject {
+                let subject = Subject {
                     level: "cost_center".into(),
                     key: key.to_string(),
                     label: labels.get(key).cloned().unwrap_or_else(|| key.to_string()),
@@ -371,7 +381,7 @@ impl Workspace {
                 out.extend(rules::share_jump(
                     r,
                     "model_shift",
-                    &s,
+                    &subject,
                     &format!("of its spend on {largest}"),
                     sh,
                     w.last,
@@ -395,13 +405,13 @@ impl Workspace {
             Some(b) if b.eq_ignore_ascii_case("cost_center") => "cost_center".to_string(),
             Some(b) => {
                 let mapping = w.period.ledger.mapping();
-                let i = mapping.attribute(b).ok_or_else(|| {
+                let index = mapping.attribute(b).ok_or_else(|| {
                     AppError::Usage(format!(
                         "the budgets (or --by) name the level `{b}`, which the mapping has no column for (levels: cost_center, {})",
                         mapping.attributes.join(", ")
                     ))
                 })?;
-                mapping.attributes[i].clone()
+                mapping.attributes[index].clone()
             }
         };
         let level = w
@@ -481,24 +491,24 @@ impl Workspace {
             .into_iter()
             .filter(|k| {
                 // Keys with nothing this month and nothing in the lookback are left out.
-                let d = lines.get(k).unwrap_or(&empty);
+                let days = lines.get(k).unwrap_or(&empty);
                 budgets.is_some_and(|(b, _)| b.of(k, month).is_some())
-                    || d.values().any(|v| v.0 != 0)
+                    || days.values().any(|v| v.0 != 0)
             })
             .map(|k| {
-                let d = lines.get(&k).unwrap_or(&empty);
-                let o = forecast::outlook(d, month, through);
+                let days = lines.get(&k).unwrap_or(&empty);
+                let projected = forecast::outlook(days, month, through);
                 let mtd = cents
                     .as_ref()
-                    .map_or_else(|| o.month_to_date.round_cents(), |c| c.line(&k));
+                    .map_or_else(|| projected.month_to_date.round_cents(), |c| c.line(&k));
                 let budget = budgets.and_then(|(b, _)| b.of(&k, month));
                 (
                     ForecastLine {
                         key: k,
-                        month_to_date: o.month_to_date,
-                        forecast: o.forecast,
-                        low: o.low,
-                        high: o.high,
+                        month_to_date: projected.month_to_date,
+                        forecast: projected.forecast,
+                        low: projected.low,
+                        high: projected.high,
                         budget,
                     },
                     mtd,
@@ -541,15 +551,15 @@ impl Workspace {
                 self.as_of
             )));
         }
-        let w = self.watched(|end| {
+        let watched = self.watched(|end| {
             let to = end.min(month.last_day());
             (
                 (to - Duration::days(forecast::LOOKBACK_WEEKS * 7 - 1)).min(month.first_day()),
                 to,
             )
         })?;
-        let through = w.last.min(month.last_day());
-        let cov = &w.period.coverage[0];
+        let through = watched.last.min(month.last_day());
+        let cov = &watched.period.coverage[0];
         let held = DateRange::month(month)
             .days()
             .filter(|d| *d <= through && !cov.missing.contains(d) && !cov.not_yet.contains(d))
@@ -568,18 +578,18 @@ impl Workspace {
             };
             return Err(AppError::NoData(format!(
                 "no cost data for {month}: the data held ends on {} or starts after the month; {hint}",
-                w.last
+                watched.last
             )));
         }
         let by = by.or(o.budgets.as_ref().map(|(_, b)| b.level.as_str()));
         let (lines, level, mut notes) = Self::forecast_lines(
-            &w,
+            &watched,
             by,
             o.budgets.as_ref().map(|(p, b)| (b, p.as_path())),
             month,
             through,
         )?;
-        let org = forecast::outlook(&w.org, month, through);
+        let org = forecast::outlook(&watched.org, month, through);
         let org_line = ForecastLine {
             key: "TOTAL".into(),
             month_to_date: org.month_to_date,
@@ -589,8 +599,8 @@ impl Workspace {
             budget: None,
         };
         let range = DateRange::month(month);
-        let status = w.period.status_of(
-            DateRange::new(range.from.max(w.period.range.from), range.to).unwrap_or(range),
+        let status = watched.period.status_of(
+            DateRange::new(range.from.max(watched.period.range.from), range.to).unwrap_or(range),
             &[Facts::Cost],
         );
         notes.push(format!(
@@ -603,7 +613,8 @@ impl Workspace {
             through
         ).into());
         notes.extend(
-            w.period
+            watched
+                .period
                 .status_notes(range, &[Facts::Cost])
                 .into_iter()
                 .filter(|n| {

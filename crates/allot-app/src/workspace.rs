@@ -147,15 +147,15 @@ fn segmenter(
             covered = false;
         }
         let cuts = covered.then(|| {
-            let mut c = base.clone();
+            let mut cuts_of_person = base.clone();
             for (f, t) in &rs {
                 for d in [Some(*f), t.succ_opt()].into_iter().flatten() {
                     if range.contains(d) {
-                        c.insert(allot_core::date::to_epoch_days(d));
+                        cuts_of_person.insert(allot_core::date::to_epoch_days(d));
                     }
                 }
             }
-            c.into_iter().collect::<Vec<i32>>().into()
+            cuts_of_person.into_iter().collect::<Vec<i32>>().into()
         });
         spans.insert(email.to_string(), cuts);
     }

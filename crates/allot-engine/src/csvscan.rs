@@ -386,10 +386,10 @@ fn parse_count(b: &[u8]) -> Result<Option<i64>, GiveUp> {
     if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
         return Err(GiveUp);
     }
-    let v = digits
+    let value = digits
         .iter()
         .fold(0i64, |a, c| a * 10 + i64::from(c - b'0'));
-    Ok(Some(if neg { -v } else { v }))
+    Ok(Some(if neg { -value } else { value }))
 }
 
 impl<'a, 'c> Folder<'a, 'c> {
@@ -418,49 +418,50 @@ impl<'a, 'c> Folder<'a, 'c> {
 
     /// Folds one row (its fields, unquoted) into the part.
     fn row(&mut self, fields: &[&'a [u8]]) -> Result<(), GiveUp> {
-        let l = self.layout;
-        let raw = trim(fields[l.date]);
+        let layout = self.layout;
+        let raw = trim(fields[layout.date]);
         let day = if raw == self.last_date.0 {
             self.last_date.1
         } else {
-            let d = parse_date_bytes(raw).map(to_epoch_days).ok_or(GiveUp)?;
-            self.last_date = (raw, d);
-            d
+            let day = parse_date_bytes(raw).map(to_epoch_days).ok_or(GiveUp)?;
+            self.last_date = (raw, day);
+            day
         };
         self.lo = self.lo.min(day);
         self.hi = self.hi.max(day);
         if day < self.range.0 || day > self.range.1 {
             return Ok(());
         }
-        let email_raw = fields[l.email];
+        let email_raw = fields[layout.email];
         if trim(email_raw).is_empty() {
             return Err(GiveUp);
         }
         // Exports list a person's components of a day together: most rows repeat the last
         // email and key, which then costs a comparison instead of a hash.
-        let email = if let Some((_, id)) = self.last_email.filter(|(l, _)| *l == email_raw) {
-            id
-        } else {
-            let id = match self.cache.emails.get(email_raw) {
-                Some(id) => *id,
-                None => {
-                    let id = self.emails.lock().expect("interner").id(email_raw);
-                    self.cache.emails.insert(email_raw.into(), id);
-                    id
-                }
-            };
-            self.last_email = Some((email_raw, id));
-            id
-        };
-        let mut dims = [0u32; crate::fold::MAX_DIMS];
-        for (slot, col) in dims.iter_mut().zip(&l.dims) {
-            if let Some(c) = col {
-                let v = fields[*c];
-                *slot = match self.cache.values.get(v) {
+        let email =
+            if let Some((_, id)) = self.last_email.filter(|(layout, _)| *layout == email_raw) {
+                id
+            } else {
+                let id = match self.cache.emails.get(email_raw) {
                     Some(id) => *id,
                     None => {
-                        let id = self.values.lock().expect("interner").id(v);
-                        self.cache.values.insert(v.into(), id);
+                        let id = self.emails.lock().expect("interner").id(email_raw);
+                        self.cache.emails.insert(email_raw.into(), id);
+                        id
+                    }
+                };
+                self.last_email = Some((email_raw, id));
+                id
+            };
+        let mut dims = [0u32; crate::fold::MAX_DIMS];
+        for (slot, col) in dims.iter_mut().zip(&layout.dims) {
+            if let Some(c) = col {
+                let value = fields[*c];
+                *slot = match self.cache.values.get(value) {
+                    Some(id) => *id,
+                    None => {
+                        let id = self.values.lock().expect("interner").id(value);
+                        self.cache.values.insert(value.into(), id);
                         id
                     }
                 };
@@ -468,9 +469,9 @@ impl<'a, 'c> Folder<'a, 'c> {
         }
         let mut money = [0i128; 2];
         let mut missing = 0u32;
-        for (i, col) in l.money.iter().enumerate() {
-            let v = col.map(|c| trim(fields[c])).unwrap_or_default();
-            match parse_usd_bytes(v) {
+        for (i, col) in layout.money.iter().enumerate() {
+            let value = col.map(|c| trim(fields[c])).unwrap_or_default();
+            match parse_usd_bytes(value) {
                 Ok(n) => money[i] = i128::from(n),
                 Err(AmountError::Empty) if i > 0 => missing += 1,
                 Err(_) => return Err(GiveUp),
@@ -491,10 +492,10 @@ impl<'a, 'c> Folder<'a, 'c> {
             }
         };
         let w = self.groups.width;
-        for (i, col) in l.counts.iter().enumerate() {
+        for (i, col) in layout.counts.iter().enumerate() {
             if let Some(c) = col {
                 if let Some(v) = parse_count(fields[*c])? {
-                    if v < 0 && l.never_negative[i] {
+                    if v < 0 && layout.never_negative[i] {
                         return Err(GiveUp);
                     }
                     self.groups.counts[slot * w + i] += v;
@@ -530,23 +531,25 @@ fn walk_plain<'a>(
     ids: Ids<'_>,
     out: &mut Part,
 ) -> Result<(), GiveUp> {
-    let mut f = Folder::new(layout, range, ids);
+    let mut folder = Folder::new(layout, range, ids);
     let mut fields: Vec<&[u8]> = Vec::with_capacity(layout.needed);
     let mut field_start = 0;
     let mut count = 0;
-    let row =
-        |fields: &mut Vec<&'a [u8]>, count: usize, f: &mut Folder<'a, '_>| -> Result<(), GiveUp> {
-            if fields.len() == 1 && fields[0].is_empty() && count == 1 {
-                fields.clear();
-                return Ok(()); // a blank line
-            }
-            if count != layout.width || fields.len() < layout.needed {
-                return Err(GiveUp);
-            }
-            f.row(fields)?;
+    let row = |fields: &mut Vec<&'a [u8]>,
+               count: usize,
+               folder: &mut Folder<'a, '_>|
+     -> Result<(), GiveUp> {
+        if fields.len() == 1 && fields[0].is_empty() && count == 1 {
             fields.clear();
-            Ok(())
-        };
+            return Ok(()); // a blank line
+        }
+        if count != layout.width || fields.len() < layout.needed {
+            return Err(GiveUp);
+        }
+        folder.row(fields)?;
+        fields.clear();
+        Ok(())
+    };
     for pos in memchr::memchr2_iter(b',', b'\n', bytes) {
         let mut field = &bytes[field_start..pos];
         count += 1;
@@ -557,7 +560,7 @@ fn walk_plain<'a>(
             if fields.len() < layout.needed {
                 fields.push(field);
             }
-            row(&mut fields, count, &mut f)?;
+            row(&mut fields, count, &mut folder)?;
             count = 0;
         } else if fields.len() < layout.needed {
             fields.push(field);
@@ -573,11 +576,11 @@ fn walk_plain<'a>(
         if fields.len() < layout.needed {
             fields.push(field);
         }
-        row(&mut fields, count, &mut f)?;
+        row(&mut fields, count, &mut folder)?;
     } else if count > 0 {
         return Err(GiveUp);
     }
-    f.finish(out);
+    folder.finish(out);
     Ok(())
 }
 
@@ -589,9 +592,9 @@ fn split_quoted(record: &[u8]) -> Result<Vec<Vec<u8>>, GiveUp> {
     let mut in_quotes = false;
     let mut was_quoted = false;
     while i < record.len() {
-        let c = record[i];
+        let byte = record[i];
         if in_quotes {
-            if c == b'"' {
+            if byte == b'"' {
                 if record.get(i + 1) == Some(&b'"') {
                     cur.push(b'"');
                     i += 1;
@@ -599,10 +602,10 @@ fn split_quoted(record: &[u8]) -> Result<Vec<Vec<u8>>, GiveUp> {
                     in_quotes = false;
                 }
             } else {
-                cur.push(c);
+                cur.push(byte);
             }
         } else {
-            match c {
+            match byte {
                 b'"' if cur.iter().all(|b| matches!(b, b' ' | b'\t')) && !was_quoted => {
                     cur.clear();
                     in_quotes = true;
@@ -613,8 +616,8 @@ fn split_quoted(record: &[u8]) -> Result<Vec<Vec<u8>>, GiveUp> {
                     fields.push(std::mem::take(&mut cur));
                     was_quoted = false;
                 }
-                _ if was_quoted && !matches!(c, b' ' | b'\t') => return Err(GiveUp),
-                _ => cur.push(c),
+                _ if was_quoted && !matches!(byte, b' ' | b'\t') => return Err(GiveUp),
+                _ => cur.push(byte),
             }
         }
         i += 1;
@@ -682,11 +685,11 @@ fn walk_quoted(
         .iter()
         .map(|r| r.iter().map(Vec::as_slice).collect())
         .collect();
-    let mut f = Folder::new(layout, range, ids);
+    let mut folder = Folder::new(layout, range, ids);
     for fields in &borrowed {
-        f.row(fields)?;
+        folder.row(fields)?;
     }
-    f.finish(out);
+    folder.finish(out);
     Ok(consumed)
 }
 

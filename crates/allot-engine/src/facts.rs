@@ -220,19 +220,19 @@ fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded
             PolarsError::ComputeError("empty email".into()),
         ));
     }
-    let t = std::mem::take(&mut *tally.lock().expect("tally"));
-    let mut span = t.min_day.zip(t.max_day);
+    let tallied = std::mem::take(&mut *tally.lock().expect("tally"));
+    let mut span = tallied.min_day.zip(tallied.max_day);
     if !parquet.is_empty() {
         if let Some((lo, hi)) = parquet_span(&parquet)? {
             span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
         }
     }
-    tracing::debug!(rows = df.height(), facts = t.facts, elapsed = ?started.elapsed(), "loaded and aggregated");
+    tracing::debug!(rows = df.height(), facts = tallied.facts, elapsed = ?started.elapsed(), "loaded and aggregated");
     Ok(Loaded {
         df,
-        total: Nanos(t.cost),
+        total: Nanos(tallied.cost),
         span: span.map(|(a, b)| (from_epoch_days(a), from_epoch_days(b))),
-        facts: t.facts,
+        facts: tallied.facts,
         daily: daily
             .into_iter()
             .map(|(d, v)| (from_epoch_days(d), Nanos(v)))
@@ -453,25 +453,25 @@ fn parse_days(c: &Column, tally: &Shared) -> PolarsResult<Column> {
     let mut last: Option<(&str, i32)> = None;
     let (mut lo, mut hi) = (i32::MAX, i32::MIN);
     for v in ca.iter() {
-        let s = v.ok_or_else(|| not_exact("empty date"))?;
+        let text = v.ok_or_else(|| not_exact("empty date"))?;
         if let Some((prev, d)) = last {
-            if prev == s {
+            if prev == text {
                 out.push(d);
                 continue;
             }
         }
-        let d = parse_date(s.trim())
+        let day = parse_date(text.trim())
             .map(to_epoch_days)
             .ok_or_else(|| not_exact("date"))?;
-        lo = lo.min(d);
-        hi = hi.max(d);
-        last = Some((s, d));
-        out.push(d);
+        lo = lo.min(day);
+        hi = hi.max(day);
+        last = Some((text, day));
+        out.push(day);
     }
     if !out.is_empty() {
-        let mut t = tally.lock().expect("tally");
-        t.min_day = Some(t.min_day.map_or(lo, |m| m.min(lo)));
-        t.max_day = Some(t.max_day.map_or(hi, |m| m.max(hi)));
+        let mut tallied = tally.lock().expect("tally");
+        tallied.min_day = Some(tallied.min_day.map_or(lo, |m| m.min(lo)));
+        tallied.max_day = Some(tallied.max_day.map_or(hi, |m| m.max(hi)));
     }
     Ok(Int32Chunked::from_vec(c.name().clone(), out).into_column())
 }
@@ -527,14 +527,14 @@ fn money(c: &Column, required: bool, tally: Option<&Shared>) -> PolarsResult<Col
             let up = 10i128.pow(NANO_SCALE.saturating_sub(scale));
             let down = 10i128.pow(scale.saturating_sub(NANO_SCALE));
             let to_nanos = |v: i128| -> Option<i64> {
-                let n = if scale <= NANO_SCALE {
+                let nanos = if scale <= NANO_SCALE {
                     v.checked_mul(up)?
                 } else if v % down == 0 {
                     v / down
                 } else {
                     return None;
                 };
-                i64::try_from(n).ok()
+                i64::try_from(nanos).ok()
             };
             if ca.null_count() == 0 {
                 // The usual case: one tight loop over the values, summed as it goes.
@@ -542,9 +542,9 @@ fn money(c: &Column, required: bool, tally: Option<&Shared>) -> PolarsResult<Col
                 let mut sum: i128 = 0;
                 for arr in ca.downcast_iter() {
                     for v in arr.values().iter() {
-                        let n = to_nanos(*v).ok_or_else(|| not_exact("decimal"))?;
-                        sum += i128::from(n);
-                        out.push(n);
+                        let nanos = to_nanos(*v).ok_or_else(|| not_exact("decimal"))?;
+                        sum += i128::from(nanos);
+                        out.push(nanos);
                     }
                 }
                 if let Some(t) = tally {
@@ -660,8 +660,11 @@ impl Loaded {
                     continue;
                 }
                 with_via += 1;
-                let e = e.unwrap_or("");
-                let actor = actors.entry(e).or_insert_with(|| normalize(e)).as_str();
+                let email = e.unwrap_or("");
+                let actor = actors
+                    .entry(email)
+                    .or_insert_with(|| normalize(email))
+                    .as_str();
                 let fallbacks = chains
                     .entry(v)
                     .or_insert_with(|| chain(v).map(normalize).collect());

@@ -145,7 +145,7 @@ impl Converted {
     /// One line for the person running allot: what was kept and what was left out.
     pub fn summary(&self) -> String {
         let usd = |n: Nanos| allot_core::money::format_cents(n.round_cents());
-        let mut s = format!(
+        let mut summary = format!(
             "cloud bill {}: {} of {} rows are Claude usage (${} over {} facts)",
             self.source.display(),
             self.kept,
@@ -155,15 +155,15 @@ impl Converted {
         );
         let mut not_usage = false;
         for (why, (n, amount)) in &self.skipped {
-            s.push_str(&format!("; skipped {n} {why} (${})", usd(*amount)));
+            summary.push_str(&format!("; skipped {n} {why} (${})", usd(*amount)));
             not_usage |= why.starts_with("Claude rows with charge category");
         }
         if not_usage {
-            s.push_str(
+            summary.push_str(
                 ". Taxes, credits, fees and purchases are not usage: no person or team ran them, so they are not charged back; they are part of the cloud invoice, which the cloud provider's own reconciliation covers",
             );
         }
-        s
+        summary
     }
 }
 
@@ -229,23 +229,23 @@ pub fn parse_atto(text: &str) -> Option<i128> {
     if t.is_empty() {
         return None;
     }
-    let d = if t.contains(['e', 'E']) {
+    let decimal = if t.contains(['e', 'E']) {
         Decimal::from_scientific(t).ok()?
     } else {
         t.parse::<Decimal>().ok()?
     };
-    if d.scale() > ATTO_SCALE {
+    if decimal.scale() > ATTO_SCALE {
         // Finer than an atto-dollar: only if the extra digits are zeros.
-        let r = d.round_dp(ATTO_SCALE);
-        if r != d {
+        let rounded = decimal.round_dp(ATTO_SCALE);
+        if rounded != decimal {
             return None;
         }
     }
-    let mantissa = d.mantissa();
-    let scale = d.scale().min(ATTO_SCALE);
-    let digits = d.scale() - scale;
-    let m = mantissa / 10i128.pow(digits);
-    m.checked_mul(10i128.pow(ATTO_SCALE - scale))
+    let mantissa = decimal.mantissa();
+    let scale = decimal.scale().min(ATTO_SCALE);
+    let digits = decimal.scale() - scale;
+    let whole = mantissa / 10i128.pow(digits);
+    whole.checked_mul(10i128.pow(ATTO_SCALE - scale))
 }
 
 /// A FOCUS datetime (`2025-05-01T00:00:00Z`, with an offset, with a space, ` UTC`, or a bare
@@ -326,9 +326,9 @@ fn token_type(token_type: &str, direction: &str, cache: &str, meter: &str) -> Op
         );
     }
     if !direction.trim().is_empty() {
-        let d = squash(direction);
-        let c = squash(cache);
-        let t = match (d.as_str(), c.as_str()) {
+        let direction_word = squash(direction);
+        let cache_action = squash(cache);
+        let kind = match (direction_word.as_str(), cache_action.as_str()) {
             ("output", _) => "output_tokens",
             ("input", "read" | "hit" | "cacheread") => "cache_read_input_tokens",
             ("input", "write" | "cachewrite" | "creation") => {
@@ -343,7 +343,7 @@ fn token_type(token_type: &str, direction: &str, cache: &str, meter: &str) -> Op
                 ))
             }
         };
-        return Some(t.to_string());
+        return Some(kind.to_string());
     }
     known(meter).map(str::to_string)
 }
@@ -383,9 +383,9 @@ fn host(cells: &dyn Cells) -> String {
         return "vertex".into();
     }
     for c in ["HostProviderName", "ServiceProviderName", "ProviderName"] {
-        let v = cells.get(c).trim();
-        if !v.is_empty() {
-            return v.to_string();
+        let value = cells.get(c).trim();
+        if !value.is_empty() {
+            return value.to_string();
         }
     }
     "cloud".into()
@@ -393,8 +393,8 @@ fn host(cells: &dyn Cells) -> String {
 
 /// A JSON object's value of `key` (matched case-insensitively) as text.
 fn json_key(object: &serde_json::Value, key: &str) -> Option<String> {
-    let m = object.as_object()?;
-    let v = m
+    let map = object.as_object()?;
+    let v = map
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(key))
         .map(|(_, v)| v)?;
@@ -485,7 +485,7 @@ fn list_and_tokens(
     let tokens: i128 = if quantity_text.trim().is_empty() {
         0
     } else {
-        let q = parse_atto(quantity_text).ok_or_else(|| {
+        let quantity = parse_atto(quantity_text).ok_or_else(|| {
             bad(
                 path,
                 at,
@@ -495,7 +495,7 @@ fn list_and_tokens(
             )
         })?;
         // Whole tokens: a fraction (rare) is rounded half away from zero.
-        allot_core::money::div_round_half_away(q, 10i128.pow(ATTO_SCALE))
+        allot_core::money::div_round_half_away(quantity, 10i128.pow(ATTO_SCALE))
     };
     Ok((list_atto, tokens))
 }
@@ -515,11 +515,11 @@ impl Reader<'_> {
         };
         // A value from its own column, else from `SkuPriceDetails` (both layouts exist).
         let field = |name: &str| -> String {
-            let v = cells.get(name).trim();
-            if v.is_empty() {
+            let value = cells.get(name).trim();
+            if value.is_empty() {
                 json_key(&details, name).unwrap_or_default()
             } else {
-                v.to_string()
+                value.to_string()
             }
         };
         let (start, end) = charge_period(cells, path, at)?;
@@ -547,11 +547,11 @@ impl Reader<'_> {
         // named, or a filter that says so.
         let developer = field("ModelDeveloper");
         let model_id = {
-            let m = field("ModelId");
-            if m.is_empty() {
+            let model = field("ModelId");
+            if model.is_empty() {
                 cells.get("SkuId").trim().to_string()
             } else {
-                m
+                model
             }
         };
         // Anthropic's name for the model (family and version), whoever sold it: the seller
@@ -563,19 +563,19 @@ impl Reader<'_> {
                 .any(|c| cells.get(c).to_ascii_lowercase().contains("claude"))
             || model_id.to_ascii_lowercase().contains("claude")
             || self.opts.filters.iter().any(|f| {
-                let v = field(&f.column).to_lowercase();
+                let value = field(&f.column).to_lowercase();
                 let want = f.value.to_lowercase();
                 if f.contains {
-                    v.contains(&want)
+                    value.contains(&want)
                 } else {
-                    v == want
+                    value == want
                 }
             });
         let skip = |me: &mut Self, why: String| {
-            let e = me.out.skipped.entry(why).or_insert((0, Nanos::ZERO));
-            e.0 += 1;
+            let tally = me.out.skipped.entry(why).or_insert((0, Nanos::ZERO));
+            tally.0 += 1;
             // Shown rounded to the nano-dollar: a summary, not a fact.
-            e.1 += Nanos(atto / ATTO_PER_NANO);
+            tally.1 += Nanos(atto / ATTO_PER_NANO);
         };
         if !claude {
             skip(self, "rows that are not Claude usage".into());
@@ -763,11 +763,11 @@ impl Reader<'_> {
             ),
             ("list_cost_usd".to_string(), Values::Decimal(list, 9)),
         ];
-        let mut f = std::fs::File::create(target).map_err(|source| InputError::Unwritable {
+        let mut file = std::fs::File::create(target).map_err(|source| InputError::Unwritable {
             path: target.to_path_buf(),
             source,
         })?;
-        write_parquet(columns, &mut f)?;
+        write_parquet(columns, &mut file)?;
         self.out.facts_file = target.to_path_buf();
         Ok(self.out)
     }

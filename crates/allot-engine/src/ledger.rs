@@ -71,13 +71,13 @@ impl People {
             let mut seen: std::collections::HashSet<u32, foldhash::fast::FixedState> =
                 std::collections::HashSet::default();
             let mut ids = Vec::with_capacity(emails.len());
-            for e in emails.iter() {
-                let e = e.unwrap_or("");
-                let id = match cache.get(e) {
+            for email in emails.iter() {
+                let email = email.unwrap_or("");
+                let id = match cache.get(email) {
                     Some(id) => *id,
                     None => {
-                        let id = self.id(&normalize_email(e));
-                        cache.insert(e, id);
+                        let id = self.id(&normalize_email(email));
+                        cache.insert(email, id);
                         merged |= !seen.insert(id);
                         id
                     }
@@ -109,11 +109,11 @@ impl Assigner {
     fn new(mapping: &OrgMapping, people: &mut People) -> Assigner {
         let mut rows: Vec<Vec<(i32, i32, u32)>> = Vec::new();
         for (i, r) in mapping.rows.iter().enumerate() {
-            let p = people.id(&r.email) as usize;
-            if rows.len() <= p {
-                rows.resize(p + 1, Vec::new());
+            let person = people.id(&r.email) as usize;
+            if rows.len() <= person {
+                rows.resize(person + 1, Vec::new());
             }
-            rows[p].push((
+            rows[person].push((
                 r.effective_from.map_or(i32::MIN, to_epoch_days),
                 r.effective_to.map_or(i32::MAX, to_epoch_days),
                 i as u32,
@@ -389,10 +389,10 @@ impl Ledger {
             if let Some(c) = key_codes.get(k) {
                 return *c;
             }
-            let c = keys.len() as u32;
-            key_codes.insert(k.to_string(), c);
+            let code = keys.len() as u32;
+            key_codes.insert(k.to_string(), code);
             keys.push(k.to_string());
-            c
+            code
         };
         let mut ccs: Vec<String> = Vec::new();
         let mut cc_codes: HashMap<String, u32> = HashMap::new();
@@ -400,26 +400,26 @@ impl Ledger {
             if let Some(c) = cc_codes.get(k) {
                 return *c;
             }
-            let c = ccs.len() as u32;
-            cc_codes.insert(k.to_string(), c);
+            let code = ccs.len() as u32;
+            cc_codes.insert(k.to_string(), code);
             ccs.push(k.to_string());
-            c
+            code
         };
         let mut row_key = Vec::with_capacity(m.rows.len());
         let mut row_cc = Vec::with_capacity(m.rows.len());
         for r in &m.rows {
-            let k = match level {
+            let key = match level {
                 Level::CostCenter => r.cost_center.clone(),
                 Level::Attribute(i) => {
-                    let v = &r.attributes[*i];
-                    if v.is_empty() {
+                    let value = &r.attributes[*i];
+                    if value.is_empty() {
                         BLANK.to_string()
                     } else {
-                        v.clone()
+                        value.clone()
                     }
                 }
             };
-            row_key.push(code(&k, &mut keys));
+            row_key.push(code(&key, &mut keys));
             row_cc.push(cc_code(&r.cost_center, &mut ccs));
         }
         let unmapped_key = code(UNMAPPED, &mut keys);
@@ -459,10 +459,10 @@ impl Ledger {
         let (keys, ccs, mapped) = {
             let persons = df.column(PERSON)?.u32()?;
             let days = df.column(DAY)?.i32()?;
-            let n = df.height();
-            let mut keys = Vec::with_capacity(n);
-            let mut ccs = Vec::with_capacity(if cc { n } else { 0 });
-            let mut mapped = Vec::with_capacity(if cc { n } else { 0 });
+            let height = df.height();
+            let mut keys = Vec::with_capacity(height);
+            let mut ccs = Vec::with_capacity(if cc { height } else { 0 });
+            let mut mapped = Vec::with_capacity(if cc { height } else { 0 });
             for (p, d) in persons.into_no_null_iter().zip(days.into_no_null_iter()) {
                 let (k, c, m) = keying.code(&self.assigner, p, d);
                 keys.push(k);
@@ -510,15 +510,15 @@ impl Ledger {
         let (cells, uncovered) = self.tally(keying, base, &bucket_of)?;
         let mut acc: Vec<Acc> = (0..n).map(|_| Acc::default()).collect();
         for ((b, k, c, p), v) in cells {
-            let e = &mut acc[b as usize];
-            let line = e.lines.entry(k).or_default();
+            let bucket = &mut acc[b as usize];
+            let line = bucket.lines.entry(k).or_default();
             line.0 += v;
             line.1.push(p);
-            *e.ccs.entry(c).or_default() += v;
-            *e.people.entry((k, p)).or_default() += v;
-            e.persons.insert(p);
-            e.cc_lines.insert((c, k));
-            e.total += v;
+            *bucket.ccs.entry(c).or_default() += v;
+            *bucket.people.entry((k, p)).or_default() += v;
+            bucket.persons.insert(p);
+            bucket.cc_lines.insert((c, k));
+            bucket.total += v;
         }
         // Exact day sums of each bucket, computed from the person-days alone.
         let expected = self.day_sums(n, base, &bucket_of)?;
@@ -891,13 +891,13 @@ impl Ledger {
     /// Exact cost of the days of `range`, from the person-days.
     pub fn total_in(&self, range: DateRange) -> Result<Nanos, EngineError> {
         let (lo, hi) = (to_epoch_days(range.from), to_epoch_days(range.to));
-        let d = self.days.column(DAY)?.i32()?;
-        let a = self.days.column(COST)?.i64()?;
+        let days = self.days.column(DAY)?.i32()?;
+        let amounts = self.days.column(COST)?.i64()?;
         Ok(Nanos(
-            d.into_no_null_iter()
-                .zip(a.into_no_null_iter())
-                .filter(|(d, _)| *d >= lo && *d <= hi)
-                .map(|(_, a)| i128::from(a))
+            days.into_no_null_iter()
+                .zip(amounts.into_no_null_iter())
+                .filter(|(days, _)| *days >= lo && *days <= hi)
+                .map(|(_, amounts)| i128::from(amounts))
                 .sum(),
         ))
     }
@@ -941,16 +941,16 @@ impl Ledger {
         let last = out.column("last_day")?.i32()?;
         let mut rows = Vec::with_capacity(out.height());
         for i in 0..out.height() {
-            let mut r = ActivityRow {
+            let mut row = ActivityRow {
                 email: self.people.email(persons.get(i).unwrap_or(0)).to_string(),
                 key: keying.key(keys.get(i).unwrap_or(0)).to_string(),
                 last_day: last.get(i).map(from_epoch_days),
                 ..ActivityRow::default()
             };
             for (name, c) in names.iter().zip(&cols) {
-                r.set(name, c.get(i).unwrap_or(0));
+                row.set(name, c.get(i).unwrap_or(0));
             }
-            rows.push(r);
+            rows.push(row);
         }
         rows.sort_by(|a, b| (&a.key, &a.email).cmp(&(&b.key, &b.email)));
         Ok(rows)
@@ -978,11 +978,17 @@ impl Ledger {
             .group_by([col(PERSON)])
             .agg([col(DAY).max()])
             .collect()?;
-        let p = df.column(PERSON)?.u32()?;
-        let d = df.column(DAY)?.i32()?;
-        Ok(p.into_no_null_iter()
-            .zip(d.into_no_null_iter())
-            .map(|(p, d)| (self.people.email(p).to_string(), from_epoch_days(d)))
+        let persons = df.column(PERSON)?.u32()?;
+        let days = df.column(DAY)?.i32()?;
+        Ok(persons
+            .into_no_null_iter()
+            .zip(days.into_no_null_iter())
+            .map(|(persons, days)| {
+                (
+                    self.people.email(persons).to_string(),
+                    from_epoch_days(days),
+                )
+            })
             .collect())
     }
 
@@ -1021,23 +1027,23 @@ impl Ledger {
             .map(|d| bucket_of[(d - base) as usize])
             .collect();
         df.with_column(Column::new("bucket".into(), bucket))?;
-        let g = df
+        let grouped = df
             .lazy()
             .group_by([col("bucket"), col(dim)])
             .agg([col(COST).sum(), col(PERSON).n_unique().alias("users")])
             .sort(["bucket", dim], SortMultipleOptions::default())
             .collect()?;
-        let bk = g.column("bucket")?.u32()?;
-        let v = g.column(dim)?.str()?;
-        let a = g.column(COST)?.i64()?;
-        let u = g.column("users")?.cast(&DataType::UInt64)?;
-        let u = u.u64()?;
+        let bk = grouped.column("bucket")?.u32()?;
+        let values = grouped.column(dim)?.str()?;
+        let amounts = grouped.column(COST)?.i64()?;
+        let users_column = grouped.column("users")?.cast(&DataType::UInt64)?;
+        let users = users_column.u64()?;
         let mut out: Vec<Vec<DimensionRow>> = vec![Vec::new(); buckets.len()];
-        for i in 0..g.height() {
+        for i in 0..grouped.height() {
             out[bk.get(i).unwrap_or(0) as usize].push((
-                v.get(i).unwrap_or_default().to_string(),
-                u.get(i).unwrap_or(0),
-                Nanos(i128::from(a.get(i).unwrap_or(0))),
+                values.get(i).unwrap_or_default().to_string(),
+                users.get(i).unwrap_or(0),
+                Nanos(i128::from(amounts.get(i).unwrap_or(0))),
             ));
         }
         for (b, rows) in buckets.iter().zip(&out) {
@@ -1170,14 +1176,14 @@ impl Ledger {
             .group_by([col(DAY), product])
             .agg([col(COST).sum()])
             .collect()?;
-        let d = df.column(DAY)?.i32()?;
-        let p = df.column("product")?.str()?;
-        let a = df.column(COST)?.i64()?;
+        let days = df.column(DAY)?.i32()?;
+        let products = df.column("product")?.str()?;
+        let amounts = df.column(COST)?.i64()?;
         let mut out = BTreeMap::new();
         for i in 0..df.height() {
-            let month = Month::of(from_epoch_days(d.get(i).unwrap_or(0)));
-            *out.entry((month, p.get(i).unwrap_or("").to_string()))
-                .or_insert(Nanos::ZERO) += Nanos(i128::from(a.get(i).unwrap_or(0)));
+            let month = Month::of(from_epoch_days(days.get(i).unwrap_or(0)));
+            *out.entry((month, products.get(i).unwrap_or("").to_string()))
+                .or_insert(Nanos::ZERO) += Nanos(i128::from(amounts.get(i).unwrap_or(0)));
         }
         Ok(out)
     }
@@ -1211,7 +1217,7 @@ impl Ledger {
             ])
             .agg([col(COST).sum()])
             .collect()?;
-        let d = df.column(DAY)?.i32()?;
+        let days = df.column(DAY)?.i32()?;
         let text = |name: &str| -> PolarsResult<Vec<String>> {
             Ok(df
                 .column(name)?
@@ -1223,10 +1229,10 @@ impl Ledger {
         let (product, key, workspace) =
             (text("product")?, text("api_key_id")?, text("workspace_id")?);
         let who = df.column(PERSON)?.u32()?;
-        let a = df.column(COST)?.i64()?;
+        let amounts = df.column(COST)?.i64()?;
         let mut out = BTreeMap::new();
         for i in 0..df.height() {
-            let month = Month::of(from_epoch_days(d.get(i).unwrap_or(0)));
+            let month = Month::of(from_epoch_days(days.get(i).unwrap_or(0)));
             let identity = self.people.email(who.get(i).unwrap_or(0)).to_string();
             *out.entry((
                 month,
@@ -1235,7 +1241,7 @@ impl Ledger {
                 key[i].clone(),
                 workspace[i].clone(),
             ))
-            .or_insert(Nanos::ZERO) += Nanos(i128::from(a.get(i).unwrap_or(0)));
+            .or_insert(Nanos::ZERO) += Nanos(i128::from(amounts.get(i).unwrap_or(0)));
         }
         Ok(out)
     }

@@ -218,10 +218,10 @@ pub(crate) fn csv_headers(path: &Path) -> Result<Vec<String>, EngineError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut r = csv::ReaderBuilder::new()
+    let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(file);
-    match r.records().next() {
+    match reader.records().next() {
         Some(Ok(rec)) => Ok(rec
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
@@ -415,10 +415,11 @@ fn line_of(path: &Path, source: Source, row: usize) -> u64 {
                 return fallback;
             };
             let lines = allot_mapping::table::LineIndex::new(&bytes);
-            let mut r = csv::ReaderBuilder::new()
+            let mut reader = csv::ReaderBuilder::new()
                 .has_headers(true)
                 .from_reader(bytes.as_slice());
-            r.records()
+            reader
+                .records()
                 .nth(row)
                 .and_then(Result::ok)
                 .and_then(|rec| rec.position().map(|p| lines.line_of(&bytes, p.byte())))
@@ -468,7 +469,7 @@ fn convert(
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<(DataFrame, Nanos), EngineError> {
     let height = raw.height();
-    let t = std::time::Instant::now();
+    let started = std::time::Instant::now();
     let date_col = raw.column("date")?;
     let days = date_days(date_col, path, source)?;
     let keep: Option<Vec<bool>> = range.map(|(from, to)| {
@@ -480,14 +481,14 @@ fn convert(
     for name in wanted {
         let Ok(col) = raw.column(name) else {
             // An optional column the file does not have: all empty.
-            let c = match kind_of(name) {
+            let column = match kind_of(name) {
                 Kind::Money => {
                     Column::full_null(money_column(name).as_str().into(), height, &DataType::Int64)
                 }
                 Kind::Int => Column::full_null((*name).into(), height, &DataType::Int64),
                 _ => Column::full_null((*name).into(), height, &DataType::String),
             };
-            out.push(c);
+            out.push(column);
             continue;
         };
         let converted = match kind_of(name) {
@@ -509,7 +510,7 @@ fn convert(
         };
         out.push(converted);
     }
-    tracing::debug!(elapsed = ?t.elapsed(), "converted columns");
+    tracing::debug!(elapsed = ?started.elapsed(), "converted columns");
     let mut df = DataFrame::new(height, out)?;
     if let Some(mask) = keep {
         if mask.iter().any(|k| !k) {
@@ -562,7 +563,7 @@ fn date_days(col: &Column, path: &Path, source: Source) -> Result<Vec<i32>, Engi
                         continue;
                     }
                 }
-                let d = parse_date(s.trim()).map(to_epoch_days).ok_or_else(|| {
+                let day = parse_date(s.trim()).map(to_epoch_days).ok_or_else(|| {
                     bad_value(
                         path,
                         source,
@@ -572,8 +573,8 @@ fn date_days(col: &Column, path: &Path, source: Source) -> Result<Vec<i32>, Engi
                         "is not a date (expected YYYY-MM-DD)",
                     )
                 })?;
-                last = Some((s, d));
-                out.push(d);
+                last = Some((s, day));
+                out.push(day);
             }
             Ok(out)
         }
@@ -610,14 +611,14 @@ fn money_nanos(
             let up = 10i128.pow(NANO_SCALE.saturating_sub(scale));
             let down = 10i128.pow(scale.saturating_sub(NANO_SCALE));
             let to_nanos = |v: i128| -> Option<i64> {
-                let n = if scale <= NANO_SCALE {
+                let nanos = if scale <= NANO_SCALE {
                     v.checked_mul(up)?
                 } else if v % down == 0 {
                     v / down
                 } else {
                     return None;
                 };
-                i64::try_from(n).ok()
+                i64::try_from(nanos).ok()
             };
             let refuse = |i: usize, v: i128| {
                 let text = rust_decimal::Decimal::try_from_i128_with_scale(v, scale)
@@ -765,13 +766,13 @@ fn int_column(col: &Column, path: &Path, source: Source) -> Result<Int64Chunked,
             let ca = col.cast(&DataType::Int64)?.i64()?.clone();
             if counted {
                 if let Some(i) = ca.iter().position(|v| v.is_some_and(|v| v < 0)) {
-                    let v = ca.get(i).unwrap_or_default().to_string();
+                    let value = ca.get(i).unwrap_or_default().to_string();
                     return Err(bad_value(
                         path,
                         source,
                         i,
                         name,
-                        &v,
+                        &value,
                         "is negative: a count of activity cannot be",
                     ));
                 }

@@ -220,8 +220,9 @@ pub fn read_restatements(files: &[std::path::PathBuf]) -> Result<Vec<Restatement
                 .collect())
         };
         let nanos = |name: &str| -> Result<Vec<i128>, EngineError> {
-            let c = df.column(name)?.cast(&DataType::Decimal(38, 9))?;
-            Ok(c.decimal()?
+            let decimals = df.column(name)?.cast(&DataType::Decimal(38, 9))?;
+            Ok(decimals
+                .decimal()?
                 .physical()
                 .iter()
                 .map(|v| v.unwrap_or(0))

@@ -95,9 +95,10 @@ fn display_name(email: &str) -> String {
         .split(['.', '_', '-'])
         .filter(|w| !w.is_empty())
         .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|f| f.to_uppercase().chain(chars).collect::<String>())
                 .unwrap_or_default()
         })
         .collect::<Vec<_>>()

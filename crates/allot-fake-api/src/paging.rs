@@ -68,12 +68,12 @@ pub fn page(
     let offset = match param(params, "page") {
         None => 0,
         Some(page) => {
-            let c = state.cursor_requests.fetch_add(1, Ordering::SeqCst) + 1;
+            let request = state.cursor_requests.fetch_add(1, Ordering::SeqCst) + 1;
             if let Some(every) = state.config.faults.expire_cursor_every {
                 // Data refreshes expire a query's cursors once; the restarted pagination
                 // then runs to its end, as it would against the real API.
                 if every > 0
-                    && c.is_multiple_of(every)
+                    && request.is_multiple_of(every)
                     && state.expired.lock().expect("expired").insert(hash)
                 {
                     return Err(ApiError::new(

@@ -123,11 +123,11 @@ fn tally(usage: &[UsageRow], activity: &[ActivityRow]) -> Tallies {
     }
     let mut main_line: BTreeMap<String, (String, Nanos)> = BTreeMap::new();
     for ((key, email), t) in &people {
-        let e = main_line
+        let spender = main_line
             .entry(email.clone())
             .or_insert((key.clone(), t.cost));
-        if t.cost > e.1 {
-            *e = (key.clone(), t.cost);
+        if t.cost > spender.1 {
+            *spender = (key.clone(), t.cost);
         }
     }
     Tallies {
@@ -143,13 +143,16 @@ fn median_p90(sorted: &[i64]) -> (Option<i64>, Option<i64>) {
     if sorted.is_empty() {
         return (None, None);
     }
-    let n = sorted.len();
-    let median = if n % 2 == 1 {
-        sorted[n / 2]
+    let len = sorted.len();
+    let median = if len % 2 == 1 {
+        sorted[len / 2]
     } else {
-        div_round_half_away(i128::from(sorted[n / 2 - 1]) + i128::from(sorted[n / 2]), 2) as i64
+        div_round_half_away(
+            i128::from(sorted[len / 2 - 1]) + i128::from(sorted[len / 2]),
+            2,
+        ) as i64
     };
-    let rank = (n * 90).div_ceil(100).max(1);
+    let rank = (len * 90).div_ceil(100).max(1);
     (Some(median), Some(sorted[rank - 1]))
 }
 
@@ -253,10 +256,10 @@ pub fn efficiency(
     cents: &PeriodCents,
     per_person: bool,
 ) -> Efficiency {
-    let t = tally(usage, activity);
+    let tallied = tally(usage, activity);
     // Per team: each person's cost per commit, sorted.
     let mut per_commit: BTreeMap<&str, Vec<(i64, &str)>> = BTreeMap::new();
-    for ((key, email), p) in &t.people {
+    for ((key, email), p) in &tallied.people {
         if let Some(c) = p.cost_per_commit() {
             per_commit
                 .entry(key.as_str())
@@ -281,16 +284,21 @@ pub fn efficiency(
     }
     let empty_stats = (None, None, Vec::new());
     let entries: Vec<(Option<&str>, &str, &Tally)> = if per_person {
-        t.people
+        tallied
+            .people
             .iter()
             .map(|((k, e), p)| (Some(e.as_str()), k.as_str(), p))
             .collect()
     } else {
-        t.teams.iter().map(|(k, p)| (None, k.as_str(), p)).collect()
+        tallied
+            .teams
+            .iter()
+            .map(|(k, p)| (None, k.as_str(), p))
+            .collect()
     };
     // A team's Claude Code cents are split from its total (the chargeback's); its people's
     // from the team's, so the person rows add up to the team rows.
-    let team_cc: BTreeMap<&str, i64> = t
+    let team_cc: BTreeMap<&str, i64> = tallied
         .teams
         .iter()
         .map(|(k, p)| {
@@ -305,7 +313,7 @@ pub fn efficiency(
         .collect();
     let mut person_cc: BTreeMap<(&str, &str), i64> = BTreeMap::new();
     for (key, cc) in &team_cc {
-        let parts: Vec<(&str, Nanos)> = t
+        let parts: Vec<(&str, Nanos)> = tallied
             .people
             .iter()
             .filter(|((k, _), _)| k == key)
@@ -356,15 +364,19 @@ pub fn efficiency(
             }
         })
         .collect();
-    let sum = |f: fn(&Tally) -> i64| -> i64 { t.teams.values().map(f).sum() };
+    let sum = |f: fn(&Tally) -> i64| -> i64 { tallied.teams.values().map(f).sum() };
     let whole = Tally {
-        cost: t.teams.values().map(|t| t.cost).sum(),
-        claude_code: t.teams.values().map(|t| t.claude_code).sum(),
-        sessions: sum(|t| t.sessions),
-        commits: sum(|t| t.commits),
-        pull_requests: sum(|t| t.pull_requests),
-        lines_added: sum(|t| t.lines_added),
-        lines_removed: sum(|t| t.lines_removed),
+        cost: tallied.teams.values().map(|tallied| tallied.cost).sum(),
+        claude_code: tallied
+            .teams
+            .values()
+            .map(|tallied| tallied.claude_code)
+            .sum(),
+        sessions: sum(|tallied| tallied.sessions),
+        commits: sum(|tallied| tallied.commits),
+        pull_requests: sum(|tallied| tallied.pull_requests),
+        lines_added: sum(|tallied| tallied.lines_added),
+        lines_removed: sum(|tallied| tallied.lines_removed),
         ..Tally::default()
     };
     let total = work_of(
@@ -437,10 +449,10 @@ pub fn top_spenders(
     cents: &PeriodCents,
     n: usize,
 ) -> TopSpenders {
-    let t = tally(usage, activity);
+    let tallied = tally(usage, activity);
     let prev = tally(previous, &[]);
-    let total: Nanos = t.persons.values().map(|p| p.cost).sum();
-    let now: BTreeMap<&str, i64> = t
+    let total: Nanos = tallied.persons.values().map(|p| p.cost).sum();
+    let now: BTreeMap<&str, i64> = tallied
         .persons
         .keys()
         .map(|e| (e.as_str(), cents.person(e).unwrap_or(0)))
@@ -450,7 +462,7 @@ pub fn top_spenders(
         .keys()
         .filter_map(|e| previous_cents.person(e).map(|c| (e.as_str(), c)))
         .collect();
-    let mut ranked: Vec<(&String, &Tally)> = t.persons.iter().collect();
+    let mut ranked: Vec<(&String, &Tally)> = tallied.persons.iter().collect();
     ranked.sort_by(|a, b| b.1.cost.cmp(&a.1.cost).then_with(|| a.0.cmp(b.0)));
     let rows = ranked
         .iter()
@@ -462,7 +474,7 @@ pub fn top_spenders(
             SpenderRow {
                 rank: i + 1,
                 email: (*email).clone(),
-                main_line: t.main_line(email),
+                main_line: tallied.main_line(email),
                 cents,
                 share_bp: pct(p.cost.0, total.0),
                 product_mix: Tally::mix(&p.by_product, p.cost),
@@ -553,9 +565,9 @@ pub fn context_window(
     cents: &PeriodCents,
     threshold_pct: i64,
 ) -> ContextWindow {
-    let t = tally(usage, &[]);
+    let tallied = tally(usage, &[]);
     let threshold = threshold_pct * 100;
-    let mut people: Vec<(&String, &Tally, bool)> = t
+    let mut people: Vec<(&String, &Tally, bool)> = tallied
         .persons
         .iter()
         .map(|(e, p)| (e, p, p.long_share().is_some_and(|s| s > threshold)))
@@ -569,7 +581,7 @@ pub fn context_window(
     let person_rows = people
         .iter()
         .map(|(e, p, f)| {
-            let mut row = window_row((*e).clone(), Some(t.main_line(e)), p, person_cents(e));
+            let mut row = window_row((*e).clone(), Some(tallied.main_line(e)), p, person_cents(e));
             row.flagged = *f;
             row
         })
@@ -579,11 +591,11 @@ pub fn context_window(
     for (e, _, f) in &people {
         if *f {
             *flagged_by_team
-                .entry(t.main_line.get(*e).map_or("", String::as_str))
+                .entry(tallied.main_line.get(*e).map_or("", String::as_str))
                 .or_default() += 1;
         }
     }
-    let team_rows = t
+    let team_rows = tallied
         .teams
         .iter()
         .map(|(k, p)| {
@@ -593,11 +605,11 @@ pub fn context_window(
         })
         .collect();
     let whole = Tally {
-        short_tokens: t.teams.values().map(|p| p.short_tokens).sum(),
-        long_tokens: t.teams.values().map(|p| p.long_tokens).sum(),
-        tokens: t.teams.values().map(|p| p.tokens).sum(),
-        short_cost: t.teams.values().map(|p| p.short_cost).sum(),
-        long_cost: t.teams.values().map(|p| p.long_cost).sum(),
+        short_tokens: tallied.teams.values().map(|p| p.short_tokens).sum(),
+        long_tokens: tallied.teams.values().map(|p| p.long_tokens).sum(),
+        tokens: tallied.teams.values().map(|p| p.tokens).sum(),
+        short_cost: tallied.teams.values().map(|p| p.short_cost).sum(),
+        long_cost: tallied.teams.values().map(|p| p.long_cost).sum(),
         ..Tally::default()
     };
     let total = |cents: i64| {
@@ -609,8 +621,8 @@ pub fn context_window(
         threshold_pct,
         people: person_rows,
         teams: team_rows,
-        people_total: total(t.persons.keys().map(|e| person_cents(e)).sum()),
-        teams_total: total(t.teams.keys().map(|k| cents.line(k)).sum()),
+        people_total: total(tallied.persons.keys().map(|e| person_cents(e)).sum()),
+        teams_total: total(tallied.teams.keys().map(|k| cents.line(k)).sum()),
     }
 }
 
@@ -629,9 +641,9 @@ struct Rates {
 
 impl Rates {
     fn of(usage: &[UsageRow]) -> Rates {
-        let mut r = Rates::default();
+        let mut rates = Rates::default();
         for u in usage.iter().filter(|u| u.tokens > 0) {
-            let e = r
+            let e = rates
                 .exact
                 .entry((
                     u.model.clone(),
@@ -641,14 +653,14 @@ impl Rates {
                 .or_default();
             e.0 += u.cost;
             e.1 += u.tokens;
-            let e = r
+            let e = rates
                 .by_type
                 .entry((u.model.clone(), u.token_type.clone()))
                 .or_default();
             e.0 += u.cost;
             e.1 += u.tokens;
         }
-        r
+        rates
     }
 
     /// What `tokens` of this type would cost on `model`, at its observed average rate.
@@ -676,13 +688,13 @@ impl Rates {
     fn ranking(&self) -> Vec<String> {
         let mut per_model: BTreeMap<&str, ModelRate> = BTreeMap::new();
         for ((model, token_type), (c, n)) in &self.by_type {
-            let e = per_model.entry(model.as_str()).or_default();
+            let cell = per_model.entry(model.as_str()).or_default();
             if token_type == "output_tokens" {
-                e.0 += *c;
-                e.1 += *n;
+                cell.0 += *c;
+                cell.1 += *n;
             }
-            e.2 += *c;
-            e.3 += *n;
+            cell.2 += *c;
+            cell.3 += *n;
         }
         let mut v: Vec<(&str, ModelRate)> = per_model.into_iter().collect();
         // Compare rates a/b > c/d as a*d > c*b, exactly.
@@ -779,15 +791,15 @@ fn mix_rows(who: &str, team: Option<&str>, p: &Tally, whole: i64) -> Vec<MixRow>
 /// Spend by model per team and per person, and the people mostly on the largest model with
 /// what the same tokens would have cost on the next model down at the rates the data shows.
 pub fn model_mix(usage: &[UsageRow], cents: &PeriodCents) -> ModelMix {
-    let t = tally(usage, &[]);
-    let teams = t
+    let tallied = tally(usage, &[]);
+    let teams = tallied
         .teams
         .iter()
         .flat_map(|(k, p)| mix_rows(k, None, p, cents.line(k)))
         .collect();
     // One block per person and line: a person who moved team mid-month has their days on
     // each team under that team, so a team's people add up to the team.
-    let mut person_lines: Vec<(&(String, String), &Tally)> = t.people.iter().collect();
+    let mut person_lines: Vec<(&(String, String), &Tally)> = tallied.people.iter().collect();
     person_lines.sort_by(|a, b| (&a.0 .1, &a.0 .0).cmp(&(&b.0 .1, &b.0 .0)));
     let people = person_lines
         .into_iter()
@@ -803,7 +815,7 @@ pub fn model_mix(usage: &[UsageRow], cents: &PeriodCents) -> ModelMix {
         // names here, and one seller billing an older version a little less per token does
         // not make it the advice.
         let next = allot_core::model::latest_of_family(next, &ranking[1..]).to_string();
-        let mut heavy: Vec<(&String, &Tally)> = t
+        let mut heavy: Vec<(&String, &Tally)> = tallied
             .persons
             .iter()
             .filter(|(_, p)| p.by_model.get(largest).is_some_and(|c| c.0 * 2 > p.cost.0))
@@ -837,7 +849,7 @@ pub fn model_mix(usage: &[UsageRow], cents: &PeriodCents) -> ModelMix {
             }
             downgrade.push(DowngradeRow {
                 email: email.clone(),
-                main_line: t.main_line(email),
+                main_line: tallied.main_line(email),
                 largest: largest.clone(),
                 largest_cents,
                 share_bp: pct(on_largest.0, p.cost.0),
@@ -851,9 +863,9 @@ pub fn model_mix(usage: &[UsageRow], cents: &PeriodCents) -> ModelMix {
     }
     ModelMix {
         teams,
-        teams_total_cents: t.teams.keys().map(|k| cents.line(k)).sum(),
+        teams_total_cents: tallied.teams.keys().map(|k| cents.line(k)).sum(),
         people,
-        people_total_cents: t.persons.keys().filter_map(|e| cents.person(e)).sum(),
+        people_total_cents: tallied.persons.keys().filter_map(|e| cents.person(e)).sum(),
         ranking: pair,
         downgrade,
     }
@@ -921,13 +933,13 @@ mod tests {
     fn sums(e: &Efficiency) -> [i64; 5] {
         let mut out = [0; 5];
         for r in &e.rows {
-            let w = &r.work;
+            let work = &r.work;
             for (o, v) in out.iter_mut().zip([
-                w.claude_code_cents,
-                w.total_cents,
-                w.commits,
-                w.pull_requests,
-                w.sessions,
+                work.claude_code_cents,
+                work.total_cents,
+                work.commits,
+                work.pull_requests,
+                work.sessions,
             ]) {
                 *o += v;
             }

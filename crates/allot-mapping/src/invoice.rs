@@ -226,8 +226,8 @@ pub fn parse_amount(text: &str, decimals: Decimals) -> Result<Nanos, AmountProbl
     // Grouping must be real grouping: digits in threes after the first group.
     let (int_part, frac_part) = match decimal {
         Some(d) => {
-            let i = s.rfind(d).ok_or(AmountProblem::NotAnAmount)?;
-            (&s[..i], Some(&s[i + 1..]))
+            let at = s.rfind(d).ok_or(AmountProblem::NotAnAmount)?;
+            (&s[..at], Some(&s[at + 1..]))
         }
         None => (s, None),
     };
@@ -248,8 +248,8 @@ pub fn parse_amount(text: &str, decimals: Decimals) -> Result<Nanos, AmountProbl
         Some(f) => format!("{digits}.{f}"),
         None => digits,
     };
-    let n = parse_usd(&plain).map_err(|_| AmountProblem::NotAnAmount)?;
-    Ok(Nanos(i128::from(if negative { -n } else { n })))
+    let nanos = parse_usd(&plain).map_err(|_| AmountProblem::NotAnAmount)?;
+    Ok(Nanos(i128::from(if negative { -nanos } else { nanos })))
 }
 
 fn parse_month_cell(text: &str) -> Option<Month> {
@@ -267,8 +267,8 @@ fn parse_month_cell(text: &str) -> Option<Month> {
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];
     let lower = name.to_ascii_lowercase();
-    let m = names.iter().position(|n| lower.starts_with(n))? as u32 + 1;
-    Month::new(year, m)
+    let month = names.iter().position(|n| lower.starts_with(n))? as u32 + 1;
+    Month::new(year, month)
 }
 
 /// The product a description or product cell names, if any.
@@ -343,8 +343,8 @@ pub fn read_invoice(
     decimals: Option<Decimals>,
 ) -> Result<Vec<InvoiceLine>, InputError> {
     let config_path = columns.map(Path::to_path_buf).or_else(|| {
-        let p = path.with_extension("toml");
-        (p != path && p.exists()).then_some(p)
+        let columns_file = path.with_extension("toml");
+        (columns_file != path && columns_file.exists()).then_some(columns_file)
     });
     let config: InvoiceColumns = match &config_path {
         Some(p) => {
@@ -375,17 +375,17 @@ pub fn read_invoice(
                 })),
             }
         };
-    let c = &config.columns;
-    let month = find(&c.month, MONTH)?;
-    let start = find(&c.period_start, START)?;
-    let description = find(&c.description, DESCRIPTION)?;
-    let product = find(&c.product, PRODUCT)?;
-    let amount = find(&c.amount, AMOUNT)?.ok_or_else(|| InputError::MissingColumn {
+    let columns = &config.columns;
+    let month = find(&columns.month, MONTH)?;
+    let start = find(&columns.period_start, START)?;
+    let description = find(&columns.description, DESCRIPTION)?;
+    let product = find(&columns.product, PRODUCT)?;
+    let amount = find(&columns.amount, AMOUNT)?.ok_or_else(|| InputError::MissingColumn {
         path: path.to_path_buf(),
         column: "amount".into(),
         found: table.headers.clone(),
     })?;
-    let line_type = find(&c.line_type, TYPE)?;
+    let line_type = find(&columns.line_type, TYPE)?;
     let Some(month_col) = month.or(start) else {
         return Err(InputError::MissingColumn {
             path: path.to_path_buf(),
@@ -394,8 +394,9 @@ pub fn read_invoice(
         });
     };
     let convention = decimals.or(config.decimal).unwrap_or_default();
-    let cell =
-        |row: &Row, col: Option<usize>| col.map_or_else(String::new, |c| row.cells[c].clone());
+    let cell = |row: &Row, col: Option<usize>| {
+        col.map_or_else(String::new, |columns| row.cells[columns].clone())
+    };
     let mut lines = Vec::new();
     for row in &table.rows {
         let m = parse_month_cell(&row.cells[month_col]).ok_or_else(|| {

@@ -57,13 +57,13 @@ impl Assignment {
     }
 
     fn range(&self) -> String {
-        let d = |x: Option<NaiveDate>, open: &str| {
-            x.map_or_else(|| open.to_string(), |d| d.to_string())
+        let date_text = |x: Option<NaiveDate>, open: &str| {
+            x.map_or_else(|| open.to_string(), |date_text| date_text.to_string())
         };
         format!(
             "{}..{}",
-            d(self.effective_from, "start"),
-            d(self.effective_to, "open")
+            date_text(self.effective_from, "start"),
+            date_text(self.effective_to, "open")
         )
     }
 }
@@ -443,10 +443,12 @@ fn read_row(
 ) -> Option<Assignment> {
     let cell = |c: usize| row.cells[c].as_str();
     let problem = |c: usize, what: &str| {
-        let e = table.bad_value(row, c, what).to_string();
+        let message = table.bad_value(row, c, what).to_string();
         // Drop the leading file name: the report names the file once.
         let prefix = format!("`{}`, ", table.path.display());
-        e.strip_prefix(&prefix).map_or(e.clone(), str::to_string)
+        message
+            .strip_prefix(&prefix)
+            .map_or(message.clone(), str::to_string)
     };
     let mut ok = true;
     // Exactly one identity column is filled: the person's email, or the id of the
@@ -515,18 +517,18 @@ fn read_row(
         ok = false;
     }
     let mut date = |col: Option<usize>| -> Option<NaiveDate> {
-        let c = col?;
-        if cell(c).is_empty() {
+        let at = col?;
+        if cell(at).is_empty() {
             return None;
         }
-        let d = parse_mapping_date(cell(c)).or_else(|| {
+        let d = parse_mapping_date(cell(at)).or_else(|| {
             config
                 .date_format
                 .as_deref()
-                .and_then(|f| NaiveDate::parse_from_str(cell(c), f).ok())
+                .and_then(|f| NaiveDate::parse_from_str(cell(at), f).ok())
         });
         if d.is_none() {
-            let why = match (&config.date_format, day_or_month_first(cell(c))) {
+            let why = match (&config.date_format, day_or_month_first(cell(at))) {
                 (Some(f), _) => format!(
                     "is not a date (expected YYYY-MM-DD, a spreadsheet date, or `{f}` as the column map's date_format says)"
                 ),
@@ -537,7 +539,7 @@ fn read_row(
                     "is not a date (expected YYYY-MM-DD or a spreadsheet date)".into()
                 }
             };
-            errors.push(problem(c, &why));
+            errors.push(problem(at, &why));
             ok = false;
         }
         d
@@ -569,10 +571,10 @@ fn read_row(
 fn inherit_attributes(rows: &mut [Assignment]) {
     let mut of_cc: HashMap<String, Vec<String>> = HashMap::new();
     for r in rows.iter().filter(|r| r.is_person()) {
-        let e = of_cc
+        let seen = of_cc
             .entry(r.cost_center.clone())
             .or_insert_with(|| vec![String::new(); r.attributes.len()]);
-        for (slot, v) in e.iter_mut().zip(&r.attributes) {
+        for (slot, v) in seen.iter_mut().zip(&r.attributes) {
             if slot.is_empty() {
                 slot.clone_from(v);
             }

@@ -150,7 +150,7 @@ pub fn bars(title: &str, items: &[(String, i64)], unit: &str) -> String {
         LABEL + WIDTH + 110
     );
     for (i, (label, v)) in items.iter().enumerate() {
-        let y = 10 + ROW * i as i64;
+        let top = 10 + ROW * i as i64;
         let w = (*v).max(0) * WIDTH / max;
         let value = if unit == "%" {
             format!("{}%", format_cents(*v))
@@ -158,15 +158,15 @@ pub fn bars(title: &str, items: &[(String, i64)], unit: &str) -> String {
             format!("${}", money_text(*v))
         };
         svg.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"lbl\"><title>{}</title>{}</text><rect x=\"{LABEL}\" y=\"{y}\" width=\"{}\" height=\"{}\" class=\"bar\"/><text x=\"{}\" y=\"{}\" class=\"val\">{}</text>",
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"lbl\"><title>{}</title>{}</text><rect x=\"{LABEL}\" y=\"{top}\" width=\"{}\" height=\"{}\" class=\"bar\"/><text x=\"{}\" y=\"{}\" class=\"val\">{}</text>",
             LABEL - 8,
-            y + 14,
+            top + 14,
             esc(label),
             esc(&fit_label(label, 36)),
             w.max(1),
             ROW - 6,
             LABEL + w + 6,
-            y + 14,
+            top + 14,
             esc(&value)
         ));
     }
@@ -180,10 +180,10 @@ pub fn line(title: &str, points: &[(String, i64)]) -> String {
     const H: i64 = 220;
     const PAD: i64 = 50;
     let max = points.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
-    let n = points.len().max(2) as i64;
+    let count = points.len().max(2) as i64;
     let xy = |i: usize, v: i64| {
         (
-            PAD + (W - 2 * PAD) * i as i64 / (n - 1),
+            PAD + (W - 2 * PAD) * i as i64 / (count - 1),
             H - 30 - (v.max(0) * (H - 60) / max),
         )
     };
@@ -243,10 +243,10 @@ pub fn lines(title: &str, periods: &[String], series: &[(String, Vec<i64>)]) -> 
         .max()
         .unwrap_or(0)
         .max(1);
-    let n = periods.len().max(2) as i64;
+    let count = periods.len().max(2) as i64;
     let xy = |i: usize, v: i64| {
         (
-            PAD + (W - 2 * PAD) * i as i64 / (n - 1),
+            PAD + (W - 2 * PAD) * i as i64 / (count - 1),
             H - 30 - (v.max(0) * (H - 60) / max),
         )
     };
@@ -275,10 +275,10 @@ pub fn lines(title: &str, periods: &[String], series: &[(String, Vec<i64>)]) -> 
             points.join(" "),
             esc(name)
         ));
-        let y = H + 12 + 16 * k as i64;
+        let top = H + 12 + 16 * k as i64;
         svg.push_str(&format!(
-            "<rect x=\"{PAD}\" y=\"{}\" width=\"12\" height=\"4\" fill=\"{colour}\"/><text x=\"{}\" y=\"{y}\" class=\"lbl\">{}</text>",
-            y - 6,
+            "<rect x=\"{PAD}\" y=\"{}\" width=\"12\" height=\"4\" fill=\"{colour}\"/><text x=\"{}\" y=\"{top}\" class=\"lbl\">{}</text>",
+            top - 6,
             PAD + 18,
             esc(name)
         ));
@@ -316,10 +316,10 @@ fn trend_series(report: &Report) -> Option<(Vec<String>, Series)> {
     let mut by_key: std::collections::BTreeMap<String, Vec<i64>> =
         std::collections::BTreeMap::new();
     for r in &report.rows {
-        let v = by_key
+        let values = by_key
             .entry(r[key].to_plain())
             .or_insert_with(|| vec![0; periods.len()]);
-        v[index[r[start].to_plain().as_str()]] += cents(&r[amount]);
+        values[index[r[start].to_plain().as_str()]] += cents(&r[amount]);
     }
     let mut keys: Vec<(String, Vec<i64>)> = by_key.into_iter().collect();
     keys.sort_by_key(|(_, v)| std::cmp::Reverse(v.iter().sum::<i64>()));
@@ -380,17 +380,17 @@ pub fn table_columns(report: &Report) -> Vec<usize> {
 /// The heading cells of `columns`: each column's words, its name as the tooltip, and its
 /// alignment class (the page and the dashboard head their tables alike).
 pub fn header_cells(report: &Report, columns: &[usize]) -> String {
-    let mut h = String::new();
+    let mut html = String::new();
     for &i in columns {
-        let c = &report.columns[i];
-        h.push_str(&format!(
+        let column = &report.columns[i];
+        html.push_str(&format!(
             "<th title=\"{}\"{}>{}</th>",
-            esc(&c.name),
+            esc(&column.name),
             class_attr(report, i),
-            esc(&heading(&c.name))
+            esc(&heading(&column.name))
         ));
     }
-    h
+    html
 }
 
 /// A report as a table of the columns a reader needs (detail columns stay in the CSV),
@@ -398,31 +398,31 @@ pub fn header_cells(report: &Report, columns: &[usize]) -> String {
 /// narrow screen instead of spilling over the page.
 pub fn table(report: &Report) -> String {
     let shown_cols = table_columns(report);
-    let mut h = String::from("<div class=\"scroll\"><table><thead><tr>");
-    h.push_str(&header_cells(report, &shown_cols));
-    h.push_str("</tr></thead><tbody>");
+    let mut html = String::from("<div class=\"scroll\"><table><thead><tr>");
+    html.push_str(&header_cells(report, &shown_cols));
+    html.push_str("</tr></thead><tbody>");
     let row = |cells: &[Cell], class: &str| -> String {
-        let mut r = format!("<tr class=\"{class}\">");
+        let mut row = format!("<tr class=\"{class}\">");
         for &i in &shown_cols {
             let col = &report.columns[i];
             let cell = cells.get(i).unwrap_or(&Cell::Empty);
-            r.push_str(&format!(
+            row.push_str(&format!(
                 "<td{}>{}</td>",
                 class_attr(report, i),
                 esc(&shown(cell, col.kind))
             ));
         }
-        r.push_str("</tr>");
-        r
+        row.push_str("</tr>");
+        row
     };
     for cells in &report.rows {
-        h.push_str(&row(cells, ""));
+        html.push_str(&row(cells, ""));
     }
     if let Some(total) = &report.total {
-        h.push_str(&row(total, "total"));
+        html.push_str(&row(total, "total"));
     }
-    h.push_str("</tbody></table></div>");
-    h
+    html.push_str("</tbody></table></div>");
+    html
 }
 
 /// (label, cents) of two columns of a report, at most `limit` rows (what a chart draws).

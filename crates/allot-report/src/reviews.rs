@@ -339,17 +339,17 @@ pub fn context_window(f: &ContextWindow, ctx: &Context) -> (Report, Report) {
 /// The model mix as (teams, people, mostly on the largest model) reports.
 pub fn model_mix(f: &ModelMix, ctx: &Context) -> (Report, Report, Report) {
     let mix_columns = |first: &str, with_team: bool| {
-        let mut c = vec![Column::new(first, Kind::Text)];
+        let mut columns = vec![Column::new(first, Kind::Text)];
         if with_team {
-            c.push(Column::new("cost_center", Kind::Text));
+            columns.push(Column::new("cost_center", Kind::Text));
         }
-        c.extend([
+        columns.extend([
             Column::new("model", Kind::Text),
             Column::new("amount_usd", Kind::Money),
             Column::new("share_pct", Kind::Pct),
             Column::new("status", Kind::Text),
         ]);
-        c
+        columns
     };
     let at_cost_center = ctx.level_name == "cost_center";
     let mix_row = |r: &allot_figures::reviews::MixRow, team: Option<&str>| -> Vec<Cell> {

@@ -81,10 +81,10 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
         shown
             .iter()
             .map(|&i| {
-                let c = TCell::new(cells.get(i).map_or_else(String::new, Cell::to_plain));
+                let cell = TCell::new(cells.get(i).map_or_else(String::new, Cell::to_plain));
                 match report.columns[i].kind {
-                    Kind::Text => c,
-                    Kind::Int | Kind::Money | Kind::Pct => c.set_alignment(CellAlignment::Right),
+                    Kind::Text => cell,
+                    Kind::Int | Kind::Money | Kind::Pct => cell.set_alignment(CellAlignment::Right),
                 }
             })
             .collect()

@@ -47,11 +47,11 @@ fn int(v: &Value) -> i64 {
 }
 
 pub(crate) fn day_of(endpoint: &str, v: &Value) -> Result<NaiveDate, SyncError> {
-    let s = v
+    let text = v
         .as_str()
         .ok_or_else(|| malformed(endpoint, "a row has no starting_at/date"))?;
-    NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
-        .map_err(|_| malformed(endpoint, format!("`{s}` is not a date")))
+    NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
+        .map_err(|_| malformed(endpoint, format!("`{text}` is not a date")))
 }
 
 /// The rows of a page's `data` array, moved out of it.
@@ -196,27 +196,27 @@ fn join(
         if let Some(i) = slot {
             used.entry(k.clone()).or_default()[i] = true;
         }
-        let mut f = fact(&k, &email, &cost_type, &token_type);
-        f.tokens = tokens;
-        f.cost_nanos = cost;
-        f.list_cost_nanos = list;
-        out.push(f);
+        let mut fact_row = fact(&k, &email, &cost_type, &token_type);
+        fact_row.tokens = tokens;
+        fact_row.cost_nanos = cost;
+        fact_row.list_cost_nanos = list;
+        out.push(fact_row);
     }
     for (k, (email, t, searches)) in std::mem::take(&mut usage) {
         let seen = used.get(&k).copied().unwrap_or_default();
         for (i, tt) in TOKEN_TYPES.iter().enumerate() {
             if t[i] != 0 && !seen[i] {
-                let mut f = fact(&k, &email, "tokens", tt);
-                f.tokens = t[i];
-                f.list_cost_nanos = Some(0);
-                out.push(f);
+                let mut fact_row = fact(&k, &email, "tokens", tt);
+                fact_row.tokens = t[i];
+                fact_row.list_cost_nanos = Some(0);
+                out.push(fact_row);
             }
         }
         if searches != 0 && !seen[5] {
-            let mut f = fact(&k, &email, "web_search", "");
-            f.tokens = searches;
-            f.list_cost_nanos = Some(0);
-            out.push(f);
+            let mut fact_row = fact(&k, &email, "web_search", "");
+            fact_row.tokens = searches;
+            fact_row.list_cost_nanos = Some(0);
+            out.push(fact_row);
         }
     }
     out.sort();
@@ -232,15 +232,15 @@ fn add_usage(usage: &mut UsageUnits, rows: &[Value]) -> Result<(), SyncError> {
     for r in rows {
         let day = day_of("user_usage_report", &r["starting_at"])?;
         let user = text(&r["actor"]["user_id"]);
-        let k = unit_key(day, &user, r);
+        let key = unit_key(day, &user, r);
         let (t, s) = tokens_of(r);
-        let e = usage
-            .entry(k)
+        let unit = usage
+            .entry(key)
             .or_insert_with(|| (actor_email(r), [0; 5], 0));
-        for (acc, add) in e.1.iter_mut().zip(t) {
+        for (acc, add) in unit.1.iter_mut().zip(t) {
             *acc += add;
         }
-        e.2 += s;
+        unit.2 += s;
     }
     Ok(())
 }
@@ -301,13 +301,13 @@ pub fn org_costs(
             let day = day_of("usage_report", &bucket["starting_at"])?;
             for r in rows("usage_report", bucket, "results")? {
                 let (t, s) = tokens_of(r);
-                let e = usage
+                let unit = usage
                     .entry(unit_key(day, "", r))
                     .or_insert_with(|| (String::new(), [0; 5], 0));
-                for (acc, add) in e.1.iter_mut().zip(t) {
+                for (acc, add) in unit.1.iter_mut().zip(t) {
                     *acc += add;
                 }
-                e.2 += s;
+                unit.2 += s;
             }
         }
     }
@@ -330,8 +330,8 @@ pub fn org_costs(
 /// cost nothing.
 pub fn day_totals(endpoint: &str, pages: &[Value]) -> Result<BTreeMap<NaiveDate, i128>, SyncError> {
     let amount = |v: &Value| -> Result<i128, SyncError> {
-        let s = match v {
-            Value::String(s) => s.clone(),
+        let text = match v {
+            Value::String(text) => text.clone(),
             Value::Number(n) => n.to_string(),
             _ => {
                 return Err(malformed(
@@ -340,8 +340,12 @@ pub fn day_totals(endpoint: &str, pages: &[Value]) -> Result<BTreeMap<NaiveDate,
                 ))
             }
         };
-        cents_to_nanos(&s)
-            .ok_or_else(|| malformed(endpoint, format!("amount `{s}` is not a decimal in cents")))
+        cents_to_nanos(&text).ok_or_else(|| {
+            malformed(
+                endpoint,
+                format!("amount `{text}` is not a decimal in cents"),
+            )
+        })
     };
     let mut out = BTreeMap::new();
     for page in pages {
@@ -517,18 +521,18 @@ pub fn claude_code(
                 .to_string();
             let core = &r["core_metrics"];
             let (acc, rej) = tool_sums(&r["tool_actions"], "accepted", "rejected");
-            let e = people.entry(email.clone()).or_insert_with(|| Activity {
+            let person = people.entry(email.clone()).or_insert_with(|| Activity {
                 date: day,
                 email: email.clone(),
                 ..Activity::default()
             });
-            e.sessions += int(&core["num_sessions"]);
-            e.commits += int(&core["commits_by_claude_code"]);
-            e.pull_requests += int(&core["pull_requests_by_claude_code"]);
-            e.lines_added += int(&core["lines_of_code"]["added"]);
-            e.lines_removed += int(&core["lines_of_code"]["removed"]);
-            e.tool_accepted += acc;
-            e.tool_rejected += rej;
+            person.sessions += int(&core["num_sessions"]);
+            person.commits += int(&core["commits_by_claude_code"]);
+            person.pull_requests += int(&core["pull_requests_by_claude_code"]);
+            person.lines_added += int(&core["lines_of_code"]["added"]);
+            person.lines_removed += int(&core["lines_of_code"]["removed"]);
+            person.tool_accepted += acc;
+            person.tool_rejected += rej;
             for m in r["model_breakdown"].as_array().into_iter().flatten() {
                 let model = text(&m["model"]);
                 let amount = &m["estimated_cost"]["amount"];
@@ -538,8 +542,8 @@ pub fn claude_code(
                         format!("estimated_cost.amount `{amount}` is not a number"),
                     )
                 })?;
-                let t = &m["tokens"];
-                let e = models
+                let model_tokens = &m["tokens"];
+                let usage = models
                     .entry((email.clone(), model.clone()))
                     .or_insert_with(|| CodeModel {
                         date: day,
@@ -552,9 +556,9 @@ pub fn claude_code(
                     .iter()
                     .enumerate()
                 {
-                    e.tokens[i] += int(&t[*k]);
+                    usage.tokens[i] += int(&model_tokens[*k]);
                 }
-                e.estimated_cost_nanos += cents;
+                usage.estimated_cost_nanos += cents;
             }
         }
     }

@@ -397,9 +397,9 @@ impl Snapshot {
         let legacy = root.join("restatements");
         if let Ok(entries) = fs::read_dir(&legacy) {
             for e in entries.flatten() {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "parquet") {
-                    snap.legacy_restatements.push(p);
+                let path = e.path();
+                if path.extension().is_some_and(|x| x == "parquet") {
+                    snap.legacy_restatements.push(path);
                 }
             }
         }
@@ -542,9 +542,9 @@ fn write_atomic(
     let name = target.file_name().expect("file name").to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut f = File::create(&tmp).map_err(|e| io(&tmp, e))?;
-        fill(&mut f)?;
-        f.sync_all().map_err(|e| io(&tmp, e))?;
+        let mut file = File::create(&tmp).map_err(|e| io(&tmp, e))?;
+        fill(&mut file)?;
+        file.sync_all().map_err(|e| io(&tmp, e))?;
         fs::rename(&tmp, target).map_err(|e| io(target, e))
     })();
     if result.is_err() {
@@ -902,15 +902,15 @@ impl Store {
         fetched_on: NaiveDate,
     ) -> Result<(), SyncError> {
         for (name, values) in &d.columns {
-            let t = delta::delta_type(values);
+            let kind = delta::delta_type(values);
             match staged.schema.iter_mut().find(|(n, _)| n == name) {
                 Some((_, have))
-                    if *have != t && !(have == "long" && t == "string" && d.rows == 0) =>
+                    if *have != kind && !(have == "long" && kind == "string" && d.rows == 0) =>
                 {
                     *have = "string".into();
                 }
                 Some(_) => {}
-                None => staged.schema.push((name.clone(), t)),
+                None => staged.schema.push((name.clone(), kind)),
             }
         }
         let dir = source_dir(&self.root, staged.source);
@@ -921,9 +921,9 @@ impl Store {
         );
         let target = dir.join(&rel);
         write_atomic(&target, |f| {
-            let mut w = std::io::BufWriter::new(f);
-            write_parquet(d.columns, &mut w)?;
-            w.flush().map_err(|e| io(&target, e))
+            let mut writer = std::io::BufWriter::new(f);
+            write_parquet(d.columns, &mut writer)?;
+            writer.flush().map_err(|e| io(&target, e))
         })?;
         let entry = DayEntry {
             total: d.total,
@@ -1002,13 +1002,13 @@ impl Store {
                     rest.keys().map(ToString::to_string).collect();
                 let target = dir.join(&rel);
                 write_atomic(&target, |file| {
-                    let mut w = std::io::BufWriter::new(file);
+                    let mut writer = std::io::BufWriter::new(file);
                     allot_engine::table_parquet::copy_days(
                         std::slice::from_ref(&f.path),
                         &|d| keep.contains(d),
-                        &mut w,
+                        &mut writer,
                     )?;
-                    w.flush().map_err(|e| io(&target, e))
+                    writer.flush().map_err(|e| io(&target, e))
                 })?;
                 actions.push(delta::Action::Add(add_of(&dir, &rel, month, &rest)?));
             }
@@ -1019,9 +1019,9 @@ impl Store {
             let rel = format!("_restatements/v{version:08}-{name}.parquet");
             let target = dir.join(&rel);
             write_atomic(&target, |f| {
-                let mut w = std::io::BufWriter::new(f);
-                write_parquet(cols, &mut w)?;
-                w.flush().map_err(|e| io(&target, e))
+                let mut writer = std::io::BufWriter::new(f);
+                write_parquet(cols, &mut writer)?;
+                writer.flush().map_err(|e| io(&target, e))
             })?;
             restatements = Some(rel);
         }
@@ -1090,10 +1090,10 @@ impl Store {
                 }
                 let written = std::cell::RefCell::new(BTreeMap::new());
                 write_atomic(&target, |file| {
-                    let mut w = std::io::BufWriter::new(file);
+                    let mut writer = std::io::BufWriter::new(file);
                     *written.borrow_mut() =
-                        allot_engine::table_parquet::copy_days(&paths, &|_| true, &mut w)?;
-                    w.flush().map_err(|e| io(&target, e))
+                        allot_engine::table_parquet::copy_days(&paths, &|_| true, &mut writer)?;
+                    writer.flush().map_err(|e| io(&target, e))
                 })?;
                 let written = written.into_inner();
                 for (d, e) in &days {
@@ -1123,9 +1123,9 @@ impl Store {
             for (source, table) in &self.snap.tables {
                 let dir = source_dir(&self.root, *source);
                 for rel in unreachable(table, horizon, today) {
-                    let p = dir.join(&rel);
-                    if let Ok(m) = fs::metadata(&p) {
-                        if fs::remove_file(&p).is_ok() {
+                    let path = dir.join(&rel);
+                    if let Ok(m) = fs::metadata(&path) {
+                        if fs::remove_file(&path).is_ok() {
                             done.vacuumed += 1;
                             done.vacuumed_bytes += m.len();
                         }
@@ -1205,11 +1205,11 @@ fn unreachable(table: &Table, horizon: NaiveDate, today: NaiveDate) -> Vec<Strin
 fn clear_leftovers(root: &Path) {
     let mut dirs = vec![root.to_path_buf()];
     for s in Source::ALL {
-        let t = source_dir(root, s);
-        dirs.push(t.clone());
-        dirs.push(t.join(delta::LOG));
-        dirs.push(t.join("_restatements"));
-        if let Ok(entries) = fs::read_dir(&t) {
+        let table_dir = source_dir(root, s);
+        dirs.push(table_dir.clone());
+        dirs.push(table_dir.join(delta::LOG));
+        dirs.push(table_dir.join("_restatements"));
+        if let Ok(entries) = fs::read_dir(&table_dir) {
             dirs.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
         }
     }

@@ -368,11 +368,11 @@ fn needed(
 type CostKey = (String, String, String, String, String, String);
 
 fn by_component(rows: impl IntoIterator<Item = (CostKey, i128)>) -> BTreeMap<CostKey, i128> {
-    let mut m = BTreeMap::new();
+    let mut map = BTreeMap::new();
     for (k, v) in rows {
-        *m.entry(k).or_insert(0) += v;
+        *map.entry(k).or_insert(0) += v;
     }
-    m
+    map
 }
 
 /// One restated value: (day, email, component, old, new).
@@ -582,23 +582,23 @@ impl Run<'_> {
                 .requests
                 .load(std::sync::atomic::Ordering::Relaxed);
             let pages = if source == Source::ActorCost {
-                let p = params(&[
+                let query = params(&[
                     ("starting_at", &s),
                     ("ending_at", &e),
                     ("time_bucket_width", "1d"),
                     ("limit", &limit),
                 ]);
                 self.client
-                    .pages_beta(endpoint, key, &p, Some(usage_cost::BETA))
+                    .pages_beta(endpoint, key, &query, Some(usage_cost::BETA))
                     .await?
             } else {
-                let p = params(&[
+                let query = params(&[
                     ("starting_at", &s),
                     ("ending_at", &e),
                     ("bucket_width", "1d"),
                     ("limit", &limit),
                 ]);
-                self.client.pages(endpoint, key, &p).await?
+                self.client.pages(endpoint, key, &query).await?
             };
             self.summary.probe_requests += self
                 .client
@@ -654,13 +654,13 @@ impl Run<'_> {
         if source == Source::ActorCost && matches!(status, 401 | 403 | 404) {
             return; // the fetch falls back to the older reports and says so
         }
-        let w = format!(
+        let warning = format!(
             "{}: the organisation's daily totals ({}) answered {status}: every provisional day was fetched again",
             source.name(),
             probe_endpoint(source)
         );
-        if !self.summary.warnings.contains(&w) {
-            self.summary.warnings.push(w);
+        if !self.summary.warnings.contains(&warning) {
+            self.summary.warnings.push(warning);
         }
     }
 
@@ -807,14 +807,14 @@ impl Run<'_> {
                     .into_iter()
                     .map(|r| (source.name(), r)),
             );
-            let n = rows.len() as u64;
+            let count = rows.len() as u64;
             let write = DayWrite {
                 total: self.day_total(source, day),
-                ..DayWrite::new(day, columns(&rows), n)
+                ..DayWrite::new(day, columns(&rows), count)
             };
             drop(rows);
             self.store.stage_day(&mut staged, write, self.opts.today)?;
-            counted.push((day, n));
+            counted.push((day, count));
         }
         // What moved commits in the same version as the days it moved on: both or neither,
         // so a sync stopped at any point leaves the record exactly when it left the new days.
@@ -869,22 +869,22 @@ impl Run<'_> {
         cost_dims: &[&str],
     ) -> Result<(Vec<serde_json::Value>, Vec<serde_json::Value>), SyncError> {
         let (s, e) = (ts(w.0), ts(w.1));
-        let mut p = params(&[
+        let mut query = params(&[
             ("starting_at", &s),
             ("ending_at", &e),
             ("bucket_width", "1d"),
             ("limit", limit),
         ]);
         let group = |d: &&str| ("group_by[]".to_string(), (*d).to_string());
-        p.extend(dims.iter().map(group));
+        query.extend(dims.iter().map(group));
         let usage = self
             .client
-            .pages(&format!("{ANALYTICS}/{usage_path}"), key, &p)
+            .pages(&format!("{ANALYTICS}/{usage_path}"), key, &query)
             .await?;
-        p.extend(cost_dims.iter().map(group));
+        query.extend(cost_dims.iter().map(group));
         let cost = self
             .client
-            .pages(&format!("{ANALYTICS}/{cost_path}"), key, &p)
+            .pages(&format!("{ANALYTICS}/{cost_path}"), key, &query)
             .await?;
         Ok((cost, usage))
     }
@@ -899,14 +899,14 @@ impl Run<'_> {
         ];
         for w in windows(days, MAX_WINDOW_DAYS) {
             let (s, e) = (ts(w.0), ts(w.1));
-            let mut p = params(&[
+            let mut query = params(&[
                 ("starting_at", &s),
                 ("ending_at", &e),
                 ("bucket_width", "1d"),
                 ("limit", "1000"),
             ]);
             let group = |d: &&str| ("group_by[]".to_string(), (*d).to_string());
-            p.extend(dims.iter().map(group));
+            query.extend(dims.iter().map(group));
             // A page's rows go to disk by day as it arrives: the window is held a day at a
             // time, when the last page says every day is complete.
             let mut spill = Spill::new(self.store.root())?;
@@ -914,18 +914,24 @@ impl Run<'_> {
             self.spill_pages(
                 &path,
                 key,
-                &p,
+                &query,
                 None,
                 LEGACY_USAGE,
                 &mut spill,
                 &mut |page| parse::into_rows(LEGACY_USAGE, page),
             )
             .await?;
-            p.extend(["cost_type", "token_type"].iter().map(group));
+            query.extend(["cost_type", "token_type"].iter().map(group));
             let path = format!("{ANALYTICS}/{LEGACY_COST}");
-            self.spill_pages(&path, key, &p, None, LEGACY_COST, &mut spill, &mut |page| {
-                parse::into_rows(LEGACY_COST, page)
-            })
+            self.spill_pages(
+                &path,
+                key,
+                &query,
+                None,
+                LEGACY_COST,
+                &mut spill,
+                &mut |page| parse::into_rows(LEGACY_COST, page),
+            )
             .await?;
             let request = format!("{ANALYTICS}/{LEGACY_COST}?starting_at={}", w.0);
             let extra: Vec<NaiveDate> = spill.days(LEGACY_COST).into_iter().collect();
@@ -951,14 +957,14 @@ impl Run<'_> {
     async fn actor_costs(&mut self, key: &ApiKey, days: &[NaiveDate]) -> Result<(), SyncError> {
         for w in windows(days, MAX_WINDOW_DAYS) {
             let (s, e) = (ts(w.0), ts(w.1));
-            let mut p = params(&[
+            let mut query = params(&[
                 ("starting_at", &s),
                 ("ending_at", &e),
                 ("time_bucket_width", "1d"),
                 ("limit", usage_cost::LIMIT),
             ]);
             let group = |d: &&str| ("group_by[]".to_string(), (*d).to_string());
-            p.extend(usage_cost::GROUP_BY.iter().map(group));
+            query.extend(usage_cost::GROUP_BY.iter().map(group));
             let beta = Some(usage_cost::BETA);
             // Each page is reshaped as it arrives, its rows set aside on disk by day and the
             // page dropped; the window is then stored a day at a time.
@@ -966,15 +972,23 @@ impl Run<'_> {
             let mut spill = Spill::new(self.store.root())?;
             let at = |endpoint: &str| format!("{endpoint}?starting_at={}", w.0);
             let path = usage_cost::USAGE_PATH;
-            self.spill_pages(path, key, &p, beta, NEW_USAGE, &mut spill, &mut |page| {
-                shaper
-                    .page(NEW_USAGE, &page, "usage")
-                    .map_err(|e| e.in_request(at(path)))
-            })
+            self.spill_pages(
+                path,
+                key,
+                &query,
+                beta,
+                NEW_USAGE,
+                &mut spill,
+                &mut |page| {
+                    shaper
+                        .page(NEW_USAGE, &page, "usage")
+                        .map_err(|e| e.in_request(at(path)))
+                },
+            )
             .await?;
-            p.extend(usage_cost::COST_GROUP_BY.iter().map(group));
+            query.extend(usage_cost::COST_GROUP_BY.iter().map(group));
             let path = usage_cost::COST_PATH;
-            self.spill_pages(path, key, &p, beta, NEW_COST, &mut spill, &mut |page| {
+            self.spill_pages(path, key, &query, beta, NEW_COST, &mut spill, &mut |page| {
                 shaper
                     .page(NEW_COST, &page, "cost")
                     .map_err(|e| e.in_request(at(path)))
@@ -1088,9 +1102,9 @@ impl Run<'_> {
         let fetches = stream::iter(days.iter().copied().map(|day| {
             let (client, path, key) = (client.clone(), path.clone(), key.clone());
             async move {
-                let p = params(&[(day_param, &day.to_string()), ("limit", "1000")]);
+                let query = params(&[(day_param, &day.to_string()), ("limit", "1000")]);
                 client
-                    .pages(&path, &key, &p)
+                    .pages(&path, &key, &query)
                     .await
                     .map(|pages| (day, pages))
             }
@@ -1102,22 +1116,22 @@ impl Run<'_> {
                 Source::Activity => {
                     let rows = parse::users(day, &pages)
                         .map_err(|e| e.in_request(format!("{path}?{day_param}={day}")))?;
-                    let n = rows.len() as u64;
-                    self.stored(source, day, activity_columns(&rows), n)?;
+                    let count = rows.len() as u64;
+                    self.stored(source, day, activity_columns(&rows), count)?;
                 }
                 Source::ClaudeCode => {
                     let (people, models) = parse::claude_code(day, &pages)
                         .map_err(|e| e.in_request(format!("{path}?{day_param}={day}")))?;
-                    let n = models.len() as u64;
-                    self.stored(Source::ClaudeCodeModels, day, model_columns(&models), n)?;
-                    let n = people.len() as u64;
-                    self.stored(source, day, activity_columns(&people), n)?;
+                    let count = models.len() as u64;
+                    self.stored(Source::ClaudeCodeModels, day, model_columns(&models), count)?;
+                    let count = people.len() as u64;
+                    self.stored(source, day, activity_columns(&people), count)?;
                 }
                 _ => {
                     let rows = parse::catalogue(source.name(), &pages)
                         .map_err(|e| e.in_request(format!("{path}?{day_param}={day}")))?;
-                    let n = rows.len() as u64;
-                    self.stored(source, day, flat_columns(day, &rows), n)?;
+                    let count = rows.len() as u64;
+                    self.stored(source, day, flat_columns(day, &rows), count)?;
                 }
             }
             self.progress.step(source.name());
@@ -1279,12 +1293,16 @@ pub async fn sync(
         }
     }
     if !run.restated.is_empty() {
-        let r = &run.restated;
+        let restated = &run.restated;
         let counted = |x: &&(&'static str, Restated)| {
             x.0 == Source::Cost.name() || x.0 == Source::ActorCost.name()
         };
-        run.summary.restated_rows = r.iter().filter(counted).count() as u64;
-        run.summary.restated_nanos = r.iter().filter(counted).map(|x| x.1 .4 - x.1 .3).sum();
+        run.summary.restated_rows = restated.iter().filter(counted).count() as u64;
+        run.summary.restated_nanos = restated
+            .iter()
+            .filter(counted)
+            .map(|x| x.1 .4 - x.1 .3)
+            .sum();
     }
     // The names of keys, workspaces and people, once a day, with the Admin key.
     if let Some(admin) = keys.admin.as_ref() {

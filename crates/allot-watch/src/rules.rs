@@ -264,9 +264,9 @@ fn days(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
 pub fn expected(d: &Daily, recent: (NaiveDate, NaiveDate), base: (NaiveDate, NaiveDate)) -> Nanos {
     let mut by_weekday = [(0i128, 0i128); 7];
     for day in days(base.0, base.1) {
-        let e = &mut by_weekday[day.weekday().num_days_from_monday() as usize];
-        e.0 += d.get(&day).map_or(0, |v| v.0);
-        e.1 += 1;
+        let weekday = &mut by_weekday[day.weekday().num_days_from_monday() as usize];
+        weekday.0 += d.get(&day).map_or(0, |v| v.0);
+        weekday.1 += 1;
     }
     Nanos(
         days(recent.0, recent.1)
@@ -295,9 +295,9 @@ fn significant(
     let mut by_weekday = [(0i128, 0i128); 7];
     let base_days: Vec<NaiveDate> = days(base.0, base.1).collect();
     for day in &base_days {
-        let e = &mut by_weekday[day.weekday().num_days_from_monday() as usize];
-        e.0 += d.get(day).map_or(0, |v| v.0);
-        e.1 += 1;
+        let weekday = &mut by_weekday[day.weekday().num_days_from_monday() as usize];
+        weekday.0 += d.get(day).map_or(0, |v| v.0);
+        weekday.1 += 1;
     }
     let n_base = base_days.len() as i128;
     let groups = by_weekday.iter().filter(|g| g.1 > 0).count() as i128;
@@ -309,8 +309,8 @@ fn significant(
         .iter()
         .map(|day| {
             let (s, n) = by_weekday[day.weekday().num_days_from_monday() as usize];
-            let r = d.get(day).map_or(0, |v| v.0) - div_round_half_away(s, n);
-            r * r
+            let residual = d.get(day).map_or(0, |v| v.0) - div_round_half_away(s, n);
+            residual * residual
         })
         .sum();
     let n_recent = i128::from((recent.1 - recent.0).num_days()) + 1;
@@ -320,14 +320,16 @@ fn significant(
     let var_num = ss * (n_recent * n_base + n_recent * n_recent * 7);
     let var_den = (n_base - groups) * n_base;
     // above^2 >= z^2 * var_num / var_den; the left side may be large: compare by dividing.
-    let a = above.0;
-    if a <= 0 {
+    let above_cents = above.0;
+    if above_cents <= 0 {
         return false;
     }
     let z2 = i128::from(z) * i128::from(z);
     // a^2 * var_den >= z2 * var_num, computed without overflow by checked arithmetic.
     match (
-        a.checked_mul(a).and_then(|x| x.checked_mul(var_den)),
+        above_cents
+            .checked_mul(above_cents)
+            .and_then(|x| x.checked_mul(var_den)),
         z2.checked_mul(var_num),
     ) {
         (Some(l), Some(r)) => l >= r,
@@ -348,14 +350,14 @@ pub fn dollars(n: Nanos) -> String {
         .strip_prefix('-')
         .map_or(("", plain.as_str()), |r| ("-", r));
     let (whole, frac) = rest.split_once('.').unwrap_or((rest, "00"));
-    let mut g = String::new();
+    let mut growth = String::new();
     for (i, c) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {
-            g.push(',');
+            growth.push(',');
         }
-        g.push(c);
+        growth.push(c);
     }
-    format!("{sign}${g}.{frac}")
+    format!("{sign}${growth}.{frac}")
 }
 
 fn pct_text(bp: i64) -> String {
@@ -375,23 +377,24 @@ pub struct Subject {
 
 /// `sustained_increase` for one series.
 pub fn sustained(rules: &Rules, s: &Subject, d: &Daily, last: NaiveDate) -> Option<Alert> {
-    let r = &rules.sustained_increase;
-    if !r.enabled {
+    let config = &rules.sustained_increase;
+    if !config.enabled {
         return None;
     }
     let (recent, base) = rules.windows_ending(last);
     let current = sum(d, recent.0, recent.1);
     let usual = expected(d, recent, base);
     let above = current - usual;
-    let min = Nanos::from_cents(cents(&r.min_amount_usd, "").ok()?);
+    let min = Nanos::from_cents(cents(&config.min_amount_usd, "").ok()?);
     let change = bp(above.0, usual.0);
     if above < min
-        || change.is_some_and(|c| c < r.min_change_pct * 100)
-        || !significant(d, recent, base, above, r.min_z)
+        || change.is_some_and(|c| c < config.min_change_pct * 100)
+        || !significant(d, recent, base, above, config.min_z)
     {
         return None;
     }
-    let critical = change.is_none_or(|c| c >= r.critical_change_pct * 100) && above.0 >= 5 * min.0;
+    let critical =
+        change.is_none_or(|c| c >= config.critical_change_pct * 100) && above.0 >= 5 * min.0;
     Some(Alert {
         rule: "sustained_increase".into(),
         level: s.level.clone(),
@@ -433,18 +436,18 @@ pub fn sustained(rules: &Rules, s: &Subject, d: &Daily, last: NaiveDate) -> Opti
 fn median_mad(values: &mut [i128]) -> (i128, i128) {
     fn median(v: &mut [i128]) -> i128 {
         v.sort_unstable();
-        let n = v.len();
-        if n == 0 {
+        let len = v.len();
+        if len == 0 {
             0
-        } else if n % 2 == 1 {
-            v[n / 2]
+        } else if len % 2 == 1 {
+            v[len / 2]
         } else {
-            div_round_half_away(v[n / 2 - 1] + v[n / 2], 2)
+            div_round_half_away(v[len / 2 - 1] + v[len / 2], 2)
         }
     }
-    let m = median(values);
-    let mut dev: Vec<i128> = values.iter().map(|v| (v - m).abs()).collect();
-    (m, median(&mut dev))
+    let middle = median(values);
+    let mut dev: Vec<i128> = values.iter().map(|v| (v - middle).abs()).collect();
+    (middle, median(&mut dev))
 }
 
 fn weekend(d: NaiveDate) -> bool {
@@ -455,16 +458,16 @@ fn weekend(d: NaiveDate) -> bool {
 /// the same kind (weekdays, or weekend days): at least `threshold` robust deviations (1.4826
 /// x MAD) above their median, above the highest of them, and by `min_amount_usd`.
 pub fn spike(rules: &Rules, s: &Subject, d: &Daily, last: NaiveDate) -> Option<Alert> {
-    let r = &rules.spike;
-    if !r.enabled {
+    let config = &rules.spike;
+    if !config.enabled {
         return None;
     }
     let (_, base) = rules.windows_ending(last);
-    let min = Nanos::from_cents(cents(&r.min_amount_usd, "").ok()?);
-    let from = last - Duration::days(i64::from(r.days) - 1);
+    let min = Nanos::from_cents(cents(&config.min_amount_usd, "").ok()?);
+    let from = last - Duration::days(i64::from(config.days) - 1);
     let mut best: Option<Alert> = None;
     for day in days(from, last) {
-        let x = d.get(&day).map_or(0, |v| v.0);
+        let day_cents = d.get(&day).map_or(0, |v| v.0);
         let mut same: Vec<i128> = days(base.0, base.1)
             .filter(|b| weekend(*b) == weekend(day))
             .map(|b| d.get(&b).map_or(0, |v| v.0))
@@ -480,14 +483,16 @@ pub fn spike(rules: &Rules, s: &Subject, d: &Daily, last: NaiveDate) -> Option<A
         let mad = mad
             .max(median.abs() / 10)
             .max(i128::from(allot_core::money::NANOS_PER_CENT));
-        let above = x - median;
+        let above = day_cents - median;
         // above >= threshold * 1.4826 * MAD, in integers.
-        if above < min.0 || x <= highest || above * 10_000 < i128::from(r.threshold) * 14_826 * mad
+        if above < min.0
+            || day_cents <= highest
+            || above * 10_000 < i128::from(config.threshold) * 14_826 * mad
         {
             continue;
         }
         let z_x100 = div_round_half_away(above * 1_000_000, 14_826 * mad);
-        let critical = z_x100 >= i128::from(r.threshold) * 200 && above >= 5 * min.0;
+        let critical = z_x100 >= i128::from(config.threshold) * 200 && above >= 5 * min.0;
         let alert = Alert {
             rule: "spike".into(),
             level: s.level.clone(),
@@ -495,7 +500,7 @@ pub fn spike(rules: &Rules, s: &Subject, d: &Daily, last: NaiveDate) -> Option<A
             window_start: day,
             window_end: day,
             baseline: Nanos(median),
-            current: Nanos(x),
+            current: Nanos(day_cents),
             change_bp: bp(above, median),
             amount: Nanos(above),
             severity: if critical {
@@ -506,7 +511,7 @@ pub fn spike(rules: &Rules, s: &Subject, d: &Daily, last: NaiveDate) -> Option<A
             message: format!(
                 "{} spent {} on {} ({}), far above its usual {} for a {}.",
                 s.label,
-                dollars(Nanos(x)),
+                dollars(Nanos(day_cents)),
                 day,
                 day.weekday(),
                 dollars(Nanos(median)),
@@ -531,12 +536,12 @@ pub fn new_spenders(
     people: &BTreeMap<String, Daily>,
     last: NaiveDate,
 ) -> Vec<Alert> {
-    let r = &rules.new_spender;
-    if !r.enabled {
+    let config = &rules.new_spender;
+    if !config.enabled {
         return Vec::new();
     }
     let (recent, base) = rules.windows_ending(last);
-    let Ok(min) = cents(&r.min_amount_usd, "") else {
+    let Ok(min) = cents(&config.min_amount_usd, "") else {
         return Vec::new();
     };
     let mut ranked: Vec<(&String, Nanos)> = people
@@ -545,9 +550,9 @@ pub fn new_spenders(
         .collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     let mut out = Vec::new();
-    for (rank, (email, spent)) in ranked.iter().take(r.top).enumerate() {
-        let d = &people[*email];
-        if sum(d, base.0, base.1) != Nanos::ZERO || spent.0 < Nanos::from_cents(min).0 {
+    for (rank, (email, spent)) in ranked.iter().take(config.top).enumerate() {
+        let person_days = &people[*email];
+        if sum(person_days, base.0, base.1) != Nanos::ZERO || spent.0 < Nanos::from_cents(min).0 {
             continue;
         }
         out.push(Alert {
@@ -600,19 +605,19 @@ pub fn share_jump(
     sh: Shares,
     last: NaiveDate,
 ) -> Option<Alert> {
-    let r = if rule == "long_context" {
+    let config = if rule == "long_context" {
         &rules.long_context
     } else {
         &rules.model_shift
     };
-    if !r.enabled || sh.baseline.1 == 0 || sh.recent.1 == 0 {
+    if !config.enabled || sh.baseline.1 == 0 || sh.recent.1 == 0 {
         return None;
     }
     let (recent, _) = rules.windows_ending(last);
     let before = bp(sh.baseline.0, sh.baseline.1)?;
     let now = bp(sh.recent.0, sh.recent.1)?;
     let jump = now - before;
-    let min = Nanos::from_cents(cents(r.min_amount(rule), "").ok()?);
+    let min = Nanos::from_cents(cents(config.min_amount(rule), "").ok()?);
     // The cost the share would have had at its baseline level, and the dollars at stake: what
     // the rise of the share added.
     let usual = Nanos(if now == 0 {
@@ -621,7 +626,7 @@ pub fn share_jump(
         div_round_half_away(sh.recent_cost.0 * i128::from(before), i128::from(now))
     });
     let amount = sh.recent_cost - usual;
-    if jump < r.min_jump_pct * 100 || amount < min {
+    if jump < config.min_jump_pct * 100 || amount < min {
         return None;
     }
     let severity = match rule {

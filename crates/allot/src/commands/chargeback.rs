@@ -8,7 +8,7 @@ use crate::{inputs, output};
 use anyhow::Context;
 
 pub fn run(args: &ChargebackArgs, quiet: bool) -> anyhow::Result<()> {
-    let c = &args.common;
+    let flags = &args.common;
     let mut pools = args.shared.clone();
     if let Some(settings) = crate::config::loaded() {
         pools.extend(
@@ -18,24 +18,24 @@ pub fn run(args: &ChargebackArgs, quiet: bool) -> anyhow::Result<()> {
                 .with_context(|| format!("in `{}`", settings.path.display()))?,
         );
     }
-    let ws = inputs::workspace(&c.facts, &[], c.as_of)?;
+    let ws = inputs::workspace(&flags.facts, &[], flags.as_of)?;
     for m in &ws.messages {
         output::say(quiet, m);
     }
     // The page and the workbook also show the month's reviews, computed as `allot top` would.
-    let with_reviews = c
+    let with_reviews = flags
         .format
         .iter()
         .any(|f| matches!(f, Format::Html | Format::Xlsx));
-    let focus = c.format.contains(&Format::Focus);
+    let focus = flags.format.contains(&Format::Focus);
     let out = ws.chargeback(
-        c.month,
+        flags.month,
         &ChargebackOptions {
-            common: inputs::report_options(c),
+            common: inputs::report_options(flags),
             pools,
             with_reviews,
             focus,
         },
     )?;
-    output::emit(&out, &c.format, &c.out_dir(), quiet, false)
+    output::emit(&out, &flags.format, &flags.out_dir(), quiet, false)
 }

@@ -13,20 +13,20 @@ fn load(
     previous: bool,
     quiet: bool,
 ) -> anyhow::Result<(allot_app::Period, Reviews)> {
-    let c = &args.common;
-    let ws = inputs::workspace(&c.facts, &args.activity, c.as_of)?;
+    let common = &args.common;
+    let ws = inputs::workspace(&common.facts, &args.activity, common.as_of)?;
     for m in &ws.messages {
         output::say(quiet, m);
     }
     let period = ws.month_period(
-        c.month,
+        common.month,
         MonthReads {
             reviews: true,
             previous,
-            focus: c.format.contains(&Format::Focus),
+            focus: common.format.contains(&Format::Focus),
         },
     )?;
-    let reviews = period.reviews(&inputs::report_options(c))?;
+    let reviews = period.reviews(&inputs::report_options(common))?;
     Ok((period, reviews))
 }
 
@@ -37,12 +37,15 @@ fn write(
     reports: Vec<Named>,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    let c = &args.common;
+    let common = &args.common;
     let mut files = Vec::new();
-    if c.format.contains(&Format::Focus) {
+    if common.format.contains(&Format::Focus) {
         files.push((
             "focus.csv".to_string(),
-            period.focus_csv(&inputs::policy(c.unmapped, c.unmapped_to.as_ref()))?,
+            period.focus_csv(&inputs::policy(
+                common.unmapped,
+                common.unmapped_to.as_ref(),
+            ))?,
         ));
     }
     let out = Output {
@@ -54,7 +57,7 @@ fn write(
         files,
         messages: Vec::new(),
     };
-    output::emit(&out, &c.format, &c.out_dir(), quiet, args.people)
+    output::emit(&out, &common.format, &common.out_dir(), quiet, args.people)
 }
 
 pub fn run_efficiency(args: &EfficiencyArgs, quiet: bool) -> anyhow::Result<()> {
