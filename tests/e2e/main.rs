@@ -9,6 +9,7 @@ mod chargeback;
 mod close;
 mod crawl;
 mod demo;
+mod explain;
 mod fake_api;
 mod formats;
 mod ledger;

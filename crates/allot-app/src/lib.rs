@@ -13,6 +13,7 @@
 //! | who is charged for a month, at every level | [`Workspace::chargeback`] | [`Output`] |
 //! | the same, with the figures beside the tables | [`Period::chargeback_run`] | [`reports::ChargebackRun`] |
 //! | top spenders, efficiency, context window, model mix | [`Period::reviews`] | [`Reviews`] (`*_figures`, then `*_of` to render) |
+//! | why a line's cost changed between two months, and who drove it | [`Workspace::explain`] | [`ExplainRun`] |
 //! | how cost moved week by week or month by month | [`Workspace::trend`], [`Period::trend_figures`] | [`Output`], `TrendFigures` |
 //! | what fires against budgets and rules | [`Workspace::alerts`] | [`AlertRun`] |
 //! | where the month will land | [`Workspace::forecast`], [`Workspace::forecast_figures`] | [`Output`], figures |
@@ -45,6 +46,7 @@ pub mod close;
 pub mod demo;
 pub mod doctor;
 pub mod error;
+pub mod explain;
 pub mod operate;
 pub mod output;
 pub mod reconcile;
@@ -58,6 +60,7 @@ pub mod workspace;
 pub use adoption::AdoptionOptions;
 pub use board::{months_held, Chart, MonthBoard, Overview, Part};
 pub use error::AppError;
+pub use explain::{ExplainOptions, ExplainRun};
 pub use output::{file_name, Named, Output, Show};
 pub use reports::{
     ChargebackOptions, MonthReads, ReportOptions, Reviews, CONTEXT_THRESHOLD_PCT, TOP_N,

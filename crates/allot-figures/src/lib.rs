@@ -7,6 +7,7 @@
 pub mod adoption;
 pub mod cents;
 pub mod chargeback;
+pub mod explain;
 pub mod forecast;
 pub mod reconcile;
 pub mod reviews;

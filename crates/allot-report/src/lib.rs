@@ -5,6 +5,7 @@ pub mod adoption;
 pub mod atomic;
 pub mod close;
 pub mod csv_out;
+pub mod explain;
 pub mod focus_out;
 pub mod html_out;
 pub mod json_out;

@@ -66,6 +66,8 @@ pub enum Command {
     Reconcile(ReconcileArgs),
     /// Close a settled month: chargeback, reviews and reconciliation recorded with a manifest of hashes; re-runs are byte-identical, changes become a new version with a restatement.
     Close(CloseArgs),
+    /// Why each cost center's cost changed from one month to another, split exactly into drivers (joined, left, moved in or out, volume, model mix, rate, other spenders, partial period) with the people behind each.
+    Explain(ExplainArgs),
     /// Cost per day, ISO week or month over any range, per cost center, mapping column, product, model or context window.
     Trend(TrendArgs),
     /// Anomaly alerts over the recent days (sustained increases, spikes, new heavy spenders, long context, model shift, budgets); exit 3 when one at or above --fail-on fires.
@@ -283,6 +285,19 @@ pub struct ChargebackArgs {
     /// A shared cost pool, NAME=AMOUNT[@POLICY] with POLICY proportional (default), per-user or cost-center:CC; repeatable (also the settings file's [[shared]] pools).
     #[arg(long = "shared")]
     pub shared: Vec<allot_core::shared::Pool>,
+}
+
+/// Arguments of `allot explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub common: ReportArgs,
+    /// The month to compare with, YYYY-MM (default the month before --month).
+    #[arg(long, value_parser = parse_month)]
+    pub against: Option<Month>,
+    /// Only this cost center (or value of the --by column).
+    #[arg(long)]
+    pub cost_center: Option<String>,
 }
 
 /// What every review takes.

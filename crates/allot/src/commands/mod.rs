@@ -6,6 +6,7 @@ mod bench;
 mod chargeback;
 mod close;
 mod demo;
+mod explain;
 mod fake_api;
 mod mapping;
 mod reconcile;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Top(args) => reviews::run_top(&args, quiet),
         Command::Context(args) => reviews::run_context(&args, quiet),
         Command::Models(args) => reviews::run_models(&args, quiet),
+        Command::Explain(args) => explain::run(&args, quiet),
         Command::Trend(args) => trend::run(&args, quiet),
         Command::Close(args) => return close::run(&args, quiet).map(code),
         Command::FakeApi(args) => fake_api::run(&args, quiet),
