@@ -96,6 +96,20 @@ fn check_sums(s: &Served, pages: &BTreeMap<String, String>) -> usize {
         } else {
             None
         };
+        // What drove a cost center's change adds up to its month over month, to the cent.
+        if tables.contains("explain") && tables.contains("month_over_month") {
+            let drivers = table(s, path, "explain");
+            let line = table(s, path, "month_over_month");
+            let change = line[0]["change_usd"].clone();
+            if !change.is_empty() {
+                assert_eq!(
+                    sum(&drivers, "amount_usd"),
+                    change.parse::<Decimal>().unwrap(),
+                    "{path}: the drivers do not add up to the month over month's change"
+                );
+                checked += 1;
+            }
+        }
         let Some(figure) = figure else { continue };
         for name in ["people", "daily", "product_mix", "model_mix"] {
             if !tables.contains(name) {

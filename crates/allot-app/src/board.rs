@@ -34,6 +34,11 @@ use crate::workspace::{plural, Needs, Period, Workspace};
 pub struct MonthBoard {
     /// The month.
     pub month: Month,
+    /// Why each cost center's cost changed since the month before (like days while this one
+    /// runs), when the month before is in the store.
+    pub changes: Option<allot_figures::explain::Explanation>,
+    /// The days of the month before the changes compare with.
+    pub changes_against: Option<DateRange>,
     /// Settled, provisional or incomplete (cost facts).
     pub status: Status,
     /// Why, in words (missing days, days still open to revision).
@@ -267,8 +272,27 @@ impl MonthBoard {
             cost_centers.entry(l.key.clone()).or_default();
         }
         people.extend(reviews.cents.persons.keys().cloned());
+        // What drove each cost center's change, from this same load (it holds the month before).
+        let (changes, changes_against) = if reviews.previous_cents().is_some() {
+            let before_full = crate::workspace::previous(period.range);
+            let last_known = period
+                .range
+                .to
+                .min(period.as_of - chrono::Duration::days(1));
+            let before = crate::explain::like_days(period.range, before_full, last_known);
+            let (figures, _) = crate::explain::explain_between(
+                (period, period.range),
+                (period, before_full, before),
+                &options,
+            )?;
+            (Some(figures), Some(before))
+        } else {
+            (None, None)
+        };
         Ok(MonthBoard {
             month: Month::of(period.range.from),
+            changes,
+            changes_against,
             status: period.status(),
             notes: period.status_notes(period.range, &[Facts::Cost]),
             levels,
@@ -427,39 +451,96 @@ impl MonthBoard {
         );
         let (windows, efficiency) = (&self.context_figures.teams, &self.efficiency_figures.rows);
         let models = teams.iter().filter(|r| r.who == cc);
-        Some(vec![
-            Part::table(only(cb, "chargeback", |i| lines[i].key == cc)),
-            Part::table(self.month_over_month_line(cc)),
-            self.days_of(
-                self.line_days.get(cc),
-                self.reviews.cents.line(cc),
-                format!("{cc}: cost by day"),
-            ),
-            Part::table(self.spenders_on(cc)),
-            self.mix(
-                "product_mix",
-                "Product mix",
-                "product",
-                &product_usage,
-                self.reviews.cents.line(cc),
-            ),
-            Part {
-                table: only(&self.models, "model_mix", |i| teams[i].who == cc),
-                chart: Chart::Bars(
-                    "Model mix",
-                    models.map(|r| (r.model.clone(), r.cents)).collect(),
+        Some(
+            vec![
+                Part::table(only(cb, "chargeback", |i| lines[i].key == cc)),
+                Part::table(self.month_over_month_line(cc)),
+            ]
+            .into_iter()
+            .chain(self.drivers_of(cc).map(Part::table))
+            .chain([
+                self.days_of(
+                    self.line_days.get(cc),
+                    self.reviews.cents.line(cc),
+                    format!("{cc}: cost by day"),
                 ),
-            },
-            Part::table(only(&self.context, "context_window", |i| {
-                windows[i].key == cc
-            })),
-            Part::table(only(&self.efficiency, "efficiency", |i| {
-                efficiency[i].key == cc
-            })),
-            Part::table(only(&self.efficiency_people, "efficiency_people", |i| {
-                people[i].key == cc
-            })),
-        ])
+                Part::table(self.spenders_on(cc)),
+                self.mix(
+                    "product_mix",
+                    "Product mix",
+                    "product",
+                    &product_usage,
+                    self.reviews.cents.line(cc),
+                ),
+                Part {
+                    table: only(&self.models, "model_mix", |i| teams[i].who == cc),
+                    chart: Chart::Bars(
+                        "Model mix",
+                        models.map(|r| (r.model.clone(), r.cents)).collect(),
+                    ),
+                },
+                Part::table(only(&self.context, "context_window", |i| {
+                    windows[i].key == cc
+                })),
+                Part::table(only(&self.efficiency, "efficiency", |i| {
+                    efficiency[i].key == cc
+                })),
+                Part::table(only(&self.efficiency_people, "efficiency_people", |i| {
+                    people[i].key == cc
+                })),
+            ])
+            .collect(),
+        )
+    }
+
+    /// What the month's changes compare: the month before, this month, by cost center.
+    fn compared(&self) -> allot_report::explain::Compared {
+        allot_report::explain::Compared {
+            before: self.month.prev().to_string(),
+            now: self.month.to_string(),
+            level_name: "cost_center".into(),
+        }
+    }
+
+    /// The team view of the month's changes: each cost center's change and its largest driver.
+    pub fn changes_view(&self) -> Option<Named> {
+        let changes = self.changes.as_ref()?;
+        let mut notes = Vec::new();
+        if let Some(against) = self
+            .changes_against
+            .filter(|r| *r != crate::workspace::previous(self.range))
+        {
+            notes.push(allot_report::Note::from(format!(
+                "{} is still running: it is compared with {against} (the same days); partial_period is the cost of the rest of {}.",
+                self.month,
+                self.month.prev()
+            )));
+        }
+        Some(Named::table(
+            "explain_teams",
+            allot_report::explain::explain_teams_report(
+                &self.compared(),
+                changes,
+                self.status,
+                notes,
+            ),
+        ))
+    }
+
+    /// What drove `cc`'s change since the month before on like days (the month over month's
+    /// change, which it adds up to), driver by driver with its people.
+    pub fn drivers_of(&self, cc: &str) -> Option<Named> {
+        let line = self.changes.as_ref()?.lines.iter().find(|l| l.key == cc)?;
+        Some(Named::table(
+            "explain",
+            allot_report::explain::explain_line_report(
+                &self.compared(),
+                line,
+                true,
+                self.status,
+                Vec::new(),
+            ),
+        ))
     }
 
     /// Everyone charged to `cc` this month with their cents *on this cost center* (a person

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::output::{file_name, Named, Output};
 use crate::reports::ReportOptions;
 use crate::sources::Facts;
-use crate::workspace::{Needs, Workspace};
+use crate::workspace::{Needs, Period, Workspace};
 
 /// What an explain run is told.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ pub struct ExplainRun {
 
 /// The days of `against` compared with `now` as of the last day known: the same number of
 /// days from its start while `now` is still running (like with like), else the whole month.
-fn like_days(now: DateRange, against: DateRange, last_known: chrono::NaiveDate) -> DateRange {
+pub fn like_days(now: DateRange, against: DateRange, last_known: chrono::NaiveDate) -> DateRange {
     if last_known >= now.to || last_known < now.from {
         return against;
     }
@@ -53,6 +53,44 @@ fn like_days(now: DateRange, against: DateRange, last_known: chrono::NaiveDate) 
         from: against.from,
         to: (against.from + Duration::days(days)).min(against.to),
     }
+}
+
+/// The change between `now`'s range and `before`'s (whole, and cut to like days), at the
+/// level `common` names: each period's chargeback cents and usage handed to
+/// `allot_figures::explain`. Both may be the same period when it loaded both months (the
+/// dashboard's month). Returns the figures and the level's column name.
+pub fn explain_between(
+    (now_period, now_range): (&Period, DateRange),
+    (before_period, before_full, before_range): (&Period, DateRange, DateRange),
+    common: &ReportOptions,
+) -> Result<(Explanation, String), AppError> {
+    let now_keying = now_period.keying(common.by.as_deref(), &common.policy)?;
+    let before_keying = before_period.keying(common.by.as_deref(), &common.policy)?;
+    let now_cents = PeriodCents::of(&now_period.ledger.chargebacks(&now_keying, &[now_range])?[0]);
+    let full_cents = PeriodCents::of(
+        &before_period
+            .ledger
+            .chargebacks(&before_keying, &[before_full])?[0],
+    );
+    let cut_cents = if before_range == before_full {
+        full_cents.clone()
+    } else {
+        PeriodCents::of(
+            &before_period
+                .ledger
+                .chargebacks(&before_keying, &[before_range])?[0],
+        )
+    };
+    let now_usage = now_period.ledger.usage(&now_keying, now_range)?;
+    let before_usage = before_period.ledger.usage(&before_keying, before_range)?;
+    let figures = explain(&Sides {
+        before_full: &full_cents,
+        before: &cut_cents,
+        now: &now_cents,
+        before_usage: &before_usage,
+        now_usage: &now_usage,
+    });
+    Ok((figures, now_keying.level_name))
 }
 
 impl Workspace {
@@ -74,33 +112,11 @@ impl Workspace {
         let before_period = self.period(before_full, &needs)?;
         let last_known = now_range.to.min(self.as_of - Duration::days(1));
         let before_range = like_days(now_range, before_full, last_known);
-        let now_keying = now_period.keying(o.common.by.as_deref(), &o.common.policy)?;
-        let before_keying = before_period.keying(o.common.by.as_deref(), &o.common.policy)?;
-        let now_cents =
-            PeriodCents::of(&now_period.ledger.chargebacks(&now_keying, &[now_range])?[0]);
-        let full_cents = PeriodCents::of(
-            &before_period
-                .ledger
-                .chargebacks(&before_keying, &[before_full])?[0],
-        );
-        let cut_cents = if before_range == before_full {
-            full_cents.clone()
-        } else {
-            PeriodCents::of(
-                &before_period
-                    .ledger
-                    .chargebacks(&before_keying, &[before_range])?[0],
-            )
-        };
-        let now_usage = now_period.ledger.usage(&now_keying, now_range)?;
-        let before_usage = before_period.ledger.usage(&before_keying, before_range)?;
-        let mut figures = explain(&Sides {
-            before_full: &full_cents,
-            before: &cut_cents,
-            now: &now_cents,
-            before_usage: &before_usage,
-            now_usage: &now_usage,
-        });
+        let (mut figures, level_name) = explain_between(
+            (&now_period, now_range),
+            (&before_period, before_full, before_range),
+            &o.common,
+        )?;
         if let Some(line) = &o.line {
             let known: Vec<&str> = figures.lines.iter().map(|l| l.key.as_str()).collect();
             if !known.contains(&line.as_str()) {
@@ -134,11 +150,11 @@ impl Workspace {
         let compared = Compared {
             before: against.to_string(),
             now: o.month.to_string(),
-            level_name: now_keying.level_name.clone(),
+            level_name: level_name.clone(),
         };
         let teams = explain_teams_report(&compared, &figures, status, notes.clone());
         let full = explain_report(&compared, &figures, status, notes);
-        let level = &now_keying.level_name;
+        let level = &level_name;
         Ok(ExplainRun {
             output: Output {
                 run: file_name("explain", level),

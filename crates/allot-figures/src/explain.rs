@@ -132,6 +132,18 @@ impl LineChange {
         self.now_cents - self.before_cents
     }
 
+    /// The change on like days: the change less the cut-off days of a running period (what a
+    /// month over month on the same days shows).
+    pub fn like_change_cents(&self) -> i64 {
+        self.change_cents()
+            - self
+                .drivers
+                .iter()
+                .filter(|d| d.driver == Driver::PartialPeriod)
+                .map(|d| d.cents)
+                .sum::<i64>()
+    }
+
     /// The driver with the largest effect, when there is a change at all.
     pub fn largest(&self) -> Option<&DriverFigure> {
         self.drivers

@@ -171,3 +171,63 @@ fn meta(compared: &Compared, explained: &Explanation) -> Vec<(String, String)> {
         ),
     ]
 }
+
+/// One line's drivers (those that moved it, largest first), its change as the total row: what
+/// a cost center's page shows under its month over month. On `like_days` the cut-off days of a
+/// running month are left out and the total is the change on like days (the month over
+/// month's own).
+pub fn explain_line_report(
+    compared: &Compared,
+    line: &LineChange,
+    like_days: bool,
+    status: Status,
+    notes: Vec<Note>,
+) -> Report {
+    let columns = vec![
+        Column::new("driver", Kind::Text),
+        Column::new("amount_usd", Kind::Money),
+        Column::new("contributors", Kind::Text),
+    ];
+    let mut moved: Vec<_> = line
+        .drivers
+        .iter()
+        .filter(|d| d.cents != 0 && !(like_days && d.driver == Driver::PartialPeriod))
+        .collect();
+    moved.sort_by_key(|d| (std::cmp::Reverse(d.cents.unsigned_abs()), d.driver));
+    let rows = moved
+        .iter()
+        .map(|d| {
+            vec![
+                Cell::Text(d.driver.name().to_string()),
+                Cell::Cents(d.cents),
+                Cell::Text(contributors_text(&d.contributors)),
+            ]
+        })
+        .collect();
+    Report {
+        title: format!(
+            "{}: what drove the change from {} to {}",
+            line.key, compared.before, compared.now
+        ),
+        status,
+        meta: vec![
+            ("before".into(), compared.before.clone()),
+            ("now".into(), compared.now.clone()),
+            (compared.level_name.clone(), line.key.clone()),
+            ("before_usd".into(), format_cents(line.before_cents)),
+            ("now_usd".into(), format_cents(line.now_cents)),
+        ],
+        columns,
+        rows,
+        total: Some(vec![
+            Cell::Text("change".into()),
+            Cell::Cents(if like_days {
+                line.like_change_cents()
+            } else {
+                line.change_cents()
+            }),
+            Cell::Empty,
+        ]),
+        notes,
+    }
+}

@@ -87,6 +87,11 @@ pub(crate) async fn month(
         let chart = allot_report::html_out::line("Cost by day", &days);
         body.push_str(&section(daily, &said, &link, &[chart]));
         tables.push(daily.clone());
+        // What drove each cost center's change since the month before.
+        if let Some(changes) = b.changes_view() {
+            body.push_str(&section(&changes, &said, &link, &[]));
+            tables.push(changes);
+        }
         body.push_str(&format!(
             "<p class=\"csv\"><a href=\"/month/{m}/reviews\">Reviews of {m}</a> · <a href=\"/month/{m}/adoption\">Adoption in {m}</a></p>"
         ));
