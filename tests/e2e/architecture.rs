@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("allot-sync", 3),
     ("allot-app", 4),
     ("allot-serve", 5),
+    ("allot-mcp", 5),
     ("allot-bench", 5),
     ("allot", 6),
     ("allot-fuzz", 6),

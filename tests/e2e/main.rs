@@ -14,6 +14,7 @@ mod fake_api;
 mod formats;
 mod ledger;
 mod mapping;
+mod mcp;
 mod one_meaning;
 mod reconcile;
 mod reviews;

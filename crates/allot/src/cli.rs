@@ -66,6 +66,8 @@ pub enum Command {
     Reconcile(ReconcileArgs),
     /// Close a settled month: chargeback, reviews and reconciliation recorded with a manifest of hashes; re-runs are byte-identical, changes become a new version with a restatement.
     Close(CloseArgs),
+    /// Serve allot's read-only answers as MCP tools on stdin/stdout (chargeback, top_spenders, trend, explain, alerts, forecast, adoption, reconcile), for Claude Code, Claude Desktop or any MCP client.
+    Mcp(McpArgs),
     /// Why each cost center's cost changed from one month to another, split exactly into drivers (joined, left, moved in or out, volume, model mix, rate, other spenders, partial period) with the people behind each.
     Explain(ExplainArgs),
     /// Cost per day, ISO week or month over any range, per cost center, mapping column, product, model or context window.
@@ -287,6 +289,45 @@ pub struct ChargebackArgs {
     pub shared: Vec<allot_core::shared::Pool>,
 }
 
+/// Arguments of `allot mcp`.
+#[derive(Debug, Args, Clone)]
+pub struct McpArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Unmapped cost policy.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "bucket",
+        conflicts_with = "unmapped_to"
+    )]
+    pub unmapped: UnmappedArg,
+    /// Send all unmapped cost to this cost center.
+    #[arg(long)]
+    pub unmapped_to: Option<String>,
+    /// Budgets for the alerts and forecast tools (CSV, XLSX, ODS).
+    #[arg(long)]
+    pub budgets: Option<PathBuf>,
+    /// Budget and invoice amounts use a decimal comma (`1.234,56`).
+    #[arg(long)]
+    pub decimal_comma: bool,
+    /// Rule thresholds for the alerts tool (TOML).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// The invoice the reconcile tool reconciles (CSV, XLSX, XLS, ODS).
+    #[arg(long)]
+    pub invoice: Option<PathBuf>,
+    /// Invoice column-mapping TOML; default `<invoice>.toml` when it exists.
+    #[arg(long)]
+    pub invoice_columns: Option<PathBuf>,
+    /// A reconciled period matches when invoice and API differ by at most this many dollars.
+    #[arg(long, default_value = "0.01")]
+    pub tolerance: String,
+    /// Settlement is judged as of this date (YYYY-MM-DD); default the day of each call (UTC).
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<NaiveDate>,
+}
+
 /// Arguments of `allot explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -472,7 +513,7 @@ pub struct TrendArgs {
 }
 
 /// The org mapping and where facts come from: the store, or cost and activity files.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct InputArgs {
     #[command(flatten)]
     pub facts: FactArgs,

@@ -9,6 +9,7 @@ mod demo;
 mod explain;
 mod fake_api;
 mod mapping;
+mod mcp;
 mod reconcile;
 mod reviews;
 mod serve;
@@ -58,6 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Context(args) => reviews::run_context(&args, quiet),
         Command::Models(args) => reviews::run_models(&args, quiet),
         Command::Explain(args) => explain::run(&args, quiet),
+        Command::Mcp(args) => mcp::run(&args),
         Command::Trend(args) => trend::run(&args, quiet),
         Command::Close(args) => return close::run(&args, quiet).map(code),
         Command::FakeApi(args) => fake_api::run(&args, quiet),
