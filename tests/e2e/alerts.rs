@@ -101,6 +101,11 @@ fn planted_events_are_found_with_the_right_rule_level_and_key() {
     let ramp = find(&rows, "sustained_increase", "cost_center", "CC-1030")
         .unwrap_or_else(|| panic!("Mobile's ramp-up: {}", show()));
     assert!(ramp["message"].contains("CC-1030 (Mobile)"), "{ramp:?}");
+    // The message names what drove it: Mobile's own people using more.
+    assert!(
+        ramp["message"].contains("Largest driver against the 14 days before: volume +$"),
+        "{ramp:?}"
+    );
     assert!(money(&ramp["amount_usd"]) > Decimal::from(200));
     assert_eq!(
         money(&ramp["amount_usd"]),

@@ -95,6 +95,86 @@ fn to_daily(v: Vec<(NaiveDate, Nanos)>) -> Daily {
     v.into_iter().collect()
 }
 
+/// Signed dollars as a message writes them: `+$1,234.56`, `-$5.00`.
+fn signed_dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "+" };
+    let size = i64::try_from(cents.unsigned_abs()).unwrap_or(i64::MAX);
+    // `dollars` writes `$1,234.56` (its own sign only for a negative amount).
+    format!("{sign}{}", dollars(Nanos::from_cents(size)))
+}
+
+/// Adds to each sustained increase's message (of the organisation, a cost center or a
+/// hierarchy level) the largest driver of its window against the same number of days just
+/// before it, and who drove it most: what a manager asks first. A spike is one day: against
+/// the day before, everyone idle that day would read as "joined", so spikes are left as they
+/// are.
+fn name_drivers(watched: &Watched, found: &mut [Alert]) -> Result<(), AppError> {
+    use allot_figures::explain::Explanation;
+    let period = &watched.period;
+    let mut explained: BTreeMap<(String, NaiveDate, NaiveDate), Option<Explanation>> =
+        BTreeMap::new();
+    for alert in found.iter_mut() {
+        if alert.rule != "sustained_increase" {
+            continue;
+        }
+        let by = match alert.level.as_str() {
+            "org" | "cost_center" => None,
+            other if watched.levels.iter().any(|l| l.name == other) => Some(other.to_string()),
+            _ => continue,
+        };
+        let Some(window) = DateRange::new(alert.window_start, alert.window_end) else {
+            continue;
+        };
+        let before = DateRange {
+            from: window.from - Duration::days(window.len()),
+            to: window.from - Duration::days(1),
+        };
+        if !period.loaded.contains(before.from) {
+            continue;
+        }
+        let key = (
+            by.clone().unwrap_or_else(|| "cost_center".into()),
+            window.from,
+            window.to,
+        );
+        if !explained.contains_key(&key) {
+            let figures = crate::explain::explain_between(
+                (period, window),
+                (period, before, before),
+                &crate::reports::ReportOptions {
+                    by,
+                    policy: UnmappedPolicy::Bucket,
+                },
+            )?
+            .0;
+            explained.insert(key.clone(), Some(figures));
+        }
+        let Some(Some(figures)) = explained.get(&key) else {
+            continue;
+        };
+        let line = if alert.level == "org" {
+            Some(&figures.total)
+        } else {
+            figures.lines.iter().find(|l| l.key == alert.key)
+        };
+        let Some(driver) = line.and_then(allot_figures::explain::LineChange::largest) else {
+            continue;
+        };
+        let who = driver
+            .contributors
+            .first()
+            .map(|c| format!(" (most: {} {})", c.who, signed_dollars(c.cents)))
+            .unwrap_or_default();
+        alert.message.push_str(&format!(
+            " Largest driver against the {} days before: {} {}{who}.",
+            window.len(),
+            driver.driver.name(),
+            signed_dollars(driver.cents),
+        ));
+    }
+    Ok(())
+}
+
 impl Workspace {
     /// The last day a run can look at: yesterday (as of the run), or the last day the data
     /// holds when it ends earlier.
@@ -264,6 +344,7 @@ impl Workspace {
                 ));
             }
         }
+        name_drivers(&watched, &mut found)?;
         let mut judged: Vec<Judged> = found
             .into_iter()
             .map(|alert| {
