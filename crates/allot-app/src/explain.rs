@@ -120,7 +120,7 @@ impl Workspace {
         if let Some(line) = &o.line {
             let known: Vec<&str> = figures.lines.iter().map(|l| l.key.as_str()).collect();
             if !known.contains(&line.as_str()) {
-                let hint = crate::watch::nearest(line, known.iter().copied())
+                let hint = crate::spelling::nearest(line, known.iter().copied())
                     .map(|n| format!(" (did you mean `{n}`?)"))
                     .unwrap_or_default();
                 return Err(AppError::Usage(format!(

@@ -53,6 +53,7 @@ pub mod reconcile;
 pub mod reports;
 pub mod restatements;
 pub mod sources;
+pub mod spelling;
 pub mod trend;
 pub mod watch;
 pub mod workspace;

@@ -553,9 +553,10 @@ impl Workspace {
                 .collect();
             for line in &b.lines {
                 if !known.contains(&line.key) {
-                    let hint = nearest(&line.key, known.iter().map(String::as_str))
-                        .map(|k| format!(" (did you mean `{k}`?)"))
-                        .unwrap_or_default();
+                    let hint =
+                        crate::spelling::nearest(&line.key, known.iter().map(String::as_str))
+                            .map(|k| format!(" (did you mean `{k}`?)"))
+                            .unwrap_or_default();
                     warnings.push(format!(
                         "warning: {} ({}): the budget names `{}`, which is no {level_name} of the mapping{hint}; it is not compared with anything",
                         path.display(),
@@ -851,24 +852,4 @@ pub fn notify(
         sent.write(p).map_err(|e| AppError::Notify(e.to_string()))?;
     }
     Ok(Delivery::Sent(due.len()))
-}
-
-/// The known value closest to a misspelt one (`CC-1O30` -> `CC-1030`), when one is close
-/// enough to be a likely typo: at most two edits, or a case-only difference.
-pub fn nearest<'a>(value: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    known
-        .map(|k| {
-            let folded = k.eq_ignore_ascii_case(value);
-            (
-                if folded {
-                    0
-                } else {
-                    strsim::levenshtein(k, value)
-                },
-                k,
-            )
-        })
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, k)| k)
 }
