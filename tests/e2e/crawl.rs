@@ -149,6 +149,13 @@ fn run(args: &[String], env: &[(&str, &str)], pseudonyms: bool) {
             "no API key page was linked"
         );
     }
+    // Each cost center's page shows what drove its change (the demo holds the month before).
+    assert!(
+        pages
+            .iter()
+            .any(|(p, body)| p.contains("/cost-center/") && tables_of(body).contains("explain")),
+        "no cost-center page shows what drove its change"
+    );
     let checked = check_sums(&s, &pages);
     assert!(checked > 100, "only {checked} tables were checked");
 }

@@ -275,11 +275,7 @@ impl MonthBoard {
         // What drove each cost center's change, from this same load (it holds the month before).
         let (changes, changes_against) = if reviews.previous_cents().is_some() {
             let before_full = crate::workspace::previous(period.range);
-            let last_known = period
-                .range
-                .to
-                .min(period.as_of - chrono::Duration::days(1));
-            let before = crate::explain::like_days(period.range, before_full, last_known);
+            let before = crate::workspace::like_days(period.range, before_full, period.as_of);
             let (figures, _) = crate::explain::explain_between(
                 (period, period.range),
                 (period, before_full, before),

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::output::{file_name, Named, Output};
 use crate::reports::ReportOptions;
 use crate::sources::Facts;
-use crate::workspace::{Needs, Period, Workspace};
+use crate::workspace::{like_days, Needs, Period, Workspace};
 
 /// What an explain run is told.
 #[derive(Debug, Clone)]
@@ -40,19 +40,6 @@ pub struct ExplainRun {
     pub before: DateRange,
     /// The later month's days known.
     pub now: DateRange,
-}
-
-/// The days of `against` compared with `now` as of the last day known: the same number of
-/// days from its start while `now` is still running (like with like), else the whole month.
-pub fn like_days(now: DateRange, against: DateRange, last_known: chrono::NaiveDate) -> DateRange {
-    if last_known >= now.to || last_known < now.from {
-        return against;
-    }
-    let days = (last_known - now.from).num_days();
-    DateRange {
-        from: against.from,
-        to: (against.from + Duration::days(days)).min(against.to),
-    }
 }
 
 /// The change between `now`'s range and `before`'s (whole, and cut to like days), at the
@@ -111,7 +98,7 @@ impl Workspace {
         let now_period = self.period(now_range, &needs)?;
         let before_period = self.period(before_full, &needs)?;
         let last_known = now_range.to.min(self.as_of - Duration::days(1));
-        let before_range = like_days(now_range, before_full, last_known);
+        let before_range = like_days(now_range, before_full, self.as_of);
         let (mut figures, level_name) = explain_between(
             (&now_period, now_range),
             (&before_period, before_full, before_range),
@@ -124,7 +111,7 @@ impl Workspace {
                     .map(|n| format!(" (did you mean `{n}`?)"))
                     .unwrap_or_default();
                 return Err(AppError::Usage(format!(
-                    "--cost-center {line}: no cost on it in {against} or {}{hint}",
+                    "{line}: no cost on it in {against} or {}{hint}",
                     o.month
                 )));
             }

@@ -111,8 +111,8 @@ fn signed_dollars(cents: i64) -> String {
 fn name_drivers(watched: &Watched, found: &mut [Alert]) -> Result<(), AppError> {
     use allot_figures::explain::Explanation;
     let period = &watched.period;
-    let mut explained: BTreeMap<(String, NaiveDate, NaiveDate), Option<Explanation>> =
-        BTreeMap::new();
+    // One explanation per level and window: the alerts of a level share their window.
+    let mut explained: BTreeMap<(String, NaiveDate, NaiveDate), Explanation> = BTreeMap::new();
     for alert in found.iter_mut() {
         if alert.rule != "sustained_increase" {
             continue;
@@ -138,20 +138,17 @@ fn name_drivers(watched: &Watched, found: &mut [Alert]) -> Result<(), AppError> 
             window.to,
         );
         if !explained.contains_key(&key) {
-            let figures = crate::explain::explain_between(
+            let (figures, _) = crate::explain::explain_between(
                 (period, window),
                 (period, before, before),
                 &crate::reports::ReportOptions {
                     by,
                     policy: UnmappedPolicy::Bucket,
                 },
-            )?
-            .0;
-            explained.insert(key.clone(), Some(figures));
+            )?;
+            explained.insert(key.clone(), figures);
         }
-        let Some(Some(figures)) = explained.get(&key) else {
-            continue;
-        };
+        let figures = &explained[&key];
         let line = if alert.level == "org" {
             Some(&figures.total)
         } else {

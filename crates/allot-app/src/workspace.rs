@@ -454,15 +454,20 @@ pub fn previous(range: DateRange) -> DateRange {
 /// days when `range` is still running as of `as_of` (the first 6 days of December against the
 /// first 6 of November, never against all of November).
 pub fn compared_with(range: DateRange, as_of: NaiveDate) -> DateRange {
-    let before = previous(range);
+    like_days(range, previous(range), as_of)
+}
+
+/// The days of `against` compared with `range` as known on `as_of` (like with like): the same
+/// number of days from its start while `range` is still running, else the whole of it.
+pub fn like_days(range: DateRange, against: DateRange, as_of: NaiveDate) -> DateRange {
     let known = range.to.min(as_of - Duration::days(1));
     if known >= range.to || known < range.from {
-        return before;
+        return against;
     }
     let days = (known - range.from).num_days();
     DateRange {
-        from: before.from,
-        to: (before.from + Duration::days(days)).min(before.to),
+        from: against.from,
+        to: (against.from + Duration::days(days)).min(against.to),
     }
 }
 

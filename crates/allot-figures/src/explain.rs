@@ -144,12 +144,21 @@ impl LineChange {
                 .sum::<i64>()
     }
 
+    /// The drivers that moved the line, largest first (by size, either sign); on `like_days`
+    /// without the cut-off days of a running period.
+    pub fn moved(&self, like_days: bool) -> Vec<&DriverFigure> {
+        let mut moved: Vec<&DriverFigure> = self
+            .drivers
+            .iter()
+            .filter(|d| d.cents != 0 && !(like_days && d.driver == Driver::PartialPeriod))
+            .collect();
+        moved.sort_by_key(|d| (std::cmp::Reverse(d.cents.unsigned_abs()), d.driver));
+        moved
+    }
+
     /// The driver with the largest effect, when there is a change at all.
     pub fn largest(&self) -> Option<&DriverFigure> {
-        self.drivers
-            .iter()
-            .filter(|d| d.cents != 0)
-            .max_by_key(|d| (d.cents.unsigned_abs(), std::cmp::Reverse(d.driver)))
+        self.moved(false).first().copied()
     }
 }
 
@@ -448,6 +457,22 @@ mod tests {
         }
     }
 
+    /// The change of two whole periods (no running month).
+    fn whole(
+        before: &PeriodCents,
+        now: &PeriodCents,
+        before_usage: &[UsageRow],
+        now_usage: &[UsageRow],
+    ) -> Explanation {
+        explain(&Sides {
+            before_full: before,
+            before,
+            now,
+            before_usage,
+            now_usage,
+        })
+    }
+
     fn driver(line: &LineChange, driver: Driver) -> i64 {
         line.drivers
             .iter()
@@ -473,13 +498,7 @@ mod tests {
         ]);
         let before_usage = [usage("Mobile", "ann@x.com", "opus", 1_000, 10_000)];
         let now_usage = [usage("Mobile", "ann@x.com", "opus", 2_000, 20_000)];
-        let explained = explain(&Sides {
-            before_full: &before,
-            before: &before,
-            now: &now,
-            before_usage: &before_usage,
-            now_usage: &now_usage,
-        });
+        let explained = whole(&before, &now, &before_usage, &now_usage);
         let mobile = &explained.lines[0];
         assert_eq!(mobile.key, "Mobile");
         assert_eq!(driver(mobile, Driver::Volume), 10_000);
@@ -514,13 +533,7 @@ mod tests {
             usage("A", "ann@x.com", "opus", 200, 1_910),
             usage("A", "bo@x.com", "opus", 100, 1_200),
         ];
-        let explained = explain(&Sides {
-            before_full: &before,
-            before: &before,
-            now: &now,
-            before_usage: &before_usage,
-            now_usage: &now_usage,
-        });
+        let explained = whole(&before, &now, &before_usage, &now_usage);
         let line = &explained.lines[0];
         let ann = |d: Driver| {
             line.drivers
@@ -557,13 +570,7 @@ mod tests {
             usage("A", "ann@x.com", "opus", 900, 900),
             usage("A", "ann@x.com", "sonnet", 100_000, 200),
         ];
-        let explained = explain(&Sides {
-            before_full: &before,
-            before: &before,
-            now: &now,
-            before_usage: &before_usage,
-            now_usage: &now_usage,
-        });
+        let explained = whole(&before, &now, &before_usage, &now_usage);
         let line = &explained.lines[0];
         // Sonnet's tokens are priced at their own now rate: no rate effect from a search. The
         // tokens grew a hundredfold (volume at the before average rate, less the search),

@@ -119,8 +119,7 @@ pub fn explain_teams_report(
     let row = |line: &LineChange| -> Vec<Cell> {
         let largest = line.largest();
         // Every driver that moved the line, largest first.
-        let mut moved: Vec<_> = line.drivers.iter().filter(|d| d.cents != 0).collect();
-        moved.sort_by_key(|d| (std::cmp::Reverse(d.cents.unsigned_abs()), d.driver));
+        let moved = line.moved(false);
         vec![
             Cell::Text(line.key.clone()),
             Cell::Cents(line.before_cents),
@@ -188,12 +187,7 @@ pub fn explain_line_report(
         Column::new("amount_usd", Kind::Money),
         Column::new("contributors", Kind::Text),
     ];
-    let mut moved: Vec<_> = line
-        .drivers
-        .iter()
-        .filter(|d| d.cents != 0 && !(like_days && d.driver == Driver::PartialPeriod))
-        .collect();
-    moved.sort_by_key(|d| (std::cmp::Reverse(d.cents.unsigned_abs()), d.driver));
+    let moved = line.moved(like_days);
     let rows = moved
         .iter()
         .map(|d| {
