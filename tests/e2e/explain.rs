@@ -159,6 +159,183 @@ fn a_change_on_files_splits_into_volume_moves_joiners_and_leavers() {
     );
 }
 
+/// Any two periods of the same kind with `--from/--to` and `--against-from/--against-to`: three
+/// days of October against the same three of September split exactly as the two months do
+/// (every fact falls on those days); periods of another kind, or sharing days, are refused.
+#[test]
+fn days_against_days_split_as_their_months_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let cost = dir.path().join("cost.csv");
+    std::fs::write(
+        &cost,
+        "date,email,product,model,context_window,cost_type,token_type,tokens,cost_usd\n\
+         2026-09-10,ann@x.test,claude_code,claude-opus-4-6,0-200k,tokens,output_tokens,1000000,10.00\n\
+         2026-09-11,bob@x.test,claude_code,claude-sonnet-4-6,0-200k,tokens,output_tokens,1000000,3.00\n\
+         2026-10-10,ann@x.test,claude_code,claude-opus-4-6,0-200k,tokens,output_tokens,2000000,20.00\n\
+         2026-10-12,cy@x.test,chat,claude-sonnet-4-6,0-200k,tokens,output_tokens,666667,2.00\n",
+    )
+    .unwrap();
+    let mapping = dir.path().join("mapping.csv");
+    std::fs::write(
+        &mapping,
+        "email,cost_center,effective_from,effective_to\n\
+         ann@x.test,CC-A,,\n\
+         bob@x.test,CC-A,,\n\
+         cy@x.test,CC-B,,\n",
+    )
+    .unwrap();
+    let run = |out: &str, period: &[&str]| {
+        let out = dir.path().join(out);
+        let mut args = vec!["-q", "explain", "--format", "csv"];
+        args.extend(period);
+        args.extend([
+            "--cost",
+            cost.to_str().unwrap(),
+            "--covers",
+            "2026-09-01..2026-10-31",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--as-of",
+            "2026-12-15",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let done = allot(dir.path(), &args);
+        (done, out.join("explain.csv"))
+    };
+    let (months, months_csv) = run("months", &["--month", "2026-10"]);
+    assert_eq!(months.code, 0, "{}", months.stderr);
+    let (days, days_csv) = run(
+        "days",
+        &[
+            "--from",
+            "2026-10-10",
+            "--to",
+            "2026-10-12",
+            "--against-from",
+            "2026-09-10",
+            "--against-to",
+            "2026-09-12",
+        ],
+    );
+    assert_eq!(days.code, 0, "{}", days.stderr);
+    let (months, days) = (read_csv(&months_csv), read_csv(&days_csv));
+    assert_adds_up(&days, "cost_center");
+    assert_eq!(days[0]["before"], "2026-09-10..2026-09-12");
+    assert_eq!(days[0]["now"], "2026-10-10..2026-10-12");
+    let split = |rows: &[HashMap<String, String>]| -> Vec<(String, String, String)> {
+        rows.iter()
+            .map(|r| {
+                (
+                    r["cost_center"].clone(),
+                    r["driver"].clone(),
+                    r["amount_usd"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(split(&days), split(&months));
+    assert_eq!(
+        by_driver(&days, "cost_center")[&("CC-B".to_string(), "joined".to_string())]
+            ["contributors"],
+        "cy@x.test +$2.00"
+    );
+    // Without --against-from/--against-to: the same number of days just before.
+    let (before, before_csv) = run("before", &["--from", "2026-10-10", "--to", "2026-10-12"]);
+    assert_eq!(before.code, 0, "{}", before.stderr);
+    assert_eq!(read_csv(&before_csv)[0]["before"], "2026-10-07..2026-10-09");
+    // Three days against ten, or against days they share, is no comparison.
+    for (against, says) in [
+        (["2026-09-01", "2026-09-10"], "same kind"),
+        (["2026-10-11", "2026-10-13"], "share days"),
+    ] {
+        let (refused, _) = run(
+            "refused",
+            &[
+                "--from",
+                "2026-10-10",
+                "--to",
+                "2026-10-12",
+                "--against-from",
+                against[0],
+                "--against-to",
+                against[1],
+            ],
+        );
+        assert_eq!(refused.code, 2, "{}", refused.stderr);
+        assert!(refused.stderr.contains(says), "{}", refused.stderr);
+    }
+    // --month and --from are one period or the other.
+    let (both, _) = run(
+        "both",
+        &[
+            "--month",
+            "2026-10",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-10-02",
+        ],
+    );
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}
+
+/// The demo's last two weeks against the two before, by days: Mobile's volume is the figure
+/// its sustained-increase alert names (the alert explains the same windows).
+#[test]
+fn two_weeks_on_the_demo_agree_with_the_alert() {
+    let d = demo();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("weeks");
+    let run = allot(
+        dir.path(),
+        &[
+            "-q",
+            "explain",
+            "--from",
+            "2026-11-09",
+            "--to",
+            "2026-11-22",
+            "--cost-center",
+            "CC-1030",
+            "--format",
+            "csv",
+            "--store",
+            d.join("store").to_str().unwrap(),
+            "--mapping",
+            d.join("input/org-mapping.csv").to_str().unwrap(),
+            "--as-of",
+            "2026-11-23",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows = read_csv(&out.join("explain.csv"));
+    assert_adds_up(&rows, "cost_center");
+    let volume = rows
+        .iter()
+        .find(|r| r["cost_center"] == "CC-1030" && r["driver"] == "volume")
+        .expect("Mobile's volume");
+    assert_eq!(volume["before"], "2026-10-26..2026-11-08");
+    let alert = read_csv(&d.join("alerts.csv"))
+        .into_iter()
+        .find(|a| a["rule"] == "sustained_increase" && a["key"] == "CC-1030")
+        .expect("Mobile's sustained increase");
+    let said = alert["message"]
+        .split("volume +$")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .expect("the alert names volume")
+        .replace(',', "");
+    assert_eq!(
+        money(&volume["amount_usd"]),
+        money(&said),
+        "{}",
+        alert["message"]
+    );
+}
+
 /// On the demo (Mobile doubles its usage two weeks before the as-of date, people moved team in
 /// October), November against October: Mobile's like-with-like increase is the volume of its
 /// own people, a mover leaves one cost center and arrives in another, every cost center's

@@ -206,6 +206,55 @@ fn every_tool_answers_with_the_clis_figures_and_bad_arguments_are_said() {
         );
     }
 
+    // explain over days: the CLI's --from/--to drivers; a half-given pair is refused.
+    let answer = s.call(
+        "explain",
+        &json!({"from": "2026-11-09", "to": "2026-11-22", "cost_center": "CC-1030"}),
+    );
+    let got = rows(&answer);
+    let mut cli = vec![
+        "-q",
+        "explain",
+        "--from",
+        "2026-11-09",
+        "--to",
+        "2026-11-22",
+        "--cost-center",
+        "CC-1030",
+        "--format",
+        "csv",
+        "--out",
+    ];
+    let out = dir.path().join("ex-days");
+    cli.push(out.to_str().unwrap());
+    cli.extend(inputs);
+    let run = allot(dir.path(), &cli);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let want = read_csv(&out.join("explain.csv"));
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(
+            (
+                g["driver"].as_str(),
+                g["amount_usd"].as_str(),
+                g["before"].as_str()
+            ),
+            (
+                Some(w["driver"].as_str()),
+                Some(w["amount_usd"].as_str()),
+                Some("2026-10-26..2026-11-08")
+            )
+        );
+    }
+    let bad = s.call("explain", &json!({"from": "2026-11-09"}));
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`from` and `to` together"),
+        "{bad}"
+    );
+
     // Every other tool answers with rows and a status.
     for (tool, arguments) in [
         ("top_spenders", json!({"month": "2026-10", "n": 5})),

@@ -1,7 +1,7 @@
 //! `allot explain`: why each line's cost changed between two months, split exactly into its
 //! drivers (`allot_figures::explain` says how), with the people and spenders behind each.
 
-use allot_core::{DateRange, Month, Status};
+use allot_core::{DateRange, Status};
 use allot_figures::cents::PeriodCents;
 use allot_figures::explain::{explain, Explanation, Sides};
 use allot_report::explain::{explain_report, explain_teams_report, Compared};
@@ -12,15 +12,16 @@ use crate::error::AppError;
 use crate::output::{file_name, Named, Output};
 use crate::reports::ReportOptions;
 use crate::sources::Facts;
-use crate::workspace::{like_days, Needs, Period, Workspace};
+use crate::workspace::{like_days, previous, whole_months, Needs, Period, Workspace};
 
 /// What an explain run is told.
 #[derive(Debug, Clone)]
 pub struct ExplainOptions {
-    /// The month whose change is explained.
-    pub month: Month,
-    /// The month it is compared with (default the month before).
-    pub against: Option<Month>,
+    /// The period whose change is explained: a month, or any days (`--from/--to`).
+    pub period: DateRange,
+    /// The period it is compared with, of the same kind (default the period before: the
+    /// month before a month, the quarter before a quarter, as many days before for days).
+    pub against: Option<DateRange>,
     /// Level and unmapped policy.
     pub common: ReportOptions,
     /// Only this line (a cost center, or a value of `--by`'s column).
@@ -34,12 +35,50 @@ pub struct ExplainRun {
     pub output: Output,
     /// Every line's change and drivers, and the organisation's.
     pub figures: Explanation,
-    /// The worse of the two months' statuses.
+    /// The worse of the two periods' statuses.
     pub status: Status,
-    /// The earlier month's days compared (cut to the later month's days while it runs).
+    /// The earlier period's days compared (cut to the later period's days while it runs).
     pub before: DateRange,
-    /// The later month's days known.
+    /// The later period's days known.
     pub now: DateRange,
+}
+
+/// The period `period` is compared with: `against`, checked to be of the same kind (as many
+/// whole months, or as many days) and apart from it, else the period before. Comparing two
+/// weeks with ten days, or a period with itself, is no comparison: a usage error says so.
+pub fn compared_period(
+    period: DateRange,
+    against: Option<DateRange>,
+) -> Result<DateRange, AppError> {
+    let Some(against) = against else {
+        return Ok(previous(period));
+    };
+    if period.intersect(&against).is_some() {
+        return Err(AppError::Usage(format!(
+            "{period} and {against} share days: compare two periods apart (e.g. against {}, the period before)",
+            previous(period)
+        )));
+    }
+    let months = (whole_months(period), whole_months(against));
+    let same_kind = match months {
+        (Some((_, a)), Some((_, b))) => a == b,
+        _ => period.len() == against.len(),
+    };
+    if !same_kind {
+        let kind = |r: DateRange| match whole_months(r) {
+            Some((_, 1)) => "1 month".to_string(),
+            Some((_, n)) => format!("{n} months"),
+            None if r.len() == 1 => "1 day".to_string(),
+            None => format!("{} days", r.len()),
+        };
+        return Err(AppError::Usage(format!(
+            "{period} ({}) against {against} ({}): give two periods of the same kind (as many whole months, or as many days), e.g. against {}, the period before",
+            kind(period),
+            kind(against),
+            previous(period)
+        )));
+    }
+    Ok(against)
 }
 
 /// The change between `now`'s range and `before`'s (whole, and cut to like days), at the
@@ -81,16 +120,11 @@ pub fn explain_between(
 }
 
 impl Workspace {
-    /// Explains the change of `o.month` against `o.against` (the month before by default).
+    /// Explains the change of `o.period` against `o.against` (the period before by default).
     pub fn explain(&self, o: &ExplainOptions) -> Result<ExplainRun, AppError> {
-        let against = o.against.unwrap_or_else(|| o.month.prev());
-        if against == o.month {
-            return Err(AppError::Usage(format!(
-                "--against {against} is the month explained: give another month"
-            )));
-        }
-        let now_range = DateRange::month(o.month);
-        let before_full = DateRange::month(against);
+        let now_range = o.period;
+        let before_full = compared_period(now_range, o.against)?;
+        let (against, explained) = (before_full.label(), now_range.label());
         let needs = Needs {
             usage: true,
             ..Needs::default()
@@ -111,8 +145,7 @@ impl Workspace {
                     .map(|n| format!(" (did you mean `{n}`?)"))
                     .unwrap_or_default();
                 return Err(AppError::Usage(format!(
-                    "{line}: no cost on it in {against} or {}{hint}",
-                    o.month
+                    "{line}: no cost on it in {against} or {explained}{hint}"
                 )));
             }
             figures.lines.retain(|l| &l.key == line);
@@ -125,8 +158,7 @@ impl Workspace {
         if before_range != before_full {
             notes.push(
                 format!(
-                    "{} is still running: it is compared with {} cut to the same days ({before_range}); partial_period is the cost of {against}'s other days.",
-                    o.month, against
+                    "{explained} is still running: it is compared with {against} cut to the same days ({before_range}); partial_period is the cost of {against}'s other days."
                 )
                 .into(),
             );
@@ -135,8 +167,8 @@ impl Workspace {
             "Each driver adds up to the change to the cent: the change is the chargebacks' own cents; a spender's part lands on one driver (joined, left, moved_in, moved_out, other_spenders) or, for people who stayed, splits into volume, model_mix and rate (a price-volume-mix variance over models, rounded to the cent per person).".into(),
         );
         let compared = Compared {
-            before: against.to_string(),
-            now: o.month.to_string(),
+            before: against.clone(),
+            now: explained.clone(),
             level_name: level_name.clone(),
         };
         let teams = explain_teams_report(&compared, &figures, status, notes.clone());
@@ -145,7 +177,7 @@ impl Workspace {
         Ok(ExplainRun {
             output: Output {
                 run: file_name("explain", level),
-                title: format!("Why cost changed from {against} to {}", o.month),
+                title: format!("Why cost changed from {against} to {explained}"),
                 reports: vec![
                     Named::table(file_name("explain_teams", level), teams),
                     Named::file(file_name("explain", level), full),
@@ -161,5 +193,57 @@ impl Workspace {
                 to: last_known.max(now_range.from),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn days(from: &str, to: &str) -> DateRange {
+        format!("{from}..{to}").parse().unwrap()
+    }
+
+    #[test]
+    fn the_period_before_is_of_the_same_kind() {
+        // A month, a quarter, days.
+        assert_eq!(
+            compared_period(days("2026-11", "2026-11"), None).unwrap(),
+            days("2026-10", "2026-10")
+        );
+        assert_eq!(
+            compared_period(days("2026-07", "2026-09"), None).unwrap(),
+            days("2026-04", "2026-06")
+        );
+        assert_eq!(
+            compared_period(days("2026-03-01", "2026-03-14"), None).unwrap(),
+            days("2026-02-15", "2026-02-28")
+        );
+    }
+
+    #[test]
+    fn periods_of_another_kind_or_sharing_days_are_refused() {
+        // A quarter against another is fine though their days differ (92 against 91).
+        assert!(
+            compared_period(days("2026-07", "2026-09"), Some(days("2026-01", "2026-03"))).is_ok()
+        );
+        // A month against twenty days (thirty days against a 30-day month would be as many days).
+        let err = compared_period(
+            days("2026-09", "2026-09"),
+            Some(days("2026-07-01", "2026-07-20")),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("1 month") && err.contains("20 days"), "{err}");
+        let err = compared_period(days("2026-09", "2026-10"), Some(days("2026-10", "2026-11")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("share days"), "{err}");
+        // A later period is a comparison too.
+        assert!(compared_period(
+            days("2026-09-01", "2026-09-07"),
+            Some(days("2026-09-08", "2026-09-14"))
+        )
+        .is_ok());
     }
 }

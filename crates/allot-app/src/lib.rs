@@ -13,7 +13,7 @@
 //! | who is charged for a month, at every level | [`Workspace::chargeback`] | [`Output`] |
 //! | the same, with the figures beside the tables | [`Period::chargeback_run`] | [`reports::ChargebackRun`] |
 //! | top spenders, efficiency, context window, model mix | [`Period::reviews`] | [`Reviews`] (`*_figures`, then `*_of` to render) |
-//! | why a line's cost changed between two months, and who drove it | [`Workspace::explain`] | [`ExplainRun`] |
+//! | why a line's cost changed between two months (or any two periods of the same kind), and who drove it | [`Workspace::explain`] | [`ExplainRun`] |
 //! | how cost moved week by week or month by month | [`Workspace::trend`], [`Period::trend_figures`] | [`Output`], `TrendFigures` |
 //! | what fires against budgets and rules | [`Workspace::alerts`] | [`AlertRun`] |
 //! | where the month will land | [`Workspace::forecast`], [`Workspace::forecast_figures`] | [`Output`], figures |

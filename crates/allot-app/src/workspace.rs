@@ -438,16 +438,39 @@ impl LoadColumns {
     }
 }
 
-/// The period before `range`: the previous month for a whole month, else the same number of
-/// days just before it.
+/// The period before `range`: as many whole months just before it when `range` is whole
+/// months (a month, a quarter), else the same number of days just before it.
 pub fn previous(range: DateRange) -> DateRange {
-    match range.as_month() {
-        Some(m) => DateRange::month(m.prev()),
+    match whole_months(range) {
+        Some((first, count)) => {
+            let before = (0..count).fold(first, |m, _| m.prev());
+            DateRange {
+                from: before.first_day(),
+                to: first.first_day() - Duration::days(1),
+            }
+        }
         None => DateRange {
             from: range.from - Duration::days(range.len()),
             to: range.from - Duration::days(1),
         },
     }
+}
+
+/// The first month and the number of months when `range` is whole calendar months (it starts
+/// on a month's first day and ends on a month's last day).
+pub fn whole_months(range: DateRange) -> Option<(Month, usize)> {
+    let first = Month::of(range.from);
+    let last = Month::of(range.to);
+    if range.from != first.first_day() || range.to != last.last_day() {
+        return None;
+    }
+    let mut count = 1;
+    let mut month = first;
+    while month != last {
+        month = month.next();
+        count += 1;
+    }
+    Some((first, count))
 }
 
 /// The period `range` is compared with, like with like: the period before it, cut to the same

@@ -115,15 +115,19 @@ pub fn tools() -> Vec<Tool> {
         ),
         tool(
             "explain",
-            "Why each cost center's cost changed from one month to another, split exactly into drivers (joined, left, moved_in, moved_out, volume, model_mix, rate, other_spenders, partial_period) with the people behind each.",
+            "Why each cost center's cost changed from one month (or any days) to another, split exactly into drivers (joined, left, moved_in, moved_out, volume, model_mix, rate, other_spenders, partial_period) with the people behind each.",
             schema(
                 &[
-                    ("month", month_property("The month whose change is explained, YYYY-MM")),
-                    ("against", month_property("The month to compare with (default the month before)")),
+                    ("month", month_property("The month whose change is explained, YYYY-MM (or `from` and `to`)")),
+                    ("against", month_property("The month to compare with (default the period before: the month before `month`)")),
+                    ("from", json!({"type": "string", "description": "First day of the period explained, instead of `month` (YYYY-MM-DD, or YYYY-MM for its first day)"})),
+                    ("to", json!({"type": "string", "description": "Last day of the period explained, inclusive (YYYY-MM-DD, or YYYY-MM for its last day)"})),
+                    ("against_from", json!({"type": "string", "description": "First day of the period compared with; the same kind as the one explained (as many whole months, or as many days)"})),
+                    ("against_to", json!({"type": "string", "description": "Last day of the period compared with, inclusive"})),
                     ("level", level_property()),
                     ("cost_center", json!({"type": "string", "description": "Only this cost center (or value of `level`)"})),
                 ],
-                &["month"],
+                &[],
             ),
         ),
         tool(
@@ -214,6 +218,42 @@ impl Args<'_> {
                 self.tool
             ))
         })
+    }
+
+    /// The days from `from`'s first to `to`'s last, when both are given (each a day or a month).
+    fn span(&self, from: &str, to: &str) -> Result<Option<DateRange>, ErrorData> {
+        match (self.map.contains_key(from), self.map.contains_key(to)) {
+            (false, false) => Ok(None),
+            (true, true) => {
+                let (first, last) = (self.range(from)?.from, self.range(to)?.to);
+                DateRange::new(first, last).map(Some).ok_or_else(|| {
+                    bad(format!(
+                        "{}: `{from}` {first} is after `{to}` {last}",
+                        self.tool
+                    ))
+                })
+            }
+            (true, false) | (false, true) => Err(bad(format!(
+                "{}: give `{from}` and `{to}` together (YYYY-MM-DD or YYYY-MM)",
+                self.tool
+            ))),
+        }
+    }
+
+    /// A month (`month_name`) or days (`from`/`to`), one of them.
+    fn period(
+        &self,
+        month_name: &str,
+        (from, to): (&str, &str),
+    ) -> Result<Option<DateRange>, ErrorData> {
+        match (self.month(month_name)?, self.span(from, to)?) {
+            (Some(_), Some(_)) => Err(bad(format!(
+                "{}: give `{month_name}` or `{from}`/`{to}`, not both",
+                self.tool
+            ))),
+            (Some(month), None) => Ok(Some(DateRange::month(month))),
+            (None, days) => Ok(days),
+        }
     }
 
     fn count(&self, name: &str) -> Result<Option<usize>, ErrorData> {
@@ -334,9 +374,9 @@ impl Server {
             }
             "trend" => {
                 args.only(&["from", "to", "per", "level"])?;
-                let (from, to) = (args.range("from")?.from, args.range("to")?.to);
-                let range = DateRange::new(from, to)
-                    .ok_or_else(|| bad(format!("trend: `from` {from} is after `to` {to}")))?;
+                let range = args.span("from", "to")?.ok_or_else(|| {
+                    bad("trend: `from` and `to` are required (YYYY-MM-DD or YYYY-MM)".into())
+                })?;
                 let per = match args.text("per")? {
                     None => Per::Month,
                     Some(p) => p
@@ -357,13 +397,24 @@ impl Server {
                 })
             }
             "explain" => {
-                args.only(&["month", "against", "level", "cost_center"])?;
-                let month = args.required_month("month")?;
-                let against = args.month("against")?;
+                args.only(&[
+                    "month",
+                    "against",
+                    "from",
+                    "to",
+                    "against_from",
+                    "against_to",
+                    "level",
+                    "cost_center",
+                ])?;
+                let period = args.period("month", ("from", "to"))?.ok_or_else(|| {
+                    bad("explain: give `month` (YYYY-MM), or `from` and `to` (YYYY-MM-DD)".into())
+                })?;
+                let against = args.period("against", ("against_from", "against_to"))?;
                 let (level, line) = (args.text("level")?, args.text("cost_center")?);
                 self.open().and_then(|ws| {
                     let run = ws.explain(&ExplainOptions {
-                        month,
+                        period,
                         against,
                         common: common(level),
                         line,

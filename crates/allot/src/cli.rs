@@ -68,7 +68,7 @@ pub enum Command {
     Close(CloseArgs),
     /// Serve allot's read-only answers as MCP tools on stdin/stdout (chargeback, top_spenders, trend, explain, alerts, forecast, adoption, reconcile), for Claude Code, Claude Desktop or any MCP client.
     Mcp(McpArgs),
-    /// Why each cost center's cost changed from one month to another, split exactly into drivers (joined, left, moved in or out, volume, model mix, rate, other spenders, partial period) with the people behind each.
+    /// Why each cost center's cost changed from one month (or any days) to another, split exactly into drivers (joined, left, moved in or out, volume, model mix, rate, other spenders, partial period) with the people behind each.
     Explain(ExplainArgs),
     /// Cost per day, ISO week or month over any range, per cost center, mapping column, product, model or context window.
     Trend(TrendArgs),
@@ -233,13 +233,27 @@ pub enum UnmappedArg {
     LastKnown,
 }
 
-/// What every report command takes: the month, the mapping, the facts, the level, the
-/// unmapped policy, the as-of date and where and how to write.
+/// What every report command takes: the month, and the rest of [`ReportFlags`].
 #[derive(Debug, Args, Clone)]
 pub struct ReportArgs {
     /// The month, YYYY-MM.
     #[arg(long, value_parser = parse_month)]
     pub month: Month,
+    #[command(flatten)]
+    pub report: ReportFlags,
+}
+
+impl ReportArgs {
+    /// The output folder: `--out`, else `reports/<month>`.
+    pub fn out_dir(&self) -> PathBuf {
+        self.report.out_dir(&self.month.to_string())
+    }
+}
+
+/// What every report command takes besides its period: the mapping, the facts, the level,
+/// the unmapped policy, the as-of date and where and how to write.
+#[derive(Debug, Args, Clone)]
+pub struct ReportFlags {
     #[command(flatten)]
     pub facts: FactArgs,
     /// Roll up (or group teams) by this mapping column (e.g. department, division) instead of cost_center.
@@ -259,7 +273,7 @@ pub struct ReportArgs {
     /// Settlement is judged as of this date (YYYY-MM-DD); default today (UTC).
     #[arg(long, value_parser = parse_day)]
     pub as_of: Option<NaiveDate>,
-    /// Output folder; default reports/<month>.
+    /// Output folder; default reports/<month> (reports/<from>..<to> for days).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Comma-separated formats: table, csv, json, xlsx, html, parquet, focus.
@@ -270,12 +284,12 @@ pub struct ReportArgs {
     pub focus_version: String,
 }
 
-impl ReportArgs {
-    /// The output folder: `--out`, else `reports/<month>`.
-    pub fn out_dir(&self) -> PathBuf {
+impl ReportFlags {
+    /// The output folder: `--out`, else `reports/<period>`.
+    pub fn out_dir(&self, period: &str) -> PathBuf {
         self.out
             .clone()
-            .unwrap_or_else(|| crate::config::reports_dir().join(self.month.to_string()))
+            .unwrap_or_else(|| crate::config::reports_dir().join(period))
     }
 }
 
@@ -331,14 +345,49 @@ pub struct McpArgs {
 /// Arguments of `allot explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    #[command(flatten)]
-    pub common: ReportArgs,
-    /// The month to compare with, YYYY-MM (default the month before --month).
-    #[arg(long, value_parser = parse_month)]
+    /// The month explained, YYYY-MM (or any days with --from and --to).
+    #[arg(long, value_parser = parse_month, required_unless_present = "from", conflicts_with_all = ["from", "to"])]
+    pub month: Option<Month>,
+    /// First day of the period explained, instead of --month (YYYY-MM-DD, or YYYY-MM for its first day).
+    #[arg(long, value_parser = parse_from, requires = "to")]
+    pub from: Option<NaiveDate>,
+    /// Last day of the period explained, inclusive (YYYY-MM-DD, or YYYY-MM for its last day).
+    #[arg(long, value_parser = parse_to, requires = "from")]
+    pub to: Option<NaiveDate>,
+    /// The month to compare with, YYYY-MM (default the period before: the month before --month).
+    #[arg(long, value_parser = parse_month, conflicts_with_all = ["against_from", "against_to"])]
     pub against: Option<Month>,
+    /// First day of the period compared with (with --against-to); of the same kind as the one explained: as many whole months, or as many days.
+    #[arg(long, value_parser = parse_from, requires = "against_to")]
+    pub against_from: Option<NaiveDate>,
+    /// Last day of the period compared with, inclusive.
+    #[arg(long, value_parser = parse_to, requires = "against_from")]
+    pub against_to: Option<NaiveDate>,
+    #[command(flatten)]
+    pub report: ReportFlags,
     /// Only this cost center (or value of the --by column).
     #[arg(long)]
     pub cost_center: Option<String>,
+}
+
+impl ExplainArgs {
+    /// The period explained and the one it is compared with, when given.
+    pub fn periods(&self) -> anyhow::Result<(DateRange, Option<DateRange>)> {
+        let span = |from: NaiveDate, to: NaiveDate, flags: &str| {
+            DateRange::new(from, to).ok_or_else(|| anyhow::anyhow!("{flags}: {from} is after {to}"))
+        };
+        let period = match (self.month, self.from, self.to) {
+            (Some(month), _, _) => DateRange::month(month),
+            (None, Some(from), Some(to)) => span(from, to, "--from/--to")?,
+            _ => anyhow::bail!("give --month YYYY-MM, or --from and --to"),
+        };
+        let against = match (self.against, self.against_from, self.against_to) {
+            (Some(month), _, _) => Some(DateRange::month(month)),
+            (None, Some(from), Some(to)) => Some(span(from, to, "--against-from/--against-to")?),
+            _ => None,
+        };
+        Ok((period, against))
+    }
 }
 
 /// What every review takes.

@@ -9,7 +9,7 @@ use allot_app::{MappingSpec, ReportOptions, Sources, Workspace};
 use allot_core::DateRange;
 use allot_engine::UnmappedPolicy;
 
-use crate::cli::{FactArgs, FocusArgs, MappingReadArgs, ReportArgs, UnmappedArg};
+use crate::cli::{FactArgs, FocusArgs, MappingReadArgs, ReportFlags, UnmappedArg};
 
 /// Today's date in UTC: what `--as-of` means when it is not given.
 pub fn today() -> chrono::NaiveDate {
@@ -123,7 +123,7 @@ pub fn fact_sources(
 }
 
 /// Level and policy of a report command.
-pub fn report_options(c: &ReportArgs) -> ReportOptions {
+pub fn report_options(c: &ReportFlags) -> ReportOptions {
     ReportOptions {
         by: c.by.clone(),
         policy: policy(c.unmapped, c.unmapped_to.as_ref()),

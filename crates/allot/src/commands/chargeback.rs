@@ -8,7 +8,7 @@ use crate::{inputs, output};
 use anyhow::Context;
 
 pub fn run(args: &ChargebackArgs, quiet: bool) -> anyhow::Result<()> {
-    let flags = &args.common;
+    let flags = &args.common.report;
     let mut pools = args.shared.clone();
     if let Some(settings) = crate::config::loaded() {
         pools.extend(
@@ -29,7 +29,7 @@ pub fn run(args: &ChargebackArgs, quiet: bool) -> anyhow::Result<()> {
         .any(|f| matches!(f, Format::Html | Format::Xlsx));
     let focus = flags.format.contains(&Format::Focus);
     let out = ws.chargeback(
-        flags.month,
+        args.common.month,
         &ChargebackOptions {
             common: inputs::report_options(flags),
             pools,
@@ -37,5 +37,5 @@ pub fn run(args: &ChargebackArgs, quiet: bool) -> anyhow::Result<()> {
             focus,
         },
     )?;
-    output::emit(&out, &flags.format, &flags.out_dir(), quiet, false)
+    output::emit(&out, &flags.format, &args.common.out_dir(), quiet, false)
 }

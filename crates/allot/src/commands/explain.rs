@@ -1,4 +1,4 @@
-//! `allot explain`: why each cost center's cost changed between two months.
+//! `allot explain`: why each cost center's cost changed between two periods.
 
 use allot_app::ExplainOptions;
 use allot_report::Format;
@@ -8,19 +8,26 @@ use crate::{inputs, output};
 
 /// Explains the change and writes `explain.csv` (and the team view it prints).
 pub fn run(args: &ExplainArgs, quiet: bool) -> anyhow::Result<()> {
-    let flags = &args.common;
+    let flags = &args.report;
     if flags.format.contains(&Format::Focus) {
         anyhow::bail!("--format focus: explain has no FOCUS form (it is a change, not a cost); use csv, json, xlsx, html, parquet or table");
     }
+    let (period, against) = args.periods()?;
     let ws = inputs::workspace(&flags.facts, &[], flags.as_of)?;
     for m in &ws.messages {
         output::say(quiet, m);
     }
     let run = ws.explain(&ExplainOptions {
-        month: flags.month,
-        against: args.against,
+        period,
+        against,
         common: inputs::report_options(flags),
         line: args.cost_center.clone(),
     })?;
-    output::emit(&run.output, &flags.format, &flags.out_dir(), quiet, false)
+    output::emit(
+        &run.output,
+        &flags.format,
+        &flags.out_dir(&period.label()),
+        quiet,
+        false,
+    )
 }

@@ -14,7 +14,7 @@ fn load(
     quiet: bool,
 ) -> anyhow::Result<(allot_app::Period, Reviews)> {
     let common = &args.common;
-    let ws = inputs::workspace(&common.facts, &args.activity, common.as_of)?;
+    let ws = inputs::workspace(&common.report.facts, &args.activity, common.report.as_of)?;
     for m in &ws.messages {
         output::say(quiet, m);
     }
@@ -23,10 +23,10 @@ fn load(
         MonthReads {
             reviews: true,
             previous,
-            focus: common.format.contains(&Format::Focus),
+            focus: common.report.format.contains(&Format::Focus),
         },
     )?;
-    let reviews = period.reviews(&inputs::report_options(common))?;
+    let reviews = period.reviews(&inputs::report_options(&common.report))?;
     Ok((period, reviews))
 }
 
@@ -39,12 +39,12 @@ fn write(
 ) -> anyhow::Result<()> {
     let common = &args.common;
     let mut files = Vec::new();
-    if common.format.contains(&Format::Focus) {
+    if common.report.format.contains(&Format::Focus) {
         files.push((
             "focus.csv".to_string(),
             period.focus_csv(&inputs::policy(
-                common.unmapped,
-                common.unmapped_to.as_ref(),
+                common.report.unmapped,
+                common.report.unmapped_to.as_ref(),
             ))?,
         ));
     }
@@ -57,12 +57,18 @@ fn write(
         files,
         messages: Vec::new(),
     };
-    output::emit(&out, &common.format, &common.out_dir(), quiet, args.people)
+    output::emit(
+        &out,
+        &common.report.format,
+        &common.out_dir(),
+        quiet,
+        args.people,
+    )
 }
 
 pub fn run_efficiency(args: &EfficiencyArgs, quiet: bool) -> anyhow::Result<()> {
     let r = &args.review;
-    if r.activity.is_empty() && r.common.facts.store.is_none() {
+    if r.activity.is_empty() && r.common.report.facts.store.is_none() {
         anyhow::bail!("efficiency needs activity facts: give --activity FILE (date, email, sessions, commits, pull_requests, lines_added, lines_removed) or --store");
     }
     let (period, reviews) = load(r, false, quiet)?;
