@@ -140,15 +140,61 @@ def check(allot_csv, peer_csv, key_cols, label):
     return None
 
 
+def scale(plan_file, repeat):
+    """Times every command of the plan (JSON lines: people, command, argv) in its own process
+    and prints how its time and peak memory grow with the people: per doubling, so a step
+    quadratic in people shows as 4x where a linear one is 2x."""
+    import json, math
+    plan = [json.loads(line) for line in open(plan_file) if line.strip()]
+    sizes = sorted({p["people"] for p in plan})
+    commands = list(dict.fromkeys(p["command"] for p in plan))
+    got = {}
+    for p in plan:
+        runs = [measure(p["argv"]) for _ in range(repeat)]
+        wall, mem = min(r[0] for r in runs), max(r[1] for r in runs)
+        got[(p["command"], p["people"])] = (wall, mem)
+        print(f"  {p['command']:12} {p['people']:>7} people {wall:8.2f} s {mem:8.0f} MB peak", flush=True)
+    print()
+    head = f"{'command':12}" + "".join(f"{f'{n:,} people':>22}" for n in sizes)
+    if len(sizes) > 1:
+        head += f"{'per doubling of people':>30}"
+    print(head)
+    worst, slow = [], []
+    for c in commands:
+        row = f"{c:12}"
+        for n in sizes:
+            w, m = got[(c, n)]
+            row += f"{f'{w:.2f} s {m:.0f} MB':>22}"
+        if len(sizes) > 1:
+            (w1, m1), (w2, m2) = got[(c, sizes[0])], got[(c, sizes[-1])]
+            doublings = math.log2(sizes[-1] / sizes[0])
+            tg, mg = (w2 / w1) ** (1 / doublings), (m2 / m1) ** (1 / doublings)
+            row += f"{f'time {tg:.2f}x, memory {mg:.2f}x':>30}"
+            if tg > 2.5:
+                worst.append(f"{c} ({tg:.2f}x)")
+        if got[(c, sizes[-1])][0] >= 60:
+            slow.append(f"{c} ({got[(c, sizes[-1])][0]:.0f} s)")
+        print(row)
+    print(f"\n(best of {repeat} runs each; wall time and peak resident memory of the whole process)")
+    if len(sizes) > 1:
+        print("no command grows faster than 2.5x per doubling of people" if not worst
+              else "MISSED: grows faster than 2.5x per doubling of people: " + ", ".join(worst))
+    print(f"every command under a minute at {sizes[-1]:,} people" if not slow
+          else f"MISSED: a minute or more at {sizes[-1]:,} people: " + ", ".join(slow))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--allot", required=True)
     ap.add_argument("--dir", required=True)
     ap.add_argument("--month", required=True)
+    ap.add_argument("--scale", help="a plan of commands to time per organisation size (JSON lines)")
     ap.add_argument("--year", help="first month of the twelve (year mode)")
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--repeat", type=int, default=2)
     a = ap.parse_args()
+    if a.scale:
+        return scale(a.scale, a.repeat)
     d = os.path.abspath(a.dir)
     mapping = os.path.join(d, "mapping.csv")
     tmp = tempfile.mkdtemp(prefix="allot-bench-")

@@ -131,14 +131,6 @@ pub fn run(spec: &BenchSpec, exe: &Path, say: &dyn Fn(&str)) -> Result<(), AppEr
     Ok(())
 }
 
-/// Where a benchmark sync's answers come from.
-enum Fake {
-    /// A fake served by this process for this organisation.
-    InProcess(allot_synth::Org),
-    /// A fake in its own process (so this process's memory is the sync's), at this URL.
-    At(String),
-}
-
 /// The key the benchmark's fakes accept.
 const BENCH_KEY: &str = "sk-ant-bench-in-process";
 
@@ -189,17 +181,16 @@ impl Drop for ChildGuard {
     }
 }
 
-/// Syncs over `from..=to` as of `today` from `fake` (not rate limited) into the store at
-/// `store`.
+/// Syncs over `from..=to` as of `today` from the fake at `url` (not rate limited) into the
+/// store at `store_dir`.
 fn sync_into(
-    fake: Fake,
+    url: &str,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
     today: chrono::NaiveDate,
     store_dir: &Path,
     refresh: bool,
 ) -> Result<allot_sync::Summary, AppError> {
-    use allot_fake_api::{Config, State};
     use allot_sync::{sync, ApiKey, Client, ClientConfig, Keys, Quiet, Store, SyncOptions};
 
     let key = BENCH_KEY;
@@ -209,21 +200,8 @@ fn sync_into(
         .build()
         .map_err(io(store_dir))?;
     runtime.block_on(async {
-        let base = match fake {
-            Fake::InProcess(org) => {
-                let state = State::with_org(
-                    Config {
-                        rate_per_minute: 1_000_000,
-                        ..Config::new(today, key)
-                    },
-                    org,
-                );
-                allot_fake_api::spawn(state).await.map_err(io(store_dir))?
-            }
-            Fake::At(url) => url,
-        };
         let client = Client::new(ClientConfig {
-            base_url: base,
+            base_url: url.to_string(),
             rate_per_minute: 1_000_000,
             ..ClientConfig::default()
         })?;
@@ -269,32 +247,51 @@ pub fn serve_store(
     dir: &Path,
     say: &dyn Fn(&str),
 ) -> Result<(PathBuf, PathBuf, chrono::NaiveDate), AppError> {
-    use allot_engine::table_parquet::Values;
-    use allot_sync::{Source, Store};
-
-    let org = scale_org(people);
     let base = dir.join(match layout {
         StoreLayout::PerUser => format!("serve-{people}-{month}"),
         StoreLayout::PerActor => format!("serve-{people}-{month}-per-actor"),
     });
+    write_store(people, &[month], layout, &base, say)
+}
+
+/// A store under `base` holding `months` of a `people`-person organisation in `layout`, and
+/// its mapping, written once (a marker says it is whole): the store folder, the mapping
+/// and a date 40 days after the last month, when every day is settled.
+fn write_store(
+    people: u64,
+    months: &[Month],
+    layout: StoreLayout,
+    base: &Path,
+    say: &dyn Fn(&str),
+) -> Result<(PathBuf, PathBuf, chrono::NaiveDate), AppError> {
+    use allot_engine::table_parquet::Values;
+    use allot_sync::{Source, Store};
+
+    let (Some(first), Some(last)) = (months.first(), months.last()) else {
+        return Err(AppError::Usage("no month to write".into()));
+    };
+    let org = scale_org(people);
     let store_dir = base.join("store");
     let mapping = base.join("mapping.csv");
-    let today = month.last_day() + chrono::Duration::days(40);
+    let today = last.last_day() + chrono::Duration::days(40);
     let marker = base.join("written");
     if marker.exists() {
         return Ok((store_dir, mapping, today));
     }
     let started = std::time::Instant::now();
     say(&format!(
-        "bench --serve: writing {people} people for {month} into {}",
+        "bench: writing {people} people for {first}..{last} into {}",
         store_dir.display()
     ));
-    let _ = std::fs::remove_dir_all(&base);
-    std::fs::create_dir_all(&store_dir).map_err(io(&base))?;
+    let _ = std::fs::remove_dir_all(base);
+    std::fs::create_dir_all(&store_dir).map_err(io(base))?;
     std::fs::write(&mapping, org.mapping_csv()).map_err(io(&mapping))?;
     let mut store = Store::open(&store_dir, false)?;
     let (mut facts, mut total) = (0u64, Nanos::ZERO);
-    for day in allot_core::DateRange::month(month).days() {
+    let days = months
+        .iter()
+        .flat_map(|m| allot_core::DateRange::month(*m).days());
+    for day in days {
         // (fact, via, key, workspace)
         let mut rows_of: Vec<Written> = org
             .people
@@ -362,7 +359,7 @@ pub fn serve_store(
     drop(store);
     std::fs::write(&marker, b"").map_err(io(&marker))?;
     say(&format!(
-        "bench --serve: {facts} cost facts, ${total} in {:.1} s",
+        "bench: {facts} cost facts, ${total} in {:.1} s",
         started.elapsed().as_secs_f64()
     ));
     Ok((store_dir, mapping, today))
@@ -479,11 +476,18 @@ pub fn sync_requests(
     // The daily runs first, while this process holds nothing else: their peak is the sync's.
     let daily = daily_runs(people, to, dir, exe)?;
     let minimum = allot_fake_api::truth::minimum_requests(&org, from, end, today);
+    drop(org);
     let scratch = dir.join(format!("sync-store-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
+    // The fake in its own process, generating a day at a time: this process's peak is the sync's.
+    let (_fake, url) = fake_process(exe, people, today)?;
+    let reset = reset_peak_rss();
     let started = std::time::Instant::now();
-    let summary = sync_into(Fake::InProcess(org), from, to, today, &scratch, true)?;
+    let summary = sync_into(&url, from, to, today, &scratch, true)?;
     let elapsed = started.elapsed();
+    let peak = peak_rss_mb()
+        .filter(|_| reset)
+        .map_or_else(|| "unknown".to_string(), |m| format!("{m} MB"));
     let _ = std::fs::remove_dir_all(&scratch);
     let min: u64 = minimum.iter().map(|(_, n)| n).sum();
     let mut text = format!(
@@ -493,9 +497,10 @@ pub fn sync_requests(
         text.push_str(&format!("{endpoint:<32}{n:>7}\n"));
     }
     text.push_str(&format!(
-        "requests made: {} (minimum {min}, ratio {:.3}; target at most 1.1); {} retries; {} rows; {:.1} s\n",
+        "first month: {} requests (minimum {min}, ratio {:.3}; target at most 1.1), {:.1} min at 60/min; {} retries; {} rows; {:.1} s here; peak {peak}\n",
         summary.requests,
         summary.requests as f64 / min as f64,
+        summary.requests as f64 / 60.0,
         summary.retries,
         summary.rows,
         elapsed.as_secs_f64()
@@ -537,7 +542,7 @@ fn daily_runs(
         let (_fake, url) = fake_process(exe, people, today)?;
         let reset = reset_peak_rss();
         let started = std::time::Instant::now();
-        let s = sync_into(Fake::At(url), from, to, today, &scratch, false)?;
+        let s = sync_into(&url, from, to, today, &scratch, false)?;
         let peak = peak_rss_mb()
             .filter(|_| reset)
             .map_or_else(|| "unknown".to_string(), |m| format!("{m} MB"));
@@ -569,4 +574,126 @@ fn peak_rss_mb() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024)
+}
+
+/// What `allot bench --scale` measures.
+#[derive(Debug, Clone)]
+pub struct ScaleSpec {
+    /// The organisation sizes, smallest first (e.g. 20,000 and 100,000 people).
+    pub people: Vec<u64>,
+    /// The month every command asks about (the store holds it and the month before).
+    pub month: Month,
+    /// Folder for the generated stores (kept between runs).
+    pub dir: PathBuf,
+    /// Runs of each command; the best time is kept.
+    pub repeat: u32,
+}
+
+/// Every command a large organisation runs, as `allot bench --scale` times it: its name and
+/// its arguments after the store's inputs.
+fn scale_commands(month: Month, invoice: &Path) -> Vec<(&'static str, Vec<String>)> {
+    let m = month.to_string();
+    let before = month.prev().to_string();
+    let with_month = |command: &'static str| {
+        (
+            command,
+            vec![command.to_string(), "--month".into(), m.clone()],
+        )
+    };
+    vec![
+        with_month("chargeback"),
+        with_month("efficiency"),
+        with_month("top"),
+        with_month("context"),
+        with_month("models"),
+        (
+            "trend",
+            vec![
+                "trend".into(),
+                "--from".into(),
+                before.clone(),
+                "--to".into(),
+                m.clone(),
+                "--per".into(),
+                "week".into(),
+            ],
+        ),
+        ("alerts", vec!["alerts".into()]),
+        with_month("forecast"),
+        with_month("adoption"),
+        with_month("explain"),
+        (
+            "reconcile",
+            vec![
+                "reconcile".into(),
+                "--invoice".into(),
+                invoice.display().to_string(),
+            ],
+        ),
+    ]
+}
+
+/// Writes a store of two months for each organisation size of `spec` (per-actor layout, as
+/// the Usage and Cost Analytics API syncs it) and times every command on each with `exe`, in
+/// its own process, beside the other sizes: how time and peak memory grow per doubling of the
+/// people (a step quadratic in people grows 4x, a linear one 2x; more than 2.5x is reported
+/// as missed), and whether each stays under a minute at the largest size.
+pub fn scale(spec: &ScaleSpec, exe: &Path, say: &dyn Fn(&str)) -> Result<(), AppError> {
+    use std::fmt::Write as _;
+    let dir = &spec.dir;
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let months = [spec.month.prev(), spec.month];
+    let mut plan = String::new();
+    for &people in &spec.people {
+        let base = dir.join(format!("scale-{people}-{}", spec.month));
+        let (store, mapping, as_of) =
+            write_store(people, &months, StoreLayout::PerActor, &base, say)?;
+        // An invoice of round amounts: reconcile's work is the API side, whatever the lines say.
+        let invoice = base.join("invoice.csv");
+        let mut lines = String::from("Billing Month,Description,Line Type,Amount\n");
+        for m in &months {
+            let _ = writeln!(lines, "{m},Claude Code usage,Usage,\"$100,000.00\"");
+            let _ = writeln!(lines, "{m},Claude usage - chat,Usage,\"$50,000.00\"");
+        }
+        std::fs::write(&invoice, lines).map_err(io(&invoice))?;
+        for (command, args) in scale_commands(spec.month, &invoice) {
+            let out = base.join("out").join(command);
+            let mut argv: Vec<String> = vec![exe.display().to_string(), "-q".into()];
+            argv.extend(args);
+            argv.extend([
+                "--store".into(),
+                store.display().to_string(),
+                "--mapping".into(),
+                mapping.display().to_string(),
+                "--as-of".into(),
+                as_of.to_string(),
+                "--format".into(),
+                "csv".into(),
+                "--out".into(),
+                out.display().to_string(),
+            ]);
+            let line = serde_json::json!({"people": people, "command": command, "argv": argv});
+            let _ = writeln!(plan, "{line}");
+        }
+    }
+    let plan_file = dir.join("scale-plan.jsonl");
+    std::fs::write(&plan_file, plan).map_err(io(&plan_file))?;
+    let script = dir.join("compare.py");
+    std::fs::write(&script, COMPARE).map_err(io(&script))?;
+    let status = Command::new("python3")
+        .arg(&script)
+        .args(["--allot", &exe.display().to_string()])
+        .args(["--dir", &dir.display().to_string()])
+        .args(["--month", &spec.month.to_string()])
+        .args(["--repeat", &spec.repeat.to_string()])
+        .arg("--scale")
+        .arg(&plan_file)
+        .status()
+        .map_err(io(&script))?;
+    if !status.success() {
+        return Err(AppError::Usage(format!(
+            "the benchmark script failed ({status})"
+        )));
+    }
+    Ok(())
 }

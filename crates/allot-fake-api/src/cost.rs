@@ -14,7 +14,7 @@ use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
 
 use crate::limits::check_window;
-use crate::paging::{page, param, slice};
+use crate::paging::{page, param, slice, slice_days};
 use crate::truth::{days, org_costs, user_costs};
 use crate::{ApiError, Family, State};
 
@@ -202,7 +202,7 @@ pub(crate) fn envelope(state: &State, data: &[Value], next: Option<&str>) -> Val
 
 /// Per-user rows: units of (day, user, grouped non-fan-out dimensions), each holding one row
 /// per fan-out combination.
-fn per_user_units(
+pub(crate) fn per_user_units(
     state: &State,
     start: NaiveDate,
     end: NaiveDate,
@@ -350,10 +350,20 @@ fn per_user(
     }
     let dims = group_by(params, allowed)?;
     let p = page(state, path, params, 20, 1000)?;
-    let units = state.units(&format!("{path}|{}", p.hash), || {
-        per_user_units(state, start, end, daily, &dims, cost)
-    });
-    let (rows, next) = slice(&units, p);
+    let (rows, next) = if daily {
+        // Ordered by day first: made a day at a time.
+        let window: Vec<NaiveDate> = days(start, end).collect();
+        slice_days(&window, p, |day| {
+            state.units(&format!("{path}|{}|{day}", p.hash), || {
+                per_user_units(state, day, day + Duration::days(1), true, &dims, cost)
+            })
+        })
+    } else {
+        let units = state.units(&format!("{path}|{}", p.hash), || {
+            per_user_units(state, start, end, false, &dims, cost)
+        });
+        slice(&units, p)
+    };
     Ok(state.respond(n, &envelope(state, &rows, next.as_deref())))
 }
 

@@ -130,8 +130,22 @@ impl Config {
     }
 }
 
-/// Full pages of one query, cached so paging through a large organisation stays cheap.
-type Units = Arc<Vec<Vec<Value>>>;
+/// The units of one query (or of one day of it), each a group of rows kept as JSON text
+/// (a third of a parsed row's memory), cached so paging through it stays cheap.
+type Units = Arc<Vec<Vec<Box<str>>>>;
+
+/// The most row text the cache holds, whatever the organisation's size: a query is made one
+/// day at a time where it has a row per day, so the fake's memory is about a few days of the
+/// largest query, never the whole window's answers (which sank a 20,000-person sync at 23 GB).
+const CACHE_BYTES: usize = 192 << 20;
+
+/// Queries' units, least recently made first out once they hold more than [`CACHE_BYTES`].
+#[derive(Default)]
+struct Cache {
+    units: HashMap<String, (Units, usize)>,
+    order: std::collections::VecDeque<String>,
+    bytes: usize,
+}
 
 /// The server's state: its configuration, organisation, rate limiter and counters.
 pub struct State {
@@ -149,7 +163,7 @@ pub struct State {
     slow_requests: AtomicU64,
     /// How many times recent (unsettled) values have been revised.
     pub revision: AtomicU32,
-    cache: Mutex<HashMap<String, Units>>,
+    cache: Mutex<Cache>,
     expired: Mutex<std::collections::HashSet<u64>>,
 }
 
@@ -170,7 +184,7 @@ impl State {
             cursor_requests: AtomicU64::new(0),
             slow_requests: AtomicU64::new(0),
             revision: AtomicU32::new(0),
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(Cache::default()),
             expired: Mutex::new(std::collections::HashSet::new()),
         })
     }
@@ -239,18 +253,38 @@ impl State {
         Ok(n)
     }
 
-    /// The units (rows, or buckets) of one query, computed once per query and revision.
+    /// The units (rows, or buckets) of one query, computed once per query and revision while
+    /// the cache holds them.
     fn units(&self, key: &str, make: impl FnOnce() -> Vec<Vec<Value>>) -> Units {
         let key = format!("{key}|{}", self.revision());
-        if let Some(u) = self.cache.lock().expect("cache").get(&key) {
+        if let Some((u, _)) = self.cache.lock().expect("cache").units.get(&key) {
             return u.clone();
         }
-        let units = Arc::new(make());
+        let units: Vec<Vec<Box<str>>> = make()
+            .into_iter()
+            .map(|unit| {
+                unit.iter()
+                    .map(|row| row.to_string().into_boxed_str())
+                    .collect()
+            })
+            .collect();
+        let bytes: usize = units.iter().flatten().map(|row| row.len() + 16).sum();
+        let units = Arc::new(units);
         let mut cache = self.cache.lock().expect("cache");
-        if cache.len() > 64 {
-            cache.clear();
+        if cache.units.contains_key(&key) {
+            return units;
         }
-        cache.insert(key, units.clone());
+        while cache.bytes + bytes > CACHE_BYTES {
+            let Some(oldest) = cache.order.pop_front() else {
+                break;
+            };
+            if let Some((_, freed)) = cache.units.remove(&oldest) {
+                cache.bytes -= freed;
+            }
+        }
+        cache.bytes += bytes;
+        cache.order.push_back(key.clone());
+        cache.units.insert(key, (units.clone(), bytes));
         units
     }
 

@@ -107,15 +107,57 @@ pub fn page(
     })
 }
 
+/// A row kept as JSON text, as the answer's value.
+fn row(text: &str) -> Value {
+    serde_json::from_str(text).expect("the fake's own JSON")
+}
+
 /// The rows of one page (units flattened: fan-out rows stay together) and the next cursor.
 pub fn slice(units: &Units, p: Page) -> (Vec<Value>, Option<String>) {
     let rows: Vec<Value> = units
         .iter()
         .skip(p.offset)
         .take(p.limit)
-        .flat_map(|u| u.iter().cloned())
+        .flat_map(|u| u.iter().map(|r| row(r)))
         .collect();
     let next = (p.offset + p.limit).min(units.len());
     let cursor = (next < units.len()).then(|| format!("page_{:016x}_{next}", p.hash));
+    (rows, cursor)
+}
+
+/// A cursor's offset into a query served a day at a time: the day's index in the window in
+/// the high bits, the units of that day already served in the low ones.
+const DAY_BITS: u32 = 32;
+
+/// The rows of one page of a query whose units are ordered by day first, made one day at a
+/// time (`units_of(day)`, for the window's `days` in order): only the days the page touches
+/// are made, so a month of a large organisation is never held whole. Pages cross days as one
+/// list would, so a client makes the same requests as for [`slice`].
+pub fn slice_days(
+    days: &[chrono::NaiveDate],
+    p: Page,
+    units_of: impl Fn(chrono::NaiveDate) -> Units,
+) -> (Vec<Value>, Option<String>) {
+    let mask = (1usize << DAY_BITS) - 1;
+    let (mut day, mut at) = (p.offset >> DAY_BITS, p.offset & mask);
+    let mut rows = Vec::new();
+    let mut taken = 0;
+    // Take up to `limit` units, then move past exhausted days so the cursor points at a unit
+    // that exists (no page ends with a cursor to nothing).
+    while day < days.len() {
+        let units = units_of(days[day]);
+        while taken < p.limit && at < units.len() {
+            rows.extend(units[at].iter().map(|r| row(r)));
+            at += 1;
+            taken += 1;
+        }
+        if at < units.len() {
+            break;
+        }
+        day += 1;
+        at = 0;
+    }
+    let cursor =
+        (day < days.len()).then(|| format!("page_{:016x}_{}", p.hash, (day << DAY_BITS) | at));
     (rows, cursor)
 }

@@ -156,3 +156,86 @@ async fn injected_faults_answer_as_told() {
     let (s, _, _) = get(&state, &format!("{WEEK}&limit=10&page={cursor}"), KEY).await;
     assert_eq!(s, StatusCode::GONE, "an expired cursor restarts pagination");
 }
+
+/// Every page of `path?query` at `limit`, the rows in order.
+async fn all_pages(
+    state: &std::sync::Arc<State>,
+    path: &str,
+    query: &str,
+    limit: usize,
+) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut page: Option<String> = None;
+    loop {
+        let q = match &page {
+            Some(p) => format!("{query}&limit={limit}&page={p}"),
+            None => format!("{query}&limit={limit}"),
+        };
+        let req = Request::get(format!("{path}?{q}"))
+            .header("x-api-key", KEY)
+            .header("anthropic-beta", crate::usage_cost::BETA)
+            .body(Body::empty())
+            .unwrap();
+        let resp = router(state.clone()).oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        let data = body["data"].as_array().unwrap();
+        assert!(!data.is_empty(), "a cursor led to an empty page");
+        rows.extend(data.iter().cloned());
+        match body["next_page"].as_str() {
+            Some(p) => page = Some(p.to_string()),
+            None => return rows,
+        }
+    }
+}
+
+/// A daily query is made a day at a time (so a month of a large organisation is never held
+/// whole), yet its pages are the rows of the whole window made at once, in the same order,
+/// whatever the page size, pages crossing days included.
+#[tokio::test]
+async fn a_query_made_a_day_at_a_time_pages_as_the_whole_window() {
+    let state = State::new(Config {
+        rate_per_minute: 100_000,
+        ..Config::new(today(), KEY)
+    });
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+    let end = start + chrono::Duration::days(7);
+    let flat = |units: Vec<Vec<Value>>| units.into_iter().flatten().collect::<Vec<Value>>();
+    let per_user = flat(crate::cost::per_user_units(
+        &state,
+        start,
+        end,
+        true,
+        &["product", "model"],
+        true,
+    ));
+    let by_actor = flat(crate::usage_cost::rows(
+        &state,
+        start,
+        end,
+        true,
+        &["actor", "model"],
+        true,
+    ));
+    let actor_query = "starting_at=2026-09-01T00:00:00Z&ending_at=2026-09-08T00:00:00Z&time_bucket_width=1d&group_by[]=actor&group_by[]=model";
+    for limit in [1, 37, 1000] {
+        assert_eq!(
+            all_pages(&state, PATH, WEEK, limit).await,
+            per_user,
+            "limit {limit}"
+        );
+        assert_eq!(
+            all_pages(
+                &state,
+                "/v1/organizations/analytics/cost",
+                actor_query,
+                limit
+            )
+            .await,
+            by_actor,
+            "limit {limit}"
+        );
+    }
+    assert!(state.cache.lock().unwrap().bytes <= crate::CACHE_BYTES);
+}

@@ -909,7 +909,9 @@ pub struct BenchArgs {
     #[arg(long)]
     pub year: bool,
     /// Measure the sync instead: requests `allot sync` makes for --month of a --sync-people
-    /// organisation (served by the fake API in-process), against the fewest possible.
+    /// organisation against the fewest possible, the daily runs after it, minutes at 60 a
+    /// minute and the sync's peak memory (the fake API in its own process, making its answers
+    /// a day at a time).
     #[arg(long)]
     pub sync: bool,
     /// People in the organisation of --sync.
@@ -919,6 +921,18 @@ pub struct BenchArgs {
     /// cached, on the demo store and on --month of a --people organisation synced into a store.
     #[arg(long, conflicts_with_all = ["sync", "year"])]
     pub serve: bool,
+    /// Time every command (chargeback, the reviews, trend, alerts, forecast, adoption, explain,
+    /// reconcile) on a store of --month and the month before for each organisation size of
+    /// --scale-people, each in its own process, and print how time and peak memory grow per
+    /// doubling of the people.
+    #[arg(long, conflicts_with_all = ["sync", "year", "serve"])]
+    pub scale: bool,
+    /// The organisation sizes of --scale, comma-separated, smallest first.
+    #[arg(long, value_delimiter = ',', default_value = "20000,100000")]
+    pub scale_people: Vec<u64>,
+    /// Runs of each command of --scale (the best is kept).
+    #[arg(long, default_value_t = 1)]
+    pub repeat: u32,
 }
 
 fn parse_focus_version(s: &str) -> Result<String, String> {

@@ -19,6 +19,21 @@ pub fn run(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
     if args.serve {
         return serve(args, quiet);
     }
+    if args.scale {
+        let mut people = args.scale_people.clone();
+        people.sort_unstable();
+        people.dedup();
+        return Ok(allot_bench::scale(
+            &allot_bench::ScaleSpec {
+                people,
+                month: args.month,
+                dir: args.dir.clone(),
+                repeat: args.repeat.max(1),
+            },
+            &std::env::current_exe()?,
+            &|m| output::say(quiet, m),
+        )?);
+    }
     let exe = std::env::current_exe()?;
     bench(
         &BenchSpec {
