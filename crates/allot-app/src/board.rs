@@ -936,19 +936,20 @@ impl Workspace {
         let held = self.sources.held(Facts::Cost)?;
         let last_day = held.map(|r| r.to.min(self.as_of - chrono::Duration::days(1)));
         let month = Month::of(last_day.unwrap_or(self.as_of - chrono::Duration::days(1)));
-        let (forecast, forecast_figures, forecast_note) =
-            match self.forecast_figures(month, None, watch) {
-                Ok((figures, notes)) => {
-                    let report = forecast_report(&figures, self.as_of, notes);
-                    let name = crate::output::file_name("forecast", &figures.level);
-                    (Some(Named::table(name, report)), Some(figures), None)
-                }
-                Err(e @ (AppError::NoData(_) | AppError::Usage(_))) => {
-                    (None, None, Some(e.to_string()))
-                }
-                Err(e) => return Err(e),
-            };
-        let (alerts, (critical_alerts, open_alerts), alerts_note) = match self.alerts(watch) {
+        // One load for both: the alerts' weeks hold the forecast's.
+        let (alerts_run, forecast_run) = self.alerts_and_forecast(month, None, watch);
+        let (forecast, forecast_figures, forecast_note) = match forecast_run {
+            Ok((figures, notes)) => {
+                let report = forecast_report(&figures, self.as_of, notes);
+                let name = crate::output::file_name("forecast", &figures.level);
+                (Some(Named::table(name, report)), Some(figures), None)
+            }
+            Err(e @ (AppError::NoData(_) | AppError::Usage(_))) => {
+                (None, None, Some(e.to_string()))
+            }
+            Err(e) => return Err(e),
+        };
+        let (alerts, (critical_alerts, open_alerts), alerts_note) = match alerts_run {
             Ok(mut run) => {
                 let critical = run
                     .alerts

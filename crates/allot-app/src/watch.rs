@@ -91,6 +91,80 @@ struct Watched {
     org: Daily,
 }
 
+impl Watched {
+    /// The same watch from `from` on, as if loaded from `from`: every series cut to the days
+    /// from `from`, a line or person with no cost left dropped (a series holds only the days
+    /// with facts, so this is what a load of the shorter range gives).
+    fn cut_to(&self, from: NaiveDate) -> Watched {
+        let cut = |daily: &Daily| -> Daily {
+            daily
+                .range(from..)
+                .map(|(day, amount)| (*day, *amount))
+                .collect()
+        };
+        let cut_all = |series: &BTreeMap<String, Daily>| -> BTreeMap<String, Daily> {
+            series
+                .iter()
+                .filter_map(|(key, daily)| {
+                    let kept = cut(daily);
+                    (!kept.is_empty()).then(|| (key.clone(), kept))
+                })
+                .collect()
+        };
+        let mut period = self.period.clone();
+        period.range = DateRange {
+            from: from.max(period.range.from),
+            to: period.range.to,
+        };
+        Watched {
+            period,
+            last: self.last,
+            levels: self
+                .levels
+                .iter()
+                .map(|level| LevelSeries {
+                    name: level.name.clone(),
+                    lines: cut_all(&level.lines),
+                    labels: level.labels.clone(),
+                })
+                .collect(),
+            people: cut_all(&self.people),
+            org: cut(&self.org),
+        }
+    }
+}
+
+/// A forecast's figures and the notes its report carries, or why there is none.
+type ForecastResult = Result<(ForecastFigures, Vec<allot_report::Note>), AppError>;
+
+/// The days the alerts look at, ending on the data's last day: the rules' recent and baseline
+/// windows, the month so far and the forecast's weeks (a budget alert forecasts).
+fn alerts_span(o: &WatchOptions) -> impl Fn(NaiveDate) -> (NaiveDate, NaiveDate) {
+    let windows = &o.rules.windows;
+    let span = i64::from(windows.recent_days + windows.baseline_days);
+    move |end| {
+        let month_start = Month::of(end).first_day();
+        let lookback = end - Duration::days(forecast::LOOKBACK_WEEKS * 7 - 1);
+        (
+            (end - Duration::days(span - 1))
+                .min(month_start)
+                .min(lookback),
+            end,
+        )
+    }
+}
+
+/// The days the forecast of `month` reads: its weeks of history and the month so far.
+fn forecast_span(month: Month) -> impl Fn(NaiveDate) -> (NaiveDate, NaiveDate) {
+    move |end| {
+        let to = end.min(month.last_day());
+        (
+            (to - Duration::days(forecast::LOOKBACK_WEEKS * 7 - 1)).min(month.first_day()),
+            to,
+        )
+    }
+}
+
 fn to_daily(v: Vec<(NaiveDate, Nanos)>) -> Daily {
     v.into_iter().collect()
 }
@@ -183,12 +257,12 @@ impl Workspace {
         })
     }
 
-    /// Loads what the watch needs: from `first` (or earlier, for files without a stated
-    /// period) to the data's last day, with usage dimensions, at day grain.
-    fn watched(
+    /// The days a watch of `span` looks at: from `first` (or earlier, for files without a
+    /// stated period) to the data's last day.
+    fn watch_range(
         &self,
         span: impl Fn(NaiveDate) -> (NaiveDate, NaiveDate),
-    ) -> Result<Watched, AppError> {
+    ) -> Result<DateRange, AppError> {
         let data_end = self.data_end()?;
         let files_unstated = self.sources.held(Facts::Cost)?.is_none();
         let (first, end) = span(data_end);
@@ -198,8 +272,22 @@ impl Workspace {
         } else {
             first
         };
-        let range = DateRange::new(from, end)
-            .ok_or_else(|| AppError::Usage(format!("nothing to look at before {end}")))?;
+        DateRange::new(from, end)
+            .ok_or_else(|| AppError::Usage(format!("nothing to look at before {end}")))
+    }
+
+    /// Loads what the watch of `span` needs, with usage dimensions, at day grain.
+    fn watched(
+        &self,
+        span: impl Fn(NaiveDate) -> (NaiveDate, NaiveDate),
+    ) -> Result<Watched, AppError> {
+        self.watched_range(self.watch_range(span)?)
+    }
+
+    /// Loads `range` for a watch, with usage dimensions, at day grain, and its daily series
+    /// at every level.
+    fn watched_range(&self, range: DateRange) -> Result<Watched, AppError> {
+        let end = range.to;
         let period = self.period(
             range,
             &Needs {
@@ -272,18 +360,45 @@ impl Workspace {
 
     /// Runs every alert rule over the recent days as of the workspace's date.
     pub fn alerts(&self, o: &WatchOptions) -> Result<AlertRun, AppError> {
+        let watched = self.watched(alerts_span(o))?;
+        self.alerts_of(&watched, o)
+    }
+
+    /// The alerts and the forecast of `month` from one load, as the dashboard's overview shows
+    /// them: when the alerts' days end where the forecast's do (the month the data ends in),
+    /// the forecast reads the alerts' series cut to its own days, as if it had loaded them;
+    /// otherwise (or when a load fails, so each says why) each loads its own.
+    pub fn alerts_and_forecast(
+        &self,
+        month: Month,
+        by: Option<&str>,
+        o: &WatchOptions,
+    ) -> (Result<AlertRun, AppError>, ForecastResult) {
+        let shared = (month.first_day() < self.as_of)
+            .then(|| {
+                let alerts = self.watch_range(alerts_span(o)).ok()?;
+                let forecast = self.watch_range(forecast_span(month)).ok()?;
+                (alerts.to == forecast.to && alerts.from <= forecast.from)
+                    .then_some((alerts, forecast.from))
+            })
+            .flatten()
+            .and_then(|(range, forecast_from)| {
+                let watched = self.watched_range(range).ok()?;
+                let forecast = watched.cut_to(forecast_from);
+                Some((watched, forecast))
+            });
+        match shared {
+            Some((watched, forecast)) => (
+                self.alerts_of(&watched, o),
+                self.forecast_of(&forecast, month, by, o),
+            ),
+            None => (self.alerts(o), self.forecast_figures(month, by, o)),
+        }
+    }
+
+    /// The alert rules run over a loaded watch.
+    fn alerts_of(&self, watched: &Watched, o: &WatchOptions) -> Result<AlertRun, AppError> {
         let rule_set = &o.rules;
-        let span = i64::from(rule_set.windows.recent_days + rule_set.windows.baseline_days);
-        let watched = self.watched(|end| {
-            let month_start = Month::of(end).first_day();
-            let lookback = end - Duration::days(forecast::LOOKBACK_WEEKS * 7 - 1);
-            (
-                (end - Duration::days(span - 1))
-                    .min(month_start)
-                    .min(lookback),
-                end,
-            )
-        })?;
         let last = watched.last;
         let (recent, base) = rule_set.windows_ending(last);
         let period = &watched.period;
@@ -313,7 +428,7 @@ impl Workspace {
                 }
             }
             found.extend(rules::new_spenders(rule_set, &watched.people, last));
-            found.extend(Self::share_rules(&watched, rule_set, recent, base)?);
+            found.extend(Self::share_rules(watched, rule_set, recent, base)?);
         } else {
             notes.push(format!(
                 "The rules that compare with a baseline did not run: the cost data misses {} between {} and {}. Sync those days (or give the files for them) and run again.",
@@ -325,7 +440,7 @@ impl Workspace {
         if let Some((path, budgets)) = &o.budgets {
             if rule_set.budget.enabled {
                 let (lines, _, warnings) = Self::forecast_lines(
-                    &watched,
+                    watched,
                     Some(&budgets.level),
                     Some((budgets, path)),
                     Month::of(last),
@@ -337,11 +452,11 @@ impl Workspace {
                     &lines,
                     Month::of(last),
                     last,
-                    &watched,
+                    watched,
                 ));
             }
         }
-        name_drivers(&watched, &mut found)?;
+        name_drivers(watched, &mut found)?;
         let mut judged: Vec<Judged> = found
             .into_iter()
             .map(|alert| {
@@ -630,13 +745,18 @@ impl Workspace {
                 self.as_of
             )));
         }
-        let watched = self.watched(|end| {
-            let to = end.min(month.last_day());
-            (
-                (to - Duration::days(forecast::LOOKBACK_WEEKS * 7 - 1)).min(month.first_day()),
-                to,
-            )
-        })?;
+        let watched = self.watched(forecast_span(month))?;
+        self.forecast_of(&watched, month, by, o)
+    }
+
+    /// The forecast of `month` from a loaded watch.
+    fn forecast_of(
+        &self,
+        watched: &Watched,
+        month: Month,
+        by: Option<&str>,
+        o: &WatchOptions,
+    ) -> Result<(ForecastFigures, Vec<allot_report::Note>), AppError> {
         let through = watched.last.min(month.last_day());
         let cov = &watched.period.coverage[0];
         let held = DateRange::month(month)
@@ -662,7 +782,7 @@ impl Workspace {
         }
         let by = by.or(o.budgets.as_ref().map(|(_, b)| b.level.as_str()));
         let (lines, level, mut notes) = Self::forecast_lines(
-            &watched,
+            watched,
             by,
             o.budgets.as_ref().map(|(p, b)| (b, p.as_path())),
             month,
