@@ -660,11 +660,12 @@ pub fn scale(spec: &ScaleSpec, exe: &Path, say: &dyn Fn(&str)) -> Result<(), App
             let out = base.join("out").join(command);
             let mut argv: Vec<String> = vec![exe.display().to_string(), "-q".into()];
             argv.extend(args);
+            argv.extend(["--store".into(), store.display().to_string()]);
+            // Reconciliation is of the organisation's cost against the invoice: no mapping.
+            if command != "reconcile" {
+                argv.extend(["--mapping".into(), mapping.display().to_string()]);
+            }
             argv.extend([
-                "--store".into(),
-                store.display().to_string(),
-                "--mapping".into(),
-                mapping.display().to_string(),
                 "--as-of".into(),
                 as_of.to_string(),
                 "--format".into(),
@@ -672,7 +673,15 @@ pub fn scale(spec: &ScaleSpec, exe: &Path, say: &dyn Fn(&str)) -> Result<(), App
                 "--out".into(),
                 out.display().to_string(),
             ]);
-            let line = serde_json::json!({"people": people, "command": command, "argv": argv});
+            // `alerts` exits 3 when an alert fired, `reconcile` 1 when the invoice does not
+            // match (its round amounts never do): answers, not failures.
+            let ok: &[i32] = match command {
+                "alerts" => &[0, 3],
+                "reconcile" => &[0, 1],
+                _ => &[0],
+            };
+            let line =
+                serde_json::json!({"people": people, "command": command, "argv": argv, "ok": ok});
             let _ = writeln!(plan, "{line}");
         }
     }

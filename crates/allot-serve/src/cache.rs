@@ -128,7 +128,15 @@ impl Cache {
             return Ok(v);
         }
         let generation = self.inner.lock().expect("cache").generation;
+        let started = std::time::Instant::now();
         let made = make();
+        // Where a page's time goes, for an operator (`RUST_LOG=allot::service=debug`).
+        tracing::debug!(
+            target: "allot::service",
+            key,
+            ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "computed"
+        );
         self.making.lock().expect("cache").remove(key);
         let value = Arc::new(made?);
         let mut inner = self.inner.lock().expect("cache");
