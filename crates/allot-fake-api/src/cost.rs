@@ -14,7 +14,7 @@ use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
 
 use crate::limits::check_window;
-use crate::paging::{page, param, slice, slice_days};
+use crate::paging::{page, page_of, param, slice};
 use crate::truth::{days, org_costs, user_costs};
 use crate::{ApiError, Family, State};
 
@@ -350,20 +350,9 @@ fn per_user(
     }
     let dims = group_by(params, allowed)?;
     let p = page(state, path, params, 20, 1000)?;
-    let (rows, next) = if daily {
-        // Ordered by day first: made a day at a time.
-        let window: Vec<NaiveDate> = days(start, end).collect();
-        slice_days(&window, p, |day| {
-            state.units(&format!("{path}|{}|{day}", p.hash), || {
-                per_user_units(state, day, day + Duration::days(1), true, &dims, cost)
-            })
-        })
-    } else {
-        let units = state.units(&format!("{path}|{}", p.hash), || {
-            per_user_units(state, start, end, false, &dims, cost)
-        });
-        slice(&units, p)
-    };
+    let (rows, next) = page_of(state, path, p, (start, end), daily, |from, to, daily| {
+        per_user_units(state, from, to, daily, &dims, cost)
+    });
     Ok(state.respond(n, &envelope(state, &rows, next.as_deref())))
 }
 

@@ -161,3 +161,27 @@ pub fn slice_days(
         (day < days.len()).then(|| format!("page_{:016x}_{}", p.hash, (day << DAY_BITS) | at));
     (rows, cursor)
 }
+
+/// One page of the query `path` (hash in `p`) over `[start, end)`: made a day at a time when it
+/// has a row per day (`daily`; its units ordered by day first), else whole. `make(from, to,
+/// daily)` makes the units of a range.
+pub fn page_of(
+    state: &State,
+    path: &str,
+    p: Page,
+    (start, end): (chrono::NaiveDate, chrono::NaiveDate),
+    daily: bool,
+    make: impl Fn(chrono::NaiveDate, chrono::NaiveDate, bool) -> Vec<Vec<Value>>,
+) -> (Vec<Value>, Option<String>) {
+    if daily {
+        let window: Vec<chrono::NaiveDate> = crate::truth::days(start, end).collect();
+        slice_days(&window, p, |day| {
+            state.units(&format!("{path}|{}|{day}", p.hash), || {
+                make(day, day + chrono::Duration::days(1), true)
+            })
+        })
+    } else {
+        let units = state.units(&format!("{path}|{}", p.hash), || make(start, end, false));
+        slice(&units, p)
+    }
+}

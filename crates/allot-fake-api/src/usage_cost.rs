@@ -16,7 +16,7 @@ use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
 
 use crate::cost::{cents, daily, envelope, ts, window, Tokens};
-use crate::paging::{page, slice, slice_days};
+use crate::paging::{page, page_of};
 use crate::truth::{actor_costs, days};
 use crate::{ApiError, Family, State};
 
@@ -237,20 +237,9 @@ fn serve(
     let daily = daily(params, "time_bucket_width", false)?;
     let dims = group_by(params, cost)?;
     let p = page(state, path, params, 100, 1000)?;
-    let (data, next) = if daily {
-        // Ordered by day first, then by amount within the day: made a day at a time.
-        let window: Vec<NaiveDate> = days(start, end).collect();
-        slice_days(&window, p, |day| {
-            state.units(&format!("{path}|{}|{day}", p.hash), || {
-                rows(state, day, day + Duration::days(1), true, &dims, cost)
-            })
-        })
-    } else {
-        let units = state.units(&format!("{path}|{}", p.hash), || {
-            rows(state, start, end, false, &dims, cost)
-        });
-        slice(&units, p)
-    };
+    let (data, next) = page_of(state, path, p, (start, end), daily, |from, to, daily| {
+        rows(state, from, to, daily, &dims, cost)
+    });
     Ok(state.respond(n, &envelope(state, &data, next.as_deref())))
 }
 
