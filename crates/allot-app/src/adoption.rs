@@ -16,7 +16,7 @@ use chrono::{Duration, NaiveDate};
 use crate::error::AppError;
 use crate::output::{file_name, Named, Output};
 use crate::sources::Facts;
-use crate::workspace::{level_of, Needs, Workspace};
+use crate::workspace::{level_of, Needs, Period, Workspace};
 
 /// Days before the month the load reaches back for each idle person's last active day.
 pub const LAST_ACTIVE_LOOKBACK_DAYS: i64 = 92;
@@ -100,6 +100,18 @@ impl Workspace {
 
     /// The adoption scorecard of `month` with its teams' figures beside the reports.
     pub fn adoption_run(&self, month: Month, o: &AdoptionOptions) -> Result<AdoptionRun, AppError> {
+        let days = self.adoption_days(month, o)?;
+        let period = self.period(days.loaded, &ADOPTION_NEEDS)?;
+        self.adoption_of(month, o, &days, &period)
+    }
+
+    /// The days adoption of `month` reads: the month, the month before, the inactive window
+    /// and the last-active lookback, loaded together.
+    pub fn adoption_days(
+        &self,
+        month: Month,
+        o: &AdoptionOptions,
+    ) -> Result<AdoptionDays, AppError> {
         let range = DateRange::month(month);
         if range.from >= self.as_of {
             return Err(AppError::NoData(format!(
@@ -125,16 +137,35 @@ impl Workspace {
             .min(window_from)
             .min(range.from - Duration::days(LAST_ACTIVE_LOOKBACK_DAYS));
         let loaded = DateRange::new(from, range.to).expect("from is before the month's end");
+        Ok(AdoptionDays {
+            range,
+            headcount_day,
+            end,
+            window_from,
+            prev,
+            loaded,
+        })
+    }
+
+    /// The adoption scorecard of `month` from a period loaded over `days.loaded` with
+    /// [`ADOPTION_NEEDS`].
+    pub fn adoption_of(
+        &self,
+        month: Month,
+        o: &AdoptionOptions,
+        days: &AdoptionDays,
+        period: &Period,
+    ) -> Result<AdoptionRun, AppError> {
+        let AdoptionDays {
+            range,
+            headcount_day,
+            end,
+            window_from,
+            prev,
+            loaded,
+        } = *days;
         let mapping = self.mapping.clone();
         let level = level_of(&mapping, o.by.as_deref())?;
-        let period = self.period(
-            loaded,
-            &Needs {
-                usage: true,
-                activity: true,
-                ..Needs::default()
-            },
-        )?;
         let cov = &period.coverage[0];
         let held = |r: DateRange| {
             r.days()
@@ -149,9 +180,9 @@ impl Workspace {
         let keying = period.keying(o.by.as_deref(), &o.policy)?;
         let chargebacks = period.ledger.chargebacks(&keying, &[range])?;
         let chargeback = &chargebacks[0];
-        let now = usage_in(&period, &keying, range)?;
+        let now = usage_in(period, &keying, range)?;
         let before = (held(prev) > 0)
-            .then(|| usage_in(&period, &keying, prev))
+            .then(|| usage_in(period, &keying, prev))
             .transpose()?;
         // Headcount: the people whose mapping row is valid on a day, by their key then.
         let people = heads(&mapping, &level, headcount_day);
@@ -193,10 +224,10 @@ impl Workspace {
         let idle_use = if window == range {
             None
         } else {
-            Some(usage_in(&period, &keying, window)?)
+            Some(usage_in(period, &keying, window)?)
         };
         let idle = idle_seats(
-            &period,
+            period,
             &people,
             idle_use.as_ref().unwrap_or(&now),
             loaded,
@@ -233,6 +264,32 @@ impl Workspace {
         })
     }
 }
+
+/// The days an adoption scorecard reads (see [`Workspace::adoption_days`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdoptionDays {
+    /// The month scored.
+    pub range: DateRange,
+    /// The day heads are counted on: the month's last, or the as-of date while it runs.
+    pub headcount_day: NaiveDate,
+    /// The last day looked at.
+    pub end: NaiveDate,
+    /// The first day of the inactive window.
+    pub window_from: NaiveDate,
+    /// The month before.
+    pub prev: DateRange,
+    /// Everything loaded: the month before, the window and the last-active lookback.
+    pub loaded: DateRange,
+}
+
+/// What an adoption load keeps: usage and activity, at day grain.
+pub const ADOPTION_NEEDS: Needs = Needs {
+    usage: true,
+    focus: false,
+    activity: true,
+    previous: false,
+    starts: Vec::new(),
+};
 
 /// Who used what in `range`, from cost (by product) and from activity (by counter).
 fn usage_in(

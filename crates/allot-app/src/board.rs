@@ -183,6 +183,46 @@ impl Workspace {
         )?;
         MonthBoard::build(&period, policy)
     }
+
+    /// The dashboard's month and its adoption from one load: adoption's days (its month, the
+    /// month before, the inactive window and 92 days of lookback) hold the month's, so the month
+    /// is built from the same period looked at over the month alone. When adoption cannot
+    /// load (or holds no cost in the month, or not the whole month before), each loads its
+    /// own, so their errors read as before.
+    pub fn month_board_and_adoption(
+        &self,
+        month: Month,
+        policy: &UnmappedPolicy,
+        adoption: &crate::AdoptionOptions,
+    ) -> (
+        Result<MonthBoard, AppError>,
+        Result<crate::adoption::AdoptionRun, AppError>,
+    ) {
+        let range = DateRange::month(month);
+        let shared = self.adoption_days(month, adoption).ok().and_then(|days| {
+            if days.loaded.from > crate::workspace::previous(range).from {
+                return None;
+            }
+            let period = self
+                .period(days.loaded, &crate::adoption::ADOPTION_NEEDS)
+                .ok()?;
+            let cov = &period.coverage[0];
+            let held = range
+                .days()
+                .any(|d| !cov.missing.contains(&d) && !cov.not_yet.contains(&d));
+            held.then_some((days, period))
+        });
+        let Some((days, period)) = shared else {
+            return (
+                self.month_board(month, policy),
+                self.adoption_run(month, adoption),
+            );
+        };
+        let run = self.adoption_of(month, adoption, &days, &period);
+        let mut of_month = period;
+        of_month.range = range;
+        (MonthBoard::build(&of_month, policy), run)
+    }
 }
 
 impl MonthBoard {

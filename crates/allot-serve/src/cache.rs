@@ -92,6 +92,24 @@ impl Cache {
             .and_then(|s| s.modified)
     }
 
+    /// The generation of the cache's contents: it moves when the store changes or the cache
+    /// is cleared. [`Cache::put`] keeps a value only if it is still the one it was made in.
+    pub fn generation(&self) -> u64 {
+        self.inner.lock().expect("cache").generation
+    }
+
+    /// Keeps `value` under `key` when nothing is there yet and the cache is still at
+    /// `generation` (a value made beside another, from the same load).
+    pub fn put<T: Send + Sync + 'static>(&self, key: &str, value: T, generation: u64) {
+        let mut inner = self.inner.lock().expect("cache");
+        if inner.generation != generation || inner.entries.contains_key(key) {
+            return;
+        }
+        inner.entries.insert(key.to_string(), Arc::new(value));
+        inner.order.retain(|k| k != key);
+        inner.order.push(key.to_string());
+    }
+
     /// The value under `key` when it is already computed (never computes it).
     pub fn lookup<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
         let hit = self

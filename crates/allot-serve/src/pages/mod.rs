@@ -308,10 +308,23 @@ pub(crate) fn board(app: &App, m: Month) -> Result<Arc<MonthBoard>, Fail> {
         )));
     }
     app.cache.get(&format!("board:{m}"), || {
-        ws(app)
-            .month_board(m, &app.config.policy)
-            .map_err(Fail::from)
+        // The month and its adoption come from one load; the adoption is kept for its page.
+        let generation = app.cache.generation();
+        let (board, adoption) =
+            ws(app).month_board_and_adoption(m, &app.config.policy, &adoption_options(app));
+        if let Ok(run) = adoption {
+            app.cache.put(&format!("adoption:{m}"), run, generation);
+        }
+        board.map_err(Fail::from)
     })
+}
+
+/// How the dashboard scores adoption: its unmapped policy, the rest as `allot adoption`.
+fn adoption_options(app: &App) -> AdoptionOptions {
+    AdoptionOptions {
+        policy: app.config.policy.clone(),
+        ..AdoptionOptions::default()
+    }
 }
 
 pub(crate) fn overview_data(app: &App) -> Result<Arc<Overview>, Fail> {
@@ -349,13 +362,7 @@ pub fn warm_rest(app: &App) {
 pub(crate) fn adoption_data(app: &App, m: Month) -> Result<Arc<AdoptionRun>, Fail> {
     app.cache.get(&format!("adoption:{m}"), || {
         ws(app)
-            .adoption_run(
-                m,
-                &AdoptionOptions {
-                    policy: app.config.policy.clone(),
-                    ..AdoptionOptions::default()
-                },
-            )
+            .adoption_run(m, &adoption_options(app))
             .map_err(Fail::from)
     })
 }
