@@ -147,21 +147,18 @@ fn every_tool_answers_with_the_clis_figures_and_bad_arguments_are_said() {
         "provisional"
     );
     let dir = tempfile::tempdir().unwrap();
-    let mut cli = vec![
-        "-q",
-        "chargeback",
-        "--month",
-        "2026-10",
-        "--format",
-        "csv",
-        "--out",
-    ];
-    let out = dir.path().join("cb");
-    cli.push(out.to_str().unwrap());
-    cli.extend(inputs);
-    let run = allot(dir.path(), &cli);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let want = read_csv(&out.join("chargeback.csv"));
+    // What the CLI writes in `file` for `args` on the same inputs.
+    let cli_rows = |args: &[&str], file: &str| {
+        let out = dir.path().join(args.join("-"));
+        let mut cli = vec!["-q"];
+        cli.extend(args);
+        cli.extend(["--format", "csv", "--out", out.to_str().unwrap()]);
+        cli.extend(inputs);
+        let run = allot(dir.path(), &cli);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        read_csv(&out.join(file))
+    };
+    let want = cli_rows(&["chargeback", "--month", "2026-10"], "chargeback.csv");
     for line in &want {
         let found = got
             .iter()
@@ -181,23 +178,10 @@ fn every_tool_answers_with_the_clis_figures_and_bad_arguments_are_said() {
         &json!({"month": "2026-11", "cost_center": "CC-1030"}),
     );
     let got = rows(&answer);
-    let mut cli = vec![
-        "-q",
-        "explain",
-        "--month",
-        "2026-11",
-        "--cost-center",
-        "CC-1030",
-        "--format",
-        "csv",
-        "--out",
-    ];
-    let out = dir.path().join("ex");
-    cli.push(out.to_str().unwrap());
-    cli.extend(inputs);
-    let run = allot(dir.path(), &cli);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let want = read_csv(&out.join("explain.csv"));
+    let want = cli_rows(
+        &["explain", "--month", "2026-11", "--cost-center", "CC-1030"],
+        "explain.csv",
+    );
     assert_eq!(got.len(), want.len());
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(
@@ -212,25 +196,18 @@ fn every_tool_answers_with_the_clis_figures_and_bad_arguments_are_said() {
         &json!({"from": "2026-11-09", "to": "2026-11-22", "cost_center": "CC-1030"}),
     );
     let got = rows(&answer);
-    let mut cli = vec![
-        "-q",
-        "explain",
-        "--from",
-        "2026-11-09",
-        "--to",
-        "2026-11-22",
-        "--cost-center",
-        "CC-1030",
-        "--format",
-        "csv",
-        "--out",
-    ];
-    let out = dir.path().join("ex-days");
-    cli.push(out.to_str().unwrap());
-    cli.extend(inputs);
-    let run = allot(dir.path(), &cli);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let want = read_csv(&out.join("explain.csv"));
+    let want = cli_rows(
+        &[
+            "explain",
+            "--from",
+            "2026-11-09",
+            "--to",
+            "2026-11-22",
+            "--cost-center",
+            "CC-1030",
+        ],
+        "explain.csv",
+    );
     assert_eq!(got.len(), want.len());
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(

@@ -138,11 +138,8 @@ impl Workspace {
             .min(range.from - Duration::days(LAST_ACTIVE_LOOKBACK_DAYS));
         let loaded = DateRange::new(from, range.to).expect("from is before the month's end");
         Ok(AdoptionDays {
-            range,
             headcount_day,
-            end,
             window_from,
-            prev,
             loaded,
         })
     }
@@ -157,21 +154,17 @@ impl Workspace {
         period: &Period,
     ) -> Result<AdoptionRun, AppError> {
         let AdoptionDays {
-            range,
             headcount_day,
-            end,
             window_from,
-            prev,
             loaded,
         } = *days;
+        let (range, prev) = (DateRange::month(month), DateRange::month(month.prev()));
+        // The headcount day is never after the month's last.
+        let end = headcount_day;
         let mapping = self.mapping.clone();
         let level = level_of(&mapping, o.by.as_deref())?;
         let cov = &period.coverage[0];
-        let held = |r: DateRange| {
-            r.days()
-                .filter(|d| !cov.missing.contains(d) && !cov.not_yet.contains(d))
-                .count()
-        };
+        let held = |r: DateRange| r.days().filter(|d| cov.holds(*d)).count();
         if held(range) == 0 {
             return Err(AppError::NoData(format!(
                 "no cost data for {month}: sync it (or give the files for it) first"
@@ -265,19 +258,14 @@ impl Workspace {
     }
 }
 
-/// The days an adoption scorecard reads (see [`Workspace::adoption_days`]).
+/// The days an adoption scorecard of a month reads (see [`Workspace::adoption_days`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AdoptionDays {
-    /// The month scored.
-    pub range: DateRange,
-    /// The day heads are counted on: the month's last, or the as-of date while it runs.
+    /// The day heads are counted on and the last day looked at: the month's last, or the
+    /// as-of date while it runs.
     pub headcount_day: NaiveDate,
-    /// The last day looked at.
-    pub end: NaiveDate,
     /// The first day of the inactive window.
     pub window_from: NaiveDate,
-    /// The month before.
-    pub prev: DateRange,
     /// Everything loaded: the month before, the window and the last-active lookback.
     pub loaded: DateRange,
 }

@@ -187,8 +187,8 @@ impl Workspace {
     /// The dashboard's month and its adoption from one load: adoption's days (its month, the
     /// month before, the inactive window and 92 days of lookback) hold the month's, so the month
     /// is built from the same period looked at over the month alone. When adoption cannot
-    /// load (or holds no cost in the month, or not the whole month before), each loads its
-    /// own, so their errors read as before.
+    /// load (or holds no cost in the month), each loads its own, so their errors read as
+    /// before.
     pub fn month_board_and_adoption(
         &self,
         month: Month,
@@ -200,16 +200,10 @@ impl Workspace {
     ) {
         let range = DateRange::month(month);
         let shared = self.adoption_days(month, adoption).ok().and_then(|days| {
-            if days.loaded.from > crate::workspace::previous(range).from {
-                return None;
-            }
             let period = self
                 .period(days.loaded, &crate::adoption::ADOPTION_NEEDS)
                 .ok()?;
-            let cov = &period.coverage[0];
-            let held = range
-                .days()
-                .any(|d| !cov.missing.contains(&d) && !cov.not_yet.contains(&d));
+            let held = range.days().any(|d| period.coverage[0].holds(d));
             held.then_some((days, period))
         });
         let Some((days, period)) = shared else {

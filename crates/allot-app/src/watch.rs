@@ -297,11 +297,7 @@ impl Workspace {
         )?;
         // The last day with data: a store's last synced day, or the files' last fact.
         let cov = &period.coverage[0];
-        let last = range
-            .days()
-            .filter(|d| !cov.missing.contains(d) && !cov.not_yet.contains(d))
-            .max()
-            .unwrap_or(end);
+        let last = range.days().filter(|d| cov.holds(*d)).max().unwrap_or(end);
         let mapping = period.ledger.mapping();
         let mut names = vec!["cost_center".to_string()];
         names.extend(
@@ -761,7 +757,7 @@ impl Workspace {
         let cov = &watched.period.coverage[0];
         let held = DateRange::month(month)
             .days()
-            .filter(|d| *d <= through && !cov.missing.contains(d) && !cov.not_yet.contains(d))
+            .filter(|d| *d <= through && cov.holds(*d))
             .count();
         if held == 0 {
             let hint = match self.sources.store() {

@@ -306,12 +306,7 @@ impl Workspace {
             );
         }
         // A period the facts do not reach at all is an error, not a month of $0.00.
-        let days_held = |c: &Coverage| {
-            range
-                .days()
-                .filter(|day| !c.missing.contains(day) && !c.not_yet.contains(day))
-                .count()
-        };
+        let days_held = |c: &Coverage| range.days().filter(|day| c.holds(*day)).count();
         let reached = coverage
             .iter()
             .filter(|c| Facts::Cost.covers(&c.source))

@@ -212,6 +212,11 @@ impl Coverage {
     pub fn complete(&self) -> bool {
         self.missing.is_empty()
     }
+
+    /// Whether the source holds `day`: neither missing nor not yet available.
+    pub fn holds(&self, day: NaiveDate) -> bool {
+        !self.missing.contains(&day) && !self.not_yet.contains(&day)
+    }
 }
 
 /// The status of a period's figures as of `as_of`, given what each source it uses holds.

@@ -237,5 +237,17 @@ async fn a_query_made_a_day_at_a_time_pages_as_the_whole_window() {
             "limit {limit}"
         );
     }
-    assert!(state.cache.lock().unwrap().bytes <= crate::CACHE_BYTES);
+    // Made a day at a time: every cached daily answer is one day's (its key ends with the
+    // day), none the week's.
+    let cache = state.cache.lock().unwrap();
+    assert!(cache.bytes <= crate::CACHE_BYTES);
+    let days: Vec<String> = days(start, end).map(|d| d.to_string()).collect();
+    for key in cache.units.keys() {
+        let without_revision = key.rsplit_once('|').map_or(key.as_str(), |(k, _)| k);
+        assert!(
+            days.iter().any(|d| without_revision.ends_with(d.as_str())),
+            "{key} is not one day's answer"
+        );
+    }
+    assert_eq!(cache.units.len(), 2 * days.len());
 }
