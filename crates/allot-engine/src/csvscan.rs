@@ -167,6 +167,7 @@ pub(crate) fn scan(
     let emails = emails.into_inner().expect("interner");
     let values = values.into_inner().expect("interner");
     let days = groups.days();
+    groups.seal();
     Ok(Ok((frame(&groups, spec, &emails, &values), days, tally)))
 }
 

@@ -193,6 +193,11 @@ impl Groups {
         }
     }
 
+    /// Drops the index once every group is found, so the frame is not built beside it.
+    pub(crate) fn seal(&mut self) {
+        self.index = Vec::new();
+    }
+
     /// Adds another part's groups.
     pub(crate) fn merge(&mut self, other: Groups) {
         if self.keys.is_empty() && self.daily.iter().all(|d| !d.1) {
@@ -235,6 +240,31 @@ impl Interner {
     }
 }
 
+/// Interned values as one string column, each value's bytes stored once.
+struct Dictionary(StringChunked);
+
+impl Dictionary {
+    fn of(values: &[Box<[u8]>]) -> Dictionary {
+        Dictionary(StringChunked::from_iter_values(
+            PlSmallStr::EMPTY,
+            values.iter().map(|v| String::from_utf8_lossy(v)),
+        ))
+    }
+
+    /// A text column of `n` rows holding the values `ids` name, gathered from the dictionary:
+    /// polars' string views then point into the dictionary's one copy of each value's bytes,
+    /// so a column of a few distinct values costs 16 bytes a row however long they are.
+    fn column(&self, name: &str, ids: impl Iterator<Item = u32>, n: usize) -> Column {
+        let mut idx: Vec<IdxSize> = Vec::with_capacity(n);
+        idx.extend(ids.map(|i| i as IdxSize));
+        let rows = self
+            .0
+            .take(&IdxCa::from_vec(PlSmallStr::EMPTY, idx))
+            .expect("every id names an interned value");
+        rows.with_name(name.into()).into_column()
+    }
+}
+
 /// The aggregated groups as the load's frame.
 pub(crate) fn frame(
     groups: &Groups,
@@ -244,26 +274,15 @@ pub(crate) fn frame(
 ) -> DataFrame {
     let n = groups.keys.len();
     let w = groups.width;
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let email_text: Vec<String> = emails.values.iter().map(|e| text(e)).collect();
-    let value_text: Vec<String> = values.values.iter().map(|v| text(v)).collect();
-    let email: Vec<&str> = groups
-        .keys
-        .iter()
-        .map(|k| email_text[k.email as usize].as_str())
-        .collect();
+    let email_text = Dictionary::of(&emails.values);
+    let value_text = Dictionary::of(&values.values);
     let day: Vec<i32> = groups.keys.iter().map(|k| k.day).collect();
     let mut cols = vec![
-        Column::new("email".into(), email),
+        email_text.column("email", groups.keys.iter().map(|k| k.email), n),
         Column::new("day".into(), day),
     ];
     for (i, name) in spec.dims.iter().enumerate() {
-        let v: Vec<&str> = groups
-            .keys
-            .iter()
-            .map(|k| value_text[k.dims[i] as usize].as_str())
-            .collect();
-        cols.push(Column::new((*name).into(), v));
+        cols.push(value_text.column(name, groups.keys.iter().map(|k| k.dims[i]), n));
     }
     for (i, name) in spec.counts.iter().enumerate() {
         let v: Vec<i64> = (0..n).map(|g| groups.counts[g * w + i]).collect();
@@ -446,6 +465,7 @@ impl MorselFold {
         for p in parts {
             groups.merge(p.groups);
         }
+        groups.seal();
         let emails = self.emails.lock().expect("interner");
         let values = self.values.lock().expect("interner");
         (frame(&groups, spec, &emails, &values), groups.days())
