@@ -101,7 +101,7 @@ impl Workspace {
     /// The adoption scorecard of `month` with its teams' figures beside the reports.
     pub fn adoption_run(&self, month: Month, o: &AdoptionOptions) -> Result<AdoptionRun, AppError> {
         let days = self.adoption_days(month, o)?;
-        let period = self.period(days.loaded, &ADOPTION_NEEDS)?;
+        let period = self.period(days.loaded, &self.adoption_needs(month, &days))?;
         self.adoption_of(month, o, &days, &period)
     }
 
@@ -145,7 +145,7 @@ impl Workspace {
     }
 
     /// The adoption scorecard of `month` from a period loaded over `days.loaded` with
-    /// [`ADOPTION_NEEDS`].
+    /// [`Workspace::adoption_needs`].
     pub fn adoption_of(
         &self,
         month: Month,
@@ -270,14 +270,29 @@ pub struct AdoptionDays {
     pub loaded: DateRange,
 }
 
-/// What an adoption load keeps: usage and activity, at day grain.
-pub const ADOPTION_NEEDS: Needs = Needs {
-    usage: true,
-    focus: false,
-    activity: true,
-    previous: false,
-    starts: Vec::new(),
-};
+impl Workspace {
+    /// What an adoption load of `month` over `days` keeps: usage and activity, each person's
+    /// cost per day (the last day with cost), and the usage summed in spans cut where its
+    /// periods start and end (the month, the month before, the inactive window) and where the
+    /// dashboard's month, built from the same load, compares a running month.
+    pub fn adoption_needs(&self, month: Month, days: &AdoptionDays) -> Needs {
+        let range = DateRange::month(month);
+        Needs {
+            usage: true,
+            focus: false,
+            activity: true,
+            previous: false,
+            starts: vec![
+                month.prev().first_day(),
+                range.from,
+                days.window_from,
+                days.headcount_day + Duration::days(1),
+                crate::workspace::compared_with(range, self.as_of).to + Duration::days(1),
+            ],
+            days: true,
+        }
+    }
+}
 
 /// Who used what in `range`, from cost (by product) and from activity (by counter).
 fn usage_in(

@@ -178,7 +178,8 @@ impl Workspace {
                 focus: false,
                 activity: true,
                 previous: true,
-                starts: Vec::new(),
+                starts: vec![range.from],
+                days: true,
             },
         )?;
         MonthBoard::build(&period, policy)
@@ -201,7 +202,7 @@ impl Workspace {
         let range = DateRange::month(month);
         let shared = self.adoption_days(month, adoption).ok().and_then(|days| {
             let period = self
-                .period(days.loaded, &crate::adoption::ADOPTION_NEEDS)
+                .period(days.loaded, &self.adoption_needs(month, &days))
                 .ok()?;
             let held = range.days().any(|d| period.coverage[0].holds(d));
             held.then_some((days, period))

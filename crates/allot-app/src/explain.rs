@@ -125,14 +125,19 @@ impl Workspace {
         let now_range = o.period;
         let before_full = compared_period(now_range, o.against)?;
         let (against, explained) = (before_full.label(), now_range.label());
-        let needs = Needs {
+        let before_range = like_days(now_range, before_full, self.as_of);
+        // Each period's days summed in spans cut where the ranges asked of it start and end.
+        let needs = |starts: Vec<chrono::NaiveDate>| Needs {
             usage: true,
+            starts,
             ..Needs::default()
         };
-        let now_period = self.period(now_range, &needs)?;
-        let before_period = self.period(before_full, &needs)?;
+        let now_period = self.period(now_range, &needs(vec![now_range.from]))?;
+        let before_period = self.period(
+            before_full,
+            &needs(vec![before_full.from, before_range.to + Duration::days(1)]),
+        )?;
         let last_known = now_range.to.min(self.as_of - Duration::days(1));
-        let before_range = like_days(now_range, before_full, self.as_of);
         let (mut figures, level_name) = explain_between(
             (&now_period, now_range),
             (&before_period, before_full, before_range),

@@ -17,7 +17,7 @@ use allot_figures::reconcile::{
 use allot_mapping::invoice::{read_invoice, Decimals, InvoiceLine};
 use allot_mapping::OrgMapping;
 use allot_report::reconcile::{actors_report, invoice_lines_report, reconciliation_report};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::error::AppError;
 use crate::output::{Named, Output};
@@ -86,13 +86,25 @@ fn amounts(sources: &Sources, range: DateRange, as_of: NaiveDate) -> Result<Amou
         recognised: String::new(),
         warnings: Vec::new(),
     });
+    // Every figure is per month: each identity's days are summed in spans cut at the first
+    // day of each month (and of the range), a few rows per identity instead of one per day.
+    let starts: Vec<NaiveDate> = std::iter::once(range.from)
+        .chain(range.days().filter(|d| d.day() == 1 && *d != range.from))
+        .collect();
+    let cuts: Arc<[i32]> = starts
+        .iter()
+        .map(|d| allot_core::date::to_epoch_days(*d))
+        .collect();
     let spec = |dims: &'static [&'static str]| Spec {
         required: &COST_REQUIRED,
         dims,
         counts: &[],
         money: &["cost_usd"],
         range,
-        grain: allot_engine::Grain::Day,
+        grain: allot_engine::Grain::Spans({
+            let cuts = cuts.clone();
+            Arc::new(move |_: &str| Some(cuts.clone()))
+        }),
     };
     // Who, and through which key and workspace (the Usage and Cost Analytics API's days hold
     // both; the older reports' neither).
@@ -101,7 +113,7 @@ fn amounts(sources: &Sources, range: DateRange, as_of: NaiveDate) -> Result<Amou
         let loaded = load_facts(&sources.anthropic_files(kind, range)?, &spec(dims))?;
         let span = loaded.span;
         Ok((
-            Ledger::new(nobody.clone(), range, loaded, None, None)?,
+            Ledger::new(nobody.clone(), range, loaded, None, Some(&starts))?,
             span,
         ))
     };

@@ -82,6 +82,7 @@ impl Workspace {
                 activity: reads.reviews,
                 previous: reads.previous,
                 starts: vec![month.first_day()],
+                days: false,
             },
         )
     }

@@ -276,22 +276,37 @@ impl Workspace {
             .ok_or_else(|| AppError::Usage(format!("nothing to look at before {end}")))
     }
 
-    /// Loads what the watch of `span` needs, with usage dimensions, at day grain.
-    fn watched(
-        &self,
-        span: impl Fn(NaiveDate) -> (NaiveDate, NaiveDate),
-    ) -> Result<Watched, AppError> {
-        self.watched_range(self.watch_range(span)?)
+    /// Loads `range` for the alerts: their daily series, and the usage summed in spans cut
+    /// where the rules' windows (and the days their drivers compare with) start. The windows
+    /// end on the data's last day, known once loaded: when it is not the range's last (days
+    /// missing at the end), the load is made again with the windows cut there.
+    fn watched_for_alerts(&self, range: DateRange, o: &WatchOptions) -> Result<Watched, AppError> {
+        let cuts = |last: NaiveDate| {
+            let (recent, base) = o.rules.windows_ending(last);
+            let len = (recent.1 - recent.0).num_days() + 1;
+            vec![base.0, recent.0, recent.0 - Duration::days(len)]
+        };
+        let watched = self.watched_range(range, Some(&cuts(range.to)))?;
+        if watched.last == range.to {
+            return Ok(watched);
+        }
+        self.watched_range(range, Some(&cuts(watched.last)))
     }
 
-    /// Loads `range` for a watch, with usage dimensions, at day grain, and its daily series
-    /// at every level.
-    fn watched_range(&self, range: DateRange) -> Result<Watched, AppError> {
+    /// Loads `range` for a watch: each person's cost per day and its daily series at every
+    /// level; with `usage`, the usage too, summed in spans cut on those days (none: every day).
+    fn watched_range(
+        &self,
+        range: DateRange,
+        usage: Option<&[NaiveDate]>,
+    ) -> Result<Watched, AppError> {
         let end = range.to;
         let period = self.period(
             range,
             &Needs {
-                usage: true,
+                usage: usage.is_some(),
+                starts: usage.map(<[NaiveDate]>::to_vec).unwrap_or_default(),
+                days: true,
                 ..Needs::default()
             },
         )?;
@@ -356,7 +371,7 @@ impl Workspace {
 
     /// Runs every alert rule over the recent days as of the workspace's date.
     pub fn alerts(&self, o: &WatchOptions) -> Result<AlertRun, AppError> {
-        let watched = self.watched(alerts_span(o))?;
+        let watched = self.watched_for_alerts(self.watch_range(alerts_span(o))?, o)?;
         self.alerts_of(&watched, o)
     }
 
@@ -379,7 +394,7 @@ impl Workspace {
             })
             .flatten()
             .and_then(|(range, forecast_from)| {
-                let watched = self.watched_range(range).ok()?;
+                let watched = self.watched_for_alerts(range, o).ok()?;
                 let forecast = watched.cut_to(forecast_from);
                 Some((watched, forecast))
             });
@@ -741,7 +756,8 @@ impl Workspace {
                 self.as_of
             )));
         }
-        let watched = self.watched(forecast_span(month))?;
+        // A forecast reads the daily series alone: no usage.
+        let watched = self.watched_range(self.watch_range(forecast_span(month))?, None)?;
         self.forecast_of(&watched, month, by, o)
     }
 

@@ -95,6 +95,10 @@ pub struct Needs {
     /// day beyond the daily totals: the load may then sum each person's days in spans (much
     /// less to group and assign over long ranges). Empty: keep every day.
     pub starts: Vec<NaiveDate>,
+    /// The run asks for single days of cost too (daily series, each day's chargeback, the
+    /// last day with cost): with `starts`, the dimensions are summed in spans and each
+    /// person's cost per day is read beside them, without its dimensions.
+    pub days: bool,
 }
 
 /// A segmenter for a load of `range` whose reports ask about periods starting on `starts`:
@@ -262,7 +266,12 @@ impl Workspace {
         };
         let plan = self.sources.plan(read, needs.activity)?;
         let columns = LoadColumns::of(needs, plan.carries_via);
-        let starts = self.span_starts(range, loaded, needs);
+        let mut starts = self.span_starts(range, loaded, needs);
+        // Single days without dimensions beyond the fallbacks: one load at day grain.
+        let split_days = needs.days && columns.dims.iter().any(|d| *d != allot_engine::VIA);
+        if needs.days && !split_days {
+            starts = None;
+        }
         let grain = match &starts {
             Some(days) => allot_engine::Grain::Spans(segmenter(&self.mapping, loaded, days)),
             None => allot_engine::Grain::Day,
@@ -279,6 +288,31 @@ impl Workspace {
             },
         )?;
         cost.resolve_via(&self.mapping)?;
+        // Each person's cost per day, beside dimensions summed in spans.
+        let days = match &starts {
+            Some(_) if split_days => {
+                let via: Vec<&str> = columns
+                    .dims
+                    .iter()
+                    .copied()
+                    .filter(|d| *d == allot_engine::VIA)
+                    .collect();
+                let mut days = load_facts(
+                    &plan.cost_files,
+                    &Spec {
+                        required: &COST_REQUIRED,
+                        dims: &via,
+                        counts: &[],
+                        money: &columns.money[..1],
+                        range: read,
+                        grain: allot_engine::Grain::Day,
+                    },
+                )?;
+                days.resolve_via(&self.mapping)?;
+                Some(days)
+            }
+            _ => None,
+        };
         let activity = match &plan.activity_files {
             Some(files) => Some(load_facts(
                 files,
@@ -314,13 +348,16 @@ impl Workspace {
         if !reached {
             return Err(self.no_cost_data(range, span)?);
         }
-        let ledger = Ledger::new(
+        let mut ledger = Ledger::new(
             self.mapping.clone(),
             loaded,
             cost,
             activity,
             starts.as_deref(),
         )?;
+        if let Some(days) = days {
+            ledger = ledger.with_days(days)?;
+        }
         Ok(Period {
             range,
             loaded,
@@ -712,7 +749,8 @@ mod tests {
                     _ => ("api_key:k1".to_string(), "workspace:w1"),
                 };
                 cost.push_str(&format!(
-                    "{date},{email},chat,m,0-200k,tokens,output_tokens,1,{},{via}\n",
+                    "{date},{email},chat,m{},0-200k,tokens,output_tokens,1,{},{via}\n",
+                    day % 3,
                     allot_core::Nanos(i128::from(*nanos))
                 ));
             }
@@ -750,6 +788,36 @@ mod tests {
                 }
             }
             prop_assert_eq!(by_day.ledger.daily(range).unwrap(), by_span.ledger.daily(range).unwrap());
+
+            // Usage summed in spans beside each person's cost per day (`Needs::days`) answers
+            // what a day-grain load of the usage does: the daily series, each single day's
+            // chargeback, each period's usage and everyone's last day with cost.
+            let usage_by_day = ws.period(range, &Needs { usage: true, ..Needs::default() }).unwrap();
+            let split = ws
+                .period(range, &Needs { usage: true, starts: cuts.iter().map(|b| b.from).collect(), days: true, ..Needs::default() })
+                .unwrap();
+            let single: Vec<DateRange> = range.days().map(|day| DateRange::new(day, day).unwrap()).collect();
+            for by in [None, Some("department")] {
+                let ka = usage_by_day.keying(by, &UnmappedPolicy::Bucket).unwrap();
+                let kb = split.keying(by, &UnmappedPolicy::Bucket).unwrap();
+                prop_assert_eq!(usage_by_day.ledger.series(&ka, range).unwrap(), split.ledger.series(&kb, range).unwrap());
+                let a = usage_by_day.ledger.chargebacks(&ka, &single).unwrap();
+                let b = split.ledger.chargebacks(&kb, &single).unwrap();
+                for (x, y) in a.iter().zip(&b) {
+                    prop_assert_eq!(&x.lines, &y.lines);
+                    prop_assert_eq!(&x.people, &y.people);
+                    prop_assert_eq!(x.total, y.total);
+                }
+                for cut in &cuts {
+                    prop_assert_eq!(usage_by_day.ledger.usage(&ka, *cut).unwrap(), split.ledger.usage(&kb, *cut).unwrap());
+                }
+            }
+            prop_assert_eq!(usage_by_day.ledger.last_cost_day().unwrap(), split.ledger.last_cost_day().unwrap());
+            // A period cut inside a span is refused, never answered from part of it.
+            if let Some(inside) = range.days().find(|day| !cuts.iter().any(|c| c.from == *day)) {
+                let k = split.keying(None, &UnmappedPolicy::Bucket).unwrap();
+                prop_assert!(split.ledger.usage(&k, DateRange::new(inside, range.to).unwrap()).is_err());
+            }
         }
     }
 }

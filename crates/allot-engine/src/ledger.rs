@@ -238,6 +238,43 @@ pub struct Ledger {
     /// When the load kept spans of days instead of days: the days spans may start on for
     /// every person (a period asked of the ledger must start on one of them).
     span_starts: Option<Vec<i32>>,
+    /// Whether `days` holds single days: a load at day grain, or the person-days given by
+    /// [`Ledger::with_days`] beside dimensions kept in spans.
+    days_exact: bool,
+}
+
+/// The text columns of a numbered load: the dimensions it kept.
+fn text_columns(df: &DataFrame) -> Vec<String> {
+    df.get_column_names()
+        .iter()
+        .map(ToString::to_string)
+        .filter(|n| df.column(n).is_ok_and(|c| c.dtype() == &DataType::String))
+        .collect()
+}
+
+/// One row per person and day (or span) of a numbered load, holding every nano-dollar of
+/// `total`; `one_row_each` when the load already gives that (no dimensions kept, no two
+/// spellings of an email made one person, no repeats from fallbacks).
+fn person_days(df: &DataFrame, one_row_each: bool, total: Nanos) -> Result<DataFrame, EngineError> {
+    let days = if one_row_each {
+        df.select([PERSON, DAY, COST])?
+    } else {
+        df.clone()
+            .lazy()
+            .group_by([col(PERSON), col(DAY)])
+            .agg([col(COST).sum()])
+            .collect()?
+    };
+    // The early aggregation and the numbering kept every nano-dollar of the source rows.
+    let got = Nanos(i128_sum(days.column(COST)?.i64()?));
+    if got != total {
+        return Err(EngineError::TieOut {
+            what: "the facts loaded".into(),
+            got: got.to_string(),
+            expected: total.to_string(),
+        });
+    }
+    Ok(days)
 }
 
 fn i128_sum(ca: &Int64Chunked) -> i128 {
@@ -275,37 +312,8 @@ impl Ledger {
             ..
         } = cost;
         let merged = people.number(&mut cost_df)?;
-        let dims: Vec<String> = cost_df
-            .get_column_names()
-            .iter()
-            .map(ToString::to_string)
-            .filter(|n| {
-                cost_df
-                    .column(n)
-                    .is_ok_and(|c| c.dtype() == &DataType::String)
-            })
-            .collect();
-        // One row per person-day: the load already gives that when it kept no dimensions and
-        // no two spellings of an email became one person.
-        let days = if dims.is_empty() && !merged && !repeats {
-            cost_df.select([PERSON, DAY, COST])?
-        } else {
-            cost_df
-                .clone()
-                .lazy()
-                .group_by([col(PERSON), col(DAY)])
-                .agg([col(COST).sum()])
-                .collect()?
-        };
-        // The early aggregation and the numbering kept every nano-dollar of the source rows.
-        let got = Nanos(i128_sum(days.column(COST)?.i64()?));
-        if got != total {
-            return Err(EngineError::TieOut {
-                what: "the facts loaded".into(),
-                got: got.to_string(),
-                expected: total.to_string(),
-            });
-        }
+        let dims = text_columns(&cost_df);
+        let days = person_days(&cost_df, dims.is_empty() && !merged && !repeats, total)?;
         let activity = match activity {
             Some(a) => {
                 let mut df = a.df;
@@ -327,17 +335,49 @@ impl Ledger {
             total,
             daily,
             span_starts: span_starts.map(|s| s.iter().map(|d| to_epoch_days(*d)).collect()),
+            days_exact: span_starts.is_none(),
         })
     }
 
-    /// Refuses a period the load's grain cannot answer exactly (one starting inside a span).
+    /// The same ledger with its person-days taken from `days`, a load of the same facts at
+    /// day grain without dimensions: a ledger whose dimensions were summed in spans then also
+    /// answers single days (daily series, each day's chargeback, the last day with cost),
+    /// without holding every day of every dimension. Both loads must hold the same total.
+    pub fn with_days(mut self, days: Loaded) -> Result<Ledger, EngineError> {
+        let Loaded {
+            mut df,
+            total,
+            repeats,
+            ..
+        } = days;
+        if total != self.total {
+            return Err(EngineError::TieOut {
+                what: "the day-grain load beside the period's".into(),
+                got: total.to_string(),
+                expected: self.total.to_string(),
+            });
+        }
+        let merged = self.people.number(&mut df)?;
+        let one_row_each = text_columns(&df).is_empty() && !merged && !repeats;
+        self.days = person_days(&df, one_row_each, total)?;
+        self.days_exact = true;
+        Ok(self)
+    }
+
+    /// Refuses a period the load's grain cannot answer exactly: one starting inside a span,
+    /// or ending inside one (before the ledger's last day with facts, and not the day before
+    /// a span may start).
     fn check_grain(&self, what: &str, periods: &[DateRange]) -> Result<(), EngineError> {
         if let Some(starts) = &self.span_starts {
+            let last_fact = self.daily.last().map(|(d, _)| to_epoch_days(*d));
             for p in periods {
-                if !starts.contains(&to_epoch_days(p.from)) {
+                let to = to_epoch_days(p.to);
+                let ends_on_a_cut = p.to >= self.range.to
+                    || last_fact.is_some_and(|l| to >= l)
+                    || starts.contains(&(to + 1));
+                if !starts.contains(&to_epoch_days(p.from)) || !ends_on_a_cut {
                     return Err(EngineError::Internal(format!(
-                        "{what} of {p} asked of a load that summed days in spans not starting on {}",
-                        p.from
+                        "{what} of {p} asked of a load that summed days in spans not cut at its first and last day"
                     )));
                 }
             }
@@ -347,11 +387,12 @@ impl Ledger {
 
     /// Refuses a question that needs single days of a load that summed spans of them.
     fn need_days(&self, what: &str) -> Result<(), EngineError> {
-        match self.span_starts {
-            Some(_) => Err(EngineError::Internal(format!(
+        if self.days_exact {
+            Ok(())
+        } else {
+            Err(EngineError::Internal(format!(
                 "{what} needs single days, and this load summed spans of days"
-            ))),
-            None => Ok(()),
+            )))
         }
     }
 
@@ -489,7 +530,10 @@ impl Ledger {
         buckets: &[DateRange],
     ) -> Result<Vec<Chargeback>, EngineError> {
         let started = std::time::Instant::now();
-        self.check_grain("a chargeback", buckets)?;
+        // A chargeback reads the person-days alone: single days answer any bucket.
+        if !self.days_exact {
+            self.check_grain("a chargeback", buckets)?;
+        }
         let mapping = &self.mapping;
         let Some(outer) = buckets
             .first()
