@@ -245,19 +245,41 @@ fn load_with(files: &[PathBuf], spec: &Spec<'_>, scanner: bool) -> Result<Loaded
 /// decodes on all cores and each morsel is folded where it is decoded. Returns the grouped
 /// facts and each day's exact cost.
 fn fold_frames(
-    mut frames: Vec<LazyFrame>,
+    frames: Vec<LazyFrame>,
     files: &[PathBuf],
     spec: &Spec<'_>,
 ) -> Result<(DataFrame, Vec<(i32, i128)>), EngineError> {
-    let all = if frames.len() == 1 {
-        frames.pop().expect("one frame")
-    } else {
-        concat(frames, UnionArgs::default())?
-    };
     // polars decodes on all cores; each morsel is folded where it is decoded, by an
     // elementwise UDF over the converted columns (its output, a column of zeros, only
-    // keeps the plan honest).
+    // keeps the plan honest). The files are read a few at a time into the same fold: a
+    // union of every file of a long range starts them all at once, and their decoded
+    // morsels then wait in memory together (memory grew with the facts, not the groups).
     let fold = Arc::new(crate::fold::MorselFold::new(spec));
+    let mut frames = frames.into_iter().peekable();
+    while frames.peek().is_some() {
+        let mut some: Vec<LazyFrame> = frames.by_ref().take(FILES_AT_ONCE).collect();
+        let all = if some.len() == 1 {
+            some.pop().expect("one frame")
+        } else {
+            concat(some, UnionArgs::default())?
+        };
+        fold_into(&fold, all, files, spec)?;
+    }
+    Ok(fold.finish(spec))
+}
+
+/// Files a load reads at once (see [`fold_frames`]): a month's chargeback at 20,000 people
+/// took 0.9-1.1 s reading 2, 4 or 8 day files at once against 1.85 s for all of them, and at
+/// 100,000 people 4 held the least memory (0.64 GB against 1.0 GB for 8 and 3.0 GB for all).
+const FILES_AT_ONCE: usize = 4;
+
+/// Folds one union of scans into `fold`.
+fn fold_into(
+    fold: &Arc<crate::fold::MorselFold>,
+    all: LazyFrame,
+    files: &[PathBuf],
+    spec: &Spec<'_>,
+) -> Result<(), EngineError> {
     let mut inputs: Vec<Expr> = vec![col("day")];
     inputs.extend(spec.dims.iter().map(|d| col(*d)));
     inputs.extend(spec.counts.iter().map(|c| col(*c)));
@@ -284,7 +306,7 @@ fn fold_frames(
     if let Err(e) = query.collect_with_engine(Engine::Streaming) {
         return Err(precise(files, spec, e));
     }
-    Ok(fold.finish(spec))
+    Ok(())
 }
 
 fn empty(spec: &Spec<'_>) -> PolarsResult<DataFrame> {
