@@ -145,7 +145,9 @@ def scale(plan_file, repeat):
     and prints how its time and peak memory grow with the people: per doubling, so a step
     quadratic in people shows as 4x where a linear one is 2x."""
     import json, math
-    plan = [json.loads(line) for line in open(plan_file) if line.strip()]
+    every = [json.loads(line) for line in open(plan_file) if line.strip()]
+    plan = [p for p in every if "years" not in p]
+    history = [p for p in every if "years" in p]
     sizes = sorted({p["people"] for p in plan})
     commands = list(dict.fromkeys(p["command"] for p in plan))
     got = {}
@@ -181,6 +183,42 @@ def scale(plan_file, repeat):
               else "MISSED: grows faster than 2.5x per doubling of people: " + ", ".join(worst))
     print(f"every command under a minute at {sizes[-1]:,} people" if not slow
           else f"MISSED: a minute or more at {sizes[-1]:,} people: " + ", ".join(slow))
+    if history:
+        years(history, repeat)
+
+
+def years(plan, repeat):
+    """Times the commands of stores holding several years of history (one organisation size)
+    and prints how each grows with the history: a month's figures should not, a trend over
+    the whole history should grow with it, and no more."""
+    spans = sorted({p["years"] for p in plan})
+    commands = list(dict.fromkeys(p["command"] for p in plan))
+    people = plan[0]["people"]
+    got = {}
+    print()
+    for p in plan:
+        runs = [measure(p["argv"], ok=tuple(p.get("ok", [0]))) for _ in range(repeat)]
+        wall, mem = min(r[0] for r in runs), max(r[1] for r in runs)
+        got[(p["command"], p["years"])] = (wall, mem)
+        print(f"  {p['command']:12} {p['years']:>3} years {wall:8.2f} s {mem:8.0f} MB peak", flush=True)
+    print()
+    head = f"{'command':12}" + "".join(f"{f'{y} years, {people:,} people':>30}" for y in spans)
+    if len(spans) > 1:
+        head += f"{f'{spans[-1]} years against {spans[0]}':>34}"
+    print(head)
+    for c in commands:
+        row = f"{c:12}"
+        for y in spans:
+            w, m = got[(c, y)]
+            row += f"{f'{w:.2f} s {m:.0f} MB':>30}"
+        if len(spans) > 1:
+            (w1, m1), (w2, m2) = got[(c, spans[0])], got[(c, spans[-1])]
+            row += f"{f'time {w2 / w1:.2f}x, memory {m2 / m1:.2f}x':>34}"
+        print(row)
+    if len(spans) > 1:
+        grow = spans[-1] / spans[0]
+        print(f"\n(the history is {grow:.0f}x as long: a month's command should stay near 1x,"
+              f" a trend over all of it near {grow:.0f}x)")
 
 
 def main():

@@ -587,6 +587,40 @@ pub struct ScaleSpec {
     pub dir: PathBuf,
     /// Runs of each command; the best time is kept.
     pub repeat: u32,
+    /// Years of history (e.g. 1 and 3): a store of each length, ending with `month`, at the
+    /// smallest size of `people`, and the commands whose work may grow with the history.
+    pub years: Vec<u32>,
+}
+
+/// The commands `allot bench --scale` times on stores of several years: a month's (which
+/// should not grow with the history), and a trend over all of it (which should, linearly).
+fn history_commands(first: Month, month: Month) -> Vec<(&'static str, Vec<String>)> {
+    let m = month.to_string();
+    let with_month = |command: &'static str| {
+        (
+            command,
+            vec![command.to_string(), "--month".into(), m.clone()],
+        )
+    };
+    vec![
+        with_month("chargeback"),
+        with_month("top"),
+        ("alerts", vec!["alerts".into()]),
+        with_month("adoption"),
+        with_month("explain"),
+        (
+            "trend",
+            vec![
+                "trend".into(),
+                "--from".into(),
+                first.to_string(),
+                "--to".into(),
+                m.clone(),
+                "--per".into(),
+                "month".into(),
+            ],
+        ),
+    ]
 }
 
 /// Every command a large organisation runs, as `allot bench --scale` times it: its name and
@@ -683,6 +717,39 @@ pub fn scale(spec: &ScaleSpec, exe: &Path, say: &dyn Fn(&str)) -> Result<(), App
             let line =
                 serde_json::json!({"people": people, "command": command, "argv": argv, "ok": ok});
             let _ = writeln!(plan, "{line}");
+        }
+    }
+    if let Some(&people) = spec.people.first() {
+        for &years in &spec.years {
+            let mut months = vec![spec.month];
+            for _ in 1..years * 12 {
+                let before = months[months.len() - 1].prev();
+                months.push(before);
+            }
+            months.reverse();
+            let base = dir.join(format!("scale-{people}-{years}y-{}", spec.month));
+            let (store, mapping, as_of) =
+                write_store(people, &months, StoreLayout::PerActor, &base, say)?;
+            for (command, args) in history_commands(months[0], spec.month) {
+                let out = base.join("out").join(command);
+                let mut argv: Vec<String> = vec![exe.display().to_string(), "-q".into()];
+                argv.extend(args);
+                argv.extend([
+                    "--store".into(),
+                    store.display().to_string(),
+                    "--mapping".into(),
+                    mapping.display().to_string(),
+                    "--as-of".into(),
+                    as_of.to_string(),
+                    "--format".into(),
+                    "csv".into(),
+                    "--out".into(),
+                    out.display().to_string(),
+                ]);
+                let ok: &[i32] = if command == "alerts" { &[0, 3] } else { &[0] };
+                let line = serde_json::json!({"people": people, "years": years, "command": command, "argv": argv, "ok": ok});
+                let _ = writeln!(plan, "{line}");
+            }
         }
     }
     let plan_file = dir.join("scale-plan.jsonl");

@@ -930,6 +930,11 @@ pub struct BenchArgs {
     /// The organisation sizes of --scale, comma-separated, smallest first.
     #[arg(long, value_delimiter = ',', default_value = "20000,100000")]
     pub scale_people: Vec<u64>,
+    /// Years of history of --scale, comma-separated (e.g. 1,3): a store of each length at the
+    /// smallest --scale-people size, and how the commands grow with the history. None: no
+    /// history stores.
+    #[arg(long, value_delimiter = ',')]
+    pub scale_years: Vec<u32>,
     /// Runs of each command of --scale (the best is kept).
     #[arg(long, default_value_t = 1)]
     pub repeat: u32,

@@ -23,9 +23,14 @@ pub fn run(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
         let mut people = args.scale_people.clone();
         people.sort_unstable();
         people.dedup();
+        let mut years = args.scale_years.clone();
+        years.retain(|y| *y > 0);
+        years.sort_unstable();
+        years.dedup();
         return Ok(allot_bench::scale(
             &allot_bench::ScaleSpec {
                 people,
+                years,
                 month: args.month,
                 dir: args.dir.clone(),
                 repeat: args.repeat.max(1),
