@@ -140,6 +140,18 @@ def check(allot_csv, peer_csv, key_cols, label):
     return None
 
 
+def time_plan(plan, repeat, by, label):
+    """Runs each command of the plan `repeat` times in its own process; returns
+    {(command, p[by]): (best wall time, largest peak)} and prints each as it comes."""
+    got = {}
+    for p in plan:
+        runs = [measure(p["argv"], ok=tuple(p.get("ok", [0]))) for _ in range(repeat)]
+        wall, mem = min(r[0] for r in runs), max(r[1] for r in runs)
+        got[(p["command"], p[by])] = (wall, mem)
+        print(f"  {p['command']:12} {label(p[by])} {wall:8.2f} s {mem:8.0f} MB peak", flush=True)
+    return got
+
+
 def scale(plan_file, repeat):
     """Times every command of the plan (JSON lines: people, command, argv) in its own process
     and prints how its time and peak memory grow with the people: per doubling, so a step
@@ -150,12 +162,7 @@ def scale(plan_file, repeat):
     history = [p for p in every if "years" in p]
     sizes = sorted({p["people"] for p in plan})
     commands = list(dict.fromkeys(p["command"] for p in plan))
-    got = {}
-    for p in plan:
-        runs = [measure(p["argv"], ok=tuple(p.get("ok", [0]))) for _ in range(repeat)]
-        wall, mem = min(r[0] for r in runs), max(r[1] for r in runs)
-        got[(p["command"], p["people"])] = (wall, mem)
-        print(f"  {p['command']:12} {p['people']:>7} people {wall:8.2f} s {mem:8.0f} MB peak", flush=True)
+    got = time_plan(plan, repeat, "people", lambda n: f"{n:>7} people")
     print()
     head = f"{'command':12}" + "".join(f"{f'{n:,} people':>22}" for n in sizes)
     if len(sizes) > 1:
@@ -194,13 +201,8 @@ def years(plan, repeat):
     spans = sorted({p["years"] for p in plan})
     commands = list(dict.fromkeys(p["command"] for p in plan))
     people = plan[0]["people"]
-    got = {}
     print()
-    for p in plan:
-        runs = [measure(p["argv"], ok=tuple(p.get("ok", [0]))) for _ in range(repeat)]
-        wall, mem = min(r[0] for r in runs), max(r[1] for r in runs)
-        got[(p["command"], p["years"])] = (wall, mem)
-        print(f"  {p['command']:12} {p['years']:>3} years {wall:8.2f} s {mem:8.0f} MB peak", flush=True)
+    got = time_plan(plan, repeat, "years", lambda y: f"{y:>3} years")
     print()
     head = f"{'command':12}" + "".join(f"{f'{y} years, {people:,} people':>30}" for y in spans)
     if len(spans) > 1:

@@ -595,19 +595,12 @@ pub struct ScaleSpec {
 /// The commands `allot bench --scale` times on stores of several years: a month's (which
 /// should not grow with the history), and a trend over all of it (which should, linearly).
 fn history_commands(first: Month, month: Month) -> Vec<(&'static str, Vec<String>)> {
-    let m = month.to_string();
-    let with_month = |command: &'static str| {
-        (
-            command,
-            vec![command.to_string(), "--month".into(), m.clone()],
-        )
-    };
     vec![
-        with_month("chargeback"),
-        with_month("top"),
+        of_month("chargeback", month),
+        of_month("top", month),
         ("alerts", vec!["alerts".into()]),
-        with_month("adoption"),
-        with_month("explain"),
+        of_month("adoption", month),
+        of_month("explain", month),
         (
             "trend",
             vec![
@@ -615,7 +608,7 @@ fn history_commands(first: Month, month: Month) -> Vec<(&'static str, Vec<String
                 "--from".into(),
                 first.to_string(),
                 "--to".into(),
-                m.clone(),
+                month.to_string(),
                 "--per".into(),
                 "month".into(),
             ],
@@ -623,23 +616,59 @@ fn history_commands(first: Month, month: Month) -> Vec<(&'static str, Vec<String
     ]
 }
 
+/// `command --month M`.
+fn of_month(command: &'static str, month: Month) -> (&'static str, Vec<String>) {
+    (
+        command,
+        vec![command.to_string(), "--month".into(), month.to_string()],
+    )
+}
+
+/// A command of `allot bench --scale` as the plan holds it: its whole argv on a store (with
+/// the mapping, unless `mapping` is none) writing CSV under `out`, and the exit codes that are
+/// answers, not failures (`alerts` exits 3 when an alert fired, `reconcile` 1 when the invoice
+/// does not match: its round amounts never do).
+fn planned(
+    exe: &Path,
+    (command, args): (&'static str, Vec<String>),
+    store: &Path,
+    mapping: Option<&Path>,
+    as_of: chrono::NaiveDate,
+    out: &Path,
+) -> serde_json::Value {
+    let mut argv: Vec<String> = vec![exe.display().to_string(), "-q".into()];
+    argv.extend(args);
+    argv.extend(["--store".into(), store.display().to_string()]);
+    if let Some(mapping) = mapping {
+        argv.extend(["--mapping".into(), mapping.display().to_string()]);
+    }
+    argv.extend([
+        "--as-of".into(),
+        as_of.to_string(),
+        "--format".into(),
+        "csv".into(),
+        "--out".into(),
+        out.join(command).display().to_string(),
+    ]);
+    let ok: &[i32] = match command {
+        "alerts" => &[0, 3],
+        "reconcile" => &[0, 1],
+        _ => &[0],
+    };
+    serde_json::json!({"command": command, "argv": argv, "ok": ok})
+}
+
 /// Every command a large organisation runs, as `allot bench --scale` times it: its name and
 /// its arguments after the store's inputs.
 fn scale_commands(month: Month, invoice: &Path) -> Vec<(&'static str, Vec<String>)> {
     let m = month.to_string();
     let before = month.prev().to_string();
-    let with_month = |command: &'static str| {
-        (
-            command,
-            vec![command.to_string(), "--month".into(), m.clone()],
-        )
-    };
     vec![
-        with_month("chargeback"),
-        with_month("efficiency"),
-        with_month("top"),
-        with_month("context"),
-        with_month("models"),
+        of_month("chargeback", month),
+        of_month("efficiency", month),
+        of_month("top", month),
+        of_month("context", month),
+        of_month("models", month),
         (
             "trend",
             vec![
@@ -653,9 +682,9 @@ fn scale_commands(month: Month, invoice: &Path) -> Vec<(&'static str, Vec<String
             ],
         ),
         ("alerts", vec!["alerts".into()]),
-        with_month("forecast"),
-        with_month("adoption"),
-        with_month("explain"),
+        of_month("forecast", month),
+        of_month("adoption", month),
+        of_month("explain", month),
         (
             "reconcile",
             vec![
@@ -690,32 +719,12 @@ pub fn scale(spec: &ScaleSpec, exe: &Path, say: &dyn Fn(&str)) -> Result<(), App
             let _ = writeln!(lines, "{m},Claude usage - chat,Usage,\"$50,000.00\"");
         }
         std::fs::write(&invoice, lines).map_err(io(&invoice))?;
-        for (command, args) in scale_commands(spec.month, &invoice) {
-            let out = base.join("out").join(command);
-            let mut argv: Vec<String> = vec![exe.display().to_string(), "-q".into()];
-            argv.extend(args);
-            argv.extend(["--store".into(), store.display().to_string()]);
+        for command in scale_commands(spec.month, &invoice) {
             // Reconciliation is of the organisation's cost against the invoice: no mapping.
-            if command != "reconcile" {
-                argv.extend(["--mapping".into(), mapping.display().to_string()]);
-            }
-            argv.extend([
-                "--as-of".into(),
-                as_of.to_string(),
-                "--format".into(),
-                "csv".into(),
-                "--out".into(),
-                out.display().to_string(),
-            ]);
-            // `alerts` exits 3 when an alert fired, `reconcile` 1 when the invoice does not
-            // match (its round amounts never do): answers, not failures.
-            let ok: &[i32] = match command {
-                "alerts" => &[0, 3],
-                "reconcile" => &[0, 1],
-                _ => &[0],
-            };
-            let line =
-                serde_json::json!({"people": people, "command": command, "argv": argv, "ok": ok});
+            let mapping = (command.0 != "reconcile").then_some(mapping.as_path());
+            let out = base.join("out");
+            let mut line = planned(exe, command, &store, mapping, as_of, &out);
+            line["people"] = people.into();
             let _ = writeln!(plan, "{line}");
         }
     }
@@ -730,24 +739,11 @@ pub fn scale(spec: &ScaleSpec, exe: &Path, say: &dyn Fn(&str)) -> Result<(), App
             let base = dir.join(format!("scale-{people}-{years}y-{}", spec.month));
             let (store, mapping, as_of) =
                 write_store(people, &months, StoreLayout::PerActor, &base, say)?;
-            for (command, args) in history_commands(months[0], spec.month) {
-                let out = base.join("out").join(command);
-                let mut argv: Vec<String> = vec![exe.display().to_string(), "-q".into()];
-                argv.extend(args);
-                argv.extend([
-                    "--store".into(),
-                    store.display().to_string(),
-                    "--mapping".into(),
-                    mapping.display().to_string(),
-                    "--as-of".into(),
-                    as_of.to_string(),
-                    "--format".into(),
-                    "csv".into(),
-                    "--out".into(),
-                    out.display().to_string(),
-                ]);
-                let ok: &[i32] = if command == "alerts" { &[0, 3] } else { &[0] };
-                let line = serde_json::json!({"people": people, "years": years, "command": command, "argv": argv, "ok": ok});
+            for command in history_commands(months[0], spec.month) {
+                let out = base.join("out");
+                let mut line = planned(exe, command, &store, Some(&mapping), as_of, &out);
+                line["people"] = people.into();
+                line["years"] = years.into();
                 let _ = writeln!(plan, "{line}");
             }
         }
